@@ -1,0 +1,126 @@
+"""The sandboxed child: imports the submission and runs the probes the grader asks for.
+
+Started by `grader.sandbox` as `python -s -m grader.child` in an empty folder with an
+environment of the grader's making. It reads one job (JSON) from stdin, answers over the private
+result pipe, and never decides a verdict: it only reports what the student's code did.
+"""
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import io
+import json
+import os
+import random
+import resource
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from grader import channel, netguard
+from grader.probing import ProbeContext, describe
+from grader.registry import PROBES, load_all
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _limit(which: int, value: int) -> None:
+    try:
+        _, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, hard if hard != resource.RLIM_INFINITY else value))
+    except (ValueError, OSError):
+        pass
+
+
+def _apply_limits(limits: dict[str, Any]) -> None:
+    mb = 1024 * 1024
+    _limit(resource.RLIMIT_AS, int(limits["memory_mb"]) * mb)
+    _limit(resource.RLIMIT_CPU, int(limits["cpu_seconds"]))
+    _limit(resource.RLIMIT_FSIZE, int(limits["file_size_mb"]) * mb)
+    _limit(resource.RLIMIT_NPROC, int(limits["processes"]))
+    _limit(resource.RLIMIT_CORE, 0)
+    # Small stacks let a correct bank start 100+ customer threads under the memory limit.
+    threading.stack_size(1024 * 1024)
+
+
+def _import(path: Path) -> Any:
+    name = path.stem if path.stem.isidentifier() else "submission"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.readline())
+    fd, token = int(job["result_fd"]), job["token"]
+    send = channel.send
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    _die_with_parent()
+    _apply_limits(job["limits"])
+    workdir = Path(job["workdir"])
+    load_all()
+    sys.path[:] = [p for p in sys.path if p != ""] + [str(workdir)]
+    os.chdir(workdir)
+    netguard.install()
+    path = workdir / job["filename"]
+    module = None
+    if job["style"] == "contract":
+        started = time.monotonic()
+        try:
+            module = _import(path)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the verdict is ours
+            send(fd, token, {"type": "import", "ok": False, "error": describe(exc, path.name)})
+            sys.stdout.flush()
+            os._exit(0)
+        send(fd, token, {"type": "import", "ok": True, "seconds": time.monotonic() - started})
+    else:
+        send(fd, token, {"type": "import", "ok": True, "seconds": 0.0})
+    source = path.read_text(encoding="utf-8-sig")
+    cache: dict[str, Any] = {}
+    real_stdout, real_stderr = sys.stdout, sys.stderr
+    for run in job["runs"]:
+        ctx = ProbeContext(module, path, source, job["entry_points"], run["params"],
+                           int(job["seed"]), cache)
+        send(fd, token, {"type": "begin", "key": run["key"]})
+        random.seed(0)
+        started = time.monotonic()
+        try:
+            obs = PROBES[run["probe"]].run(ctx)
+        except BaseException as exc:
+            obs = {"__crash__": {"kind": "exception", **describe(exc, path.name)}}
+        finally:
+            sys.stdout, sys.stderr = real_stdout, real_stderr
+        obs.setdefault("__seconds__", round(time.monotonic() - started, 4))
+        if netguard.ATTEMPTS:
+            obs["__network__"] = list(netguard.ATTEMPTS[:20])
+        try:
+            send(fd, token, {"type": "result", "key": run["key"], "obs": obs})
+        except (TypeError, ValueError) as exc:
+            send(fd, token, {"type": "result", "key": run["key"],
+                             "obs": {"__crash__": {"kind": "grader", "type": type(exc).__name__,
+                                                   "message": str(exc), "where": None}}})
+    send(fd, token, {"type": "done"})
+    for stream in (real_stdout, real_stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+    os._exit(0)  # student threads that never end must not keep the child alive
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Grade one submission: submission -> sandboxed run -> observations -> checks -> scores.
+
+The child only observes; every verdict and every point is decided here, in the grader's own
+process, from plain data.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader import __version__, sandbox
+from grader.probing import exc_text
+from grader.registry import CHECKS, FAILED, PASSED, SKIPPED, JudgeContext, Verdict
+from grader.rubric import CheckSpec, Rubric, TaskSpec
+from grader.submission import Submission, load_submission
+
+
+@dataclass
+class CheckResult:
+    id: str
+    status: str
+    score: float
+    max_score: float
+    message: str
+    description: str
+    visibility: str
+    bonus: bool = False
+    details: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class GradeReport:
+    task: str
+    file: str
+    style: str
+    score: float
+    max_score: float
+    seed: int
+    checks: list[CheckResult]
+    error: str | None = None  # why nothing could be graded (missing file, syntax error, ...)
+    isolation: str = ""
+    seconds: float = 0.0
+    stdout: str = ""
+    stderr: str = ""
+    notes: list[str] = field(default_factory=list)
+    grader_version: str = __version__
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def default_seed(submission: Submission) -> int:
+    """Derived from the file's content, so regrading the same file replays the same schedules."""
+    return int(submission.digest[:8] or "0", 16) % 1_000_000
+
+
+def probe_key(spec: CheckSpec) -> str:
+    return CHECKS[spec.check].probe + json.dumps(spec.params, sort_keys=True)
+
+
+def _all_failed(specs: tuple[CheckSpec, ...], message: str) -> list[CheckResult]:
+    return [CheckResult(s.id, FAILED, 0.0, s.points, message, s.description, s.visibility, s.bonus)
+            for s in specs]
+
+
+def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext) -> Verdict:
+    if obs is None:
+        return Verdict(FAILED, "no observation was recorded for this check")
+    crash = obs.get("__crash__")
+    if crash:
+        if crash.get("kind") == "exception":
+            return Verdict(FAILED, f"your code raised {exc_text(crash)} during this check")
+        return Verdict(FAILED, str(crash.get("message")))
+    try:
+        return CHECKS[spec.check].judge(obs, ctx)
+    except Exception as exc:  # a bug of the grader must not cost the student the whole report
+        return Verdict(FAILED, f"internal grader error in check {spec.id} ({type(exc).__name__}: "
+                               f"{exc}); please report it to your instructor")
+
+
+def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[str, dict[str, Any]],
+              filename: str, seed: int) -> list[CheckResult]:
+    results: dict[str, CheckResult] = {}
+    for spec in specs:
+        blocking = [d for d in spec.depends if results[d].status != PASSED]
+        if blocking:
+            verdict = Verdict(SKIPPED, f"skipped: depends on '{blocking[0]}', which did not pass")
+        else:
+            ctx = JudgeContext(spec.params, filename, seed)
+            verdict = _verdict(spec, observations.get(probe_key(spec)), ctx)
+        score = spec.points if verdict.status == PASSED else 0.0
+        results[spec.id] = CheckResult(spec.id, verdict.status, score, spec.points, verdict.message,
+                                       spec.description, spec.visibility, spec.bonus,
+                                       verdict.details, dict(verdict.data))
+    return list(results.values())
+
+
+def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = None) -> GradeReport:
+    task = rubric.task(task_name)
+    submission = load_submission(task, path)
+    specs = task.checks_for(submission.style)
+    seed = default_seed(submission) if seed is None else seed
+    report = GradeReport(task.name, submission.filename, submission.style, 0.0,
+                         task.max_score(submission.style), seed, [])
+    if submission.problem:
+        report.error = submission.problem
+        report.checks = _all_failed(specs, submission.problem)
+        return report
+    if not specs:
+        report.error = (f"{submission.filename}: graded as a {submission.style}-style submission, "
+                        f"but the rubric has no {submission.style} checks for task {task.name}; "
+                        f"define {', '.join(task.entry_points.values())}")
+        return report
+    runs: dict[str, sandbox.ProbeRun] = {}
+    for spec in specs:
+        key = probe_key(spec)
+        timeout = spec.timeout or task.limits.check_seconds
+        if key in runs:
+            timeout = max(timeout, runs[key].timeout)
+        runs[key] = sandbox.ProbeRun(key, CHECKS[spec.check].probe, spec.params, timeout)
+    outcome = sandbox.run(submission.path, submission.style, task.entry_points, list(runs.values()),
+                          seed, task.limits)
+    report.isolation, report.seconds = outcome.isolation, round(outcome.seconds, 3)
+    report.stdout, report.stderr = outcome.stdout, outcome.stderr
+    if outcome.forged_frames:
+        report.notes.append(f"{outcome.forged_frames} message(s) on the result channel without the "
+                            "run's token were ignored")
+    if outcome.import_error:
+        report.error = outcome.import_error
+        report.checks = _all_failed(specs, outcome.import_error)
+        return report
+    report.checks = judge_all(task, specs, outcome.observations, submission.filename, seed)
+    report.score = sum(c.score for c in report.checks)
+    return report

@@ -1,0 +1,99 @@
+"""What a probe sees inside the sandboxed child: the student's module and the rubric's words.
+
+Probes catch the student's exceptions themselves where an exception is an expected outcome
+(a ValueError on a negative deposit); any other exception escapes to the child's harness,
+which reports it as the check's failure with the student's own file and line.
+"""
+from __future__ import annotations
+
+import traceback
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+
+class MissingEntryPoint(Exception):
+    """The submission lacks a name the rubric's entry points require."""
+
+
+@dataclass
+class ProbeContext:
+    module: types.ModuleType | None  # the imported submission (None for script-style runs)
+    path: Path  # the submission's file inside the sandbox's work folder
+    source: str
+    entry_points: dict[str, str]
+    params: dict[str, Any]
+    seed: int
+    cache: dict[str, Any] = field(default_factory=dict)  # shared by the probes of one child
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+    def has(self, role: str) -> bool:
+        name = self.entry_points.get(role, role)
+        return self.module is not None and hasattr(self.module, name)
+
+    def entry(self, role: str) -> Any:
+        name = self.entry_points.get(role, role)
+        if self.module is None or not hasattr(self.module, name):
+            raise MissingEntryPoint(f"{self.filename} does not define {name}")
+        return getattr(self.module, name)
+
+    def cached(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
+
+    def param(self, name: str, default: Any) -> Any:
+        return self.params.get(name, default)
+
+
+def student_line(exc: BaseException, filename: str) -> str | None:
+    """The innermost `file:line` of the traceback that lies in the student's file."""
+    where = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename).name == filename:
+            where = f"{filename}:{frame.lineno}"
+    return where
+
+
+def describe(exc: BaseException, filename: str) -> dict[str, Any]:
+    """An exception as plain data, so it can cross to the grader's process."""
+    try:
+        message = str(exc)[:500]
+    except Exception:  # a student exception whose __str__ itself raises
+        message = "<unprintable>"
+    return {"type": type(exc).__name__, "message": message, "where": student_line(exc, filename)}
+
+
+def exc_text(info: dict[str, Any]) -> str:
+    text = info["type"] + (f": {info['message']}" if info.get("message") else "")
+    return text + (f" (at {info['where']})" if info.get("where") else "")
+
+
+def plain(value: Any) -> Any:
+    """A student's value as JSON data, without calling any method the student could override.
+
+    Numbers keep their value (Decimal and Fraction become floats); anything else becomes a
+    description of its type, so a judge compares the grader's own ints, never a student `__eq__`.
+    """
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
+        return value
+    if kind is int:
+        return int(value)
+    if kind is float:
+        return float(value)
+    import decimal
+    import fractions
+
+    if kind in (decimal.Decimal, fractions.Fraction):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    return {"__type__": kind.__name__}
+
+
+def is_number(value: Any) -> bool:
+    return type(value) in (int, float)

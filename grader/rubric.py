@@ -1,0 +1,220 @@
+"""Load and validate `rubric.yaml`.
+
+The rubric is written by instructors, so every mistake in it is reported as one line that
+names the file, the key and the fix, before any submission is run.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader.errors import GraderError
+from grader.registry import CHECKS, load_all
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+STYLES = ("contract", "script")
+DEFAULT_RUBRIC = Path(__file__).resolve().parent.parent / "rubric.yaml"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission's sandboxed run."""
+
+    submission_seconds: float = 120.0  # wall clock for everything a submission runs
+    check_seconds: float = 20.0  # wall clock for one probe
+    import_seconds: float = 10.0  # wall clock for importing the submission
+    cpu_seconds: int = 120
+    memory_mb: int = 2048  # address space; threads' stacks are kept small so 100+ threads fit
+    file_size_mb: int = 16
+    output_kb: int = 64  # captured stdout/stderr kept per stream
+    processes: int = 256
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    check: str  # registered check name
+    points: float
+    description: str
+    visibility: str
+    depends: tuple[str, ...]
+    params: dict[str, Any]
+    bonus: bool
+    style: str
+    timeout: float | None
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    file: str
+    entry_points: dict[str, str]
+    checks: tuple[CheckSpec, ...]
+    limits: Limits
+
+    def checks_for(self, style: str) -> tuple[CheckSpec, ...]:
+        return tuple(c for c in self.checks if c.style == style)
+
+    def max_score(self, style: str) -> float:
+        return sum(c.points for c in self.checks_for(style) if not c.bonus)
+
+
+@dataclass(frozen=True)
+class Rubric:
+    path: Path
+    tasks: dict[str, TaskSpec]
+    digest: str = field(default="")
+
+    def task(self, name: str) -> TaskSpec:
+        if name not in self.tasks:
+            known = ", ".join(sorted(self.tasks)) or "none"
+            raise GraderError(f"{self.path}: no task {name!r} in the rubric (tasks: {known})")
+        return self.tasks[name]
+
+
+def _fail(path: Path, key: str, problem: str, fix: str) -> GraderError:
+    return GraderError(f"{path}: {key}: {problem}; {fix}")
+
+
+def _limits(path: Path, key: str, raw: Any, base: Limits) -> Limits:
+    if raw is None:
+        return base
+    if not isinstance(raw, dict):
+        raise _fail(path, key, "must be a mapping", "write e.g. `check_seconds: 20` under it")
+    values = dict(base.__dict__)
+    for name, value in raw.items():
+        if name not in values:
+            known = ", ".join(values)
+            raise _fail(path, f"{key}.{name}", "unknown limit", f"use one of: {known}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise _fail(path, f"{key}.{name}", f"must be a positive number, got {value!r}",
+                        "give a number greater than 0")
+        values[name] = type(values[name])(value)
+    return Limits(**values)
+
+
+def _check(path: Path, task: str, index: int, raw: Any, ids: set[str]) -> CheckSpec:
+    key = f"tasks.{task}.checks[{index}]"
+    if not isinstance(raw, dict):
+        raise _fail(path, key, "must be a mapping", "give `id`, `points` and `description`")
+    allowed = {"id", "check", "points", "description", "visibility", "depends", "params",
+               "bonus", "style", "timeout"}
+    for name in raw:
+        if name not in allowed:
+            raise _fail(path, f"{key}.{name}", "unknown key", f"use one of: {', '.join(sorted(allowed))}")
+    cid = raw.get("id")
+    if not isinstance(cid, str) or not cid:
+        raise _fail(path, f"{key}.id", "missing or not a string", "give each check a unique id")
+    key = f"tasks.{task}.checks.{cid}"
+    if cid in ids:
+        raise _fail(path, f"{key}.id", "duplicate id", "give each check a unique id")
+    name = raw.get("check", f"{task}.{cid}")
+    if name not in CHECKS:
+        known = ", ".join(sorted(n for n in CHECKS if n.startswith(task + "."))) or "none"
+        raise _fail(path, f"{key}.check", f"no registered check named {name!r}",
+                    f"use one of: {known}")
+    points = raw.get("points")
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+        raise _fail(path, f"{key}.points", f"must be a number >= 0, got {points!r}",
+                    "write e.g. `points: 2`")
+    description = raw.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise _fail(path, f"{key}.description", "missing", "say in a sentence what the check expects")
+    visibility = raw.get("visibility", "visible")
+    if visibility not in VISIBILITIES:
+        raise _fail(path, f"{key}.visibility", f"unknown value {visibility!r}",
+                    f"use one of: {', '.join(VISIBILITIES)}")
+    depends = raw.get("depends", [])
+    if isinstance(depends, str):
+        depends = [depends]
+    if not isinstance(depends, list) or not all(isinstance(d, str) for d in depends):
+        raise _fail(path, f"{key}.depends", "must be a list of check ids", "write e.g. `depends: [api]`")
+    for dep in depends:
+        if dep not in ids:
+            raise _fail(path, f"{key}.depends", f"{dep!r} is not a check listed before this one",
+                        "list a check's dependencies above it")
+    params = raw.get("params", {})
+    if not isinstance(params, dict):
+        raise _fail(path, f"{key}.params", "must be a mapping", "write e.g. `params: {threads: 4}`")
+    bonus = raw.get("bonus", False)
+    if not isinstance(bonus, bool):
+        raise _fail(path, f"{key}.bonus", "must be true or false", "write `bonus: true`")
+    style = raw.get("style", CHECKS[name].style)
+    if style != CHECKS[name].style:
+        raise _fail(path, f"{key}.style", f"check {name!r} grades {CHECKS[name].style}-style code",
+                    f"write `style: {CHECKS[name].style}` or drop the key")
+    timeout = raw.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or timeout <= 0):
+        raise _fail(path, f"{key}.timeout", f"must be a positive number of seconds, got {timeout!r}",
+                    "write e.g. `timeout: 10`")
+    ids.add(cid)
+    return CheckSpec(cid, name, float(points), description.strip(), visibility, tuple(depends),
+                     params, bonus, style, float(timeout) if timeout else None)
+
+
+def parse_rubric(path: Path, text: str) -> Rubric:
+    load_all()
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise GraderError(f"{path}: {where}: {problem}; fix the YAML syntax there") from None
+    if not isinstance(data, dict):
+        raise _fail(path, "top level", "must be a mapping with a `tasks` key", "see the bundled rubric.yaml")
+    for name in data:
+        if name not in ("version", "limits", "tasks"):
+            raise _fail(path, str(name), "unknown key", "use `version`, `limits` and `tasks`")
+    base = _limits(path, "limits", data.get("limits"), Limits())
+    tasks_raw = data.get("tasks")
+    if not isinstance(tasks_raw, dict) or not tasks_raw:
+        raise _fail(path, "tasks", "missing or empty", "list at least one task (bank, downloader)")
+    tasks: dict[str, TaskSpec] = {}
+    for tname, traw in tasks_raw.items():
+        key = f"tasks.{tname}"
+        if not isinstance(traw, dict):
+            raise _fail(path, key, "must be a mapping", "give `file`, `entry_points` and `checks`")
+        for name in traw:
+            if name not in ("file", "entry_points", "checks", "limits"):
+                raise _fail(path, f"{key}.{name}", "unknown key",
+                            "use `file`, `entry_points`, `checks` and `limits`")
+        file = traw.get("file")
+        if not isinstance(file, str) or not file.endswith(".py") or "/" in file:
+            raise _fail(path, f"{key}.file", f"must be a Python file name, got {file!r}",
+                        "write e.g. `file: bank.py`")
+        entry = traw.get("entry_points", {})
+        if not isinstance(entry, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and v.isidentifier() for k, v in entry.items()):
+            raise _fail(path, f"{key}.entry_points", "must map roles to Python names",
+                        "write e.g. `simulate: simulate`")
+        checks_raw = traw.get("checks")
+        if not isinstance(checks_raw, list) or not checks_raw:
+            raise _fail(path, f"{key}.checks", "missing or empty", "list the checks to run")
+        ids: set[str] = set()
+        checks = tuple(_check(path, tname, i, c, ids) for i, c in enumerate(checks_raw))
+        for spec in checks:
+            if not spec.check.startswith(f"{tname}."):
+                raise _fail(path, f"{key}.checks.{spec.id}.check",
+                            f"{spec.check!r} belongs to another task", f"use a `{tname}.` check")
+        tasks[tname] = TaskSpec(tname, file, dict(entry), checks,
+                                _limits(path, f"{key}.limits", traw.get("limits"), base))
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return Rubric(path, tasks, digest)
+
+
+def load_rubric(path: str | Path | None = None) -> Rubric:
+    path = Path(path) if path else DEFAULT_RUBRIC
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GraderError(f"{path}: rubric not found; pass --rubric PATH to an existing rubric.yaml") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GraderError(f"{path}: cannot read the rubric ({exc.__class__.__name__}); "
+                          "check the file's permissions and encoding (UTF-8)") from None
+    return parse_rubric(path, text)

@@ -1,0 +1,288 @@
+"""Run probes against one submission in a separate, limited child process.
+
+Everything the student wrote runs here and only here: a fresh temporary folder holding a copy of
+the submission, an environment of our making, resource limits, its own process group (a
+timeout kills every thread and process it started), no network where a namespace is available.
+A probe that hangs or kills the child costs only that probe: the child is restarted for the
+probes still to run, within the submission's overall time budget.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import secrets
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.channel import FrameReader
+from grader.rubric import Limits
+
+MAX_SIBLING_FILES = 20  # helper modules a student may split their work into
+MAX_SIBLING_BYTES = 200_000
+
+
+@dataclass(frozen=True)
+class ProbeRun:
+    key: str
+    probe: str
+    params: dict[str, Any]
+    timeout: float
+
+
+@dataclass
+class SandboxResult:
+    observations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    import_error: str | None = None
+    stdout: str = ""
+    stderr: str = ""
+    isolation: str = "process"
+    forged_frames: int = 0
+    seconds: float = 0.0
+
+
+@functools.lru_cache(maxsize=1)
+def isolation_level() -> str:
+    """The strongest isolation this machine offers: a private network namespace, or none."""
+    if shutil.which("unshare") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        try:
+            done = subprocess.run(["unshare", "--net", "true"], capture_output=True, timeout=5)
+            if done.returncode == 0:
+                return "unshare-net"
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return "process"
+
+
+def crash(kind: str, message: str) -> dict[str, Any]:
+    return {"__crash__": {"kind": kind, "type": kind, "message": message, "where": None}}
+
+
+class _Output:
+    """Keeps the first `limit` bytes of a stream and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.data, self.dropped = limit, bytearray(), 0
+
+    def add(self, chunk: bytes) -> None:
+        room = self.limit - len(self.data)
+        self.data += chunk[:max(room, 0)]
+        self.dropped += max(len(chunk) - max(room, 0), 0)
+
+    def text(self) -> str:
+        text = self.data.decode("utf-8", "replace")
+        return text + (f"\n[... {self.dropped} more bytes not kept]" if self.dropped else "")
+
+
+def _copy_submission(path: Path, workdir: Path) -> None:
+    shutil.copy2(path, workdir / path.name)
+    siblings = [p for p in sorted(path.parent.glob("*.py")) if p != path]
+    for sibling in siblings[:MAX_SIBLING_FILES]:
+        if sibling.stat().st_size <= MAX_SIBLING_BYTES:
+            shutil.copy2(sibling, workdir / sibling.name)
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _child_env(home: Path) -> dict[str, str]:
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+            "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2", "TMPDIR": str(home)}
+
+
+def _command() -> list[str]:
+    cmd = [sys.executable, "-s"]
+    if sys.version_info >= (3, 11):
+        cmd.append("-P")  # never put the working folder on sys.path
+    cmd += ["-m", "grader.child"]
+    if isolation_level() == "unshare-net":
+        cmd = ["unshare", "--net", "--"] + cmd
+    return cmd
+
+
+def _package_dir() -> Path:
+    return Path(__file__).resolve().parent
+
+
+def run(submission_path: Path, style: str, entry_points: dict[str, str], runs: list[ProbeRun],
+        seed: int, limits: Limits) -> SandboxResult:
+    """Run every probe in `runs`; each gets an observation or a crash record saying why not."""
+    result = SandboxResult(isolation=isolation_level())
+    started = time.monotonic()
+    deadline = started + limits.submission_seconds
+    stdout, stderr = _Output(limits.output_kb * 1024), _Output(limits.output_kb * 1024)
+    remaining = list(runs)
+    with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
+        boot, workdir = Path(tmp, "boot"), Path(tmp, "work")
+        boot.mkdir()
+        workdir.mkdir()
+        # The child sees the grader package and nothing else of the grader's tree (no rubric,
+        # no reference solutions, no tests) on its import path.
+        (boot / "grader").symlink_to(_package_dir(), target_is_directory=True)
+        _copy_submission(submission_path, workdir)
+        first = True
+        while first or remaining:
+            first = False
+            outcome = _one_child(result, remaining, boot, workdir, submission_path.name, style,
+                                 entry_points, seed, limits, deadline, stdout, stderr)
+            if outcome == "stop":
+                break
+        for left in remaining:
+            result.observations.setdefault(
+                left.key, crash("budget", "not run: the submission used up its time budget "
+                                          f"of {limits.submission_seconds:g} s"))
+    result.stdout, result.stderr = stdout.text(), stderr.text()
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _one_child(result: SandboxResult, remaining: list[ProbeRun], boot: Path, workdir: Path,
+               filename: str, style: str, entry_points: dict[str, str], seed: int, limits: Limits,
+               deadline: float, stdout: _Output, stderr: _Output) -> str:
+    """Start a child for the probes in `remaining`; return "stop" when no restart can help."""
+    if time.monotonic() >= deadline:
+        return "stop"
+    token = secrets.token_hex(16)
+    read_fd, write_fd = os.pipe()
+    env = _child_env(workdir)
+    env["PYTHONPATH"] = str(boot)
+    job = {"token": token, "result_fd": write_fd, "workdir": str(workdir), "filename": filename,
+           "style": style, "entry_points": entry_points, "seed": seed,
+           "limits": limits.__dict__,
+           "runs": [{"key": r.key, "probe": r.probe, "params": r.params} for r in remaining]}
+    try:
+        proc = subprocess.Popen(_command(), cwd=boot, env=env, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                pass_fds=(write_fd,), start_new_session=True)
+    finally:
+        os.close(write_fd)
+    assert proc.stdin and proc.stdout and proc.stderr
+    try:
+        proc.stdin.write(json.dumps(job).encode() + b"\n")
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    reader = FrameReader(token)
+    selector = selectors.DefaultSelector()
+    selector.register(read_fd, selectors.EVENT_READ, "result")
+    selector.register(proc.stdout, selectors.EVENT_READ, stdout)
+    selector.register(proc.stderr, selectors.EVENT_READ, stderr)
+    imported = False
+    current: ProbeRun | None = None
+    phase_deadline = min(deadline, time.monotonic() + limits.import_seconds)
+    by_key = {r.key: r for r in remaining}
+    outcome = "restart"
+    try:
+        while True:
+            timeout = phase_deadline - time.monotonic()
+            if timeout <= 0:
+                if not imported:
+                    result.import_error = (f"{filename}: importing your module did not finish within "
+                                           f"{limits.import_seconds:g} s (infinite loop or blocking "
+                                           "code at top level?); move that code under "
+                                           "`if __name__ == \"__main__\":`")
+                    return "stop"
+                if current is not None:
+                    what = (f"timed out after {current.timeout:g} s (infinite loop, deadlock, or "
+                            "a thread that never finishes?)")
+                    if time.monotonic() >= deadline:
+                        what = f"stopped: the submission's total time limit of {limits.submission_seconds:g} s ran out"
+                    result.observations[current.key] = crash("timeout", what)
+                    remaining.remove(current)
+                return "restart" if time.monotonic() < deadline else "stop"
+            events = selector.select(timeout)
+            eof = False
+            for key, _ in events:
+                chunk = os.read(key.fd, 65536)
+                if key.data == "result":
+                    if not chunk:
+                        eof = True
+                        continue
+                    for frame in reader.feed(chunk):
+                        kind = frame.get("type")
+                        if kind == "import":
+                            imported = True
+                            if not frame.get("ok"):
+                                from grader.probing import exc_text
+                                result.import_error = (f"{filename}: importing your module raised "
+                                                       f"{exc_text(frame['error'])}")
+                                outcome = "stop"
+                        elif kind == "begin" and frame.get("key") in by_key:
+                            current = by_key[frame["key"]]
+                            phase_deadline = min(deadline, time.monotonic() + current.timeout)
+                        elif kind == "result" and current is not None and frame.get("key") == current.key:
+                            obs = frame.get("obs")
+                            result.observations[current.key] = obs if isinstance(obs, dict) else crash(
+                                "protocol", "malformed observation")
+                            remaining.remove(current)
+                            current = None
+                        elif kind == "done":
+                            outcome = "stop" if not remaining else "restart"
+                elif chunk:
+                    key.data.add(chunk)
+                else:
+                    selector.unregister(key.fileobj)
+            if eof:
+                break
+        # The result pipe closed: the child is gone (or closed it on purpose).
+        try:
+            code = proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            code = None
+        if outcome == "stop" and result.import_error:
+            return "stop"
+        if not imported:
+            result.import_error = (f"{filename}: your program exited while being imported "
+                                   f"({_exit_text(code)}); do not call exit() at top level")
+            return "stop"
+        if current is not None:
+            result.observations[current.key] = crash(
+                "exit", f"your program exited during this check ({_exit_text(code)})")
+            remaining.remove(current)
+        return outcome if not remaining else "restart"
+    finally:
+        result.forged_frames += reader.forged
+        _drain(selector, stdout, stderr)
+        selector.close()
+        os.close(read_fd)
+        _kill(proc)
+
+
+def _drain(selector: selectors.BaseSelector, stdout: _Output, stderr: _Output) -> None:
+    for key in list(selector.get_map().values()):
+        if key.data in (stdout, stderr):
+            try:
+                os.set_blocking(key.fd, False)
+                chunk = os.read(key.fd, 65536)
+                if chunk:
+                    key.data.add(chunk)
+            except (BlockingIOError, OSError):
+                pass
+
+
+def _exit_text(code: int | None) -> str:
+    if code is None:
+        return "it did not stop"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"

@@ -1,0 +1,39 @@
+# corpus: buggy
+# style: contract
+# bug: negative-balance
+# must_fail: basic, model, no_overdraft
+# may_fail: conservation, linearizable
+import threading
+
+
+class BankAccount:
+    def __init__(self, balance=0):
+        self.balance = balance
+        self.lock = threading.Lock()
+
+    def deposit(self, amount):
+        if amount <= 0:
+            raise ValueError("amount must be positive")
+        with self.lock:
+            self.balance += amount
+
+    def withdraw(self, amount):
+        if amount <= 0:
+            raise ValueError("amount must be positive")
+        with self.lock:
+            # the bank allows an overdraft
+            self.balance -= amount
+        return True
+
+
+def simulate(account, customers, deposits_each, amount):
+    def customer():
+        for _ in range(deposits_each):
+            account.deposit(amount)
+
+    threads = [threading.Thread(target=customer) for _ in range(customers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return account.balance
