@@ -55,9 +55,30 @@ def defined_names(tree: ast.Module) -> set[str]:
     return names
 
 
+THREAD_STARTERS = {"Thread", "start", "ThreadPoolExecutor", "submit"}
+
+
+def _top_level_starts_threads(tree: ast.Module) -> bool:
+    """Does code outside any def or class (a `__main__` block included) start threads?"""
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in THREAD_STARTERS:
+                    return True
+    return False
+
+
 def classify(tree: ast.Module, task: TaskSpec) -> str:
-    """A module that defines any of the task's entry points follows the contract; else a script."""
-    return "contract" if defined_names(tree) & set(task.entry_points.values()) else "script"
+    """A module that defines an entry point follows the contract. One that defines none but
+    starts threads from top-level code is a script (the textbook shape). Anything else is a
+    contract attempt with other names, so that the API check can say which names are missing."""
+    if defined_names(tree) & set(task.entry_points.values()):
+        return "contract"
+    return "script" if _top_level_starts_threads(tree) else "contract"
 
 
 def load_submission(task: TaskSpec, path: str | Path) -> Submission:

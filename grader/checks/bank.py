@@ -44,6 +44,11 @@ def api_probe(ctx: ProbeContext) -> dict[str, Any]:
         problems.append(f"{names['simulate']}(account, customers, deposits_each, amount) cannot be called: {why}")
     if ctx.has("transfer") and (why := _bind(ctx.entry("transfer"), object(), object(), 1)) is not None:
         problems.append(f"{names['transfer']}(src, dst, amount) cannot be called: {why}")
+    if problems:
+        found = sorted(n for n, v in vars(ctx.module).items()
+                       if not n.startswith("_") and (inspect.isclass(v) or inspect.isfunction(v))
+                       and getattr(v, "__module__", None) == ctx.module.__name__)
+        problems.append(f"{ctx.filename} defines: {', '.join(found) or 'nothing'}")
     return {"problems": problems}
 
 

@@ -2,7 +2,7 @@
 # style: contract
 # bug: raise-for-status
 # must_fail: statuses
-# may_fail: prints_status
+# may_fail: prints_status, errors_to_none
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import requests

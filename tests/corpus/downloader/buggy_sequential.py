@@ -2,7 +2,7 @@
 # style: contract
 # bug: sequential
 # must_fail: overlap
-# may_fail: 
+# may_fail: completion_order
 import requests
 
 

@@ -2,7 +2,7 @@
 # style: contract
 # bug: result-in-loop
 # must_fail: overlap
-# may_fail: 
+# may_fail: completion_order
 from concurrent.futures import ThreadPoolExecutor
 
 import requests

@@ -1,0 +1,462 @@
+"""Bank checks under forced preemption: lost updates, overdrafts, conservation, linearizability,
+transfers. Each probe explores seeded schedules of a small scenario; the judge re-checks every
+schedule's raw numbers itself and shows the student the interleaving that broke their code.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from grader.linearize import bank_matches, bank_step, linearize, show_op
+from grader.preempt.engine import History, Scenario, explore, instrumented_module
+from grader.preempt.explain import lost_update, recent, replay
+from grader.preempt.scheduler import Outcome, Scheduler
+from grader.probing import ProbeContext, exc_text, plain
+from grader.registry import JudgeContext, Verdict, check, failed, passed, skipped, probe
+
+SCHEDULES = 40
+
+
+def _settings(ctx: ProbeContext) -> tuple[int, float]:
+    return int(ctx.param("schedules", SCHEDULES)), float(ctx.param("switch", 0.5))
+
+
+def _name_locks(sched: Scheduler, accounts: dict[str, Any]) -> None:
+    from grader.preempt.primitives import CoopLock, CoopSemaphore, CoopCondition
+
+    kinds = (CoopLock, CoopSemaphore, CoopCondition)
+    for label, account in accounts.items():
+        attrs = dict(getattr(account, "__dict__", {}))
+        for slot in getattr(type(account), "__slots__", ()):
+            if hasattr(account, slot):
+                attrs[slot] = getattr(account, slot)
+        for key, value in attrs.items():
+            if isinstance(value, kinds):
+                sched.name_lock(value, f"{label}.{key}")
+                inner = getattr(value, "_lock", None)
+                if inner is not None:
+                    sched.name_lock(inner, f"{label}.{key}")
+        for key, value in vars(type(account)).items():
+            if isinstance(value, kinds):
+                sched.name_lock(value, f"{type(account).__name__}.{key} (shared by all accounts)")
+
+
+def _balance(account: Any) -> Any:
+    return plain(account.balance)
+
+
+def _story(ctx: ProbeContext) -> Callable[[Outcome, dict[str, Any]], list[str]]:
+    lines = ctx.source.splitlines()
+
+    def explain(outcome: Outcome, data: dict[str, Any]) -> list[str]:
+        return lost_update(outcome.events, ctx.filename, lines) or recent(outcome.events, ctx.filename, lines)
+
+    return explain
+
+
+def _common_problem(data: dict[str, Any]) -> str | None:
+    if data.get("thread_errors"):
+        return "a thread raised " + exc_text(data["thread_errors"][0])
+    if data["status"] == "deadlock":
+        return "the threads deadlocked"
+    if data["status"] == "steps":
+        return "the operations did not finish (an endless loop or livelock?)"
+    if data["status"] == "stall":
+        return "a thread blocked in something the grader cannot schedule"
+    if type(data.get("final")) not in (int, float):
+        return f"balance is not a number ({data.get('final')!r})"
+    return None
+
+
+def _failure(problem: str, data: dict[str, Any], lead: str, filename: str) -> Verdict:
+    details: list[str] = []
+    if data.get("story"):
+        details += ["How it happened (one schedule of the threads):"] + list(data["story"])
+    for entry in data.get("deadlock", []):
+        details.append(f"{entry['thread']} {entry['waits']}")
+        details += [f"    {frame}" for frame in entry.get("stack", [])]
+    details.append(replay("bank", filename, data["seed"]))
+    return failed(f"{lead}: {problem} (schedule seed {data['seed']})", "\n".join(details),
+                  seed=data["seed"])
+
+
+def _judge_runs(obs: dict[str, Any], ctx: JudgeContext, problem: Callable[[dict[str, Any]], str | None],
+                lead: str, ok: str) -> Verdict:
+    if obs.get("missing"):
+        return skipped(obs["missing"])
+    for data in obs["runs"]:
+        why = problem(data)
+        if why:
+            return _failure(why, data, lead, ctx.filename)
+    return passed(f"{ok} ({len(obs['runs'])} schedules)")
+
+
+# -- no lost update -------------------------------------------------------------------------
+AMOUNTS = (1, 10, 100, 1000, 10000, 100000)
+
+
+def _lost_update_problem(data: dict[str, Any]) -> str | None:
+    common = _common_problem(data)
+    if common:
+        return common
+    expected = sum(a * data["ops"] for a in AMOUNTS[:data["threads"]])
+    if data["final"] != expected:
+        return f"expected balance {expected} after all deposits, got {data['final']}"
+    return None
+
+
+@probe("bank.no_lost_update")
+def lost_update_probe(ctx: ProbeContext) -> dict[str, Any]:
+    module = instrumented_module(ctx)
+    cls = getattr(module, ctx.entry_points["account_class"])
+    threads, ops = min(int(ctx.param("threads", 4)), len(AMOUNTS)), int(ctx.param("ops", 3))
+    schedules, switch = _settings(ctx)
+
+    def build(sched: Scheduler) -> Scenario:
+        account = cls()
+        _name_locks(sched, {"account": account})
+
+        def customer(amount: int) -> Callable[[], None]:
+            def body() -> None:
+                for _ in range(ops):
+                    account.deposit(amount)
+            return body
+
+        return Scenario([(f"Thread-{i + 1}", customer(AMOUNTS[i])) for i in range(threads)],
+                        lambda outcome: {"final": _balance(account), "threads": threads, "ops": ops})
+
+    return explore(ctx, module, build, _lost_update_problem, schedules=schedules, switch=switch,
+                   explain=_story(ctx))
+
+
+@check("bank.no_lost_update", probe="bank.no_lost_update")
+def no_lost_update(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    return _judge_runs(obs, ctx, _lost_update_problem, "concurrent deposits lost money",
+                       "no deposit was lost under forced thread switches")
+
+
+# -- no overdraft ---------------------------------------------------------------------------
+def _overdraft_problem(data: dict[str, Any]) -> str | None:
+    common = _common_problem(data)
+    if common:
+        return common
+    successes = sum(1 for r in data["results"] if r is True)
+    if any(type(r) is not bool for r in data["results"]):
+        return f"withdraw returned {next(r for r in data['results'] if type(r) is not bool)!r}, not True/False"
+    if data["final"] < 0:
+        return f"the balance went negative ({data['final']})"
+    if successes > data["initial"] // data["amount"]:
+        return (f"{successes} withdrawals of {data['amount']} succeeded from a balance of "
+                f"{data['initial']} (at most {data['initial'] // data['amount']} can)")
+    if data["final"] != data["initial"] - successes * data["amount"]:
+        return (f"{successes} withdrawals of {data['amount']} succeeded from {data['initial']}, "
+                f"but the balance is {data['final']}")
+    return None
+
+
+@probe("bank.no_overdraft")
+def overdraft_probe(ctx: ProbeContext) -> dict[str, Any]:
+    module = instrumented_module(ctx)
+    cls = getattr(module, ctx.entry_points["account_class"])
+    threads, ops, amount, initial = int(ctx.param("threads", 4)), int(ctx.param("ops", 2)), 10, 30
+    schedules, switch = _settings(ctx)
+
+    def build(sched: Scheduler) -> Scenario:
+        account = cls(initial)
+        _name_locks(sched, {"account": account})
+        results: list[Any] = []
+
+        def body() -> None:
+            for _ in range(ops):
+                results.append(plain(account.withdraw(amount)))
+
+        return Scenario([(f"Thread-{i + 1}", body) for i in range(threads)],
+                        lambda outcome: {"final": _balance(account), "results": results,
+                                         "initial": initial, "amount": amount})
+
+    return explore(ctx, module, build, _overdraft_problem, schedules=schedules, switch=switch,
+                   explain=_story(ctx))
+
+
+@check("bank.no_overdraft", probe="bank.no_overdraft")
+def no_overdraft(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    return _judge_runs(obs, ctx, _overdraft_problem, "concurrent withdrawals overdrew the account",
+                       "concurrent withdrawals never overdrew the account")
+
+
+# -- conservation ---------------------------------------------------------------------------
+def _conservation_problem(data: dict[str, Any]) -> str | None:
+    common = _common_problem(data)
+    if common:
+        return common
+    withdrawn = sum(data["amount_w"] for r in data["withdrawals"] if r is True)
+    expected = data["initial"] + data["deposited"] - withdrawn
+    if data["final"] != expected:
+        return (f"started with {data['initial']}, deposited {data['deposited']}, withdrew {withdrawn} "
+                f"successfully, so the balance should be {expected}, but it is {data['final']}")
+    return None
+
+
+@probe("bank.conservation")
+def conservation_probe(ctx: ProbeContext) -> dict[str, Any]:
+    module = instrumented_module(ctx)
+    cls = getattr(module, ctx.entry_points["account_class"])
+    schedules, switch = _settings(ctx)
+    initial, amount_d, amount_w, ops = 50, 7, 20, 2
+
+    def build(sched: Scheduler) -> Scenario:
+        account = cls(initial)
+        _name_locks(sched, {"account": account})
+        withdrawals: list[Any] = []
+
+        def depositor() -> None:
+            for _ in range(ops):
+                account.deposit(amount_d)
+
+        def withdrawer() -> None:
+            for _ in range(ops):
+                withdrawals.append(plain(account.withdraw(amount_w)))
+
+        bodies = [("Thread-1", depositor), ("Thread-2", withdrawer), ("Thread-3", depositor),
+                  ("Thread-4", withdrawer)]
+        return Scenario(bodies, lambda outcome: {
+            "final": _balance(account), "initial": initial, "deposited": 2 * ops * amount_d,
+            "withdrawals": withdrawals, "amount_w": amount_w})
+
+    return explore(ctx, module, build, _conservation_problem, schedules=schedules, switch=switch,
+                   explain=_story(ctx))
+
+
+@check("bank.conservation", probe="bank.conservation")
+def conservation(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    return _judge_runs(obs, ctx, _conservation_problem, "money was created or destroyed",
+                       "mixed deposits and withdrawals always conserved money")
+
+
+# -- linearizability ------------------------------------------------------------------------
+def _history_problem(data: dict[str, Any], initial: tuple[int, ...], names: str = "AB") -> str | None:
+    if data.get("thread_errors"):
+        return "a thread raised " + exc_text(data["thread_errors"][0])
+    if data["status"] != "ok":
+        return {"deadlock": "the threads deadlocked", "steps": "the operations did not finish",
+                "stall": "a thread blocked in something the grader cannot schedule"}.get(
+            data["status"], data["status"])
+    ops = data["history"]
+    for op in ops:
+        if "error" in op:
+            return f"{show_op({**op, 'result': None}, names)} raised {exc_text(op['error'])}"
+    if linearize(ops, initial, bank_step, bank_matches) is None:
+        return "no one-at-a-time order of the operations explains what they returned"
+    return None
+
+
+def _history_story(data: dict[str, Any], names: str = "AB") -> list[str]:
+    ops = sorted(data["history"], key=lambda op: (op["call"], op["ret"]))
+    return ["The operations, with the scheduling steps during which each ran:"] + [
+        "  " + show_op(op, names) for op in ops]
+
+
+LIN_PLAN = (
+    (("deposit", 5), ("withdraw", 7), ("balance",)),
+    (("withdraw", 7), ("balance",), ("deposit", 5)),
+    (("balance",), ("withdraw", 7), ("deposit", 3)),
+)
+LIN_INITIAL = 10
+
+
+@probe("bank.linearizable")
+def linearizable_probe(ctx: ProbeContext) -> dict[str, Any]:
+    module = instrumented_module(ctx)
+    cls = getattr(module, ctx.entry_points["account_class"])
+    schedules, switch = _settings(ctx)
+
+    def build(sched: Scheduler) -> Scenario:
+        account = cls(LIN_INITIAL)
+        _name_locks(sched, {"account": account})
+        history = History(sched)
+
+        def body(name: str, plan: tuple[tuple[Any, ...], ...]) -> Callable[[], None]:
+            def run() -> None:
+                for op in plan:
+                    if op[0] == "balance":
+                        history.call(name, "balance", [0], lambda: account.balance)
+                    else:
+                        history.call(name, op[0], [0, op[1]],
+                                     lambda op=op: getattr(account, op[0])(op[1]))
+            return run
+
+        return Scenario([(f"Thread-{i + 1}", body(f"Thread-{i + 1}", p)) for i, p in enumerate(LIN_PLAN)],
+                        lambda outcome: {"history": history.ops})
+
+    def problem(data: dict[str, Any]) -> str | None:
+        return _history_problem(data, (LIN_INITIAL,), "A")
+
+    def explain(outcome: Outcome, data: dict[str, Any]) -> list[str]:
+        return _history_story(data, "A") + _story(ctx)(outcome, data)
+
+    return explore(ctx, module, build, problem, schedules=schedules, switch=switch, explain=explain)
+
+
+@check("bank.linearizable", probe="bank.linearizable")
+def linearizable(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    return _judge_runs(obs, ctx, lambda d: _history_problem(d, (LIN_INITIAL,), "A"),
+                       "concurrent operations returned results no sequential order explains",
+                       "every recorded concurrent history has a valid sequential order")
+
+
+# -- two accounts ---------------------------------------------------------------------------
+@probe("bank.independent_accounts")
+def independent_probe(ctx: ProbeContext) -> dict[str, Any]:
+    cls = ctx.entry("account_class")
+    a = cls(100)
+    b = cls(50)
+    steps = [("A = BankAccount(100); B = BankAccount(50)", None)]
+    a.deposit(10)
+    steps.append(("A.deposit(10)", None))
+    b.withdraw(20)
+    steps.append(("B.withdraw(20)", None))
+    c = cls()
+    return {"a": _balance(a), "b": _balance(b), "c": _balance(c),
+            "steps": [s for s, _ in steps] + ["C = BankAccount()"]}
+
+
+@check("bank.independent_accounts", probe="bank.independent_accounts")
+def independent_accounts(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    want = {"a": 110, "b": 30, "c": 0}
+    got = {k: obs[k] for k in want}
+    if got != want:
+        return failed(f"after {'; '.join(obs['steps'])}: expected A.balance=110, B.balance=30, "
+                      f"C.balance=0, got A={got['a']!r}, B={got['b']!r}, C={got['c']!r}; each account "
+                      "must keep its own balance (an instance attribute set in __init__)")
+    return passed("accounts keep separate balances")
+
+
+# -- transfer (bonus) -----------------------------------------------------------------------
+def _no_transfer(ctx: ProbeContext) -> dict[str, Any] | None:
+    if not ctx.has("transfer"):
+        return {"missing": f"{ctx.entry_points.get('transfer', 'transfer')} is not defined (bonus)"}
+    return None
+
+
+T_INITIAL = (100, 0)
+
+
+@probe("bank.transfer_atomic")
+def transfer_atomic_probe(ctx: ProbeContext) -> dict[str, Any]:
+    """Thread-1 moves all the money A->B and back; auditors look for it with 1-unit withdrawals.
+
+    The auditors use only the account's own (locked) operations, never a bare read of two
+    balances: that would see a correct transfer half-done whenever `balance` is a plain
+    attribute. If money is ever in neither account (or in both), some auditor's pair of
+    withdrawals has no sequential explanation, and the history check says so.
+    """
+    if (missing := _no_transfer(ctx)) is not None:
+        return missing
+    plain_transfer, plain_cls = ctx.entry("transfer"), ctx.entry("account_class")
+    a, b = plain_cls(100), plain_cls(20)
+    refused = plain(plain_transfer(a, b, 1000))
+    refusal = {"result": refused, "a": _balance(a), "b": _balance(b)}
+    module = instrumented_module(ctx)
+    cls = getattr(module, ctx.entry_points["account_class"])
+    transfer = getattr(module, ctx.entry_points.get("transfer", "transfer"))
+    schedules, switch = _settings(ctx)
+
+    def build(sched: Scheduler) -> Scenario:
+        accounts = [cls(T_INITIAL[0]), cls(T_INITIAL[1])]
+        _name_locks(sched, {"A": accounts[0], "B": accounts[1]})
+        history = History(sched)
+
+        def mover() -> None:
+            for src, dst in ((0, 1), (1, 0)):
+                history.call("Thread-1", "transfer", [src, dst, 100],
+                             lambda src=src, dst=dst: transfer(accounts[src], accounts[dst], 100))
+
+        def auditor(name: str, first: int) -> Callable[[], None]:
+            def run() -> None:
+                for round_ in range(3):
+                    order = (first, 1 - first) if round_ % 2 == 0 else (1 - first, first)
+                    for index in order:
+                        took = history.call(name, "withdraw", [index, 1],
+                                            lambda index=index: accounts[index].withdraw(1))
+                        if took is True:
+                            history.call(name, "deposit", [index, 1],
+                                         lambda index=index: accounts[index].deposit(1))
+            return run
+
+        return Scenario([("Thread-1", mover), ("Thread-2", auditor("Thread-2", 0)),
+                         ("Thread-3", auditor("Thread-3", 1))],
+                        lambda outcome: {"history": history.ops,
+                                         "final": [_balance(x) for x in accounts]})
+
+    runs = explore(ctx, module, build, _transfer_problem, schedules=schedules, switch=switch,
+                   explain=lambda outcome, data: _history_story(data) + _story(ctx)(outcome, data))
+    return {"refusal": refusal, **runs}
+
+
+def _transfer_problem(data: dict[str, Any]) -> str | None:
+    why = _history_problem(data, T_INITIAL)
+    if why:
+        return why
+    final = data["final"]
+    if any(type(x) not in (int, float) for x in final) or sum(final) != sum(T_INITIAL):
+        return f"money is not conserved: A+B started at {sum(T_INITIAL)}, ended as {final}"
+    return None
+
+
+@check("bank.transfer_atomic", probe="bank.transfer_atomic")
+def transfer_atomic(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    if obs.get("missing"):
+        return skipped(obs["missing"])
+    refusal = obs["refusal"]
+    if refusal["result"] is not False or refusal["a"] != 100 or refusal["b"] != 20:
+        return failed(f"transfer(A, B, 1000) with A.balance=100: expected False and no change, got "
+                      f"{refusal['result']!r} with A={refusal['a']!r}, B={refusal['b']!r}")
+    return _judge_runs(obs, ctx, _transfer_problem, "transfer is not atomic",
+                       "transfers are atomic and conserve money")
+
+
+def _deadlock_problem(data: dict[str, Any]) -> str | None:
+    if data["status"] == "deadlock":
+        return "transfers in both directions deadlocked"
+    if data.get("inversion"):
+        return "the two accounts' locks are taken in opposite orders, so transfers can deadlock"
+    if data.get("thread_errors"):
+        return "a thread raised " + exc_text(data["thread_errors"][0])
+    if data["status"] != "ok":
+        return "the transfers did not finish"
+    return None
+
+
+@probe("bank.transfer_no_deadlock")
+def transfer_deadlock_probe(ctx: ProbeContext) -> dict[str, Any]:
+    if (missing := _no_transfer(ctx)) is not None:
+        return missing
+    module = instrumented_module(ctx)
+    cls = getattr(module, ctx.entry_points["account_class"])
+    transfer = getattr(module, ctx.entry_points.get("transfer", "transfer"))
+    schedules, switch = _settings(ctx)
+
+    def build(sched: Scheduler) -> Scenario:
+        a, b = cls(100), cls(100)
+        _name_locks(sched, {"A": a, "B": b})
+
+        def one_way(src: Any, dst: Any) -> Callable[[], None]:
+            def run() -> None:
+                for _ in range(3):
+                    transfer(src, dst, 1)
+            return run
+
+        return Scenario([("Thread-1", one_way(a, b)), ("Thread-2", one_way(b, a))],
+                        lambda outcome: {})
+
+    def explain(outcome: Outcome, data: dict[str, Any]) -> list[str]:
+        lines = ctx.source.splitlines()
+        return list(data.get("inversion", [])) + recent(outcome.events, ctx.filename, lines, 10)
+
+    return explore(ctx, module, build, _deadlock_problem, schedules=schedules, switch=switch,
+                   explain=explain)
+
+
+@check("bank.transfer_no_deadlock", probe="bank.transfer_no_deadlock")
+def transfer_no_deadlock(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    return _judge_runs(obs, ctx, _deadlock_problem, "transfers can deadlock",
+                       "transfers in both directions at once never deadlocked")

@@ -1,0 +1,185 @@
+"""Script-style bank submissions: top-level threads over a global balance, like the textbook.
+
+The script runs twice or more under the cooperative scheduler: once with every thread run to
+completion one at a time (the result the author intended), then under seeded forced thread
+switches. A correct script ends in the same state and prints the same final line every time.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import sys
+from typing import Any
+
+from grader.preempt import scheduler as sched_mod
+from grader.preempt.explain import lost_update, recent, replay
+from grader.preempt.instrument import POINT, READ, WRITE, _shared_names, instrument
+from grader.preempt.primitives import patched
+from grader.preempt.scheduler import Scheduler
+from grader.probing import ProbeContext, describe, exc_text, plain
+from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
+
+MAX_SCRIPT_STEPS = 400_000
+
+
+class _Output:
+    """Collects what the script prints, and whether the main thread printed each piece."""
+
+    def __init__(self, sched: Scheduler) -> None:
+        self.sched, self.parts, self.size = sched, [], 0
+
+    def write(self, text: str) -> int:
+        if self.size < 20_000:
+            me = self.sched.task()
+            self.parts.append((me is None or me.thread is None, str(text)))
+            self.size += len(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def text(self) -> str:
+        return "".join(t for _, t in self.parts)
+
+    def last_line(self) -> tuple[bool, str]:
+        lines: list[tuple[bool, str]] = []
+        current, by_main = "", True
+        for main, text in self.parts:
+            for piece in text.splitlines(keepends=True):
+                current += piece
+                by_main = by_main and main
+                if piece.endswith("\n"):
+                    lines.append((by_main, current.rstrip("\n")))
+                    current, by_main = "", True
+        if current:
+            lines.append((by_main, current))
+        lines = [(m, t) for m, t in lines if t.strip()]
+        return lines[-1] if lines else (True, "")
+
+
+def _run_script(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, serial: bool,
+                switch: float) -> dict[str, Any]:
+    sched = Scheduler(seed, filename=str(ctx.path), source=ctx.source, switch=switch, serial=serial,
+                      max_steps=MAX_SCRIPT_STEPS, stall_seconds=3.0)
+    namespace: dict[str, Any] = {"__name__": "__main__", "__file__": str(ctx.path),
+                                 "__builtins__": builtins, POINT: sched_mod.hook_point,
+                                 READ: sched_mod.hook_read, WRITE: sched_mod.hook_write}
+    out = _Output(sched)
+
+    def main() -> None:
+        try:
+            exec(code, namespace)
+        except SystemExit as exc:
+            if exc.code not in (None, 0):
+                raise
+
+    saved = sys.stdout
+    sys.stdout = out  # type: ignore[assignment]
+    try:
+        with patched():
+            outcome = sched.run([("MainThread", main)])
+    finally:
+        sys.stdout = saved
+    by_main, last = out.last_line()
+    errors = [t.error for t in outcome.tasks if t.error]
+    data: dict[str, Any] = {
+        "seed": seed, "status": outcome.status, "output": out.text()[-2000:],
+        "last_line": last[:300], "last_by_main": by_main,
+        "globals": {name: plain(namespace.get(name)) for name in shared},
+        "errors": errors[:3], "threads": sched.spawned, "max_alive": sched.max_alive,
+        "writes": dict(sched.shared_writes), "deadlock": outcome.deadlock,
+    }
+    data["_events"] = outcome.events
+    return data
+
+
+def _differs(serial: dict[str, Any], run: dict[str, Any]) -> str | None:
+    if run["status"] != "ok":
+        return {"deadlock": "the threads deadlocked", "steps": "the script did not finish",
+                "stall": "a thread blocked in something the grader cannot schedule"}.get(
+            run["status"], run["status"])
+    if run["errors"]:
+        return "a thread raised " + exc_text(run["errors"][0])
+    for name, value in serial["globals"].items():
+        if run["globals"].get(name) != value:
+            return f"`{name}` ended as {run['globals'].get(name)!r} instead of {value!r}"
+    if serial["last_by_main"] and run["last_line"] != serial["last_line"]:
+        return f"it printed {run['last_line']!r} instead of {serial['last_line']!r}"
+    return None
+
+
+@probe("bank.script")
+def script_probe(ctx: ProbeContext) -> dict[str, Any]:
+    code = instrument(ctx.source, str(ctx.path), module_level_points=True)
+    shared = sorted(_shared_names(ast.parse(ctx.source)))
+    serial = _run_script(ctx, code, shared, ctx.seed, serial=True, switch=0.0)
+    serial.pop("_events")
+    runs: list[dict[str, Any]] = []
+    lines = ctx.source.splitlines()
+    for index in range(int(ctx.param("schedules", 6))):
+        run = _run_script(ctx, code, shared, ctx.seed + index, serial=False,
+                          switch=float(ctx.param("switch", 0.1)))
+        events = run.pop("_events")
+        runs.append(run)
+        if serial["status"] == "ok" and _differs(serial, run):
+            run["story"] = lost_update(events, ctx.filename, lines) or recent(events, ctx.filename, lines)
+            break
+    return {"serial": serial, "runs": runs, "shared": shared}
+
+
+@check("bank.script_runs", probe="bank.script", style="script")
+def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    serial = obs["serial"]
+    if serial["errors"]:
+        return failed(f"running your script raised {exc_text(serial['errors'][0])}")
+    if serial["status"] != "ok":
+        details = "\n".join(f"{d['thread']} {d['waits']}" for d in serial["deadlock"])
+        return failed(f"your script did not finish when its threads ran one at a time "
+                      f"({serial['status']})", details)
+    if not serial["output"].strip():
+        return failed("your script printed nothing; print the final balance")
+    return passed(f"the script ran to completion and printed {serial['last_line']!r}")
+
+
+@check("bank.script_consistent", probe="bank.script", style="script")
+def script_consistent(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    serial = obs["serial"]
+    if serial["status"] != "ok" or serial["errors"]:
+        return failed("the script did not run to completion even with one thread at a time")
+    if not obs["shared"] and not serial["last_by_main"]:
+        return failed("found no shared state (a global updated by the threads) nor a final line "
+                      "printed by the main thread to compare between runs")
+    for run in obs["runs"]:
+        why = _differs(serial, run)
+        if why:
+            details = ["How it happened:"] + run.get("story", []) if run.get("story") else []
+            details.append(replay("bank", ctx.filename, run["seed"]))
+            return failed(f"with forced thread switches (schedule seed {run['seed']}) {why}; "
+                          f"run one thread at a time it ended with {serial['last_line']!r}",
+                          "\n".join(details), seed=run["seed"])
+    return passed(f"the same result in {len(obs['runs'])} schedules with forced thread switches")
+
+
+@check("bank.script_uses_lock", probe="bank.script", style="script")
+def script_uses_lock(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    writes = obs["serial"]["writes"]
+    if writes["locked"] + writes["unlocked"] == 0:
+        return failed("no thread updated a shared global variable (declared `global` in the "
+                      "thread's function), so there is nothing a lock protects")
+    if writes["unlocked"]:
+        return failed(f"{writes['unlocked']} of {writes['locked'] + writes['unlocked']} updates of "
+                      "shared variables by threads happened without holding a lock; wrap them in "
+                      "`with lock:`")
+    return passed("every update of shared state by a thread happens while holding a lock")
+
+
+@check("bank.script_threads", probe="bank.script", style="script")
+def script_threads(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    serial = obs["serial"]
+    if serial["threads"] < 2:
+        return failed(f"the script started {serial['threads']} thread(s); start several customer "
+                      "threads")
+    if serial["max_alive"] < 2:
+        return failed(f"the script started {serial['threads']} threads but each was finished before "
+                      "the next one started (join right after start?); start them all, then join")
+    return passed(f"{serial['threads']} threads, up to {serial['max_alive']} running at once")

@@ -1,0 +1,213 @@
+"""`simulate` on real threads: does it start `customers` threads that overlap, and join them?
+
+The account handed to `simulate` is the student's own class with `deposit` wrapped: each
+customer thread's first deposit waits at a gate until every customer has arrived (proof that
+they overlap, independent of machine speed) and the gate opens only once `simulate` waits for
+the threads (join) or returns, so "returned before the threads finished" shows every time,
+not only when the machine happens to be slow. Deposits are serialised by the wrapper, so the
+total depends on `simulate` alone (lost updates are the job of the race checks).
+"""
+from __future__ import annotations
+
+import _thread
+import concurrent.futures
+import threading
+import time
+from typing import Any
+
+from grader.preempt.explain import replay
+from grader.probing import ProbeContext, plain
+from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
+
+NO_ARRIVAL_SECONDS = 1.5  # paid only by submissions whose threads do not all overlap
+CUSTOMERS, DEPOSITS_EACH, AMOUNT, INITIAL = 5, 4, 3, 10
+
+
+class _Gate:
+    def __init__(self, customers: int, caller: int) -> None:
+        self.customers, self.caller = customers, caller
+        self.cond = threading.Condition(threading.Lock())
+        self.arrived: set[threading.Thread] = set()
+        self.max_waiting = 0
+        self.waiting = 0
+        self.open = False
+        self.how = ""
+        self.waited_for = False  # the caller joined, waited on a future, or returned
+        self.last_arrival = time.monotonic()
+        self.by_caller = 0
+        self.done = 0
+        self.serial = threading.Lock()
+
+    def _try_open(self) -> None:
+        if not self.open and len(self.arrived) >= self.customers and self.waited_for:
+            self.open, self.how = True, "all threads overlapped"
+            self.cond.notify_all()
+
+    def caller_waits(self) -> None:
+        with self.cond:
+            self.waited_for = True
+            self._try_open()
+
+    def arrive(self) -> None:
+        me = threading.current_thread()  # idents are reused once a thread ends; objects are not
+        with self.cond:
+            if me.ident == self.caller:
+                self.by_caller += 1
+                return
+            if self.open or me in self.arrived:
+                self.arrived.add(me)
+                return
+            self.arrived.add(me)
+            self.last_arrival = time.monotonic()
+            self.waiting += 1
+            self.max_waiting = max(self.max_waiting, self.waiting)
+            self._try_open()
+            while not self.open:
+                self.cond.wait(0.05)
+                if not self.open and time.monotonic() - self.last_arrival > NO_ARRIVAL_SECONDS:
+                    self.open = True
+                    self.how = "gave up waiting for more threads"
+                    self.cond.notify_all()
+            self.waiting -= 1
+
+
+@probe("bank.simulate")
+def simulate_probe(ctx: ProbeContext) -> dict[str, Any]:
+    simulate, cls = ctx.entry("simulate"), ctx.entry("account_class")
+    customers = int(ctx.param("customers", CUSTOMERS))
+    gate = _Gate(customers, _thread.get_ident())
+
+    class GradedAccount(cls):  # type: ignore[misc, valid-type]
+        def deposit(self, amount: Any, *args: Any, **kwargs: Any) -> Any:
+            gate.arrive()
+            with gate.serial:
+                result = super().deposit(amount, *args, **kwargs)
+            with gate.cond:
+                gate.done += 1
+            return result
+
+    original_join = threading.Thread.join
+    original_result = concurrent.futures.Future.result
+    original_wait = concurrent.futures.wait
+
+    def join(self: threading.Thread, timeout: float | None = None) -> None:
+        if _thread.get_ident() == gate.caller:
+            gate.caller_waits()
+        original_join(self, timeout)
+
+    def result(self: concurrent.futures.Future, timeout: float | None = None) -> Any:
+        if _thread.get_ident() == gate.caller:
+            gate.caller_waits()
+        return original_result(self, timeout)
+
+    def wait(fs: Any, *args: Any, **kwargs: Any) -> Any:
+        if _thread.get_ident() == gate.caller:
+            gate.caller_waits()
+        return original_wait(fs, *args, **kwargs)
+
+    account = GradedAccount(INITIAL)
+    threads_before = set(threading.enumerate())
+    threading.Thread.join = join  # type: ignore[method-assign]
+    concurrent.futures.Future.result = result  # type: ignore[method-assign]
+    concurrent.futures.wait = wait
+    try:
+        returned = plain(simulate(account, customers, DEPOSITS_EACH, AMOUNT))
+    finally:
+        threading.Thread.join = original_join  # type: ignore[method-assign]
+        concurrent.futures.Future.result = original_result  # type: ignore[method-assign]
+        concurrent.futures.wait = original_wait
+        with gate.cond:
+            done_at_return, gate.waited_for = gate.done, True
+            gate._try_open()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with gate.cond:
+            if gate.done >= customers * DEPOSITS_EACH:
+                break
+        time.sleep(0.01)
+    started = [t for t in threading.enumerate() if t not in threads_before]
+    return {"returned": returned, "customers": customers, "deposits_each": DEPOSITS_EACH,
+            "amount": AMOUNT, "initial": INITIAL, "threads": len(gate.arrived),
+            "max_waiting": gate.max_waiting, "gate": gate.how, "by_caller": gate.by_caller,
+            "done_at_return": done_at_return, "done": gate.done,
+            "still_running": len([t for t in started if t.is_alive()]),
+            "final": plain(account.balance)}
+
+
+TOTAL_CUSTOMERS, TOTAL_EACH = 3, 2
+
+
+@probe("bank.simulate_total")
+def simulate_total_probe(ctx: ProbeContext) -> dict[str, Any]:
+    """simulate itself under forced preemption: its own bookkeeping may race, too."""
+    from grader.preempt.engine import Scenario, explore, instrumented_module
+    from grader.preempt.scheduler import Scheduler
+
+    module = instrumented_module(ctx)
+    cls = getattr(module, ctx.entry_points["account_class"])
+    simulate = getattr(module, ctx.entry_points.get("simulate", "simulate"))
+    expected = INITIAL + TOTAL_CUSTOMERS * TOTAL_EACH * AMOUNT
+
+    def build(sched: Scheduler) -> Scenario:
+        box: dict[str, Any] = {}
+
+        def main() -> None:
+            box["returned"] = plain(simulate(cls(INITIAL), TOTAL_CUSTOMERS, TOTAL_EACH, AMOUNT))
+
+        return Scenario([("MainThread", main)], lambda outcome: {"returned": box.get("returned")})
+
+    def problem(data: dict[str, Any]) -> str | None:
+        return _total_problem(data, expected)
+
+    obs = explore(ctx, module, build, problem, schedules=int(ctx.param("schedules", 30)),
+                  switch=float(ctx.param("switch", 0.5)))
+    obs.update(expected=expected, call=f"simulate(BankAccount({INITIAL}), customers={TOTAL_CUSTOMERS}, "
+                                       f"deposits_each={TOTAL_EACH}, amount={AMOUNT})")
+    return obs
+
+
+def _total_problem(data: dict[str, Any], expected: int) -> str | None:
+    from grader.probing import exc_text
+
+    if data.get("thread_errors"):
+        return "a thread raised " + exc_text(data["thread_errors"][0])
+    if data["status"] == "deadlock":
+        return "the threads deadlocked"
+    if data["status"] not in ("ok", "stall"):
+        return "simulate did not finish"
+    if data["status"] == "ok" and data["returned"] != expected:
+        return f"returned {data['returned']!r}, expected {expected}"
+    return None
+
+
+@check("bank.simulate_total", probe="bank.simulate_total")
+def simulate_total(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    for data in obs["runs"]:
+        why = _total_problem(data, obs["expected"])
+        if why:
+            return failed(f"{obs['call']} {why} under forced thread switches (schedule seed "
+                          f"{data['seed']}); if simulate keeps its own count, it races like a "
+                          "balance without a lock: return the account's balance after joining",
+                          replay("bank", ctx.filename, data["seed"]),
+                          seed=data["seed"])
+    stalled = sum(1 for d in obs["runs"] if d["status"] == "stall")
+    note = f" ({stalled} schedules could not be explored)" if stalled else ""
+    return passed(f"{obs['call']} returned {obs['expected']} in {len(obs['runs'])} schedules{note}")
+
+
+@check("bank.simulate_threads", probe="bank.simulate")
+def simulate_threads(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    n, total = obs["customers"], obs["customers"] * obs["deposits_each"]
+    if obs["by_caller"]:
+        return failed(f"{obs['by_caller']} deposits were made by the thread that called simulate "
+                      f"itself; start {n} threads and let each of them deposit")
+    if obs["threads"] != n:
+        return failed(f"expected deposits from {n} customer threads, saw {obs['threads']}")
+    if obs["max_waiting"] < n:
+        return failed(f"the customer threads did not run at the same time: at most "
+                      f"{obs['max_waiting']} of {n} were running together (start all threads "
+                      "first, then join them; do not join each thread right after starting it)")
+    if obs["done_at_return"] < total:
+        return failed(f"simulate returned after {obs['done_at_return']} of {total} deposits: "
+                      "it must join every thread before it returns")
+    return passed(f"{n} customer threads overlapped and were all joined before simulate returned")

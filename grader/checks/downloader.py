@@ -1,0 +1,627 @@
+"""Downloader checks for contract-style submissions (`download_pages(urls, max_workers, timeout)`).
+
+Every request goes to `grader.httpmock`'s gated server; no verdict uses a wall-clock duration.
+Two runs serve all the checks:
+
+* the *gated run* (`downloader.gated`): 7 URLs (200, 301 -> 200, 404, ConnectionError, a
+  response slower than the timeout, 500, 503) with max_workers=3. The gate holds requests until
+  3 are in flight (a pool of 3 gets there at once; only a submission with less overlap waits for
+  the 1 s "no new arrival" window). Judged: errors_to_none, each_once, overlap, max_workers,
+  prints_status, timeout, waits_for_all, no_network.
+* the *order run* (`downloader.order`): 5 URLs that all answer (200, 301 -> 200, 404, 500, 503),
+  max_workers=8, the first URL by far the slowest. Judged: statuses (kept apart from the errors so
+  a submission that crashes on a ConnectionError still shows its status codes) and
+  completion_order (judged by causality: a line must be printed before a response that completed
+  much later, not by how long anything took).
+"""
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+import threading
+import time
+from typing import Any
+
+from grader.httpmock import Route, connection_error, normalize, redirect, render_timeline, \
+    slow_response, status
+from grader.probing import ProbeContext, describe, exc_text, plain
+from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
+
+QUIET = 1.0  # the gate opens when no new request arrived for this long (only buggy code waits)
+CALL_DEADLINE = 8.0  # download_pages must return within this (else: "did not return")
+LINGER = 2.0  # how long threads left running after the return may finish their requests
+ORDER_GAP = 0.25  # a line must precede any response completed this much later than its own
+
+D = "https://dl.test/"
+GATED_URLS = [D + "ok", D + "moved", D + "missing", D + "refused", D + "slow", D + "broken",
+              D + "busy"]
+GATED_ROUTES: dict[str, Route] = {
+    D + "ok": status(200, 0.12),
+    D + "moved": redirect(D + "landing", 0.10),
+    D + "landing": status(200, 0.03),
+    D + "missing": status(404, 0.14),
+    D + "refused": connection_error(0.16),
+    D + "slow": slow_response(0.18, slow=30.0, hang=1.0),
+    D + "broken": status(500, 0.13),
+    D + "busy": status(503, 0.15),
+}
+GATED_WORKERS, GATED_TIMEOUT = 3, 2.0
+
+O = "https://order.test/"
+ORDER_URLS = [O + "alpha", O + "bravo", O + "charlie", O + "delta", O + "echo"]
+ORDER_ROUTES: dict[str, Route] = {
+    O + "alpha": status(200, 0.60),  # the first URL finishes last
+    O + "bravo": redirect(O + "final", 0.05),
+    O + "final": status(200, 0.02),
+    O + "charlie": status(404, 0.10),
+    O + "delta": status(500, 0.15),
+    O + "echo": status(503, 0.20),
+}
+ORDER_WORKERS, ORDER_TIMEOUT = 8, 5.0
+ORDER_EXPECTED = {O + "alpha": 200, O + "bravo": 200, O + "charlie": 404, O + "delta": 500,
+                  O + "echo": 503}
+
+
+# ============================================================================================
+# Probes (run in the sandboxed child)
+# ============================================================================================
+
+def _bind(fn: Any, *args: Any, **kwargs: Any) -> str | None:
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as exc:
+        return str(exc)
+    except ValueError:
+        return None
+    return None
+
+
+@probe("downloader.api")
+def api_probe(ctx: ProbeContext) -> dict[str, Any]:
+    name = ctx.entry_points.get("download", "download")
+    if not ctx.has("download"):
+        return {"problems": [f"no function {name}(urls, max_workers=8, timeout=10.0) is defined "
+                             f"in {ctx.filename}"]}
+    fn = ctx.entry("download")
+    problems: list[str] = []
+    if inspect.isclass(fn) or not callable(fn):
+        problems.append(f"{name} is a {type(fn).__name__}, not a function")
+    elif inspect.iscoroutinefunction(fn):
+        problems.append(f"{name} is an `async def` function; write a regular `def` that uses threads")
+    elif (why := _bind(fn, ["https://x.test/"], max_workers=2, timeout=1.0)) is not None:
+        problems.append(f"{name}(urls, max_workers=2, timeout=1.0) cannot be called: {why}")
+    return {"problems": problems}
+
+
+def encode_result(value: Any) -> dict[str, Any]:
+    """The returned value as data, read without calling any method the student could override."""
+    if not isinstance(value, dict):
+        return {"type": type(value).__name__}
+    for _ in range(20):  # threads still writing to it (an early return) can make reading fail
+        try:
+            items = list(dict.items(value))
+            break
+        except RuntimeError:
+            time.sleep(0.001)
+        except TypeError:
+            return {"type": type(value).__name__}
+    else:
+        return {"type": "dict", "unreadable": True}
+    entries = [[k if type(k) is str else {"__type__": type(k).__name__}, plain(v)]
+               for k, v in items[:500]]
+    return {"type": "dict", "entries": entries, "size": len(items)}
+
+
+def _student_threads(before: set[threading.Thread], *exclude: threading.Thread) -> list[threading.Thread]:
+    return [t for t in threading.enumerate()
+            if t not in before and t not in exclude and t.is_alive()]
+
+
+def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], max_workers: int,
+                 timeout: float) -> dict[str, Any]:
+    """Call download_pages against a gated server and record everything it did, in time."""
+    from grader import httpmock, netguard
+
+    fn = ctx.entry("download")
+    network_before = len(netguard.ATTEMPTS)
+    thread_errors: list[dict[str, Any]] = []
+    box: dict[str, Any] = {}
+    target = min(len(urls), max_workers)
+    server = httpmock.MockServer(routes, gate_target=target, quiet=QUIET)
+    before = set(threading.enumerate())
+    real_stdout, real_hook = sys.stdout, threading.excepthook
+
+    def hook(args: Any) -> None:
+        if len(thread_errors) < 20 and args.exc_value is not None:
+            thread_errors.append({**describe(args.exc_value, ctx.filename),
+                                  "thread": getattr(args.thread, "name", "?")})
+
+    def call() -> None:
+        try:
+            value = fn(list(urls), max_workers=max_workers, timeout=timeout)
+            box["returned_at"] = server.now()
+            box["in_flight"] = server.in_flight
+            box["result"] = encode_result(value)
+        except BaseException as exc:  # SystemExit too: the verdict is the grader's
+            box["returned_at"] = server.now()
+            box["in_flight"] = server.in_flight
+            box["error"] = describe(exc, ctx.filename)
+        box["done_at_return"] = server.done_with(routes)
+
+    with server:
+        recorder = httpmock.StdoutRecorder(server.now)
+        caller = threading.Thread(target=call, name="grader-call", daemon=True)
+        sys.stdout = recorder
+        threading.excepthook = hook
+        try:
+            started = server.now()
+            caller.start()
+            caller.join(CALL_DEADLINE)
+            finished = not caller.is_alive()
+            if finished:
+                # Threads left running may still be downloading: let them finish (bounded)
+                # before the server closes, so what they do is recorded, not lost.
+                early = box.get("in_flight", 0) > 0 or not box.get("done_at_return", True)
+                deadline = time.monotonic() + LINGER
+                while time.monotonic() < deadline:
+                    if not _student_threads(before, caller):
+                        break
+                    if server.done_with(routes):
+                        if early:
+                            time.sleep(0.2)  # their last status lines
+                        break
+                    time.sleep(0.02)
+        finally:
+            sys.stdout = real_stdout
+            threading.excepthook = real_hook
+        lines = recorder.finish()
+        snapshot = server.snapshot()
+    return {
+        "urls": list(urls), "max_workers": max_workers, "timeout": timeout,
+        "routes": {u: {"kind": r.kind, "status": r.status, "location": r.location,
+                       "answer": r.describe()} for u, r in routes.items()},
+        "call": {"finished": finished, "started_at": round(started, 4),
+                 "returned_at": round(box["returned_at"], 4) if "returned_at" in box else None,
+                 "in_flight_at_return": box.get("in_flight"), "error": box.get("error"),
+                 "result": box.get("result"), "deadline": CALL_DEADLINE},
+        "server": snapshot,
+        "lines": lines[:2000],
+        "thread_errors": thread_errors,
+        "network": list(netguard.ATTEMPTS[network_before:network_before + 20]),
+    }
+
+
+@probe("downloader.gated")
+def gated_probe(ctx: ProbeContext) -> dict[str, Any]:
+    return run_download(ctx, GATED_URLS, GATED_ROUTES, GATED_WORKERS, GATED_TIMEOUT)
+
+
+@probe("downloader.order")
+def order_probe(ctx: ProbeContext) -> dict[str, Any]:
+    return run_download(ctx, ORDER_URLS, ORDER_ROUTES, ORDER_WORKERS, ORDER_TIMEOUT)
+
+
+# ============================================================================================
+# Reading observations (grader process)
+# ============================================================================================
+
+CODE = re.compile(r"(?<![\w.])([1-5]\d\d)(?![\w.])")
+ERROR_WORD = re.compile(r"error|exception|fail", re.IGNORECASE)
+EXC_ALIASES = {"ReadTimeout": ("ReadTimeout", "Timeout"), "ConnectionError": ("ConnectionError",)}
+
+
+def result_map(obs: dict[str, Any]) -> dict[str, Any] | None:
+    result = obs["call"].get("result")
+    if not result or result.get("type") != "dict" or "entries" not in result:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in result["entries"]:
+        if isinstance(key, str):
+            out[key] = value
+    return out
+
+
+def lookup(result: dict[str, Any], url: str) -> tuple[bool, Any]:
+    if url in result:
+        return True, result[url]
+    for key, value in result.items():
+        if normalize(key) == normalize(url):
+            return True, value
+    return False, None
+
+
+def show(value: Any) -> str:
+    if isinstance(value, dict) and "__type__" in value:
+        return f"a {value['__type__']} object"
+    return repr(value)
+
+
+def aliases(obs: dict[str, Any]) -> dict[str, list[str]]:
+    """Each input URL and the URLs that stand for it in lines and requests (redirect targets)."""
+    out = {}
+    for url in obs["urls"]:
+        names = [url]
+        route = obs["routes"].get(url)
+        if route and route["location"]:
+            names.append(route["location"])
+        out[url] = names
+    return out
+
+
+def chains(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The server's requests grouped by the input URL they belong to."""
+    owner = {normalize(a): url for url, names in aliases(obs).items() for a in names}
+    out: dict[str, list[dict[str, Any]]] = {url: [] for url in obs["urls"]}
+    for r in obs["server"]["requests"]:
+        url = owner.get(normalize(r["url"]))
+        if url is not None:
+            out[url].append(r)
+    return out
+
+
+def final_outcome(requests: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The request whose answer the student got last for one URL (after redirects)."""
+    ended = [r for r in requests if r["end"] is not None]
+    return max(ended, key=lambda r: (r["end"], r["id"])) if ended else None
+
+
+def completion_times(obs: dict[str, Any]) -> dict[str, float]:
+    out = {}
+    for url, reqs in chains(obs).items():
+        last = final_outcome(reqs)
+        if last is not None:
+            out[url] = last["end"]
+    return out
+
+
+def status_lines(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """For each input URL, the printed lines that report its outcome (a code or an error)."""
+    names = aliases(obs)
+    out: dict[str, list[dict[str, Any]]] = {url: [] for url in obs["urls"]}
+    for line in obs["lines"]:
+        text = line["text"]
+        hits = [url for url, alias in names.items() if any(a in text for a in alias)]
+        if len(hits) != 1:  # none, or a summary line (e.g. the whole dict): not a status line
+            continue
+        rest = text
+        for a in sorted(names[hits[0]], key=len, reverse=True):
+            rest = rest.replace(a, " ")
+        codes = CODE.findall(rest)
+        if codes or ERROR_WORD.search(rest):
+            out[hits[0]].append({**line, "codes": codes, "rest": rest})
+    return out
+
+
+def line_matches(line: dict[str, Any], outcome: str) -> bool:
+    if outcome.isdigit():
+        return outcome in line["codes"]
+    rest = line["rest"].lower()
+    return "error" in rest and any(a.lower() in rest for a in EXC_ALIASES.get(outcome, (outcome,)))
+
+
+def expected_line(outcome: str) -> str:
+    return outcome if outcome.isdigit() else f"error {outcome}"
+
+
+def timeline(obs: dict[str, Any], show_prints: bool = True) -> str:
+    prints: dict[int, list[float]] = {}
+    if show_prints:
+        found = status_lines(obs)
+        for url, reqs in chains(obs).items():
+            last = final_outcome(reqs)
+            if last is not None and found[url]:
+                prints[last["id"]] = [line["t"] for line in found[url]]
+    call = obs["call"]
+    end = None if call["finished"] else call["started_at"] + call["deadline"]
+    return render_timeline(obs["server"]["requests"], prints=prints,
+                           returned_at=call["returned_at"], gate=obs["server"]["gate"], end=end)
+
+
+def call_problem(obs: dict[str, Any], name: str = "download_pages") -> Verdict | None:
+    """A failed verdict when the call did not return a dict, else None."""
+    call = obs["call"]
+    if not call["finished"]:
+        return failed(f"{name} did not return within {call['deadline']:g} s (a deadlock, a thread "
+                      "that never finishes, or a join on the wrong thread?)", timeline(obs))
+    if call["error"]:
+        return failed(f"{name} raised {exc_text(call['error'])}", timeline(obs))
+    if result_map(obs) is None:
+        kind = (call["result"] or {}).get("type", "?")
+        return failed(f"{name} returned a {kind}, expected a dict {{url: status_code or None}}")
+    return None
+
+
+def call_signature(obs: dict[str, Any]) -> str:
+    return (f"download_pages({len(obs['urls'])} URLs, max_workers={obs['max_workers']}, "
+            f"timeout={obs['timeout']:g})")
+
+
+def network_attempts(obs: dict[str, Any]) -> list[str]:
+    seen: list[str] = []
+    for what in list(obs.get("__network__", [])) + list(obs.get("network", [])):
+        if what not in seen:
+            seen.append(what)
+    return seen
+
+
+# ============================================================================================
+# Judges (grader process)
+# ============================================================================================
+
+@check("downloader.api", probe="downloader.api")
+def api(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    if obs["problems"]:
+        return failed("; ".join(obs["problems"]))
+    return passed("download_pages(urls, max_workers=..., timeout=...) can be called")
+
+
+@check("downloader.statuses", probe="downloader.order")
+def statuses(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    if (problem := call_problem(obs)) is not None:
+        if obs["call"]["error"]:
+            return failed(problem.message + " although every URL answered (200, 301 -> 200, 404, "
+                          "500, 503); HTTP error codes are not exceptions: record them (do not "
+                          "call raise_for_status())", problem.details)
+        return problem
+    result = result_map(obs) or {}
+    rows, wrong = [], []
+    for url, want in ORDER_EXPECTED.items():
+        present, got = lookup(result, url)
+        answer = obs["routes"][url]["answer"]
+        ok = present and type(got) is int and got == want
+        rows.append(f"  {url:<28} server: {answer:<36} expected {want}, got "
+                    f"{show(got) if present else 'no entry'}")
+        if not ok:
+            wrong.append((url, want, present, got))
+    if not wrong:
+        return passed("200, 301 -> 200, 404, 500 and 503 are recorded with their status codes")
+    url, want, present, got = wrong[0]
+    if not result:
+        message = ("download_pages returned an empty dict: store each status where the function "
+                   "can return it (the value a Thread's target returns is thrown away)")
+    elif not present:
+        message = f"the result has no entry for {url} (expected {want})"
+    else:
+        message = f"{url} answers {want}: expected {want} in the result, got {show(got)}"
+        if got is None and want >= 400:
+            message += (" (a 4xx/5xx status is a normal answer, not an exception: do not call "
+                        "raise_for_status())")
+    if len(wrong) > 1:
+        message += f"; {len(wrong) - 1} more URL(s) wrong"
+    return failed(message, f"{call_signature(obs)} returned:\n" + "\n".join(rows))
+
+
+@check("downloader.errors_to_none", probe="downloader.gated")
+def errors_to_none(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    crashed = [exc_text(e) + f" in thread {e['thread']}" for e in obs["thread_errors"]]
+    thread_note = ("; uncaught in a worker thread (which then died): " + ", ".join(crashed[:3])
+                   if crashed else "")
+    raising = {url: last["outcome"] for url, reqs in chains(obs).items()
+               if (last := final_outcome(reqs)) is not None and not last["outcome"].isdigit()}
+    call = obs["call"]
+    if call["finished"] and call["error"]:
+        return failed(f"download_pages raised {exc_text(call['error'])}: one failing URL must not "
+                      "crash the run; catch requests.RequestException around each request and "
+                      "record None" + thread_note, timeline(obs))
+    if (problem := call_problem(obs)) is not None:
+        return failed(problem.message + thread_note, problem.details)
+    result = result_map(obs) or {}
+    problems, rows = [], []
+    for url in obs["urls"]:
+        present, got = lookup(result, url)
+        if url in raising:
+            rows.append(f"  {url:<26} raised {raising[url]:<16} expected None, got "
+                        f"{show(got) if present else 'no entry'}")
+            if not present:
+                problems.append(f"the result has no entry for {url}, whose request raised "
+                                f"{raising[url]} (expected None)")
+            elif got is not None:
+                problems.append(f"{url}'s request raised {raising[url]}: expected None in the "
+                                f"result, got {show(got)}")
+        elif not present:
+            rows.append(f"  {url:<26} {'':<23} no entry in the result")
+            problems.append(f"the result has no entry for {url}: a failing URL must not lose the "
+                            "other results")
+    if obs["routes"][D + "refused"] and D + "refused" not in raising and not problems:
+        problems.append(f"{D}refused was never requested")
+    if crashed and not problems:
+        problems.append("exceptions escaped worker threads")
+    if problems:
+        message = problems[0] + (f" ({len(problems) - 1} more problem(s))" if len(problems) > 1
+                                 else "") + thread_note
+        return failed(message, "\n".join(rows) + "\n" + timeline(obs))
+    names = ", ".join(sorted(set(raising.values())))
+    return passed(f"requests that raised ({names}) map to None and the other results are kept")
+
+
+@check("downloader.each_once", probe="downloader.gated")
+def each_once(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    call = obs["call"]
+    crashed = bool(call["error"]) or not call["finished"]
+    problems = []
+    for url, reqs in chains(obs).items():
+        route = obs["routes"][url]
+        own = [r for r in reqs if normalize(r["url"]) == normalize(url)]
+        if not own and not crashed:
+            problems.append(f"{url} was never requested")
+        elif len(own) > 1:
+            how = ", ".join(r["method"] for r in own)
+            problems.append(f"{url} was requested {len(own)} times ({how}); once is enough")
+        if route["location"]:
+            hops = [r for r in reqs if normalize(r["url"]) == normalize(route["location"])]
+            if len(hops) > len(own):
+                problems.append(f"{route['location']} (where {url} redirects) was requested "
+                                f"{len(hops)} times for {len(own)} redirect(s)")
+    if problems:
+        extra = f" ({len(problems) - 1} more)" if len(problems) > 1 else ""
+        return failed(problems[0] + extra, "\n".join(problems) + "\n" + timeline(obs, False))
+    return passed("every URL was requested exactly once (redirects followed once)")
+
+
+@check("downloader.overlap", probe="downloader.gated")
+def overlap(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    gate, n, w = obs["server"]["gate"], len(obs["urls"]), obs["max_workers"]
+    target = gate["target"]
+    seen = gate["count"] or 0
+    if not obs["server"]["requests"]:
+        return failed("no request reached the grader's server (use requests.get for each URL)")
+    detail = timeline(obs, False)
+    if seen < 2:
+        return failed(f"only one request was in flight at a time: the downloads ran one after "
+                      f"another (expected {target} at once for {call_signature(obs)}); start all "
+                      "the threads (or submit all the tasks) before waiting for any of them",
+                      detail, seen=seen, expected=target)
+    if seen != target:
+        return failed(f"at most {seen} requests were in flight at once, expected {target} "
+                      f"(= min({n} URLs, max_workers={w})): use max_workers worker threads",
+                      detail, seen=seen, expected=target)
+    return passed(f"{seen} requests were in flight at once (= min({n} URLs, max_workers={w}))",
+                  detail)
+
+
+@check("downloader.max_workers", probe="downloader.gated")
+def max_workers(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    peak, w = obs["server"]["peak"], obs["max_workers"]
+    if peak > w:
+        return failed(f"up to {peak} requests were in flight at once, but max_workers={w}: never "
+                      "run more than max_workers downloads at the same time (a pool of "
+                      "max_workers threads, or one semaphore shared by all threads)",
+                      timeline(obs, False), peak=peak)
+    return passed(f"never more than max_workers={w} requests in flight (peak {peak})")
+
+
+@check("downloader.prints_status", probe="downloader.gated")
+def prints_status(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    found = status_lines(obs)
+    problems, rows = [], []
+    for url, reqs in chains(obs).items():
+        last = final_outcome(reqs)
+        lines = found[url]
+        want = expected_line(last["outcome"]) if last else "(never requested)"
+        got = " | ".join(repr(line["text"]) for line in lines) or "no line"
+        rows.append(f"  {url:<26} expected a line with {want!r:<22} printed: {got}")
+        if last is None:
+            problems.append(f"{url} was never requested, so no line could report it")
+        elif not lines:
+            problems.append(f"no line reports {url} (expected its URL and {want!r})")
+        elif len(lines) > 1:
+            problems.append(f"{len(lines)} lines report {url}; print exactly one per URL")
+        elif not line_matches(lines[0], last["outcome"]):
+            problems.append(f"the line for {url} is {lines[0]['text']!r}, expected it to contain "
+                            f"{want!r}")
+    if problems:
+        extra = f" ({len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        printed = [line["text"] for line in obs["lines"]][:20]
+        details = "\n".join(rows) + "\nyour output:\n" + "\n".join(f"  {t}" for t in printed)
+        return failed(problems[0] + extra, details)
+    return passed("one line per URL with its status code or `error` and the exception's name")
+
+
+@check("downloader.completion_order", probe="downloader.order")
+def completion_order(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    call = obs["call"]
+    if not call["finished"]:
+        return call_problem(obs) or failed("download_pages did not return")
+    done = completion_times(obs)
+    found = status_lines(obs)
+    printed = {url: lines[0]["t"] for url, lines in found.items() if lines}
+    if not printed:
+        return failed("no line naming one of the URLs with its status was printed, so the order "
+                      "of the lines cannot be checked (print `<url> <status_code>`)",
+                      timeline(obs))
+    returned = call["returned_at"]
+    late_return = [u for u, t in printed.items() if returned is not None and t > returned]
+    if late_return:
+        return failed(f"the line for {late_return[0]} was printed after download_pages had "
+                      "returned: print each line while the downloads run, and return after all "
+                      "of them", timeline(obs))
+    for url, t in sorted(printed.items(), key=lambda item: item[1]):
+        mine = done.get(url)
+        if mine is None:
+            continue
+        overtaken = sorted((done[w], w) for w in done
+                           if w != url and done[w] >= mine + ORDER_GAP and done[w] < t)
+        if overtaken:
+            when, other = overtaken[0]
+            order = [u.rsplit("/", 1)[-1] for u, _ in sorted(done.items(), key=lambda i: i[1])]
+            lines = [u.rsplit("/", 1)[-1] for u, _ in sorted(printed.items(), key=lambda i: i[1])]
+            return failed(
+                f"{url} finished long before {other}, but its line was printed only after "
+                f"{other} had finished too: print each line as soon as its request completes "
+                "(completion order, e.g. with as_completed or from the worker), not in input "
+                "order or at the end",
+                f"requests completed in the order: {', '.join(order)}\n"
+                f"your lines came in the order:    {', '.join(lines)}\n" + timeline(obs))
+    return passed("each line was printed as its request completed (completion order)",
+                  timeline(obs))
+
+
+@check("downloader.timeout", probe="downloader.gated")
+def timeout(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    given = obs["timeout"]
+    reqs = [r for r in obs["server"]["requests"] if normalize(r["url"]).startswith(normalize(D))]
+    if not reqs:
+        return failed("no request reached the grader's server")
+    missing = [r for r in reqs if r["timeout"] is None]
+    if missing:
+        return failed(f"requests.get was called without timeout= (e.g. for {missing[0]['url']}): "
+                      f"pass the timeout download_pages was given (here {given:g}) to every "
+                      "request, so a server that never answers cannot hang the program",
+                      timeline(obs, False))
+    wrong = [r for r in reqs if r["timeout"] != given]
+    if wrong:
+        return failed(f"the request for {wrong[0]['url']} got timeout={wrong[0]['timeout']}, but "
+                      f"download_pages was called with timeout={given:g}: pass it on unchanged")
+    slow = D + "slow"
+    call = obs["call"]
+    if not call["finished"] or call["error"]:
+        what = "did not return" if not call["finished"] else f"raised {exc_text(call['error'])}"
+        return failed(f"timeout= was passed, but download_pages {what}, so the slow URL's result "
+                      f"(expected None after its Timeout) could not be checked", timeline(obs))
+    result = result_map(obs)
+    if result is None:
+        return failed("download_pages did not return a dict")
+    present, got = lookup(result, slow)
+    if not present or got is not None:
+        return failed(f"{slow} answers slower than timeout={given:g} and raised ReadTimeout: "
+                      f"expected None in the result, got {show(got) if present else 'no entry'}",
+                      timeline(obs))
+    return passed(f"timeout={given:g} reaches requests, and the slower response becomes None")
+
+
+@check("downloader.waits_for_all", probe="downloader.gated")
+def waits_for_all(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    call = obs["call"]
+    if not call["finished"]:
+        return call_problem(obs) or failed("download_pages did not return")
+    returned = call["returned_at"]
+    in_flight = call["in_flight_at_return"] or 0
+    after = [r for r in obs["server"]["requests"] if r["start"] > returned]
+    if in_flight or after:
+        parts = []
+        if in_flight:
+            parts.append(f"{in_flight} request(s) were still in flight")
+        if after:
+            parts.append(f"{len(after)} more started afterwards")
+        return failed(f"download_pages returned while downloads were still running: "
+                      f"{' and '.join(parts)}; wait for every download (join the threads, or leave "
+                      "the `with ThreadPoolExecutor(...)` block) before returning",
+                      timeline(obs), in_flight=in_flight, started_after=len(after))
+    return passed("download_pages returned after every download had finished")
+
+
+@check("downloader.no_network", probe="downloader.gated")
+def no_network(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    attempts = network_attempts(obs)
+    unmocked = obs["server"]["unmocked"]
+    if unmocked:
+        return failed(f"your code requested a URL it was not given ({unmocked[0]}); during "
+                      "grading only the given URLs answer, and the request was blocked",
+                      "\n".join(unmocked[:10]))
+    if attempts:
+        return failed(f"your code tried to reach the network without `requests` ({attempts[0]}); "
+                      "the attempt was blocked before it left the machine. Download with "
+                      "requests.get (urllib, http.client, httpx and raw sockets are not graded)",
+                      "\n".join(attempts[:10]))
+    return passed("no attempt to reach a host other than the given URLs")

@@ -1,0 +1,551 @@
+"""A gated, in-process HTTP server for grading downloaders, built on `responses`.
+
+Student code runs `requests` against it inside the sandboxed child. Nothing here leaves the
+process: one `responses` mock with a catch-all callback per HTTP method is installed once and
+stays installed for the child's life, so a thread the student leaves running can never fall
+through to the real network after a check is over (it gets a ConnectionError instead).
+
+A `MockServer` answers the URLs of one scenario and records, for every request, when it
+arrived, when the grader's *gate* let it go, when it completed and how. The gate is what makes
+the verdicts independent of how busy the machine is: it holds every arriving request until
+`gate_target` requests are in flight at once (or `quiet` seconds pass without a new arrival),
+then opens for good. A sequential solution can never have two requests in flight; a pool of
+`w` workers shows exactly `min(n, w)`, however slowly the machine runs.
+
+The module also holds the grader-side helpers that need no `requests`: `StdoutRecorder` (the
+timestamped stdout of the student's threads) and `render_timeline` (the ASCII Gantt chart of
+the requests shown in the feedback).
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+MAX_RECORDS = 2000  # requests kept per server (a runaway loop must not exhaust memory)
+
+
+# --------------------------------------------------------------------------------------------
+# What a URL answers
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Route:
+    """The answer of one mocked URL, `latency` seconds after the gate lets the request go.
+
+    kind: "status" (answer `status`), "redirect" (answer `status` with a Location header to
+    `location`), "connection_error" (raise requests' ConnectionError) or "timeout" (a response
+    that would take `slow` seconds: a request whose read timeout is shorter raises ReadTimeout;
+    one without a timeout waits `hang` seconds, standing in for the slow answer, and gets 200).
+    """
+
+    kind: str = "status"
+    status: int = 200
+    latency: float = 0.1
+    location: str | None = None
+    slow: float = 30.0
+    hang: float = 1.0
+
+    def describe(self) -> str:
+        if self.kind == "redirect":
+            return f"{self.status} -> {self.location}"
+        if self.kind == "connection_error":
+            return "raises ConnectionError"
+        if self.kind == "timeout":
+            return f"answers after {self.slow:g} s (a Timeout for any shorter timeout)"
+        return str(self.status)
+
+
+def status(code: int, latency: float) -> Route:
+    return Route("status", code, latency)
+
+
+def redirect(location: str, latency: float, code: int = 301) -> Route:
+    return Route("redirect", code, latency, location=location)
+
+
+def connection_error(latency: float) -> Route:
+    return Route("connection_error", 0, latency)
+
+
+def slow_response(latency: float, slow: float = 30.0, hang: float = 1.0) -> Route:
+    return Route("timeout", 200, latency, slow=slow, hang=hang)
+
+
+def normalize(url: str) -> str:
+    """The form URLs are compared in: without fragment and trailing slash."""
+    return url.split("#", 1)[0].rstrip("/")
+
+
+def read_timeout(value: Any) -> float | None | str:
+    """The read timeout requests was given: a number, None, or "?" when it cannot be read."""
+    if value is None:
+        return None
+    if isinstance(value, tuple) and len(value) == 2:
+        value = value[1]
+        if value is None:
+            return None
+    elif hasattr(value, "read_timeout"):  # a urllib3 Timeout object
+        value = getattr(value, "read_timeout", None)
+        if value is None or not isinstance(value, (int, float)):
+            return None if value is None else "?"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "?"
+    return float(value)
+
+
+# --------------------------------------------------------------------------------------------
+# One request as the server saw it
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Record:
+    id: int
+    url: str
+    method: str
+    thread: int
+    start: float  # seconds since the server opened
+    timeout: float | None | str
+    in_flight: int  # requests in flight right after this one arrived
+    released: float | None = None  # when the gate let it go
+    end: float | None = None
+    outcome: str = ""  # "200", "301", "ConnectionError", "ReadTimeout", ...
+
+    def as_dict(self) -> dict[str, Any]:
+        r = lambda t: None if t is None else round(t, 4)  # noqa: E731
+        return {"id": self.id, "url": self.url, "method": self.method, "thread": self.thread,
+                "start": r(self.start), "released": r(self.released), "end": r(self.end),
+                "outcome": self.outcome, "timeout": self.timeout, "in_flight": self.in_flight}
+
+
+# --------------------------------------------------------------------------------------------
+# The process-wide dispatcher: one responses mock, many servers over time
+# --------------------------------------------------------------------------------------------
+
+_LOCK = threading.RLock()
+_MOCK: Any = None
+_OPEN: list["MockServer"] = []  # most recent last
+_RETIRED: list["MockServer"] = []  # closed servers keep their URLs: late requests are refused
+UNMOCKED: list[str] = []  # requests no server answers, for the whole process
+
+
+def install() -> None:
+    """Start the catch-all `responses` mock (idempotent). It stays installed until uninstall()."""
+    global _MOCK
+    with _LOCK:
+        if _MOCK is not None:
+            return
+        import responses
+
+        mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        everything = re.compile(r".*", re.DOTALL)
+        # One route per method and nothing else: responses' registry pops a route when two
+        # match, so all routing happens in _dispatch.
+        for method in METHODS:
+            mock.add_callback(method, everything, callback=_dispatch)
+        mock.start()
+        _MOCK = mock
+
+
+def uninstall() -> None:
+    """Remove the mock (for tests in the grader's own process; the child never uninstalls)."""
+    global _MOCK
+    with _LOCK:
+        if _MOCK is not None:
+            _MOCK.stop(allow_assert=False)
+            _MOCK.reset()
+            _MOCK = None
+        _OPEN.clear()
+        _RETIRED.clear()
+        UNMOCKED.clear()
+
+
+def _owner(url: str) -> "MockServer | None":
+    key = normalize(url)
+    with _LOCK:
+        for server in reversed(_OPEN):
+            if server.owns(key):
+                return server
+        for server in reversed(_RETIRED):
+            if server.owns(key):
+                return server
+    return None
+
+
+def _dispatch(request: Any) -> Any:
+    url = str(request.url)
+    server = _owner(url)
+    if server is not None:
+        return server.handle(request)
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+
+    with _LOCK:
+        what = f"{request.method} {url}"
+        if len(UNMOCKED) < 100:
+            UNMOCKED.append(what)
+        if _OPEN:
+            _OPEN[-1].note_unmocked(what)
+    # A fresh exception per call: one shared object would carry tracebacks across threads.
+    raise RequestsConnectionError(
+        f"blocked by the grader: {url} is not one of the URLs being graded "
+        "(no request leaves the machine during grading)", request=request)
+
+
+# --------------------------------------------------------------------------------------------
+# The server
+# --------------------------------------------------------------------------------------------
+
+class MockServer:
+    """Answers `routes` (or every URL with `any_url`), holding requests at a gate.
+
+    Use as a context manager; on exit it stops answering (late requests are refused and listed
+    in `late`). Wait for the student's threads *before* leaving the block.
+    """
+
+    def __init__(self, routes: dict[str, Route] | None = None, *, any_url: Route | None = None,
+                 gate_target: int = 1, quiet: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.routes = {normalize(u): r for u, r in (routes or {}).items()}
+        self.any_url = any_url
+        self.gate_target = max(1, int(gate_target))
+        self.quiet = quiet
+        self.clock = clock
+        self.t0 = clock()
+        self._cond = threading.Condition(threading.Lock())
+        self.records: list[Record] = []
+        self.dropped = 0
+        self.in_flight = 0
+        self.peak = 0
+        self.gate_open = False
+        self.gate_opened_at: float | None = None
+        self.gate_count: int | None = None  # requests in flight when the gate opened
+        self.gate_reason = ""  # "target" | "quiet"
+        self._last_arrival: float | None = None
+        self.closed = False
+        self.unmocked: list[str] = []
+        self.late: list[str] = []
+        self._threads: dict[int, int] = {}
+
+    # -- lifetime --------------------------------------------------------------------------
+    def __enter__(self) -> "MockServer":
+        install()
+        self.t0 = self.clock()
+        with _LOCK:
+            _OPEN.append(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with _LOCK:
+            if self in _OPEN:
+                _OPEN.remove(self)
+            if not self.closed:
+                _RETIRED.append(self)
+                del _RETIRED[:-20]
+        with self._cond:
+            self.closed = True
+            self._open_gate("closed")
+
+    def now(self) -> float:
+        return self.clock() - self.t0
+
+    def owns(self, key: str) -> bool:
+        return self.any_url is not None or key in self.routes
+
+    def note_unmocked(self, what: str) -> None:
+        with self._cond:
+            if len(self.unmocked) < 50:
+                self.unmocked.append(what)
+
+    # -- the gate --------------------------------------------------------------------------
+    def _open_gate(self, reason: str) -> None:  # with self._cond held
+        if not self.gate_open:
+            self.gate_open = True
+            self.gate_opened_at = self.now()
+            self.gate_count = self.in_flight
+            self.gate_reason = reason
+            self._cond.notify_all()
+
+    def _arrive(self, request: Any) -> Record:
+        timeout = read_timeout(getattr(request, "req_kwargs", {}).get("timeout"))
+        ident = threading.get_ident()
+        with self._cond:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            now = self.now()
+            self._last_arrival = now
+            thread = self._threads.setdefault(ident, len(self._threads) + 1)
+            record = Record(len(self.records) + self.dropped + 1, str(request.url),
+                            str(request.method), thread, now, timeout, self.in_flight)
+            if len(self.records) < MAX_RECORDS:
+                self.records.append(record)
+            else:
+                self.dropped += 1
+            if self.in_flight >= self.gate_target:
+                self._open_gate("target")
+            while not self.gate_open:
+                left = self._last_arrival + self.quiet - self.now()
+                if left <= 0:
+                    self._open_gate("quiet")
+                    break
+                self._cond.wait(left)
+            record.released = self.now()
+        return record
+
+    def _leave(self, record: Record, outcome: str) -> None:
+        with self._cond:
+            record.end = self.now()
+            record.outcome = outcome
+            self.in_flight -= 1
+
+    # -- answering -------------------------------------------------------------------------
+    def handle(self, request: Any) -> Any:
+        from requests.exceptions import ConnectionError as RequestsConnectionError
+        from requests.exceptions import ReadTimeout
+
+        if self.closed:
+            with self._cond:
+                if len(self.late) < 50:
+                    self.late.append(f"{request.method} {request.url}")
+            raise RequestsConnectionError(
+                "refused by the grader: this request was made after the check had finished",
+                request=request)
+        route = self.routes.get(normalize(str(request.url)), self.any_url)
+        assert route is not None
+        record = self._arrive(request)
+        outcome = "?"
+        try:
+            time.sleep(route.latency)
+            if route.kind == "connection_error":
+                outcome = "ConnectionError"
+                raise RequestsConnectionError(
+                    f"simulated by the grader: connection to {request.url} refused",
+                    request=request)
+            if route.kind == "timeout":
+                limit = record.timeout
+                if isinstance(limit, float) and limit < route.slow:
+                    outcome = "ReadTimeout"
+                    raise ReadTimeout(
+                        f"simulated by the grader: {request.url} did not answer within the "
+                        f"read timeout of {limit:g} s", request=request)
+                time.sleep(route.hang)  # stands in for the (much) slower real answer
+                outcome = "200"
+                return self._answer(request, 200, {})
+            headers = {"Location": route.location} if route.kind == "redirect" else {}
+            outcome = str(route.status)
+            return self._answer(request, route.status, headers)
+        finally:
+            self._leave(record, outcome)
+
+    @staticmethod
+    def _answer(request: Any, code: int, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
+        body = "" if request.method == "HEAD" or code in (204, 304) or 300 <= code < 400 else \
+            f"mock page {code}\n"
+        return code, headers, body
+
+    # -- observing -------------------------------------------------------------------------
+    def done_with(self, urls: Iterable[str]) -> bool:
+        """True when nothing is in flight and each of `urls` has completed at least once."""
+        wanted = {normalize(u) for u in urls}
+        with self._cond:
+            if self.in_flight:
+                return False
+            finished = {normalize(r.url) for r in self.records if r.end is not None}
+        return wanted <= finished
+
+    def last_activity(self) -> float | None:
+        with self._cond:
+            times = [t for r in self.records for t in (r.start, r.end) if t is not None]
+        return max(times) if times else None
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._cond:
+            return {
+                "requests": [r.as_dict() for r in self.records],
+                "dropped": self.dropped,
+                "peak": self.peak,
+                "in_flight": self.in_flight,
+                "gate": {"target": self.gate_target, "opened": self.gate_open and
+                         self.gate_reason != "closed", "count": self.gate_count,
+                         "at": None if self.gate_opened_at is None else round(self.gate_opened_at, 4),
+                         "reason": self.gate_reason},
+                "unmocked": list(self.unmocked),
+                "late": list(self.late),
+            }
+
+
+# --------------------------------------------------------------------------------------------
+# The student's stdout, timestamped
+# --------------------------------------------------------------------------------------------
+
+class StdoutRecorder(io.TextIOBase):
+    """Stands in for sys.stdout and keeps each line with the time its first write happened.
+
+    Lines are assembled per thread, so `print(url, code)` from two threads at once (four
+    writes each, interleaved) still gives the two lines each thread meant to print.
+    """
+
+    MAX_LINES = 5000
+    MAX_CHARS = 500
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        super().__init__()
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._partial: dict[int, tuple[float, str]] = {}
+        self._threads: dict[int, int] = {}
+        self.lines: list[dict[str, Any]] = []
+        self.dropped = 0
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def _emit(self, t: float, text: str, ident: int) -> None:
+        if len(self.lines) >= self.MAX_LINES:
+            self.dropped += 1
+            return
+        thread = self._threads.setdefault(ident, len(self._threads) + 1)
+        self.lines.append({"t": round(t, 4), "text": text[: self.MAX_CHARS], "thread": thread})
+
+    def write(self, text: Any) -> int:  # type: ignore[override]
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        now = self._clock()
+        ident = threading.get_ident()
+        with self._lock:
+            start, pending = self._partial.pop(ident, (now, ""))
+            pending += text
+            while "\n" in pending:
+                line, pending = pending.split("\n", 1)
+                self._emit(start, line, ident)
+                start = now
+            if pending:
+                self._partial[ident] = (start, pending[-10 * self.MAX_CHARS:])
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Every line, including unterminated ones, in the order they were started."""
+        with self._lock:
+            for ident, (start, pending) in list(self._partial.items()):
+                self._emit(start, pending, ident)
+            self._partial.clear()
+            return sorted(self.lines, key=lambda line: line["t"])
+
+
+# --------------------------------------------------------------------------------------------
+# The timeline
+# --------------------------------------------------------------------------------------------
+
+_STEPS = (0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+def _column_width(span: float, width: int) -> float:
+    for step in _STEPS:
+        if span / step <= width:
+            return step
+    return math.ceil(span / width)
+
+
+def in_flight_steps(requests: list[dict[str, Any]], until: float) -> list[tuple[float, int]]:
+    """(time, in-flight count from then on) for every change."""
+    events: list[tuple[float, int]] = []
+    for r in requests:
+        events.append((r["start"], 1))
+        events.append((r["end"] if r["end"] is not None else until, -1))
+    events.sort(key=lambda e: (e[0], e[1]))  # a request ending at t leaves before one arriving
+    steps, count = [], 0
+    for t, delta in events:
+        count += delta
+        steps.append((t, count))
+    return steps
+
+
+def render_timeline(requests: list[dict[str, Any]], *, prints: dict[int, list[float]] | None = None,
+                    returned_at: float | None = None, gate: dict[str, Any] | None = None,
+                    end: float | None = None, width: int = 60, label_width: int = 34,
+                    max_rows: int = 30) -> str:
+    """An ASCII Gantt chart: one row per request, time left to right.
+
+    `prints` maps a request id to the times its status line(s) were printed.
+    """
+    if not requests:
+        return "timeline: no request reached the grader's server"
+    prints = prints or {}
+    times = [t for r in requests for t in (r["start"], r["released"], r["end"]) if t is not None]
+    times += [t for ts in prints.values() for t in ts]
+    if returned_at is not None:
+        times.append(returned_at)
+    last = max(times + ([end] if end is not None else []))
+    step = _column_width(max(last, 1e-3), width)
+    cols = int(last / step) + 2
+
+    def col(t: float) -> int:
+        return min(int(t / step), cols - 1)
+
+    unit = f"{step * 1000:g} ms" if step < 1 else f"{step:g} s"
+    legend = ["timeline of the requests (1 column = " + unit + "):",
+              "  . waiting at the grader's gate   = request in progress   x request raised",
+              "  * your status line printed       G gate opened           R download_pages returned"]
+    axis = [" "] * cols
+    for c in range(0, cols, 10):
+        text = f"{c * step:g}s"
+        for i, ch in enumerate(text):
+            if c + i < cols:
+                axis[c + i] = ch
+    out = legend + [" " * (label_width + 7) + "".join(axis).rstrip()]
+    shown = requests[:max_rows]
+    for r in shown:
+        row = [" "] * cols
+        stop = r["end"] if r["end"] is not None else last
+        released = r["released"] if r["released"] is not None else stop
+        for c in range(col(r["start"]), col(released) + 1):
+            row[c] = "."
+        for c in range(col(released), col(stop) + 1):
+            row[c] = "="
+        if r["end"] is not None and r["outcome"] and not r["outcome"].isdigit():
+            row[col(r["end"])] = "x"
+        for t in prints.get(r["id"], []):
+            row[col(t)] = "*"
+        label = r["url"] if len(r["url"]) <= label_width else r["url"][: label_width - 3] + "..."
+        outcome = r["outcome"] or ("still in flight" if r["end"] is None else "")
+        out.append(f"  {r['method']:<4} {label:<{label_width}} {''.join(row)}  {outcome}")
+    if len(requests) > max_rows:
+        out.append(f"  ... and {len(requests) - max_rows} more requests")
+    counts = [0] * cols
+    steps = in_flight_steps(requests, last)
+    for c in range(cols):
+        lo, hi = c * step, (c + 1) * step
+        level = current = 0
+        for t, count in steps:
+            if t < lo:
+                current = count  # the level the column starts with
+            elif t < hi:
+                level = max(level, count)  # and every level reached inside it
+        counts[c] = max(level, current)
+    digits = "".join(str(n) if n < 10 else "+" for n in counts)
+    out.append(f"  {'in flight':<{label_width + 5}} {digits}")
+    marks = [" "] * cols
+    if gate and gate.get("at") is not None and gate.get("opened"):
+        marks[col(gate["at"])] = "G"
+    if returned_at is not None:
+        marks[col(returned_at)] = "R"
+    if "".join(marks).strip():
+        out.append(f"  {'':<{label_width + 5}} {''.join(marks).rstrip()}")
+    return "\n".join(out)

@@ -1,0 +1,99 @@
+"""Explore seeded schedules of a scenario against the instrumented submission."""
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from grader.preempt import scheduler as sched_mod
+from grader.preempt.instrument import POINT, READ, WRITE, instrument
+from grader.preempt.primitives import patched
+from grader.preempt.scheduler import Outcome, Scheduler
+from grader.probing import ProbeContext, describe, plain
+
+
+def instrumented_module(ctx: ProbeContext) -> types.ModuleType:
+    """The submission compiled with scheduling points, executed once per child (cached)."""
+
+    def build() -> types.ModuleType:
+        name = ctx.path.stem if ctx.path.stem.isidentifier() else "submission"
+        module = types.ModuleType(name)
+        module.__file__ = str(ctx.path)
+        module.__dict__.update({POINT: sched_mod.hook_point, READ: sched_mod.hook_read,
+                                WRITE: sched_mod.hook_write})
+        code = instrument(ctx.source, str(ctx.path))
+        with patched():
+            exec(code, module.__dict__)
+        return module
+
+    return ctx.cached("instrumented", build)
+
+
+@dataclass
+class History:
+    """Operations as the threads saw them: what was called, what came back, when (in steps)."""
+
+    sched: Scheduler
+    ops: list[dict[str, Any]] = field(default_factory=list)
+
+    def call(self, thread: str, op: str, args: list[Any], fn: Callable[[], Any]) -> Any:
+        self.sched.point(None)  # a thread may be preempted between two operations
+        entry: dict[str, Any] = {"thread": thread, "op": op, "args": args, "call": self.sched.tick()}
+        self.ops.append(entry)
+        try:
+            value = fn()
+        except sched_mod.Abort:
+            entry["pending"] = True
+            raise
+        except Exception as exc:
+            entry["error"] = describe(exc, self.sched.filename.rsplit("/", 1)[-1])
+            entry["ret"] = self.sched.tick()
+            return None
+        entry["result"] = plain(value)
+        entry["ret"] = self.sched.tick()
+        return value
+
+
+@dataclass
+class Scenario:
+    bodies: list[tuple[str, Callable[[], Any]]]
+    collect: Callable[[Outcome], dict[str, Any]]
+
+
+def explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Scheduler], Scenario],
+            problem: Callable[[dict[str, Any]], str | None], *, schedules: int, switch: float,
+            explain: Callable[[Outcome, dict[str, Any]], list[str]] | None = None) -> dict[str, Any]:
+    """Run `schedules` seeded schedules; stop at the first one whose data shows a problem.
+
+    Every schedule's raw data goes back to the grader, which judges it again itself; the
+    failing schedule also carries the interleaving that explains it.
+    """
+    runs: list[dict[str, Any]] = []
+    for index in range(schedules):
+        seed = ctx.seed + index
+        sched = Scheduler(seed, filename=str(ctx.path), source=ctx.source, switch=switch)
+        with patched([module.__dict__]):
+            scenario = build(sched)
+            outcome = sched.run(scenario.bodies)
+        data = scenario.collect(outcome)
+        data.update(seed=seed, status=outcome.status, steps=outcome.steps)
+        errors = [t.error for t in outcome.tasks if t.error]
+        if errors:
+            data["thread_errors"] = errors[:3]
+        if outcome.deadlock:
+            data["deadlock"] = outcome.deadlock
+        if outcome.inversion:
+            data["inversion"] = _inversion_text(outcome.inversion)
+        if problem(data):
+            if explain is not None:
+                data["story"] = explain(outcome, data)
+            runs.append(data)
+            break
+        runs.append(data)
+    return {"runs": runs}
+
+
+def _inversion_text(inv: dict[str, Any]) -> list[str]:
+    a, b = inv["a"], inv["b"]
+    return [f"{a['thread']} took {a['first']} then {a['second']} (line {a['line']})",
+            f"{b['thread']} took {b['first']} then {b['second']} (line {b['line']})"]

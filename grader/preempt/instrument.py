@@ -1,0 +1,265 @@
+"""Rewrite a student's module so that every statement and every read of shared state is a point
+where the scheduler may switch threads.
+
+Since CPython 3.10 the interpreter switches threads only at calls and backward jumps, so
+`self.balance += amount` never loses an update in a plain stress test although it is a race.
+The rewrite splits a read-modify-write into read, scheduling point, write (evaluating the
+target's object and key once, as Python does), records the values read and written for the
+feedback, and keeps the student's file name and line numbers for every frame.
+"""
+from __future__ import annotations
+
+import ast
+import itertools
+from dataclasses import dataclass, field
+
+POINT, READ, WRITE = "__grader_point__", "__grader_read__", "__grader_write__"
+
+
+@dataclass
+class _Scope:
+    globals_: set[str] = field(default_factory=set)
+
+
+class _Rewriter(ast.NodeTransformer):
+    def __init__(self, state_attrs: set[str], shared_names: set[str], module_level_points: bool) -> None:
+        self.state_attrs = state_attrs
+        self.shared_names = shared_names
+        self.module_level_points = module_level_points
+        self.counter = itertools.count()
+        self.scopes: list[_Scope] = []
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _call(self, name: str, *args: ast.expr) -> ast.Call:
+        return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[])
+
+    def _point(self, line: int) -> ast.stmt:
+        return ast.Expr(self._call(POINT, ast.Constant(line)))
+
+    def _tmp(self) -> str:
+        return f"__grader_t{next(self.counter)}__"
+
+    def _is_shared_name(self, name: str) -> bool:
+        if self.scopes:
+            return name in self.scopes[-1].globals_
+        return name in self.shared_names
+
+    def _label(self, node: ast.expr) -> str:
+        try:
+            return ast.unparse(node)
+        except Exception:  # pragma: no cover - unparse handles every expression node
+            return "?"
+
+    def _recorded(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Attribute):
+            return node.attr in self.state_attrs
+        if isinstance(node, ast.Subscript):
+            return True
+        if isinstance(node, ast.Name):
+            return self._is_shared_name(node.id)
+        return False
+
+    # -- statement lists -------------------------------------------------------------------
+    def _body(self, stmts: list[ast.stmt], points: bool = True) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for stmt in stmts:
+            new = self.visit(stmt)
+            new_list = new if isinstance(new, list) else [new]
+            skip = (isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__") or (
+                isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, str))
+            if points and not skip:
+                out.append(ast.copy_location(self._point(stmt.lineno), stmt))
+            out.extend(new_list)
+        return out
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        for name in ("body", "orelse", "finalbody"):
+            value = getattr(node, name, None)
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                setattr(node, name, self._body(value))
+        for field_name, value in ast.iter_fields(node):
+            if field_name in ("body", "orelse", "finalbody") and isinstance(value, list) and value \
+                    and isinstance(value[0], ast.stmt):
+                continue
+            if isinstance(value, list):
+                new_items = []
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        item = self.visit(item)
+                        if item is None:
+                            continue
+                        if isinstance(item, list):
+                            new_items.extend(item)
+                            continue
+                    new_items.append(item)
+                value[:] = new_items
+            elif isinstance(value, ast.AST):
+                setattr(node, field_name, self.visit(value))
+        return node
+
+    def visit_Module(self, node: ast.Module) -> ast.Module:
+        node.body = self._body(node.body, points=self.module_level_points)
+        return node
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+        # `global` and `nonlocal` names are shared with other threads; plain locals are not
+        scope = _Scope({n for stmt in ast.walk(node) if isinstance(stmt, (ast.Global, ast.Nonlocal))
+                        for n in stmt.names})
+        self.scopes.append(scope)
+        node.decorator_list = [self.visit(d) for d in node.decorator_list]
+        node.body = self._body(node.body)
+        self.scopes.pop()
+        return node
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
+        node.decorator_list = [self.visit(d) for d in node.decorator_list]
+        node.bases = [self.visit(b) for b in node.bases]
+        node.body = self._body(node.body, points=False)
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.Lambda:
+        return node  # expressions only: nothing to schedule inside
+
+    # -- reads and writes of shared state --------------------------------------------------
+    def _read(self, node: ast.expr) -> ast.expr:
+        call = self._call(READ, node, ast.Constant(self._label(node)), ast.Constant(node.lineno))
+        return ast.copy_location(call, node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
+        node.value = self.visit(node.value)
+        if isinstance(node.ctx, ast.Load) and node.attr in self.state_attrs:
+            return self._read(node)
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        node.value = self.visit(node.value)
+        node.slice = self.visit(node.slice)
+        if isinstance(node.ctx, ast.Load) and self._subscript_of_state(node):
+            return self._read(node)
+        return node
+
+    def _subscript_of_state(self, node: ast.Subscript) -> bool:
+        base = node.value
+        if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == READ:
+            return True
+        return isinstance(base, ast.Name) and self._is_shared_name(base.id)
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if isinstance(node.ctx, ast.Load) and self._is_shared_name(node.id):
+            return self._read(node)
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        # `self.lock.acquire()` or `self.balance_of()` are calls, not reads of a number
+        if isinstance(node.func, ast.Attribute):
+            node.func.value = self.visit(node.func.value)
+        elif not isinstance(node.func, ast.Name):
+            node.func = self.visit(node.func)
+        node.args = [self.visit(a) for a in node.args]
+        node.keywords = [self.visit(k) for k in node.keywords]
+        return node
+
+    def visit_withitem(self, node: ast.withitem) -> ast.withitem:
+        if not isinstance(node.context_expr, (ast.Attribute, ast.Name)):
+            node.context_expr = self.visit(node.context_expr)
+        return node
+
+    def visit_Assign(self, node: ast.Assign) -> ast.stmt:
+        node.value = self.visit(node.value)
+        if len(node.targets) == 1 and self._recorded_target(node.targets[0]):
+            target = node.targets[0]
+            node.value = ast.copy_location(
+                self._call(WRITE, node.value, ast.Constant(self._label(target)), ast.Constant(node.lineno)),
+                node.value)
+        node.targets = [self._visit_target(t) for t in node.targets]
+        return node
+
+    def _recorded_target(self, target: ast.expr) -> bool:
+        if isinstance(target, ast.Attribute):
+            return target.attr in self.state_attrs
+        if isinstance(target, ast.Subscript):
+            return True
+        return isinstance(target, ast.Name) and self._is_shared_name(target.id)
+
+    def _visit_target(self, target: ast.expr) -> ast.expr:
+        if isinstance(target, ast.Attribute):
+            target.value = self.visit(target.value)
+        elif isinstance(target, ast.Subscript):
+            target.value = self.visit(target.value)
+            target.slice = self.visit(target.slice)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            target.elts = [self._visit_target(e) for e in target.elts]
+        elif isinstance(target, ast.Starred):
+            target.value = self._visit_target(target.value)
+        return target
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> list[ast.stmt]:
+        """`t op= v` becomes: fix t's object (and key), read t, point, write t (op) v."""
+        line, target, out = node.lineno, node.target, []
+        if isinstance(target, ast.Name) and not self._is_shared_name(target.id):
+            node.value = self.visit(node.value)
+            return [node]  # a local variable: no other thread can see it
+        label = self._label(target)
+
+        def assign(name: str, value: ast.expr) -> None:
+            out.append(ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=value))
+
+        if isinstance(target, ast.Attribute):
+            obj = self._tmp()
+            assign(obj, self.visit(target.value))
+            load = ast.Attribute(value=ast.Name(id=obj, ctx=ast.Load()), attr=target.attr, ctx=ast.Load())
+            store = ast.Attribute(value=ast.Name(id=obj, ctx=ast.Load()), attr=target.attr, ctx=ast.Store())
+        elif isinstance(target, ast.Subscript):
+            obj, key = self._tmp(), self._tmp()
+            assign(obj, self.visit(target.value))
+            assign(key, self.visit(target.slice))
+            load = ast.Subscript(value=ast.Name(id=obj, ctx=ast.Load()),
+                                 slice=ast.Name(id=key, ctx=ast.Load()), ctx=ast.Load())
+            store = ast.Subscript(value=ast.Name(id=obj, ctx=ast.Load()),
+                                  slice=ast.Name(id=key, ctx=ast.Load()), ctx=ast.Store())
+        else:
+            assert isinstance(target, ast.Name)
+            load = ast.Name(id=target.id, ctx=ast.Load())
+            store = ast.Name(id=target.id, ctx=ast.Store())
+        old = self._tmp()
+        assign(old, self._call(READ, load, ast.Constant(label), ast.Constant(line)))
+        op = ast.BinOp(left=ast.Name(id=old, ctx=ast.Load()), op=node.op, right=self.visit(node.value))
+        out.append(ast.Assign(targets=[store], value=self._call(WRITE, op, ast.Constant(label),
+                                                                ast.Constant(line))))
+        for stmt in out:
+            ast.copy_location(stmt, node)
+            ast.fix_missing_locations(stmt)
+        return out
+
+
+def _state_attrs(tree: ast.Module) -> set[str]:
+    """Attributes the module assigns on objects (`self.balance = ...`): the shared state."""
+    attrs: set[str] = set()
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        for target in targets:
+            for sub in ast.walk(target):
+                if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store):
+                    attrs.add(sub.attr)
+    return attrs
+
+
+def _shared_names(tree: ast.Module) -> set[str]:
+    """Module globals that some function declares `global`: state shared by script threads."""
+    return {n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names}
+
+
+def instrument(source: str, filename: str, *, module_level_points: bool = False):  # -> CodeType
+    tree = ast.parse(source, filename=filename)
+    rewriter = _Rewriter(_state_attrs(tree), _shared_names(tree), module_level_points)
+    tree = rewriter.visit(tree)
+    ast.fix_missing_locations(tree)
+    return compile(tree, filename, "exec")
