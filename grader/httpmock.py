@@ -479,11 +479,12 @@ def in_flight_steps(requests: list[dict[str, Any]], until: float) -> list[tuple[
 
 def render_timeline(requests: list[dict[str, Any]], *, prints: dict[int, list[float]] | None = None,
                     returned_at: float | None = None, gate: dict[str, Any] | None = None,
-                    end: float | None = None, width: int = 60, label_width: int = 34,
-                    max_rows: int = 30) -> str:
-    """An ASCII Gantt chart: one row per request, time left to right.
+                    end: float | None = None, returned_label: str = "the call returned",
+                    width: int = 60, label_width: int = 34, max_rows: int = 30) -> str:
+    """An ASCII Gantt chart: one row per request (in order of arrival), time left to right.
 
-    `prints` maps a request id to the times its status line(s) were printed.
+    `prints` maps a request id to the times the student's status line(s) for it were printed;
+    `gate` is a server snapshot's gate record; `returned_at` marks when the student's code ended.
     """
     if not requests:
         return "timeline: no request reached the grader's server"
@@ -497,20 +498,26 @@ def render_timeline(requests: list[dict[str, Any]], *, prints: dict[int, list[fl
     cols = int(last / step) + 2
 
     def col(t: float) -> int:
-        return min(int(t / step), cols - 1)
+        return max(0, min(int(t / step), cols - 1))
 
+    shown = requests[:max_rows]
+    held = any(r["released"] is not None and col(r["released"]) > col(r["start"]) for r in shown)
+    raised = any(r["end"] is not None and r["outcome"] and not r["outcome"].isdigit() for r in shown)
+    gate_shown = bool(gate and gate.get("opened") and gate.get("at") is not None)
     unit = f"{step * 1000:g} ms" if step < 1 else f"{step:g} s"
-    legend = ["timeline of the requests (1 column = " + unit + "):",
-              "  . waiting at the grader's gate   = request in progress   x request raised",
-              "  * your status line printed       G gate opened           R download_pages returned"]
+    symbols = [s for s, used in (("= request in progress", True),
+                                 (". held at the grader's gate", held),
+                                 ("x request raised", raised),
+                                 ("* your status line printed", bool(prints)),
+                                 ("G gate opened", gate_shown),
+                                 (f"R {returned_label}", returned_at is not None)) if used]
+    out = [f"timeline of the requests (1 column = {unit}): " + ", ".join(symbols)]
     axis = [" "] * cols
     for c in range(0, cols, 10):
         text = f"{c * step:g}s"
-        for i, ch in enumerate(text):
-            if c + i < cols:
-                axis[c + i] = ch
-    out = legend + [" " * (label_width + 7) + "".join(axis).rstrip()]
-    shown = requests[:max_rows]
+        if c + len(text) <= cols:
+            axis[c:c + len(text)] = list(text)
+    out.append(" " * (label_width + 8) + "".join(axis).rstrip())
     for r in shown:
         row = [" "] * cols
         stop = r["end"] if r["end"] is not None else last
@@ -525,7 +532,7 @@ def render_timeline(requests: list[dict[str, Any]], *, prints: dict[int, list[fl
             row[col(t)] = "*"
         label = r["url"] if len(r["url"]) <= label_width else r["url"][: label_width - 3] + "..."
         outcome = r["outcome"] or ("still in flight" if r["end"] is None else "")
-        out.append(f"  {r['method']:<4} {label:<{label_width}} {''.join(row)}  {outcome}")
+        out.append(f"  {r['method']:<4} {label:<{label_width}}  {''.join(row)}  {outcome}")
     if len(requests) > max_rows:
         out.append(f"  ... and {len(requests) - max_rows} more requests")
     counts = [0] * cols
@@ -540,12 +547,18 @@ def render_timeline(requests: list[dict[str, Any]], *, prints: dict[int, list[fl
                 level = max(level, count)  # and every level reached inside it
         counts[c] = max(level, current)
     digits = "".join(str(n) if n < 10 else "+" for n in counts)
-    out.append(f"  {'in flight':<{label_width + 5}} {digits}")
-    marks = [" "] * cols
-    if gate and gate.get("at") is not None and gate.get("opened"):
-        marks[col(gate["at"])] = "G"
-    if returned_at is not None:
-        marks[col(returned_at)] = "R"
-    if "".join(marks).strip():
-        out.append(f"  {'':<{label_width + 5}} {''.join(marks).rstrip()}")
+    out.append(f"  {'in flight':<{label_width + 5}}  {digits}")
+    for letter, t, name in (("G", gate["at"] if gate_shown and gate else None, "gate"),
+                            ("R", returned_at, "returned")):
+        if t is not None:
+            marks = [" "] * cols
+            marks[col(t)] = letter
+            out.append(f"  {name:<{label_width + 5}}  {''.join(marks).rstrip()}")
+    if gate_shown and gate:
+        if gate.get("reason") == "quiet":
+            out.append(f"  the gate held the requests until 1 s passed without a new one: "
+                       f"{gate.get('count')} in flight then (a target of {gate.get('target')})")
+        else:
+            out.append(f"  the gate opened as soon as {gate.get('count')} requests were in flight "
+                       "at once")
     return "\n".join(out)

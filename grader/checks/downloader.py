@@ -315,7 +315,8 @@ def timeline(obs: dict[str, Any], show_prints: bool = True) -> str:
     call = obs["call"]
     end = None if call["finished"] else call["started_at"] + call["deadline"]
     return render_timeline(obs["server"]["requests"], prints=prints,
-                           returned_at=call["returned_at"], gate=obs["server"]["gate"], end=end)
+                           returned_at=call["returned_at"], gate=obs["server"]["gate"], end=end,
+                           returned_label="download_pages returned")
 
 
 def call_problem(obs: dict[str, Any], name: str = "download_pages") -> Verdict | None:
@@ -330,6 +331,10 @@ def call_problem(obs: dict[str, Any], name: str = "download_pages") -> Verdict |
         kind = (call["result"] or {}).get("type", "?")
         return failed(f"{name} returned a {kind}, expected a dict {{url: status_code or None}}")
     return None
+
+
+def short_exc(info: dict[str, Any]) -> str:
+    return info["type"] + (f" (at {info['where']})" if info.get("where") else "")
 
 
 def call_signature(obs: dict[str, Any]) -> str:
@@ -394,7 +399,7 @@ def statuses(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 
 @check("downloader.errors_to_none", probe="downloader.gated")
 def errors_to_none(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    crashed = [exc_text(e) + f" in thread {e['thread']}" for e in obs["thread_errors"]]
+    crashed = [short_exc(e) + f" in thread {e['thread']!r}" for e in obs["thread_errors"]]
     thread_note = ("; uncaught in a worker thread (which then died): " + ", ".join(crashed[:3])
                    if crashed else "")
     raising = {url: last["outcome"] for url, reqs in chains(obs).items()
@@ -408,6 +413,9 @@ def errors_to_none(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         return failed(problem.message + thread_note, problem.details)
     result = result_map(obs) or {}
     problems, rows = [], []
+    if not result:
+        problems.append("download_pages returned an empty dict: store each result (None for a "
+                        "request that raised) where the function can return it")
     for url in obs["urls"]:
         present, got = lookup(result, url)
         if url in raising:
@@ -453,6 +461,16 @@ def each_once(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
             if len(hops) > len(own):
                 problems.append(f"{route['location']} (where {url} redirects) was requested "
                                 f"{len(hops)} times for {len(own)} redirect(s)")
+    counts = {url: len([r for r in reqs if normalize(r["url"]) == normalize(url)])
+              for url, reqs in chains(obs).items()}
+    never = [u for u, n in counts.items() if n == 0]
+    many = [u for u, n in counts.items() if n > 1]
+    if never and many and not crashed:
+        return failed(f"{many[0]} was requested {counts[many[0]]} times while {len(never)} other "
+                      "URL(s) were never requested: does each thread get its own URL? (a "
+                      "`lambda: fetch(url)` made in a loop sees the loop variable's last value; "
+                      "pass it with args=(url,) or submit(fetch, url))",
+                      "\n".join(problems) + "\n" + timeline(obs, False))
     if problems:
         extra = f" ({len(problems) - 1} more)" if len(problems) > 1 else ""
         return failed(problems[0] + extra, "\n".join(problems) + "\n" + timeline(obs, False))

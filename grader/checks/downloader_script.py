@@ -83,7 +83,8 @@ def script_probe(ctx: ProbeContext) -> dict[str, Any]:
 
 
 def _timeline(obs: dict[str, Any], prints: dict[int, list[float]] | None = None) -> str:
-    return render_timeline(obs["server"]["requests"], prints=prints, gate=obs["server"]["gate"])
+    return render_timeline(obs["server"]["requests"], prints=prints, gate=obs["server"]["gate"],
+                           returned_at=obs["ended_at"], returned_label="the script ended")
 
 
 def _requested(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -125,7 +126,7 @@ def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     if obs["thread_errors"]:
         first = obs["thread_errors"][0]
         return failed(f"a thread of the script raised {exc_text(first)} and died (thread "
-                      f"{first['thread']})", _timeline(obs))
+                      f"{first['thread']!r})", _timeline(obs))
     if obs["network"] and not obs["server"]["requests"]:
         return failed(f"the script reached for the network without `requests` ({obs['network'][0]});"
                       " the attempt was blocked: download with requests.get")

@@ -1,0 +1,27 @@
+"""Every labelled bank submission gets exactly the verdicts its label promises."""
+import pytest
+
+from corpus import samples
+from grader.grading import grade
+
+BANK = samples("bank")
+
+
+def test_corpus_is_big_enough():
+    assert len(BANK) >= 25
+    assert sum(s.correct for s in BANK) >= 8
+    assert {s.style for s in BANK} == {"contract", "script"}
+
+
+@pytest.mark.parametrize("sample", BANK, ids=lambda s: s.name)
+def test_sample_fails_exactly_what_its_label_says(rubric, sample):
+    report = grade(rubric, "bank", sample.path)
+    assert report.style == sample.style
+    failed = {c.id for c in report.checks if c.status == "failed"}
+    if sample.correct:
+        assert failed == set(), [c.message for c in report.checks if c.status == "failed"]
+        assert report.score >= report.max_score
+    else:
+        not_passed = {c.id for c in report.checks if c.status != "passed"}
+        assert sample.must_fail <= not_passed, f"missed: {sample.must_fail - not_passed}"
+        assert failed <= sample.must_fail | sample.may_fail, f"false failures: {failed - sample.must_fail - sample.may_fail}"

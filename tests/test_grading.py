@@ -1,0 +1,159 @@
+"""End-to-end grading of one submission: what a student or a course script sees."""
+import json
+import textwrap
+
+import pytest
+
+from conftest import ROOT
+from grader.cli import main
+from grader.grading import grade
+from grader.rubric import parse_rubric
+
+
+def write(tmp_path, name, code):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(code))
+    return path
+
+
+def test_reference_bank_scores_full_marks(rubric):
+    report = grade(rubric, "bank", ROOT / "reference" / "bank.py")
+    assert [c.id for c in report.checks if c.status != "passed"] == []
+    assert report.score >= report.max_score > 0
+
+
+def test_json_report_has_the_stable_keys(capsys):
+    assert main(["check", "bank", str(ROOT / "reference" / "bank.py"), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"task", "score", "max_score", "checks"} <= data.keys()
+    assert data["task"] == "bank"
+    for entry in data["checks"]:
+        assert {"id", "status", "score", "max_score", "message"} <= entry.keys()
+        assert entry["status"] in ("passed", "failed", "skipped")
+
+
+def test_folder_submission_is_found_by_the_rubric_file_name(rubric, tmp_path):
+    (tmp_path / "bank.py").write_text((ROOT / "reference" / "bank.py").read_text())
+    assert grade(rubric, "bank", tmp_path).error is None
+
+
+def test_syntax_error_scores_zero_with_file_and_line(rubric, tmp_path):
+    path = write(tmp_path, "bank.py", """
+        class BankAccount:
+            def deposit(self, amount)
+                pass
+    """)
+    report = grade(rubric, "bank", path)
+    assert report.score == 0
+    assert "bank.py:3" in report.error and "SyntaxError" in report.error
+    assert all(c.status == "failed" for c in report.checks)
+
+
+def test_wrong_names_fail_the_api_check_and_score_zero(rubric, tmp_path):
+    path = write(tmp_path, "bank.py", """
+        class Account:
+            def deposit(self, amount): pass
+            def withdraw(self, amount): return True
+        def run(account, n, m, amount): return 0
+    """)
+    report = grade(rubric, "bank", path)
+    assert report.score == 0
+    api = report.checks[0]
+    assert api.status == "failed"
+    assert "no class BankAccount" in api.message and "Account" in api.message
+    assert {c.status for c in report.checks[1:]} == {"skipped"}
+
+
+def test_exception_at_import_scores_zero_with_the_line(rubric, tmp_path):
+    path = write(tmp_path, "bank.py", """
+        import threading
+        x = {}["missing"]
+    """)
+    report = grade(rubric, "bank", path)
+    assert report.score == 0
+    assert "KeyError" in report.error and "bank.py:3" in report.error
+
+
+def test_exit_at_import_is_a_failure_not_a_pass(rubric, tmp_path):
+    path = write(tmp_path, "bank.py", """
+        import sys
+        class BankAccount: pass
+        sys.exit(0)
+    """)
+    report = grade(rubric, "bank", path)
+    assert report.score == 0
+    assert "SystemExit" in report.error
+
+
+def test_hang_at_import_is_killed_at_the_limit(tmp_path):
+    text = (ROOT / "rubric.yaml").read_text().replace("import_seconds: 10", "import_seconds: 1")
+    rubric = parse_rubric(tmp_path / "rubric.yaml", text)
+    path = write(tmp_path, "bank.py", """
+        class BankAccount: pass
+        while True:
+            pass
+    """)
+    report = grade(rubric, "bank", path)
+    assert report.score == 0
+    assert "did not finish within 1 s" in report.error
+    assert report.seconds < 10
+
+
+def test_a_hanging_method_costs_only_its_own_check(tmp_path):
+    text = (ROOT / "rubric.yaml").read_text().replace("check_seconds: 20", "check_seconds: 2")
+    rubric = parse_rubric(tmp_path / "rubric.yaml", text)
+    source = (ROOT / "reference" / "bank.py").read_text()
+    path = write(tmp_path, "bank.py", source + textwrap.dedent("""
+        def _hang(self, amount):
+            if amount <= 0:
+                while True:
+                    pass
+            return _orig(self, amount)
+        _orig = BankAccount.deposit
+        BankAccount.deposit = _hang
+    """))
+    report = grade(rubric, "bank", path)
+    by_id = {c.id: c for c in report.checks}
+    assert by_id["validation"].status == "failed" and "timed out" in by_id["validation"].message
+    assert by_id["basic"].status == "passed"
+    assert by_id["no_lost_update"].status == "passed"
+
+
+def test_os_exit_inside_a_method_fails_that_check_with_a_reason(rubric, tmp_path):
+    source = (ROOT / "reference" / "bank.py").read_text()
+    path = write(tmp_path, "bank.py", source + textwrap.dedent("""
+        import os
+        BankAccount.withdraw = lambda self, amount: os._exit(0)
+    """))
+    report = grade(rubric, "bank", path)
+    basic = next(c for c in report.checks if c.id == "basic")
+    assert basic.status == "failed" and "exited during this check" in basic.message
+    assert next(c for c in report.checks if c.id == "api").status == "passed"
+
+
+def test_missing_file_is_a_clear_zero(rubric, tmp_path):
+    report = grade(rubric, "bank", tmp_path / "nothing.py")
+    assert report.score == 0 and "no such file" in report.error
+
+
+def test_unknown_task_is_a_one_line_error(capsys):
+    assert main(["check", "banking", str(ROOT / "reference" / "bank.py")]) == 2
+    err = capsys.readouterr().err
+    assert "no task 'banking'" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_same_submission_same_report(rubric):
+    path = ROOT / "tests" / "corpus" / "bank" / "buggy_temp_race.py"
+    first, second = grade(rubric, "bank", path), grade(rubric, "bank", path)
+    assert [(c.id, c.status, c.message, c.details) for c in first.checks] == \
+           [(c.id, c.status, c.message, c.details) for c in second.checks]
+
+
+def test_seed_flag_replays_the_reported_interleaving(rubric):
+    path = ROOT / "tests" / "corpus" / "bank" / "buggy_temp_race.py"
+    lost = next(c for c in grade(rubric, "bank", path).checks if c.id == "no_lost_update")
+    seed = lost.data["seed"]
+    replayed = next(c for c in grade(rubric, "bank", path, seed=seed).checks if c.id == "no_lost_update")
+    assert replayed.status == "failed"
+    assert replayed.data["seed"] == seed
+    assert replayed.details == lost.details

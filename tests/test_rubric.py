@@ -1,0 +1,63 @@
+"""A malformed rubric is refused with one line naming the file, the key and the fix."""
+import pytest
+
+from conftest import ROOT
+from grader.errors import GraderError
+from grader.rubric import load_rubric, parse_rubric
+
+GOOD = (ROOT / "rubric.yaml").read_text()
+
+
+def error_for(tmp_path, text):
+    with pytest.raises(GraderError) as info:
+        parse_rubric(tmp_path / "rubric.yaml", text)
+    message = str(info.value)
+    assert "\n" not in message and str(tmp_path / "rubric.yaml") in message
+    return message
+
+
+def test_bundled_rubric_loads_with_both_styles():
+    rubric = load_rubric()
+    bank = rubric.task("bank")
+    assert bank.max_score("contract") > 0 and bank.max_score("script") > 0
+
+
+def test_bonus_checks_do_not_raise_the_maximum():
+    bank = load_rubric().task("bank")
+    bonus = sum(c.points for c in bank.checks_for("contract") if c.bonus)
+    assert bonus > 0
+    assert bank.max_score("contract") == sum(c.points for c in bank.checks_for("contract")) - bonus
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    assert "line" in error_for(tmp_path, "tasks: [unclosed\n")
+
+
+def test_unknown_check_lists_the_known_ones(tmp_path):
+    message = error_for(tmp_path, GOOD.replace("id: validation", "id: validashun"))
+    assert "validashun" in message and "bank.validation" in message
+
+
+def test_negative_points_are_refused(tmp_path):
+    message = error_for(tmp_path, GOOD.replace("points: 3", "points: -3", 1))
+    assert "points" in message and "-3" in message
+
+
+def test_unknown_visibility_lists_the_choices(tmp_path):
+    message = error_for(tmp_path, GOOD.replace("depends: [api]", "depends: [api]\n        visibility: secret", 1))
+    assert "secret" in message and "after_due_date" in message
+
+
+def test_dependency_must_be_listed_before(tmp_path):
+    message = error_for(tmp_path, GOOD.replace("depends: [basic]", "depends: [simulate_total]", 1))
+    assert "simulate_total" in message and "depends" in message
+
+
+def test_missing_rubric_file_says_how_to_fix(tmp_path):
+    with pytest.raises(GraderError, match="rubric not found; pass --rubric"):
+        load_rubric(tmp_path / "absent.yaml")
+
+
+def test_unknown_limit_is_named(tmp_path):
+    message = error_for(tmp_path, GOOD.replace("output_kb: 64", "output_kib: 64"))
+    assert "limits.output_kib" in message
