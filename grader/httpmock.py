@@ -549,7 +549,7 @@ def render_timeline(requests: list[dict[str, Any]], *, prints: dict[int, list[fl
     digits = "".join(str(n) if n < 10 else "+" for n in counts)
     out.append(f"  {'in flight':<{label_width + 5}}  {digits}")
     for letter, t, name in (("G", gate["at"] if gate_shown and gate else None, "gate"),
-                            ("R", returned_at, "returned")):
+                            ("R", returned_at, "end")):
         if t is not None:
             marks = [" "] * cols
             marks[col(t)] = letter

@@ -1,0 +1,454 @@
+"""Behaviour of the downloader checks: what a student's code does -> which verdict, and why.
+
+Most tests grade a small submission end to end (sandboxed child, mocked server); a few drive
+the mock server, the stdout recorder and the judges directly, in this process.
+"""
+from __future__ import annotations
+
+import importlib.util
+import threading
+import time
+from pathlib import Path
+from textwrap import dedent
+from typing import Any
+
+import pytest
+
+from grader import httpmock
+from grader.grading import grade
+from grader.probing import ProbeContext
+from grader.registry import CHECKS, PROBES, JudgeContext, load_all
+from grader.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+BLOCK = ROOT / "bench" / "downloader_rubric_block.yaml"
+
+
+def downloader_rubric(tmp_dir: Path) -> Rubric:
+    """The default rubric if it already grades the downloader, else it plus bench's block."""
+    default = load_rubric()
+    if "downloader" in default.tasks:
+        return default
+    path = tmp_dir / "rubric.yaml"
+    path.write_text(DEFAULT_RUBRIC.read_text(encoding="utf-8").rstrip("\n") + "\n"
+                    + BLOCK.read_text(encoding="utf-8"), encoding="utf-8")
+    return load_rubric(path)
+
+
+@pytest.fixture(scope="module")
+def rubric(tmp_path_factory: pytest.TempPathFactory) -> Rubric:
+    return downloader_rubric(tmp_path_factory.mktemp("rubric"))
+
+
+def submit(tmp_path: Path, source: str) -> Path:
+    path = tmp_path / "downloader.py"
+    path.write_text(dedent(source), encoding="utf-8")
+    return path
+
+
+def graded(rubric: Rubric, tmp_path: Path, source: str) -> dict[str, Any]:
+    report = grade(rubric, "downloader", submit(tmp_path, source))
+    assert report.error is None, report.error
+    return {c.id: c for c in report.checks}
+
+
+def failed_ids(checks: dict[str, Any]) -> set[str]:
+    return {cid for cid, c in checks.items() if c.status != "passed"}
+
+
+POOL = """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+    import requests
+
+    def fetch(url, timeout):
+        try:
+            return url, requests.get(url, timeout=timeout).status_code, None
+        except requests.RequestException as exc:
+            return url, None, exc
+
+    def download_pages(urls, max_workers=8, timeout=10.0):
+        results = {}
+        with ThreadPoolExecutor(max_workers=max_workers) as pool:
+            for future in as_completed([pool.submit(fetch, u, timeout) for u in urls]):
+                url, status, exc = future.result()
+                results[url] = status
+                print(f"{url} {status}" if exc is None else f"{url} error {type(exc).__name__}")
+        return results
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# End to end
+# --------------------------------------------------------------------------------------------
+
+def test_reference_solution_gets_full_marks(rubric: Rubric) -> None:
+    report = grade(rubric, "downloader", ROOT / "reference" / "downloader.py")
+    assert report.error is None
+    assert [c.id for c in report.checks if c.status != "passed"] == []
+    assert report.score == report.max_score == 16
+
+
+def test_a_sequential_loop_fails_overlap_with_a_timeline_showing_one_request_at_a_time(
+        rubric: Rubric, tmp_path: Path) -> None:
+    checks = graded(rubric, tmp_path, """
+        import requests
+
+        def download_pages(urls, max_workers=8, timeout=10.0):
+            results = {}
+            for url in urls:
+                try:
+                    results[url] = requests.get(url, timeout=timeout).status_code
+                    print(url, results[url])
+                except requests.RequestException as exc:
+                    results[url] = None
+                    print(url, "error", type(exc).__name__)
+            return results
+    """)
+    assert failed_ids(checks) == {"overlap"}
+    overlap = checks["overlap"]
+    assert "one request was in flight at a time" in overlap.message
+    assert overlap.data == {"seen": 1, "expected": 3}
+    in_flight = next(line for line in overlap.details.splitlines() if "in flight" in line)
+    assert set(in_flight.split()[-1]) <= {"0", "1"}  # never two requests at once
+    assert "https://dl.test/ok" in overlap.details and "=" in overlap.details
+    assert "1 s passed without a new one" in overlap.details
+
+
+def test_a_pool_ignoring_max_workers_fails_only_max_workers(rubric: Rubric, tmp_path: Path) -> None:
+    checks = graded(rubric, tmp_path, POOL.replace("ThreadPoolExecutor(max_workers=max_workers)",
+                                                   "ThreadPoolExecutor(max_workers=len(urls))"))
+    assert failed_ids(checks) == {"max_workers"}
+    assert checks["max_workers"].data["peak"] == 7
+    assert "but max_workers=3" in checks["max_workers"].message
+
+
+def test_printing_after_all_downloads_fails_completion_order_and_shows_both_orders(
+        rubric: Rubric, tmp_path: Path) -> None:
+    checks = graded(rubric, tmp_path, """
+        from concurrent.futures import ThreadPoolExecutor
+        import requests
+
+        def get(url, timeout):
+            try:
+                return requests.get(url, timeout=timeout).status_code
+            except requests.RequestException as exc:
+                return "error " + type(exc).__name__
+
+        def download_pages(urls, max_workers=8, timeout=10.0):
+            with ThreadPoolExecutor(max_workers) as pool:
+                codes = list(pool.map(lambda u: get(u, timeout), urls))
+            for url, code in zip(urls, codes):
+                print(url, code)
+            return {u: (c if isinstance(c, int) else None) for u, c in zip(urls, codes)}
+    """)
+    assert failed_ids(checks) == {"completion_order"}
+    details = checks["completion_order"].details
+    assert "requests completed in the order: bravo, charlie, delta, echo, alpha" in details
+    assert "your lines came in the order:    alpha, bravo, charlie, delta, echo" in details
+
+
+def test_uncaught_exceptions_in_worker_threads_are_reported_by_name(
+        rubric: Rubric, tmp_path: Path) -> None:
+    checks = graded(rubric, tmp_path, """
+        import threading
+        import requests
+
+        def download_pages(urls, max_workers=8, timeout=10.0):
+            results, sem = {}, threading.Semaphore(max_workers)
+            def work(url):
+                with sem:
+                    results[url] = requests.get(url, timeout=timeout).status_code
+                print(url, results[url])
+            threads = [threading.Thread(target=work, args=(u,), name=f"dl-{i}")
+                       for i, u in enumerate(urls)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return results
+    """)
+    message = checks["errors_to_none"].message
+    assert checks["errors_to_none"].status == "failed"
+    assert "ConnectionError (at downloader.py:9) in thread 'dl-3'" in message
+    assert "ReadTimeout (at downloader.py:9) in thread 'dl-4'" in message
+    assert {"statuses", "overlap", "max_workers", "each_once", "waits_for_all"}.isdisjoint(
+        failed_ids(checks))
+
+
+def test_returning_before_the_threads_finish_fails_waits_for_all(
+        rubric: Rubric, tmp_path: Path) -> None:
+    checks = graded(rubric, tmp_path, POOL.replace(
+        "with ThreadPoolExecutor(max_workers=max_workers) as pool:\n"
+        "            for future in as_completed([pool.submit(fetch, u, timeout) for u in urls]):\n"
+        "                url, status, exc = future.result()\n"
+        "                results[url] = status\n"
+        "                print(f\"{url} {status}\" if exc is None else "
+        "f\"{url} error {type(exc).__name__}\")",
+        "import threading\n"
+        "        for u in urls:\n"
+        "            threading.Thread(target=fetch, args=(u, timeout), daemon=True).start()"))
+    verdict = checks["waits_for_all"]
+    assert verdict.status == "failed"
+    assert verdict.data["in_flight"] + verdict.data["started_after"] >= 7
+    assert "R" in verdict.details.splitlines()[-2]  # the return is marked on the timeline
+    assert checks["max_workers"].status == "failed"  # seven threads at once, no limit
+
+
+def test_a_missing_timeout_and_a_changed_timeout_both_fail_timeout(
+        rubric: Rubric, tmp_path: Path) -> None:
+    none = graded(rubric, tmp_path, POOL.replace("timeout=timeout)", ")"))
+    assert failed_ids(none) == {"timeout"}
+    assert "without timeout=" in none["timeout"].message
+    changed = graded(rubric, tmp_path, POOL.replace("timeout=timeout)", "timeout=5)"))
+    assert failed_ids(changed) == {"timeout"}
+    assert "got timeout=5.0" in changed["timeout"].message
+
+
+@pytest.mark.parametrize("reach, expected", [
+    ("import urllib.request\n    try:\n        urllib.request.urlopen('http://example.com/')\n"
+     "    except OSError:\n        pass", "example.com:80"),
+    ("import socket\n    try:\n        socket.socket().connect(('93.184.216.34', 80))\n"
+     "    except OSError:\n        pass", "connect to 93.184.216.34:80"),
+    ("try:\n        requests.get('https://www.google.com/', timeout=1)\n"
+     "    except requests.RequestException:\n        pass", "GET https://www.google.com/"),
+], ids=["urllib", "raw-socket", "requests-to-another-host"])
+def test_any_attempt_to_reach_an_unmocked_host_fails_no_network_and_is_blocked(
+        rubric: Rubric, tmp_path: Path, reach: str, expected: str) -> None:
+    source = dedent(POOL).replace(
+        "def download_pages(urls, max_workers=8, timeout=10.0):\n",
+        "def download_pages(urls, max_workers=8, timeout=10.0):\n    " + reach + "\n")
+    checks = graded(rubric, tmp_path, source)
+    assert failed_ids(checks) == {"no_network"}
+    assert expected in checks["no_network"].message
+    assert "blocked" in checks["no_network"].message
+
+
+def test_a_missing_function_fails_api_and_skips_the_rest(rubric: Rubric, tmp_path: Path) -> None:
+    checks = graded(rubric, tmp_path, dedent(POOL).replace("def download_pages(", "def download(")
+                    + "\ndownload_pages = 42\n")
+    assert checks["api"].status == "failed"
+    assert "is a int, not a function" in checks["api"].message
+    assert {c.status for cid, c in checks.items() if cid != "api"} == {"skipped"}
+
+
+def test_a_signature_without_max_workers_fails_api(rubric: Rubric, tmp_path: Path) -> None:
+    checks = graded(rubric, tmp_path, POOL.replace("urls, max_workers=8, timeout=10.0",
+                                                   "urls, timeout=10.0"))
+    assert checks["api"].status == "failed"
+    assert "max_workers" in checks["api"].message
+
+
+def test_unlocked_prints_from_many_threads_still_count_as_one_line_per_url(
+        rubric: Rubric, tmp_path: Path) -> None:
+    checks = graded(rubric, tmp_path, """
+        from concurrent.futures import ThreadPoolExecutor
+        import requests
+
+        def get(url, timeout):
+            try:
+                code = requests.get(url, timeout=timeout).status_code
+                print(url, code)  # four writes per line, from several threads at once
+                return code
+            except requests.RequestException as exc:
+                print(url, "error", type(exc).__name__)
+
+        def download_pages(urls, max_workers=8, timeout=10.0):
+            with ThreadPoolExecutor(max_workers=max_workers) as pool:
+                codes = list(pool.map(lambda u: get(u, timeout), urls))
+            results = dict(zip(urls, codes))
+            print(results)  # a summary line naming every URL is not a status line
+            return results
+    """)
+    assert failed_ids(checks) == set()
+
+
+def test_a_script_that_joins_each_thread_before_starting_the_next_fails_script_overlap(
+        rubric: Rubric, tmp_path: Path) -> None:
+    report = grade(rubric, "downloader", submit(tmp_path, """
+        import threading, requests
+        URLS = ["https://www.python.org", "https://github.com", "https://pypi.org/simple/"]
+        def get(url):
+            print(url, requests.get(url, timeout=5).status_code)
+        for url in URLS:
+            t = threading.Thread(target=get, args=(url,))
+            t.start()
+            t.join()
+    """))
+    assert report.style == "script"
+    checks = {c.id: c for c in report.checks}
+    assert {cid for cid, c in checks.items() if c.status != "passed"} == {"script_overlap"}
+    assert "one after another" in checks["script_overlap"].message
+    assert "https://pypi.org/simple/" in checks["script_overlap"].details
+
+
+def test_a_script_that_crashes_fails_script_runs_and_skips_the_rest(
+        rubric: Rubric, tmp_path: Path) -> None:
+    report = grade(rubric, "downloader", submit(tmp_path, """
+        import threading, requests
+        def get(url):
+            print(url, requests.get(url).status_code)
+        threads = [threading.Thread(target=get, args=(u,)) for u in ("https://a.example/",
+                                                                      "https://b.example/")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        raise RuntimeError("boom")
+    """))
+    checks = {c.id: c for c in report.checks}
+    assert checks["script_runs"].status == "failed"
+    assert "RuntimeError: boom" in checks["script_runs"].message
+    assert checks["script_overlap"].status == checks["script_status_lines"].status == "skipped"
+
+
+def test_a_script_missing_a_status_line_fails_script_status_lines(
+        rubric: Rubric, tmp_path: Path) -> None:
+    report = grade(rubric, "downloader", submit(tmp_path, """
+        from concurrent.futures import ThreadPoolExecutor
+        import requests
+        SITES = ["https://a.example", "https://b.example", "https://c.example"]
+        with ThreadPoolExecutor(3) as pool:
+            for site, r in zip(SITES, pool.map(requests.get, SITES)):
+                if site != SITES[1]:
+                    print(site, r.status_code)
+    """))
+    checks = {c.id: c for c in report.checks}
+    assert checks["script_status_lines"].status == "failed"
+    assert "https://b.example" in checks["script_status_lines"].message
+    assert checks["script_overlap"].status == "passed"
+
+
+# --------------------------------------------------------------------------------------------
+# In this process: the mock server, the recorder, the probes with a short deadline
+# --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def mock() -> Any:
+    yield httpmock
+    httpmock.uninstall()
+
+
+def test_the_gate_opens_at_its_target_without_waiting_for_the_quiet_window(mock: Any) -> None:
+    import requests
+
+    urls = [f"https://t.test/{name}" for name in ("a", "b", "c", "d")]
+    with mock.MockServer({u: mock.status(200, 0.05) for u in urls}, gate_target=4,
+                         quiet=5.0) as server:
+        threads = [threading.Thread(target=requests.get, args=(u,)) for u in urls]
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert time.monotonic() - started < 2.0  # nowhere near the 5 s quiet window
+    snap = server.snapshot()
+    assert snap["gate"] == {"target": 4, "opened": True, "count": 4, "at": snap["gate"]["at"],
+                            "reason": "target"}
+    assert snap["peak"] == 4
+
+
+def test_a_sequential_client_never_has_two_requests_in_flight(mock: Any) -> None:
+    import requests
+
+    urls = [f"https://t.test/{name}" for name in ("a", "b", "c")]
+    with mock.MockServer({u: mock.status(200, 0.01) for u in urls}, gate_target=3,
+                         quiet=0.2) as server:
+        for u in urls:
+            assert requests.get(u).status_code == 200
+    snap = server.snapshot()
+    assert snap["peak"] == 1 and snap["gate"]["count"] == 1 and snap["gate"]["reason"] == "quiet"
+    rendered = mock.render_timeline(snap["requests"], gate=snap["gate"])
+    assert "G" in rendered and rendered.count("200") == 3
+
+
+def test_errors_are_fresh_objects_and_honour_the_students_timeout(mock: Any) -> None:
+    import requests
+
+    routes = {"https://t.test/down": mock.connection_error(0.0),
+              "https://t.test/slow": mock.slow_response(0.0, slow=30.0, hang=0.05)}
+    caught = []
+    with mock.MockServer(routes) as server:
+        for _ in range(2):
+            try:
+                requests.get("https://t.test/down")
+            except requests.ConnectionError as exc:
+                caught.append(exc)
+        with pytest.raises(requests.ReadTimeout):
+            requests.get("https://t.test/slow", timeout=(1, 2))
+        assert requests.get("https://t.test/slow").status_code == 200  # no timeout: it waits
+        with pytest.raises(requests.ConnectionError, match="not one of the URLs"):
+            requests.get("https://elsewhere.test/")
+    assert caught[0] is not caught[1]
+    outcomes = [(r["outcome"], r["timeout"]) for r in server.snapshot()["requests"]]
+    assert outcomes == [("ConnectionError", None), ("ConnectionError", None),
+                        ("ReadTimeout", 2.0), ("200", None)]
+    assert server.snapshot()["unmocked"] == ["GET https://elsewhere.test/"]
+
+
+def test_a_request_after_the_server_closed_is_refused_not_sent(mock: Any) -> None:
+    import requests
+
+    with mock.MockServer({"https://t.test/a": mock.status(200, 0.0)}) as server:
+        pass
+    with pytest.raises(requests.ConnectionError, match="after the check had finished"):
+        requests.get("https://t.test/a")
+    assert server.late == ["GET https://t.test/a"]
+
+
+def test_the_recorder_reassembles_lines_written_piecewise_by_several_threads() -> None:
+    recorder = httpmock.StdoutRecorder(time.monotonic)
+    barrier = threading.Barrier(2)
+
+    def write(name: str) -> None:
+        barrier.wait()
+        for part in (name, " ", "200", "\n"):
+            recorder.write(part)
+            time.sleep(0.001)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in ("first", "second")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    recorder.write("no newline")
+    assert sorted(line["text"] for line in recorder.finish()) == ["first 200", "no newline",
+                                                                  "second 200"]
+
+
+def _probe(tmp_path: Path, source: str, name: str) -> dict[str, Any]:
+    load_all()
+    path = submit(tmp_path, source)
+    spec = importlib.util.spec_from_file_location("downloader_under_test", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ctx = ProbeContext(module, path, path.read_text(), {"download": "download_pages"}, {}, 0)
+    return PROBES[name].run(ctx)
+
+
+def test_a_download_pages_that_never_returns_is_reported_with_its_timeline(
+        tmp_path: Path, mock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.checks import downloader
+
+    monkeypatch.setattr(downloader, "CALL_DEADLINE", 0.5)
+    obs = _probe(tmp_path, """
+        import threading, requests
+        def download_pages(urls, max_workers=8, timeout=10.0):
+            requests.get(urls[0], timeout=timeout)
+            threading.Event().wait(3)  # stuck
+    """, "downloader.gated")
+    verdict = CHECKS["downloader.waits_for_all"].judge(obs, JudgeContext({}, "downloader.py", 0))
+    assert verdict.status == "failed"
+    assert verdict.message.startswith("download_pages did not return within 0.5 s")
+    assert "https://dl.test/ok" in verdict.details
+
+
+def test_the_rubric_block_names_registered_checks_for_both_styles(rubric: Rubric) -> None:
+    task = rubric.task("downloader")
+    assert task.entry_points == {"download": "download_pages"}
+    assert [c.id for c in task.checks_for("contract")] == [
+        "api", "statuses", "errors_to_none", "each_once", "overlap", "max_workers",
+        "prints_status", "completion_order", "timeout", "waits_for_all", "no_network"]
+    assert [c.id for c in task.checks_for("script")] == [
+        "script_runs", "script_overlap", "script_status_lines"]
+    assert task.max_score("contract") == 16 and task.max_score("script") == 4
