@@ -77,6 +77,7 @@ def main() -> None:
     os.chdir(workdir)
     netguard.install()
     path = workdir / job["filename"]
+    send(fd, token, {"type": "ready"})
     module = None
     if job["style"] == "contract":
         started = time.monotonic()

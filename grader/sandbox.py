@@ -49,10 +49,28 @@ class SandboxResult:
     seconds: float = 0.0
 
 
+def _works(cmd: list[str]) -> bool:
+    try:
+        return subprocess.run(cmd, capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
 @functools.lru_cache(maxsize=1)
 def isolation_level() -> str:
-    """The strongest isolation this machine offers: a private network namespace, or none."""
-    if shutil.which("unshare") and hasattr(os, "geteuid") and os.geteuid() == 0:
+    """The strongest isolation this machine offers.
+
+    bubblewrap: read-only system, private /tmp, no network, own PID namespace, the grader's
+    tree and the submission's folder hidden; else a private network namespace (root only);
+    else a plain child process (the in-process socket guard still refuses connections).
+    `GRADER_ISOLATION=process` (or `unshare-net`) asks for a weaker level, e.g. for debugging.
+    """
+    wanted = os.environ.get("GRADER_ISOLATION", "")
+    if wanted not in ("process", "unshare-net") and shutil.which("bwrap") and _works(
+            ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all",
+             "--die-with-parent", "--new-session", "true"]):
+        return "bubblewrap"
+    if wanted != "process" and shutil.which("unshare") and hasattr(os, "geteuid") and os.geteuid() == 0:
         try:
             done = subprocess.run(["unshare", "--net", "true"], capture_output=True, timeout=5)
             if done.returncode == 0:
@@ -107,13 +125,32 @@ def _child_env(home: Path) -> dict[str, str]:
             "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2", "TMPDIR": str(home)}
 
 
-def _command() -> list[str]:
+def _hidden(submission_path: Path) -> list[Path]:
+    """Folders the child must not see: the grader's tree (rubric, reference solutions, tests)
+    and the folder the submission came from (other students' files in a batch)."""
+    folders = {_package_dir().parent, submission_path.resolve().parent, Path.cwd()}
+    system = {Path("/"), Path("/usr"), Path(sys.prefix), Path(sys.base_prefix), Path.home()}
+    return sorted(f for f in folders if f not in system and not any(
+        s != Path("/") and s.is_relative_to(f) for s in system))
+
+
+def _command(tmp: Path, boot: Path, submission_path: Path) -> list[str]:
     cmd = [sys.executable, "-s"]
     if sys.version_info >= (3, 11):
         cmd.append("-P")  # never put the working folder on sys.path
     cmd += ["-m", "grader.child"]
-    if isolation_level() == "unshare-net":
-        cmd = ["unshare", "--net", "--"] + cmd
+    level = isolation_level()
+    if level == "bubblewrap":
+        wrap = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        for folder in _hidden(submission_path):
+            wrap += ["--tmpfs", str(folder)]
+        for prefix in sorted({sys.prefix, sys.base_prefix}):  # a venv may live under /tmp
+            wrap += ["--ro-bind", prefix, prefix]
+        wrap += ["--bind", str(tmp), str(tmp), "--ro-bind", str(_package_dir()), str(boot / "grader"),
+                 "--unshare-all", "--die-with-parent", "--new-session", "--"]
+        return wrap + cmd
+    if level == "unshare-net":
+        return ["unshare", "--net", "--"] + cmd
     return cmd
 
 
@@ -135,13 +172,17 @@ def run(submission_path: Path, style: str, entry_points: dict[str, str], runs: l
         workdir.mkdir()
         # The child sees the grader package and nothing else of the grader's tree (no rubric,
         # no reference solutions, no tests) on its import path.
-        (boot / "grader").symlink_to(_package_dir(), target_is_directory=True)
+        if isolation_level() == "bubblewrap":
+            (boot / "grader").mkdir()  # the package is bind-mounted here, read-only
+        else:
+            (boot / "grader").symlink_to(_package_dir(), target_is_directory=True)
         _copy_submission(submission_path, workdir)
         first = True
         while first or remaining:
             first = False
-            outcome = _one_child(result, remaining, boot, workdir, submission_path.name, style,
-                                 entry_points, seed, limits, deadline, stdout, stderr)
+            command = _command(Path(tmp), boot, submission_path)
+            outcome = _one_child(result, remaining, command, boot, workdir, submission_path.name,
+                                 style, entry_points, seed, limits, deadline, stdout, stderr)
             if outcome == "stop":
                 break
         for left in remaining:
@@ -153,7 +194,8 @@ def run(submission_path: Path, style: str, entry_points: dict[str, str], runs: l
     return result
 
 
-def _one_child(result: SandboxResult, remaining: list[ProbeRun], boot: Path, workdir: Path,
+def _one_child(result: SandboxResult, remaining: list[ProbeRun], command: list[str], boot: Path,
+               workdir: Path,
                filename: str, style: str, entry_points: dict[str, str], seed: int, limits: Limits,
                deadline: float, stdout: _Output, stderr: _Output) -> str:
     """Start a child for the probes in `remaining`; return "stop" when no restart can help."""
@@ -168,7 +210,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], boot: Path, wor
            "limits": limits.__dict__,
            "runs": [{"key": r.key, "probe": r.probe, "params": r.params} for r in remaining]}
     try:
-        proc = subprocess.Popen(_command(), cwd=boot, env=env, stdin=subprocess.PIPE,
+        proc = subprocess.Popen(command, cwd=boot, env=env, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 pass_fds=(write_fd,), start_new_session=True)
     finally:
@@ -184,7 +226,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], boot: Path, wor
     selector.register(read_fd, selectors.EVENT_READ, "result")
     selector.register(proc.stdout, selectors.EVENT_READ, stdout)
     selector.register(proc.stderr, selectors.EVENT_READ, stderr)
-    imported = False
+    imported = ready = False
     current: ProbeRun | None = None
     phase_deadline = min(deadline, time.monotonic() + limits.import_seconds)
     by_key = {r.key: r for r in remaining}
@@ -217,7 +259,9 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], boot: Path, wor
                         continue
                     for frame in reader.feed(chunk):
                         kind = frame.get("type")
-                        if kind == "import":
+                        if kind == "ready":
+                            ready = True
+                        elif kind == "import":
                             imported = True
                             if not frame.get("ok"):
                                 from grader.probing import exc_text
@@ -247,6 +291,11 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], boot: Path, wor
         except subprocess.TimeoutExpired:
             code = None
         if outcome == "stop" and result.import_error:
+            return "stop"
+        if not ready:
+            tail = stderr.text().strip().splitlines()[-1:] or ["no output"]
+            result.import_error = (f"internal error: the grader's sandbox did not start ({_exit_text(code)}: "
+                                   f"{tail[0][:200]}); please report this to your instructor")
             return "stop"
         if not imported:
             result.import_error = (f"{filename}: your program exited while being imported "
