@@ -31,7 +31,7 @@ class Limits:
     memory_mb: int = 2048  # address space; threads' stacks are kept small so 100+ threads fit
     file_size_mb: int = 16
     output_kb: int = 64  # captured stdout/stderr kept per stream
-    processes: int = 256
+    processes: int = 512  # tasks (processes and threads) at once
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,46 @@ def isolation_level() -> str:
     return "process"
 
 
+PIDS_ROOT = Path("/sys/fs/cgroup/pids")
+
+
+class PidsCgroup:
+    """A pids cgroup capping the tasks (processes and threads) of one child.
+
+    RLIMIT_NPROC does not bind root, so a fork bomb in a root CI job would exhaust the whole
+    machine; a cgroup binds everyone. Used where the cgroup v1 pids controller is writable.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.path: Path | None = None
+        if not os.access(PIDS_ROOT, os.W_OK):
+            return
+        try:
+            path = PIDS_ROOT / f"grader-{os.getpid()}-{secrets.token_hex(4)}"
+            path.mkdir()
+            (path / "pids.max").write_text(str(limit))
+            self.path = path
+        except OSError:
+            self.path = None
+
+    def wrap(self, command: list[str]) -> list[str]:
+        """Join the cgroup first, then exec the command: nothing escapes by forking early."""
+        if self.path is None:
+            return command
+        procs = self.path / "cgroup.procs"
+        return ["/bin/sh", "-c", f'echo $$ > "{procs}" && exec "$@"', "sh"] + command
+
+    def remove(self) -> None:
+        if self.path is None:
+            return
+        for _ in range(50):
+            try:
+                self.path.rmdir()
+                return
+            except OSError:
+                time.sleep(0.02)
+
+
 def crash(kind: str, message: str) -> dict[str, Any]:
     return {"__crash__": {"kind": kind, "type": kind, "message": message, "where": None}}
 
@@ -209,8 +249,9 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], command: list[s
            "style": style, "entry_points": entry_points, "seed": seed,
            "limits": limits.__dict__,
            "runs": [{"key": r.key, "probe": r.probe, "params": r.params} for r in remaining]}
+    pids = PidsCgroup(limits.processes)
     try:
-        proc = subprocess.Popen(command, cwd=boot, env=env, stdin=subprocess.PIPE,
+        proc = subprocess.Popen(pids.wrap(command), cwd=boot, env=env, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 pass_fds=(write_fd,), start_new_session=True)
     finally:
@@ -312,6 +353,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], command: list[s
         selector.close()
         os.close(read_fd)
         _kill(proc)
+        pids.remove()
 
 
 def _drain(selector: selectors.BaseSelector, stdout: _Output, stderr: _Output) -> None:
