@@ -69,6 +69,9 @@ def _all_failed(specs: tuple[CheckSpec, ...], message: str) -> list[CheckResult]
 def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext) -> Verdict:
     if obs is None:
         return Verdict(FAILED, "no observation was recorded for this check")
+    if obs.get("__tampered__"):
+        return Verdict(FAILED, f"{obs['__tampered__']}, so this check cannot run; do not modify "
+                               "the grader or the threading module")
     crash = obs.get("__crash__")
     if crash:
         if crash.get("kind") == "exception":

@@ -371,6 +371,8 @@ def _drain(selector: selectors.BaseSelector, stdout: _Output, stderr: _Output) -
 def _exit_text(code: int | None) -> str:
     if code is None:
         return "it did not stop"
+    if code > 128 and isolation_level() == "bubblewrap":
+        code = 128 - code  # bubblewrap reports a child killed by signal N as 128 + N
     if code < 0:
         try:
             return f"killed by {signal.Signals(-code).name}"

@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from grader.preempt import scheduler as sched_mod
+from grader.preempt.engine import tampering
 from grader.preempt.explain import lost_update, recent, replay
 from grader.preempt.instrument import POINT, READ, WRITE, _shared_names, instrument
 from grader.preempt.primitives import patched
@@ -80,6 +81,7 @@ def _run_script(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, s
             outcome = sched.run([("MainThread", main)])
     finally:
         sys.stdout = saved
+    tampered = tampering(namespace)
     by_main, last = out.last_line()
     errors = [t.error for t in outcome.tasks if t.error]
     data: dict[str, Any] = {
@@ -89,6 +91,8 @@ def _run_script(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, s
         "errors": errors[:3], "threads": sched.spawned, "max_alive": sched.max_alive,
         "writes": dict(sched.shared_writes), "deadlock": outcome.deadlock,
     }
+    if tampered:
+        data["tampered"] = tampered
     data["_events"] = outcome.events
     return data
 
@@ -114,12 +118,16 @@ def script_probe(ctx: ProbeContext) -> dict[str, Any]:
     shared = sorted(_shared_names(ast.parse(ctx.source)))
     serial = _run_script(ctx, code, shared, ctx.seed, serial=True, switch=0.0)
     serial.pop("_events")
+    if serial.get("tampered"):
+        return {"__tampered__": serial["tampered"]}
     runs: list[dict[str, Any]] = []
     lines = ctx.source.splitlines()
     for index in range(int(ctx.param("schedules", 6))):
         run = _run_script(ctx, code, shared, ctx.seed + index, serial=False,
                           switch=float(ctx.param("switch", 0.1)))
         events = run.pop("_events")
+        if run.get("tampered"):
+            return {"__tampered__": run["tampered"]}
         runs.append(run)
         if serial["status"] == "ok" and _differs(serial, run):
             run["story"] = lost_update(events, ctx.filename, lines) or recent(events, ctx.filename, lines)

@@ -12,6 +12,34 @@ from grader.preempt.scheduler import Outcome, Scheduler
 from grader.probing import ProbeContext, describe, plain
 
 
+def _integrity() -> dict[str, Any]:
+    """The grader's own functions the student's code could replace to switch preemption off."""
+    from grader.preempt import primitives
+
+    items: dict[str, Any] = {"hook_point": sched_mod.hook_point, "hook_read": sched_mod.hook_read,
+                             "hook_write": sched_mod.hook_write, "patched": primitives.patched,
+                             "explore": explore}
+    for cls in (Scheduler, primitives.CoopLock, primitives.CoopRLock, primitives.CoopCondition,
+                primitives.ManagedThread):
+        for name, value in vars(cls).items():
+            if callable(value):
+                items[f"{cls.__name__}.{name}"] = value
+    return items
+
+
+def tampering(namespace: dict[str, Any]) -> str | None:
+    """What the submission replaced of the instrumentation, if anything (checked per schedule)."""
+    hooks = {POINT: sched_mod.hook_point, READ: sched_mod.hook_read, WRITE: sched_mod.hook_write}
+    for name, hook in hooks.items():
+        if namespace.get(name) is not hook:
+            return f"the scheduling hook {name} in your module was replaced"
+    now = _integrity()
+    for name, value in _ORIGINAL.items():
+        if now.get(name) is not value:
+            return f"the grader's {name} was replaced"
+    return None
+
+
 def instrumented_module(ctx: ProbeContext) -> types.ModuleType:
     """The submission compiled with scheduling points, executed once per child (cached)."""
 
@@ -69,12 +97,16 @@ def explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Schedu
     failing schedule also carries the interleaving that explains it.
     """
     runs: list[dict[str, Any]] = []
+    if (why := tampering(module.__dict__)) is not None:
+        return {"__tampered__": why}
     for index in range(schedules):
         seed = ctx.seed + index
         sched = Scheduler(seed, filename=str(ctx.path), source=ctx.source, switch=switch)
         with patched([module.__dict__]):
             scenario = build(sched)
             outcome = sched.run(scenario.bodies)
+        if (why := tampering(module.__dict__)) is not None:
+            return {"__tampered__": why}
         data = scenario.collect(outcome)
         data.update(seed=seed, status=outcome.status, steps=outcome.steps)
         errors = [t.error for t in outcome.tasks if t.error]
@@ -97,3 +129,6 @@ def _inversion_text(inv: dict[str, Any]) -> list[str]:
     a, b = inv["a"], inv["b"]
     return [f"{a['thread']} took {a['first']} then {a['second']} (line {a['line']})",
             f"{b['thread']} took {b['first']} then {b['second']} (line {b['line']})"]
+
+
+_ORIGINAL = _integrity()  # taken when the child loads the checks, before any student code runs

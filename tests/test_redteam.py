@@ -1,0 +1,251 @@
+"""Hostile submissions: each scores at most what its honest part earns, gets a clear message,
+and leaves the grader and the machine unharmed, within its time limits."""
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from grader.grading import grade
+from grader.rubric import parse_rubric
+from grader.sandbox import isolation_level
+
+REFERENCE = (ROOT / "reference" / "bank.py").read_text()
+
+
+@pytest.fixture
+def fast_rubric(tmp_path):
+    text = (ROOT / "rubric.yaml").read_text()
+    text = text.replace("import_seconds: 10", "import_seconds: 2").replace("check_seconds: 20", "check_seconds: 3")
+    return parse_rubric(tmp_path / "rubric.yaml", text)
+
+
+def submit(tmp_path, code, name="bank.py", base=""):
+    folder = tmp_path / "submission"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text(base + textwrap.dedent(code))
+    return path
+
+
+def statuses(report):
+    return {c.id: c.status for c in report.checks}
+
+
+def process_count():
+    return len(subprocess.run(["ps", "-e", "--no-headers"], capture_output=True, text=True).stdout.splitlines())
+
+
+def test_memory_bomb_in_a_method_fails_that_check_only(rubric, tmp_path):
+    path = submit(tmp_path, """
+        def _greedy(self, amount):
+            hoard = bytearray(64 * 1024 ** 3)
+        BankAccount.withdraw = _greedy
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    assert statuses(report)["basic"] == "failed"
+    assert "MemoryError" in next(c.message for c in report.checks if c.id == "basic")
+    assert statuses(report)["api"] == "passed"
+
+
+def test_fork_bomb_is_capped_and_cleaned_up(fast_rubric, tmp_path):
+    path = submit(tmp_path, """
+        import os
+        class BankAccount: pass
+        while True:
+            try:
+                os.fork()
+            except OSError:
+                pass
+    """)
+    before, started = process_count(), time.monotonic()
+    report = grade(fast_rubric, "bank", path)
+    assert report.score == 0 and "did not finish within 2 s" in report.error
+    assert time.monotonic() - started < 15
+    time.sleep(0.5)
+    assert process_count() < before + 20  # the bomb's processes are gone (others may run tests)
+
+
+def test_segfault_fails_the_check_with_the_signal(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import ctypes
+        BankAccount.withdraw = lambda self, amount: ctypes.string_at(0)
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    basic = next(c for c in report.checks if c.id == "basic")
+    assert basic.status == "failed" and "SIGSEGV" in basic.message
+    assert statuses(report)["no_lost_update"] == "passed"
+
+
+def test_forged_results_on_stdout_and_on_open_fds_change_nothing(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import atexit, os, json
+        FAKE = json.dumps({"task": "bank", "score": 100, "checks": []})
+        print(FAKE); print("PASSED all tests")
+        atexit.register(lambda: print(FAKE))
+        for fd in range(3, 64):
+            try:
+                os.write(fd, b'{"type": "result", "key": "x", "obs": {}}\\n')
+            except OSError:
+                pass
+        class BankAccount:
+            def __init__(self, balance=0): self.balance = balance
+    """)
+    report = grade(rubric, "bank", path)
+    assert report.score < 3
+    assert statuses(report)["api"] == "failed"
+    assert any("without the run's token" in note for note in report.notes)
+
+
+def test_always_equal_objects_are_not_taken_for_results(rubric, tmp_path):
+    path = submit(tmp_path, """
+        class Anything:
+            def __eq__(self, other): return True
+            def __bool__(self): return True
+        BankAccount.balance = property(lambda self: Anything())
+        BankAccount.withdraw = lambda self, amount: Anything()
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    assert statuses(report)["basic"] == "failed"
+    assert "Anything" in next(c.message for c in report.checks if c.id == "basic")
+
+
+def test_replacing_threading_lock_does_not_hide_races(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import threading
+        class _NoLock:
+            def __enter__(self): return self
+            def __exit__(self, *exc): return False
+            def acquire(self, *a, **k): return True
+            def release(self): pass
+        threading.Lock = _NoLock
+        threading.RLock = _NoLock
+    """ + REFERENCE)
+    report = grade(rubric, "bank", path)
+    assert statuses(report)["no_lost_update"] == "failed"
+
+
+def test_switching_off_the_scheduling_hooks_is_detected(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import sys
+        sys.settrace(None)
+        globals()["__grader_point__"] = lambda *args: None
+        globals()["__grader_read__"] = lambda value, *args: value
+        class BankAccount:
+            def __init__(self, balance=0): self.balance = balance
+            def deposit(self, amount):
+                if amount <= 0: raise ValueError
+                self.balance += amount
+            def withdraw(self, amount):
+                if amount <= 0: raise ValueError
+                if amount > self.balance: return False
+                self.balance -= amount
+                return True
+        def simulate(account, customers, each, amount): return account.balance
+    """)
+    report = grade(rubric, "bank", path)
+    lost = next(c for c in report.checks if c.id == "no_lost_update")
+    assert lost.status == "failed"
+
+
+def test_patching_the_graders_scheduler_is_detected(rubric, tmp_path):
+    path = submit(tmp_path, """
+        try:
+            import grader.preempt.scheduler as s
+            s.Scheduler.point = lambda self, line: None
+        except ImportError:
+            pass
+    """, base=REFERENCE.replace("self._balance += amount", "self._balance = self._balance + amount"))
+    report = grade(rubric, "bank", path)
+    lost = next(c for c in report.checks if c.id == "no_lost_update")
+    assert lost.status == "failed" and "replaced" in lost.message
+
+
+def test_network_access_never_leaves_the_machine(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import socket, urllib.request
+        errors = []
+        for attempt in (lambda: urllib.request.urlopen("http://example.com", timeout=2),
+                        lambda: socket.create_connection(("1.1.1.1", 80), timeout=2)):
+            try:
+                attempt()
+            except Exception as exc:
+                errors.append(type(exc).__name__)
+        if len(errors) != 2:
+            raise RuntimeError("network reachable")
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    assert report.error is None and report.score >= report.max_score
+
+
+def test_never_ending_thread_and_ignored_sigterm_cost_only_the_time_limit(fast_rubric, tmp_path):
+    path = submit(tmp_path, """
+        import signal, threading
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        threading.Thread(target=lambda: [None for _ in iter(int, 1)]).start()
+    """, base=REFERENCE)
+    started = time.monotonic()
+    report = grade(fast_rubric, "bank", path)
+    assert time.monotonic() - started < 60
+    assert statuses(report)["api"] == "passed"
+
+
+def test_killing_the_parent_does_not_reach_the_grader(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import os, signal
+        def _kill(self, amount):
+            for target in (os.getppid(), 1):
+                try:
+                    os.kill(target, signal.SIGKILL)
+                except OSError:
+                    pass
+            return True
+        BankAccount.withdraw = _kill
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    assert statuses(report)["basic"] == "failed"
+    assert statuses(report)["api"] == "passed"
+
+
+@pytest.mark.skipif(isolation_level() != "bubblewrap", reason="needs bubblewrap")
+def test_rubric_and_reference_solutions_are_invisible(rubric, tmp_path):
+    path = submit(tmp_path, f"""
+        import pathlib
+        for secret in ({str(ROOT / 'rubric.yaml')!r}, {str(ROOT / 'reference' / 'bank.py')!r}):
+            if pathlib.Path(secret).exists():
+                raise RuntimeError("can read " + secret)
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    assert report.error is None
+
+
+@pytest.mark.skipif(isolation_level() != "bubblewrap", reason="needs bubblewrap")
+def test_writes_outside_the_work_folder_do_not_land(rubric, tmp_path):
+    marker = Path("/tmp") / f"grader-redteam-{tmp_path.name}"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    path = submit(tmp_path, f"""
+        import os
+        for target in ({str(marker)!r}, {str(ROOT / 'marker.txt')!r}):
+            try:
+                open(target, "w").write("pwned")
+            except OSError:
+                pass
+        try:
+            os.remove({str(victim)!r})
+        except OSError:
+            pass
+    """, base=REFERENCE)
+    grade(rubric, "bank", path)
+    assert not marker.exists() and not (ROOT / "marker.txt").exists()
+    assert victim.read_text() == "keep me"
+
+
+def test_a_file_shadowing_a_standard_module_is_not_imported_by_the_grader(rubric, tmp_path):
+    submit(tmp_path, REFERENCE)
+    for name in ("json.py", "threading.py", "grader.py", "random.py"):
+        submit(tmp_path, "raise SystemExit('shadowed')\n", name=name)
+    report = grade(rubric, "bank", tmp_path / "submission")
+    assert report.error is None and report.score >= report.max_score
