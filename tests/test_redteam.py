@@ -76,7 +76,7 @@ def test_segfault_fails_the_check_with_the_signal(rubric, tmp_path):
     report = grade(rubric, "bank", path)
     basic = next(c for c in report.checks if c.id == "basic")
     assert basic.status == "failed" and "SIGSEGV" in basic.message
-    assert statuses(report)["no_lost_update"] == "passed"
+    assert statuses(report)["simulate_threads"] == "passed"
 
 
 def test_forged_results_on_stdout_and_on_open_fds_change_nothing(rubric, tmp_path):
