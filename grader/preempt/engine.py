@@ -33,6 +33,10 @@ def tampering(namespace: dict[str, Any]) -> str | None:
     for name, hook in hooks.items():
         if namespace.get(name) is not hook:
             return f"the scheduling hook {name} in your module was replaced"
+    from grader.preempt.primitives import TAMPERED
+
+    if TAMPERED:
+        return f"your code replaced {TAMPERED[0]} while the grader was running it"
     now = _integrity()
     for name, value in _ORIGINAL.items():
         if now.get(name) is not value:

@@ -359,6 +359,8 @@ def _sleep(seconds: float) -> None:
     sched.yield_now(_line(sched))
 
 
+TAMPERED: list[str] = []  # threading names the code under test replaced during a schedule
+
 REPLACEMENTS: dict[str, Any] = {
     "Lock": CoopLock, "RLock": CoopRLock, "Condition": CoopCondition, "Semaphore": CoopSemaphore,
     "BoundedSemaphore": CoopBoundedSemaphore, "Event": CoopEvent, "Thread": ManagedThread,
@@ -390,6 +392,8 @@ def patched(namespaces: list[dict[str, Any]] = ()) -> Iterator[None]:  # type: i
         yield
     finally:
         for name, original in originals:
+            if getattr(threading, name) is not REPLACEMENTS[name]:
+                TAMPERED.append(f"threading.{name}")
             setattr(threading, name, original)
         time.sleep = REAL_SLEEP
         queue.SimpleQueue = real_simple_queue  # type: ignore[misc]
