@@ -3,6 +3,7 @@
     python bench/corpus_bench.py bank                 # one grading per submission
     python bench/corpus_bench.py bank --repeat 20     # plus reproducibility over 20 gradings
     python bench/corpus_bench.py downloader --load    # with both cores kept busy meanwhile
+    python bench/corpus_bench.py bank --seeds 10      # every submission under 10 other seeds
     python bench/corpus_bench.py bank --folder DIR    # any folder of submissions (no labels)
 
 Figures, not assertions: the tests assert the labels; this prints rates and times.
@@ -32,9 +33,9 @@ def _burn(stop_at: float) -> None:
         pass
 
 
-def _grade_once(rubric, task: str, path: Path) -> tuple[str, float, float, dict[str, str]]:
+def _grade_once(rubric, task: str, path: Path, seed: int | None) -> tuple[str, float, float, dict[str, str]]:
     started = time.monotonic()
-    report = grade(rubric, task, path)
+    report = grade(rubric, task, path, seed=seed)
     seconds = time.monotonic() - started
     fingerprint = json.dumps([(c.id, c.status, c.score) for c in report.checks])
     return fingerprint, report.score, seconds, {c.id: c.status for c in report.checks}
@@ -44,7 +45,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("task")
     parser.add_argument("--folder", type=Path, help="default: tests/corpus/<task>")
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=1, help="gradings per submission, same seed")
+    parser.add_argument("--seeds", type=int, default=0,
+                        help="grade with seeds 0..N-1 instead of the content-derived seed; the "
+                             "label verdicts must hold under every one")
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
     parser.add_argument("--load", action="store_true", help="keep every core busy while grading")
     parser.add_argument("--rubric", type=Path)
@@ -62,14 +66,18 @@ def main() -> int:
     fingerprints: dict[Path, set[str]] = defaultdict(set)
     times: list[float] = []
     first: dict[Path, tuple[float, float, dict[str, str]]] = {}
+    per_seed: list[dict[Path, dict[str, str]]] = []
+    seeds: list[int | None] = list(range(args.seeds)) if args.seeds else [None] * args.repeat
     try:
-        for round_ in range(args.repeat):
+        for seed in seeds:
             with ThreadPoolExecutor(args.jobs) as pool:
-                results = list(pool.map(lambda p: (p, _grade_once(rubric, args.task, p)), paths))
+                results = list(pool.map(lambda p: (p, _grade_once(rubric, args.task, p, seed)), paths))
+            per_seed.append({})
             for path, (fingerprint, score, seconds, statuses) in results:
                 fingerprints[path].add(fingerprint)
                 times.append(seconds)
                 first.setdefault(path, (score, seconds, statuses))
+                per_seed[-1][path] = statuses
     finally:
         for proc in burners:
             proc.terminate()
@@ -79,10 +87,13 @@ def main() -> int:
         print(f"{path.name:42} {score:7g} {seconds:8.2f}")
     print(f"\nmedian wall time per submission: {statistics.median(times):.2f} s "
           f"(n={len(times)}, max {max(times):.2f} s{', under load' if args.load else ''})")
-    if args.repeat > 1:
+    if args.repeat > 1 and not args.seeds:
         same = sum(1 for p in paths if len(fingerprints[p]) == 1)
         print(f"identical results over {args.repeat} gradings: {same}/{len(paths)} submissions")
-    _labels(paths, first)
+    for index, statuses in enumerate(per_seed if args.seeds else per_seed[:1]):
+        if args.seeds:
+            print(f"\n-- seed {index}")
+        _labels(paths, {p: (0.0, 0.0, s) for p, s in statuses.items()})
     return 0
 
 

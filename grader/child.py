@@ -64,6 +64,17 @@ def _import(path: Path) -> Any:
     return module
 
 
+def _raised_in_grader(exc: BaseException) -> bool:
+    """True when the innermost frame is the grader's own code, not the student's or a library's."""
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last, tb = tb.tb_frame.f_code.co_filename, tb.tb_next
+    package = str(Path(__file__).resolve().parent)
+    return bool(last) and str(Path(last).resolve()).startswith(package) and isinstance(exc, Exception) \
+        and not isinstance(exc, (MemoryError, RecursionError))
+
+
 def main() -> None:
     job = json.loads(sys.stdin.readline())
     fd, token = int(job["result_fd"]), job["token"]
@@ -102,7 +113,8 @@ def main() -> None:
         try:
             obs = PROBES[run["probe"]].run(ctx)
         except BaseException as exc:
-            obs = {"__crash__": {"kind": "exception", **describe(exc, path.name)}}
+            kind = "grader" if _raised_in_grader(exc) else "exception"
+            obs = {"__crash__": {"kind": kind, **describe(exc, path.name)}}
         finally:
             sys.stdout, sys.stderr = real_stdout, real_stderr
         obs.setdefault("__seconds__", round(time.monotonic() - started, 4))

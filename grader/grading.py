@@ -76,6 +76,9 @@ def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext) -> 
     if crash:
         if crash.get("kind") == "exception":
             return Verdict(FAILED, f"your code raised {exc_text(crash)} during this check")
+        if crash.get("kind") == "grader":
+            return Verdict(FAILED, f"internal grader error in this check ({exc_text(crash)}); "
+                                   "please report it to your instructor")
         return Verdict(FAILED, str(crash.get("message")))
     try:
         return CHECKS[spec.check].judge(obs, ctx)

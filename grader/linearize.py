@@ -84,5 +84,7 @@ def show_op(op: dict[str, Any], names: str = "AB") -> str:
         text = f"{names[args[0]]}.balance"
     else:
         text = f"transfer({names[args[0]]}, {names[args[1]]}, {args[2]})"
+    if "ret" not in op:
+        return f"{op['thread']}: {text} never returned [time {op['call']}-]"
     result = "" if op["op"] == "deposit" else f" -> {op.get('result')!r}"
     return f"{op['thread']}: {text}{result} [time {op['call']}-{op['ret']}]"

@@ -16,8 +16,16 @@ from grader.registry import JudgeContext, Verdict, check, failed, passed, skippe
 SCHEDULES = 40
 
 
-def _settings(ctx: ProbeContext) -> tuple[int, float]:
-    return int(ctx.param("schedules", SCHEDULES)), float(ctx.param("switch", 0.5))
+def _explore(ctx: ProbeContext, build: Callable[[Any, Any, Scheduler], Scenario],
+             problem: Callable[[dict[str, Any]], str | None],
+             explain: Callable[[Outcome, dict[str, Any]], list[str]] | None = None) -> dict[str, Any]:
+    """Explore seeded schedules of `build(module, account_class, scheduler)` on the instrumented
+    submission, with the rubric's `schedules` and `switch` parameters."""
+    module = instrumented_module(ctx)
+    cls = getattr(module, ctx.entry_points["account_class"])
+    return explore(ctx, module, lambda sched: build(module, cls, sched), problem,
+                   schedules=int(ctx.param("schedules", SCHEDULES)),
+                   switch=float(ctx.param("switch", 0.5)), explain=explain or _story(ctx))
 
 
 def _name_locks(sched: Scheduler, accounts: dict[str, Any]) -> None:
@@ -106,12 +114,9 @@ def _lost_update_problem(data: dict[str, Any]) -> str | None:
 
 @probe("bank.no_lost_update")
 def lost_update_probe(ctx: ProbeContext) -> dict[str, Any]:
-    module = instrumented_module(ctx)
-    cls = getattr(module, ctx.entry_points["account_class"])
     threads, ops = min(int(ctx.param("threads", 4)), len(AMOUNTS)), int(ctx.param("ops", 3))
-    schedules, switch = _settings(ctx)
 
-    def build(sched: Scheduler) -> Scenario:
+    def build(module: Any, cls: Any, sched: Scheduler) -> Scenario:
         account = cls()
         _name_locks(sched, {"account": account})
 
@@ -124,8 +129,7 @@ def lost_update_probe(ctx: ProbeContext) -> dict[str, Any]:
         return Scenario([(f"Thread-{i + 1}", customer(AMOUNTS[i])) for i in range(threads)],
                         lambda outcome: {"final": _balance(account), "threads": threads, "ops": ops})
 
-    return explore(ctx, module, build, _lost_update_problem, schedules=schedules, switch=switch,
-                   explain=_story(ctx))
+    return _explore(ctx, build, _lost_update_problem)
 
 
 @check("bank.no_lost_update", probe="bank.no_lost_update")
@@ -155,12 +159,9 @@ def _overdraft_problem(data: dict[str, Any]) -> str | None:
 
 @probe("bank.no_overdraft")
 def overdraft_probe(ctx: ProbeContext) -> dict[str, Any]:
-    module = instrumented_module(ctx)
-    cls = getattr(module, ctx.entry_points["account_class"])
     threads, ops, amount, initial = int(ctx.param("threads", 4)), int(ctx.param("ops", 2)), 10, 30
-    schedules, switch = _settings(ctx)
 
-    def build(sched: Scheduler) -> Scenario:
+    def build(module: Any, cls: Any, sched: Scheduler) -> Scenario:
         account = cls(initial)
         _name_locks(sched, {"account": account})
         results: list[Any] = []
@@ -173,8 +174,7 @@ def overdraft_probe(ctx: ProbeContext) -> dict[str, Any]:
                         lambda outcome: {"final": _balance(account), "results": results,
                                          "initial": initial, "amount": amount})
 
-    return explore(ctx, module, build, _overdraft_problem, schedules=schedules, switch=switch,
-                   explain=_story(ctx))
+    return _explore(ctx, build, _overdraft_problem)
 
 
 @check("bank.no_overdraft", probe="bank.no_overdraft")
@@ -198,12 +198,9 @@ def _conservation_problem(data: dict[str, Any]) -> str | None:
 
 @probe("bank.conservation")
 def conservation_probe(ctx: ProbeContext) -> dict[str, Any]:
-    module = instrumented_module(ctx)
-    cls = getattr(module, ctx.entry_points["account_class"])
-    schedules, switch = _settings(ctx)
     initial, amount_d, amount_w, ops = 50, 7, 20, 2
 
-    def build(sched: Scheduler) -> Scenario:
+    def build(module: Any, cls: Any, sched: Scheduler) -> Scenario:
         account = cls(initial)
         _name_locks(sched, {"account": account})
         withdrawals: list[Any] = []
@@ -222,8 +219,7 @@ def conservation_probe(ctx: ProbeContext) -> dict[str, Any]:
             "final": _balance(account), "initial": initial, "deposited": 2 * ops * amount_d,
             "withdrawals": withdrawals, "amount_w": amount_w})
 
-    return explore(ctx, module, build, _conservation_problem, schedules=schedules, switch=switch,
-                   explain=_story(ctx))
+    return _explore(ctx, build, _conservation_problem)
 
 
 @check("bank.conservation", probe="bank.conservation")
@@ -250,7 +246,7 @@ def _history_problem(data: dict[str, Any], initial: tuple[int, ...], names: str 
 
 
 def _history_story(data: dict[str, Any], names: str = "AB") -> list[str]:
-    ops = sorted(data["history"], key=lambda op: (op["call"], op["ret"]))
+    ops = sorted(data["history"], key=lambda op: (op["call"], op.get("ret", float("inf"))))
     return ["The operations, with the scheduling steps during which each ran:"] + [
         "  " + show_op(op, names) for op in ops]
 
@@ -265,11 +261,7 @@ LIN_INITIAL = 10
 
 @probe("bank.linearizable")
 def linearizable_probe(ctx: ProbeContext) -> dict[str, Any]:
-    module = instrumented_module(ctx)
-    cls = getattr(module, ctx.entry_points["account_class"])
-    schedules, switch = _settings(ctx)
-
-    def build(sched: Scheduler) -> Scenario:
+    def build(module: Any, cls: Any, sched: Scheduler) -> Scenario:
         account = cls(LIN_INITIAL)
         _name_locks(sched, {"account": account})
         history = History(sched)
@@ -293,7 +285,7 @@ def linearizable_probe(ctx: ProbeContext) -> dict[str, Any]:
     def explain(outcome: Outcome, data: dict[str, Any]) -> list[str]:
         return _history_story(data, "A") + _story(ctx)(outcome, data)
 
-    return explore(ctx, module, build, problem, schedules=schedules, switch=switch, explain=explain)
+    return _explore(ctx, build, problem, explain)
 
 
 @check("bank.linearizable", probe="bank.linearizable")
@@ -337,6 +329,37 @@ def _no_transfer(ctx: ProbeContext) -> dict[str, Any] | None:
     return None
 
 
+def _transfer_of(ctx: ProbeContext, module: Any) -> Any:
+    return getattr(module, ctx.entry_points.get("transfer", "transfer"))
+
+
+def _refusal(ctx: ProbeContext) -> dict[str, Any]:
+    """One transfer that must be refused, alone, under the scheduler: a transfer that takes a
+    lock it already holds deadlocks here at once instead of hanging the check."""
+    from grader.preempt.primitives import patched
+
+    module = instrumented_module(ctx)
+    cls, transfer = getattr(module, ctx.entry_points["account_class"]), _transfer_of(ctx, module)
+    box: dict[str, Any] = {}
+    sched = Scheduler(ctx.seed, filename=str(ctx.path), source=ctx.source)
+
+    def body() -> None:
+        a, b = cls(100), cls(20)
+        _name_locks(sched, {"A": a, "B": b})
+        box["result"] = plain(transfer(a, b, 1000))
+        box.update(a=_balance(a), b=_balance(b))
+
+    with patched([module.__dict__]):
+        outcome = sched.run([("Thread-1", body)])
+    if outcome.status != "ok":
+        box["status"] = outcome.status
+        box["deadlock"] = outcome.deadlock
+    errors = [t.error for t in outcome.tasks if t.error]
+    if errors:
+        box["error"] = errors[0]
+    return box
+
+
 T_INITIAL = (100, 0)
 
 
@@ -351,16 +374,10 @@ def transfer_atomic_probe(ctx: ProbeContext) -> dict[str, Any]:
     """
     if (missing := _no_transfer(ctx)) is not None:
         return missing
-    plain_transfer, plain_cls = ctx.entry("transfer"), ctx.entry("account_class")
-    a, b = plain_cls(100), plain_cls(20)
-    refused = plain(plain_transfer(a, b, 1000))
-    refusal = {"result": refused, "a": _balance(a), "b": _balance(b)}
-    module = instrumented_module(ctx)
-    cls = getattr(module, ctx.entry_points["account_class"])
-    transfer = getattr(module, ctx.entry_points.get("transfer", "transfer"))
-    schedules, switch = _settings(ctx)
+    refusal = _refusal(ctx)
 
-    def build(sched: Scheduler) -> Scenario:
+    def build(module: Any, cls: Any, sched: Scheduler) -> Scenario:
+        transfer = _transfer_of(ctx, module)
         accounts = [cls(T_INITIAL[0]), cls(T_INITIAL[1])]
         _name_locks(sched, {"A": accounts[0], "B": accounts[1]})
         history = History(sched)
@@ -387,8 +404,8 @@ def transfer_atomic_probe(ctx: ProbeContext) -> dict[str, Any]:
                         lambda outcome: {"history": history.ops,
                                          "final": [_balance(x) for x in accounts]})
 
-    runs = explore(ctx, module, build, _transfer_problem, schedules=schedules, switch=switch,
-                   explain=lambda outcome, data: _history_story(data) + _story(ctx)(outcome, data))
+    runs = _explore(ctx, build, _transfer_problem,
+                    lambda outcome, data: _history_story(data) + _story(ctx)(outcome, data))
     return {"refusal": refusal, **runs}
 
 
@@ -407,6 +424,12 @@ def transfer_atomic(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     if obs.get("missing"):
         return skipped(obs["missing"])
     refusal = obs["refusal"]
+    if refusal.get("error"):
+        return failed(f"transfer(A, B, 1000) with A.balance=100 raised {exc_text(refusal['error'])}")
+    if refusal.get("status"):
+        stuck = "; ".join(f"{d['thread']} {d['waits']} at {d['stack'][-1] if d['stack'] else '?'}"
+                          for d in refusal.get("deadlock", []))
+        return failed(f"a single transfer(A, B, 1000) did not finish ({refusal['status']}): {stuck}")
     if refusal["result"] is not False or refusal["a"] != 100 or refusal["b"] != 20:
         return failed(f"transfer(A, B, 1000) with A.balance=100: expected False and no change, got "
                       f"{refusal['result']!r} with A={refusal['a']!r}, B={refusal['b']!r}")
@@ -430,12 +453,9 @@ def _deadlock_problem(data: dict[str, Any]) -> str | None:
 def transfer_deadlock_probe(ctx: ProbeContext) -> dict[str, Any]:
     if (missing := _no_transfer(ctx)) is not None:
         return missing
-    module = instrumented_module(ctx)
-    cls = getattr(module, ctx.entry_points["account_class"])
-    transfer = getattr(module, ctx.entry_points.get("transfer", "transfer"))
-    schedules, switch = _settings(ctx)
 
-    def build(sched: Scheduler) -> Scenario:
+    def build(module: Any, cls: Any, sched: Scheduler) -> Scenario:
+        transfer = _transfer_of(ctx, module)
         a, b = cls(100), cls(100)
         _name_locks(sched, {"A": a, "B": b})
 
@@ -452,8 +472,7 @@ def transfer_deadlock_probe(ctx: ProbeContext) -> dict[str, Any]:
         lines = ctx.source.splitlines()
         return list(data.get("inversion", [])) + recent(outcome.events, ctx.filename, lines, 10)
 
-    return explore(ctx, module, build, _deadlock_problem, schedules=schedules, switch=switch,
-                   explain=explain)
+    return _explore(ctx, build, _deadlock_problem, explain)
 
 
 @check("bank.transfer_no_deadlock", probe="bank.transfer_no_deadlock")

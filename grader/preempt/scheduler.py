@@ -84,7 +84,7 @@ def student_stack(frame: Any, filename: str, source_lines: list[str]) -> list[st
     for entry in traceback.extract_stack(frame):
         if entry.filename == filename and entry.lineno:
             text = source_lines[entry.lineno - 1].strip() if entry.lineno <= len(source_lines) else ""
-            out.append(f"{filename}:{entry.lineno} in {entry.name}: {text}")
+            out.append(f"{filename.rsplit('/', 1)[-1]}:{entry.lineno} in {entry.name}: {text}")
     return out
 
 

@@ -1,0 +1,297 @@
+"""Find who submitted what in a folder (or zip) of a whole class, whatever its layout.
+
+Layouts, detected from the names in the folder (or forced with `layout=`):
+
+* `folders`: a folder per student, named as the instructor likes (`alice/bank.py`);
+* `canvas`: Canvas's flat download, `<name>_[late_]<user id>_<submission id>_<file>`;
+* `moodle`: Moodle's `<Full Name>_<id>_assignsubmission_file_` folders, or files with that prefix;
+* `classroom`: GitHub Classroom repositories `<assignment>-<user>/` cloned side by side;
+* `single`: the folder is one submission (the task files are right there).
+
+Zip archives (the whole class, or one student's upload) are extracted into the batch's work
+folder with `archive.extract`, never next to the instructor's files. A task's file is found by
+the rubric's file name (case ignored, Canvas's `-N` re-upload suffix allowed, newest wins), in
+the student's folder or below it; the `.py` files next to it are the student's helper modules.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from grader.batch import naming
+from grader.batch.archive import SKIPPED_NAMES, ArchiveError, extract
+from grader.batch.records import Found
+from grader.errors import GraderError
+from grader.rubric import TaskSpec
+
+LAYOUTS = ("auto", "folders", "canvas", "moodle", "classroom", "single")
+MAX_HELPERS = 20  # as many as the sandbox copies next to a submission
+MAX_HELPER_BYTES = 200_000
+MAX_DEPTH = 4
+MAX_SCANNED = 2000
+
+
+class Discovery:
+    """Walks one class folder; `extract_root` receives the contents of any zip met on the way."""
+
+    def __init__(self, tasks: list[TaskSpec], extract_root: Path,
+                 known_users: frozenset[str] = frozenset()) -> None:
+        self.tasks = tasks
+        self.extract_root = extract_root
+        self.known_users = known_users
+        self.warnings: list[str] = []
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def run(self, source: Path, layout: str = "auto") -> tuple[str, Path, list[Found]]:
+        """(layout, the folder actually read, one Found per student, sorted by key)."""
+        if layout not in LAYOUTS:
+            raise GraderError(f"--layout {layout}: unknown layout; use one of {', '.join(LAYOUTS)}")
+        if source.is_file() and source.suffix.lower() == ".zip":
+            source = self._unzip(source)
+        if not source.is_dir():
+            raise GraderError(f"{source}: no such folder or zip archive; give the folder of submissions")
+        source = self._unwrap(source)
+        entries = self._entries(source)
+        if layout == "auto":
+            layout = self._detect(source, entries)
+        found = getattr(self, f"_{layout}")(source, entries)
+        return layout, source, sorted(found, key=lambda f: f.key)
+
+    # -- detection ----------------------------------------------------------------------------
+
+    def _visible(self, path: Path) -> bool:
+        return not path.name.startswith(".") and path.name not in SKIPPED_NAMES
+
+    def _entries(self, folder: Path) -> list[Path]:
+        return sorted(p for p in folder.iterdir() if self._visible(p) and not p.is_symlink())
+
+    def _unwrap(self, folder: Path) -> Path:
+        """A zip often holds one folder holding everything: read that folder instead."""
+        for _ in range(3):
+            entries = self._entries(folder)
+            if len(entries) == 1 and entries[0].is_dir() and not self._task_files_in(entries[0]):
+                folder = entries[0]
+            else:
+                break
+        return folder
+
+    def _task_files_in(self, folder: Path) -> bool:
+        return any(self._visible(p) and p.is_file() and
+                   any(naming.matches_task_file(p.name, t.file) is not None for t in self.tasks)
+                   for p in folder.iterdir())
+
+    def _detect(self, source: Path, entries: list[Path]) -> str:
+        if not entries:
+            raise GraderError(f"{source}: the folder is empty; give the folder of submissions")
+        names = [self._stem(p) for p in entries]
+        moodle = sum(naming.parse_moodle(n) is not None for n in names)
+        canvas = sum(naming.parse_canvas(n) is not None for n in names)
+        folders = [p for p in entries if p.is_dir()]
+        if max(moodle, canvas) * 2 >= len(entries) and max(moodle, canvas) > 0:
+            return "moodle" if moodle >= canvas else "canvas"
+        if self._task_files_in(source):
+            return "single"
+        if folders and len(folders) * 2 >= len(entries):
+            users = naming.classroom_users([p.name for p in folders], self.known_users)
+            if users and (any((p / ".git").exists() for p in folders) or
+                          any(u.lower() in self.known_users for _, u in users.values())):
+                return "classroom"
+            return "folders"
+        raise GraderError(f"{source}: cannot tell how the submissions are laid out (expected a "
+                          "folder per student, Canvas or Moodle downloads, or GitHub Classroom "
+                          "repositories); pass --layout")
+
+    @staticmethod
+    def _stem(path: Path) -> str:
+        return path.name[:-4] if path.is_file() and path.suffix.lower() == ".zip" else path.name
+
+    # -- zips ---------------------------------------------------------------------------------
+
+    def _unzip(self, archive: Path) -> Path:
+        tag = hashlib.sha256(str(archive.resolve()).encode()).hexdigest()[:10]
+        dest = self.extract_root / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', archive.stem)[:60]}-{tag}"
+        if dest.exists():  # extracted by an earlier run: extract afresh, the zip may have changed
+            import shutil
+            shutil.rmtree(dest)
+        result = extract(archive, dest)
+        for skipped in result.skipped:
+            self.warnings.append(f"{archive.name}: skipped {skipped}")
+        return dest
+
+    def _as_folder(self, entry: Path, found: Found) -> Path | None:
+        """A student's entry as a folder to search: itself, or its extracted zip."""
+        if entry.is_dir():
+            return entry
+        if entry.suffix.lower() == ".zip":
+            try:
+                return self._unzip(entry)
+            except ArchiveError as exc:
+                found.notes.append(str(exc))
+                self.warnings.append(str(exc))
+        return None
+
+    # -- finding a task's file in a student's folder --------------------------------------------
+
+    def find(self, folder: Path, task: TaskSpec, found: Found, depth: int = 0) -> None:
+        """Record in `found` the task's file under `folder` (the shallowest, newest) and its helpers."""
+        candidates: list[tuple[int, int, str, Path]] = []
+        zips: list[Path] = []
+        scanned = 0
+        stack = [(folder, 0)]
+        while stack:
+            current, level = stack.pop()
+            try:
+                children = sorted(current.iterdir())
+            except OSError:
+                continue
+            for child in children:
+                scanned += 1
+                if scanned > MAX_SCANNED or not self._visible(child) or child.is_symlink():
+                    continue
+                if child.is_dir():
+                    if level + 1 <= MAX_DEPTH:
+                        stack.append((child, level + 1))
+                elif child.suffix.lower() == ".zip":
+                    zips.append(child)
+                else:
+                    number = naming.matches_task_file(child.name, task.file)
+                    if number is not None:
+                        candidates.append((level, -number, str(child), child))
+        if not candidates and zips and depth == 0:
+            for archive in zips[:3]:
+                extracted = self._as_folder(archive, found)
+                if extracted is not None:
+                    self.find(extracted, task, found, depth + 1)
+                    if task.name in found.files:
+                        return
+            return
+        if not candidates:
+            return
+        main = min(candidates)[3]
+        found.files[task.name] = main
+        found.helpers[task.name] = self._helpers(main, task, [(p.name, p) for p in main.parent.iterdir()])
+
+    def _helpers(self, main: Path, task: TaskSpec, named: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+        """The student's other modules next to the main file: not another task's file, not an
+        older upload of this one, small, at most MAX_HELPERS of them."""
+        helpers = []
+        for name, path in sorted(named):
+            if path == main or not name.endswith(".py") or not path.is_file() or path.is_symlink():
+                continue
+            if any(naming.matches_task_file(name, t.file) is not None for t in self.tasks):
+                continue
+            if path.stat().st_size > MAX_HELPER_BYTES:
+                continue
+            helpers.append((name, path))
+        return helpers[:MAX_HELPERS]
+
+    # -- layouts ------------------------------------------------------------------------------
+
+    def _single(self, source: Path, entries: list[Path]) -> list[Found]:
+        name, _ = naming.display_name(source.name)
+        found = Found(source.name, name, "single")
+        for task in self.tasks:
+            self.find(source, task, found)
+        return [found]
+
+    def _folders(self, source: Path, entries: list[Path]) -> list[Found]:
+        result = []
+        for entry in entries:
+            if not (entry.is_dir() or entry.suffix.lower() == ".zip"):
+                self.warnings.append(f"{entry.name}: ignored (not a student's folder)")
+                continue
+            key = self._stem(entry)
+            found = Found(key, naming.display_name(key)[0], "folders")
+            folder = self._as_folder(entry, found)
+            for task in self.tasks:
+                if folder is not None:
+                    self.find(folder, task, found)
+            result.append(found)
+        return result
+
+    def _classroom(self, source: Path, entries: list[Path]) -> list[Found]:
+        folders = [p for p in entries if p.is_dir()]
+        users = naming.classroom_users([p.name for p in folders], self.known_users) or {}
+        by_user: dict[str, Found] = {}
+        for entry in entries:
+            if entry.name not in users:
+                self.warnings.append(f"{entry.name}: ignored (not an <assignment>-<user> repository)")
+                continue
+            user = users[entry.name][1]
+            found = by_user.setdefault(user.lower(), Found(user, user, "classroom"))
+            for task in self.tasks:
+                if task.name not in found.files:
+                    self.find(entry, task, found)
+        return list(by_user.values())
+
+    def _canvas(self, source: Path, entries: list[Path]) -> list[Found]:
+        return self._lms(source, entries, "canvas")
+
+    def _moodle(self, source: Path, entries: list[Path]) -> list[Found]:
+        return self._lms(source, entries, "moodle")
+
+    def _lms(self, source: Path, entries: list[Path], layout: str) -> list[Found]:
+        """Canvas and Moodle: entries named by the LMS, grouped by the id in the name."""
+        by_id: dict[str, Found] = {}
+        files: dict[str, list[tuple[int, str, bool, Path]]] = {}  # id -> (submission, name, late, path)
+        ignored = []
+        for entry in entries:
+            stem = self._stem(entry)
+            if layout == "canvas":
+                parsed_c = naming.parse_canvas(stem)
+                if parsed_c is None:
+                    ignored.append(entry.name)
+                    continue
+                lms_id, raw_name, late = parsed_c.user_id, parsed_c.name, parsed_c.late
+                submission, filename = int(parsed_c.submission_id), parsed_c.filename
+            else:
+                parsed_m = naming.parse_moodle(stem)
+                if parsed_m is None:
+                    ignored.append(entry.name)
+                    continue
+                lms_id, raw_name, late = parsed_m.participant_id, parsed_m.name, False
+                submission, filename = 0, parsed_m.rest
+            if lms_id not in by_id:
+                name, _ = naming.display_name(raw_name) if layout == "canvas" else (raw_name, raw_name)
+                by_id[lms_id] = Found(lms_id, name, layout, lms_id=lms_id)
+            found = by_id[lms_id]
+            found.late = found.late or late
+            if entry.is_dir() or entry.suffix.lower() == ".zip":
+                folder = self._as_folder(entry, found)
+                for task in self.tasks:
+                    if folder is not None and task.name not in found.files:
+                        self.find(folder, task, found)
+            else:
+                files.setdefault(lms_id, []).append((submission, filename, late, entry))
+        for lms_id, uploads in files.items():
+            found = by_id[lms_id]
+            named = [(name, path) for _, name, _, path in uploads]
+            for task in self.tasks:
+                if task.name in found.files:
+                    continue
+                picks = [(sub, number, path) for sub, name, _, path in uploads
+                         if (number := naming.matches_task_file(name, task.file)) is not None]
+                if not picks:
+                    continue
+                newest = max(picks)
+                found.files[task.name] = newest[2]
+                same = [(n, p) for s, n, _, p in uploads if s == newest[0]]
+                found.helpers[task.name] = self._helpers(newest[2], task, _newest_by_name(same or named))
+        if ignored:
+            shown = ", ".join(ignored[:5]) + (", ..." if len(ignored) > 5 else "")
+            self.warnings.append(f"ignored {len(ignored)} entr{'y' if len(ignored) == 1 else 'ies'} "
+                                 f"not named like a {layout.capitalize()} download: {shown}")
+        return list(by_id.values())
+
+
+def _newest_by_name(named: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """An LMS's uploads under the names the student gave them (`utils-1.py` -> `utils.py`),
+    keeping the newest upload of each name, so that the student's imports find them."""
+    newest: dict[str, tuple[int, Path]] = {}
+    for name, path in named:
+        base, number = naming.resubmission(name)
+        if base not in newest or number > newest[base][0]:
+            newest[base] = number, path
+    return sorted((base, path) for base, (_, path) in newest.items())

@@ -1,0 +1,118 @@
+"""The plain records a batch passes between its steps.
+
+Kept free of behaviour so that every output module reads the same facts the same way, and so
+that a batch's result can be rebuilt from the cache without running anything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.grading import GradeReport
+from grader.rubric import Rubric
+
+GRADED, MISSING, FAILED = "graded", "missing", "failed"
+
+
+@dataclass(frozen=True)
+class Student:
+    """Who a row of the gradebook belongs to.
+
+    `key` is unique within a batch and stable across runs (an LMS id, a GitHub user name or a
+    folder name); the other fields are filled from the roster where one is given.
+    """
+
+    key: str
+    name: str
+    email: str = ""
+    canvas_id: str = ""  # Canvas's numeric user id (its gradebook's "ID" column)
+    sis_user_id: str = ""
+    sis_login_id: str = ""
+    section: str = ""
+    sortable_name: str = ""  # "Last, First", as Canvas shows students
+    on_roster: bool = False
+
+
+@dataclass
+class Found:
+    """One student's files as discovered in the input folder, before grading."""
+
+    key: str
+    name: str
+    layout: str
+    files: dict[str, Path] = field(default_factory=dict)  # task -> the student's main file
+    # task -> the student's other .py files, each with the name it is staged under (an LMS
+    # prefixes every uploaded file; the student's imports use the names they wrote)
+    helpers: dict[str, list[tuple[str, Path]]] = field(default_factory=dict)
+    late: bool = False
+    lms_id: str = ""  # Canvas user id or Moodle participant id, when the layout names one
+    email: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TaskGrade:
+    """One student's grade for one task: graded, missing (no file) or failed (grading broke)."""
+
+    task: str
+    status: str
+    score: float
+    max_score: float
+    report: GradeReport | None = None
+    source: str = ""  # the file as submitted, relative to the input folder
+    key: str = ""  # content key: equal keys mean identical submissions, hence equal grades
+    cached: bool = False
+    note: str = ""  # "no submission", the grading error, ...
+
+    @property
+    def bonus(self) -> float:
+        if self.report is None:
+            return 0.0
+        return sum(c.score for c in self.report.checks if c.bonus)
+
+
+@dataclass
+class StudentResult:
+    student: Student
+    grades: dict[str, TaskGrade]
+    late: bool = False
+    layout: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return sum(g.score for g in self.grades.values())
+
+    @property
+    def max_total(self) -> float:
+        return sum(g.max_score for g in self.grades.values())
+
+    @property
+    def submitted(self) -> bool:
+        return any(g.status != MISSING for g in self.grades.values())
+
+
+@dataclass
+class BatchStats:
+    submissions: int = 0  # student-task pairs with a file
+    gradings: int = 0  # distinct contents graded in this run (cache misses)
+    cached: int = 0  # distinct contents answered by the cache
+    shared: int = 0  # submissions that reused an identical submission's grade in this run
+    failed: int = 0  # gradings that broke (not a low score: the grader could not finish)
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchResult:
+    rubric: Rubric
+    tasks: list[str]
+    students: list[StudentResult]
+    layout: str
+    source: Path
+    engine: str  # grader version and engine digest the grades were made with
+    warnings: list[str] = field(default_factory=list)
+    stats: BatchStats = field(default_factory=BatchStats)
+    titles: dict[str, str] = field(default_factory=dict)  # task -> gradebook column title
+
+    def title(self, task: str) -> str:
+        return self.titles.get(task, task)
