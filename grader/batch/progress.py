@@ -51,7 +51,7 @@ class Progress:
             eta = _clock(self.ran_seconds / self.ran * left / self.jobs)
         elif left:
             eta = "?"
-        return (f"[{bar}] {self.done}/{self.total} graded, {self.failed} failed, "
+        return (f"[{bar}] {self.done}/{self.total} done, {self.failed} failed, "
                 f"{self.cached} cached, elapsed {_clock(time.monotonic() - self.started)}, ETA {eta}")
 
     def _show(self) -> None:

@@ -113,6 +113,8 @@ class BatchResult:
     warnings: list[str] = field(default_factory=list)
     stats: BatchStats = field(default_factory=BatchStats)
     titles: dict[str, str] = field(default_factory=dict)  # task -> gradebook column title
+    roster_used: bool = False
+    out: Path | None = None  # the folder the outputs were written to
 
     def title(self, task: str) -> str:
         return self.titles.get(task, task)

@@ -38,7 +38,8 @@ class Outcome:
         return self.report is None or self.report.error is not None
 
 
-def _grade_one(rubric: Rubric, job: Job) -> Outcome:
+def _grade_one(rubric: Rubric, job: Job, cache: Cache) -> Outcome:
+    """Grade and cache at once, in the worker: a grading that ends after Ctrl-C is kept too."""
     started = time.monotonic()
     try:
         report = grade(rubric, job.task, job.path)
@@ -46,6 +47,7 @@ def _grade_one(rubric: Rubric, job: Job) -> Outcome:
         return Outcome(None, error=f"internal grader error ({type(exc).__name__}: {exc}); "
                                    "regrade this submission or report it",
                        seconds=time.monotonic() - started)
+    cache.put(job.key, report)
     return Outcome(report, seconds=time.monotonic() - started)
 
 
@@ -65,19 +67,17 @@ def run_jobs(rubric: Rubric, jobs: list[Job], cache: Cache, workers: int, force:
     if not todo:
         return outcomes
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="grade")
-    pending: dict[Future[Outcome], Job] = {pool.submit(_grade_one, rubric, job): job for job in todo}
+    pending: dict[Future[Outcome], Job] = {pool.submit(_grade_one, rubric, job, cache): job for job in todo}
     try:
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 job = pending.pop(future)
                 outcome = future.result()
-                if outcome.report is not None:
-                    cache.put(job.key, outcome.report)
                 outcomes[job.key] = outcome
                 progress.advance(job.count, failed=outcome.failed, seconds=outcome.seconds)
     finally:
         # On Ctrl-C: drop what has not started; what runs finishes within its own limits and
-        # is lost, everything finished is already cached.
+        # is cached like everything finished before.
         pool.shutdown(wait=not pending, cancel_futures=True)
     return outcomes

@@ -1,0 +1,184 @@
+"""`run_batch`: a class folder in, grades and gradebook files out.
+
+Discover the submissions, match them to the roster, stage each, grade what the cache does not
+already know (in parallel), assemble one row per student and task, and let each output module
+write its files. Everything is sorted, so the same inputs give the same files.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from grader.batch.cache import Cache, engine_version
+from grader.batch.discover import Discovery
+from grader.batch.outputs import OUTPUTS, load_outputs
+from grader.batch.progress import Progress
+from grader.batch.records import (FAILED, GRADED, MISSING, BatchResult, BatchStats, Found, Student,
+                                  StudentResult, TaskGrade)
+from grader.batch.roster import Roster, load_roster
+from grader.batch.runner import Job, run_jobs
+from grader.batch.stage import Staged, stage
+from grader.errors import GraderError
+from grader.rubric import Rubric
+from grader.sandbox import isolation_level
+
+NO_SUBMISSION = "no submission"
+
+
+@dataclass
+class BatchOptions:
+    tasks: list[str] | None = None  # default: every task of the rubric
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    out: Path | None = None  # default: <source>-grades next to the source
+    roster: Path | None = None
+    force: bool = False
+    layout: str = "auto"
+    titles: dict[str, str] = field(default_factory=dict)  # task -> gradebook column title
+    formats: list[str] | None = None  # default: every registered output
+    cache_dir: Path | None = None  # default: <out>/.cache
+    progress: bool = True
+    stream: TextIO | None = None  # where progress and warnings go (default: stderr)
+
+
+def default_out(source: Path) -> Path:
+    source = source.resolve()
+    stem = source.stem if source.suffix.lower() == ".zip" else source.name
+    return source.parent / f"{stem}-grades"
+
+
+def _student(found: Found, roster: Roster | None, used: set[int], warnings: list[str]) -> Student:
+    if roster is not None:
+        index = roster.match(found)
+        if index is not None and index not in used:
+            used.add(index)
+            match = roster.students[index]
+            if not match.canvas_id and found.layout == "canvas":
+                from dataclasses import replace
+                match = replace(match, canvas_id=found.lms_id)
+            return match
+        if index is not None:
+            warnings.append(f"{found.key}: matches roster student {roster.students[index].key}, "
+                            "who already has a submission; graded as a separate row")
+        else:
+            warnings.append(f"{found.key} ({found.name}): not on the roster; graded anyway")
+    from grader.batch.naming import display_name
+    _, sortable = display_name(found.name) if found.layout == "canvas" else (found.name, found.name)
+    return Student(key=found.key, name=found.name, email=found.email,
+                   canvas_id=found.lms_id if found.layout == "canvas" else "",
+                   sortable_name=sortable)
+
+
+def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[BatchResult, list[Path]]:
+    started = time.monotonic()
+    stream = options.stream if options.stream is not None else sys.stderr
+    tasks = options.tasks or list(rubric.tasks)
+    specs = [rubric.task(t) for t in tasks]
+    load_outputs()
+    formats = options.formats or sorted(OUTPUTS)
+    unknown = [f for f in formats if f not in OUTPUTS]
+    if unknown:
+        raise GraderError(f"--formats: unknown format {unknown[0]!r}; use some of {', '.join(sorted(OUTPUTS))}")
+    out = (options.out or default_out(source)).resolve()
+    if source.resolve() == out or out in source.resolve().parents:
+        raise GraderError(f"{out}: the output folder must not contain the submissions; pass --out elsewhere")
+    work = out / ".work"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "staged").mkdir(parents=True)
+    cache = Cache(options.cache_dir or out / ".cache")
+    engine = engine_version()
+
+    roster = load_roster(options.roster) if options.roster else None
+    discovery = Discovery(specs, work / "extracted", roster.github_users() if roster else frozenset())
+    layout, folder, found_all = discovery.run(source, options.layout)
+    warnings = list(discovery.warnings)
+
+    used: set[int] = set()
+    pairs: list[tuple[Student, Found | None]] = [(_student(f, roster, used, warnings), f) for f in found_all]
+    if roster is not None:
+        pairs += [(s, None) for i, s in enumerate(roster.students) if i not in used]
+
+    staged: dict[tuple[str, str], Staged] = {}  # (student key, task) -> staged submission
+    stage_errors: dict[tuple[str, str], str] = {}
+    for student, found in pairs:
+        for task in specs:
+            if found is None or task.name not in found.files:
+                continue
+            try:
+                staged[student.key, task.name] = stage(task, found.files[task.name],
+                                                       found.helpers.get(task.name, []),
+                                                       work / "staged", rubric.digest, engine)
+            except OSError as exc:
+                stage_errors[student.key, task.name] = f"cannot read the submitted files ({exc})"
+    counts: dict[str, int] = {}
+    for item in staged.values():
+        counts[item.key] = counts.get(item.key, 0) + 1
+    jobs: dict[str, Job] = {}
+    for (_, task_name), item in sorted(staged.items()):
+        jobs.setdefault(item.key, Job(item.key, task_name, item.main, counts[item.key]))
+
+    isolation_level()  # probe once, before the threads start
+    progress = Progress(len(staged), options.jobs, stream, options.progress and bool(staged))
+    outcomes = run_jobs(rubric, sorted(jobs.values(), key=lambda j: (j.task, j.key)), cache,
+                        options.jobs, options.force, progress)
+
+    students: list[StudentResult] = []
+    for student, found in pairs:
+        grades: dict[str, TaskGrade] = {}
+        for task in specs:
+            full = task.max_score("contract")
+            pair = (student.key, task.name)
+            source_name = ""
+            if found is not None and task.name in found.files:
+                try:
+                    source_name = str(found.files[task.name].relative_to(folder))
+                except ValueError:
+                    source_name = found.files[task.name].name
+            if pair in stage_errors:
+                grades[task.name] = TaskGrade(task.name, FAILED, 0.0, full, source=source_name,
+                                              note=stage_errors[pair])
+            elif pair not in staged:
+                note = NO_SUBMISSION if found is None or not found.files else f"no {task.file} in the submission"
+                grades[task.name] = TaskGrade(task.name, MISSING, 0.0, full, note=note)
+            else:
+                item = staged[pair]
+                outcome = outcomes[item.key]
+                if outcome.report is None:
+                    grades[task.name] = TaskGrade(task.name, FAILED, 0.0, full, source=source_name,
+                                                  key=item.key, note=outcome.error)
+                else:
+                    report = outcome.report
+                    grades[task.name] = TaskGrade(task.name, GRADED, report.score, report.max_score,
+                                                  report, source_name, item.key, outcome.cached,
+                                                  report.error or "")
+        notes = list(found.notes) if found else []
+        students.append(StudentResult(student, grades, bool(found and found.late),
+                                      found.layout if found else "", notes))
+    students.sort(key=lambda s: ((s.student.sortable_name or s.student.name).lower(), s.student.key))
+
+    for task in specs:
+        full = task.max_score("contract")
+        odd = sorted({g.max_score for s in students for g in [s.grades[task.name]] if g.max_score != full})
+        if odd:
+            warnings.append(f"{task.name}: some submissions are graded out of "
+                            f"{', '.join(f'{m:g}' for m in odd)} (script style), the gradebook "
+                            f"column out of {full:g}")
+    stats = BatchStats(
+        submissions=len(staged),
+        gradings=sum(1 for o in outcomes.values() if not o.cached),
+        cached=sum(1 for o in outcomes.values() if o.cached),
+        shared=len(staged) - len(jobs),
+        failed=sum(1 for s in students for g in s.grades.values() if g.status == FAILED),
+    )
+    result = BatchResult(rubric, tasks, students, layout, source, engine, warnings, stats,
+                         {t: options.titles.get(t, t) for t in tasks}, roster is not None, out)
+    written: list[Path] = []
+    for name in formats:
+        written += OUTPUTS[name](result, out)
+    shutil.rmtree(work, ignore_errors=True)
+    stats.seconds = round(time.monotonic() - started, 3)
+    return result, written

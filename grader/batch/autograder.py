@@ -1,0 +1,81 @@
+"""Gradescope's side of the bundle: grade /autograder/submission, write results.json.
+
+    python3 -m grader.batch.autograder [--rubric R] [--task T ...] SUBMISSION_DIR RESULTS_JSON
+
+Gradescope shows students only what is in results.json, and a missing or malformed file
+shows them a bare "autograder failed". So this never exits without writing one: a student's
+missing file is a failed test saying which name to use, and a failure of the grader itself is
+a zero with a message to contact the instructor (and the traceback on stderr, which Gradescope
+shows to instructors only).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any
+
+from grader.batch.cache import engine_version
+from grader.batch.discover import Discovery
+from grader.batch.outputs.gradescope import results
+from grader.batch.records import GRADED, MISSING, Found, Student, StudentResult, TaskGrade
+from grader.batch.stage import stage
+from grader.grading import grade
+from grader.rubric import load_rubric
+
+
+def grade_submission(submission: Path, rubric_path: str | None, tasks: list[str] | None) -> dict[str, Any]:
+    rubric = load_rubric(rubric_path)
+    names = tasks or list(rubric.tasks)
+    specs = [rubric.task(t) for t in names]
+    work = Path(tempfile.mkdtemp(prefix="grader-autograder-"))
+    try:
+        discovery = Discovery(specs, work / "extracted")
+        found = Found("submission", "submission", "single")
+        for spec in specs:
+            discovery.find(submission, spec, found)
+        grades: dict[str, TaskGrade] = {}
+        for spec in specs:
+            full = spec.max_score("contract")
+            if spec.name not in found.files:
+                grades[spec.name] = TaskGrade(spec.name, MISSING, 0.0, full,
+                                              note=f"no {spec.file} in your submission; upload a file "
+                                                   f"named exactly {spec.file}")
+                continue
+            staged = stage(spec, found.files[spec.name], found.helpers.get(spec.name, []),
+                           work / "staged", rubric.digest, engine_version())
+            report = grade(rubric, spec.name, staged.main)
+            grades[spec.name] = TaskGrade(spec.name, GRADED, report.score, report.max_score, report,
+                                          found.files[spec.name].name, staged.key, note=report.error or "")
+        return results(StudentResult(Student("submission", "submission"), grades), names)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m grader.batch.autograder", description=__doc__)
+    parser.add_argument("submission", help="the student's submission folder (/autograder/submission)")
+    parser.add_argument("results", help="where to write results.json (/autograder/results/results.json)")
+    parser.add_argument("--rubric", help="rubric file (default: the bundled rubric.yaml)")
+    parser.add_argument("--task", action="append", dest="tasks", help="task(s) to grade (default: all)")
+    args = parser.parse_args(argv)
+    try:
+        data = grade_submission(Path(args.submission), args.rubric, args.tasks)
+    except Exception as exc:  # anything at all: the student must still get a readable result
+        traceback.print_exc()
+        data = {"score": 0.0, "output": "The autograder could not grade this submission "
+                                        f"({type(exc).__name__}: {exc}). Please tell your instructor.",
+                "stdout_visibility": "hidden", "tests": []}
+    out = Path(args.results)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(data.get("output", ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

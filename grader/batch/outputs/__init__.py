@@ -1,0 +1,59 @@
+"""Whole-class outputs, registered by name; one module per format.
+
+`grader/reports/` renders one submission's report; a module here writes files for a whole
+batch (a gradebook CSV, a results.json per student, an HTML report). A new format is one new
+module with an `@output("name")` function taking the batch's result and the output folder and
+returning the files it wrote.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+from typing import Callable
+
+from grader.batch.records import BatchResult
+
+Writer = Callable[[BatchResult, Path], list[Path]]
+OUTPUTS: dict[str, Writer] = {}
+
+
+def output(name: str) -> Callable[[Writer], Writer]:
+    def register(fn: Writer) -> Writer:
+        OUTPUTS[name] = fn
+        return fn
+
+    return register
+
+
+def load_outputs() -> dict[str, Writer]:
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+    return OUTPUTS
+
+
+def safe_filename(key: str, taken: set[str]) -> str:
+    """A file name for a student's own file: their key, reduced to characters safe on every
+    system, made unique (keys differing only in unsafe characters get a short hash)."""
+    import hashlib
+
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("._") or "student"
+    name = name[:80]
+    if name.lower() in taken:
+        name = f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+    taken.add(name.lower())
+    return name
+
+
+def points(value: float) -> str:
+    """Scores as gradebooks read them: at most two decimals, no trailing zeros."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def student_files(result: BatchResult) -> dict[str, str]:
+    """Each student's file name stem, the same in every output (feedback, results.json)."""
+    taken: set[str] = set()
+    return {s.student.key: safe_filename(s.student.key, taken) for s in result.students}

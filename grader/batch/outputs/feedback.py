@@ -1,0 +1,98 @@
+"""feedback/<student>.md: what each student reads about their grade.
+
+Written for the student: every visible check with its points, its message, what it expects
+and, for a failure, the details (the interleaving that lost an update, the request timeline)
+in a code block. Checks the rubric marks `hidden` are not itemised (as on Gradescope); their
+points are summed on one line. Text from the submission is escaped so it renders as text
+wherever the Markdown is pasted (an LMS comment box renders HTML).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from grader.batch.outputs import output, points, student_files
+from grader.batch.records import BatchResult, StudentResult, TaskGrade
+
+MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&!])")
+
+
+def md_text(text: str) -> str:
+    """Markdown-escaped text: every character CommonMark or HTML would interpret is escaped."""
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def code_block(text: str) -> list[str]:
+    """A fenced block that no backtick run inside the text can close early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + "text", *text.splitlines(), fence]
+
+
+def _task_section(task: str, title: str, grade: TaskGrade) -> list[str]:
+    head = f"## {md_text(title)}: {points(grade.score)} / {points(grade.max_score)}"
+    if grade.bonus:
+        head += f" (including {points(grade.bonus)} bonus)"
+    lines = [head, ""]
+    report = grade.report
+    if report is None:
+        lines += [f"**{md_text(grade.note or 'not graded')}**", ""]
+        return lines
+    lines.append(f"Graded `{report.file}` as a {report.style}-style submission; schedule seed "
+                 f"{report.seed} (replay with `grader check {task} {report.file} --seed {report.seed}`).")
+    lines.append("")
+    if report.error:
+        lines += ["**Your submission could not be run:**", "", *code_block(report.error), ""]
+    hidden = [c for c in report.checks if c.visibility == "hidden"]
+    for check in report.checks:
+        if check.visibility == "hidden":
+            continue
+        bonus = " (bonus)" if check.bonus else ""
+        lines.append(f"- **[{MARKS.get(check.status, check.status.upper())}] {md_text(check.id)}**{bonus} "
+                     f"{points(check.score)}/{points(check.max_score)}"
+                     + (f": {md_text(check.message.splitlines()[0])}" if check.message else ""))
+        rest = check.message.splitlines()[1:]
+        if rest:
+            lines += ["", *("  " + line for line in code_block("\n".join(rest))), ""]
+        if check.status != "passed":
+            lines.append(f"  - Expected: {md_text(check.description)}")
+            if check.details:
+                lines += ["", *("  " + line for line in code_block(check.details)), ""]
+    if hidden:
+        earned = sum(c.score for c in hidden)
+        possible = sum(c.max_score for c in hidden if not c.bonus)
+        lines.append(f"- {len(hidden)} hidden check{'s' if len(hidden) > 1 else ''}: "
+                     f"{points(earned)}/{points(possible)}")
+    lines.append("")
+    return lines
+
+
+def render(row: StudentResult, result: BatchResult) -> str:
+    lines = [f"# Feedback: {md_text(row.student.name)}", ""]
+    lines += ["| Task | Score |", "| --- | --- |"]
+    for task in result.tasks:
+        grade = row.grades[task]
+        extra = f" ({md_text(grade.note.splitlines()[0])})" if grade.report is None and grade.note else ""
+        lines.append(f"| {md_text(result.title(task))} | {points(grade.score)} / {points(grade.max_score)}{extra} |")
+    lines.append(f"| **Total** | **{points(row.total)} / {points(row.max_total)}** |")
+    lines.append("")
+    if row.late:
+        lines += ["Submitted late.", ""]
+    for task in result.tasks:
+        lines += _task_section(task, result.title(task), row.grades[task])
+    lines.append(f"_Graded by grader {md_text(result.engine)}._")
+    return "\n".join(lines) + "\n"
+
+
+@output("feedback")
+def write(result: BatchResult, out: Path) -> list[Path]:
+    folder = out / "feedback"
+    folder.mkdir(parents=True, exist_ok=True)
+    names = student_files(result)
+    written = []
+    for row in result.students:
+        path = folder / f"{names[row.student.key]}.md"
+        path.write_text(render(row, result), encoding="utf-8")
+        written.append(path)
+    return written

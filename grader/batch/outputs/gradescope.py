@@ -1,0 +1,88 @@
+"""Gradescope's results.json, for each student (and for the Gradescope autograder bundle).
+
+Follows Gradescope's autograder specification: a top-level `score` (which overrides the sum of
+the tests), optional `execution_time` (seconds), `output`, `stdout_visibility`, and `tests`,
+each with `name`, `number`, `score`, `max_score`, `status` ("passed" or "failed"; a skipped
+check is failed, its output says why), `output` (shown to students in a collapsed <pre>),
+`tags` and `visibility` (the rubric's own: visible, hidden, after_due_date, after_published).
+Bonus checks keep their points as max_score and carry a "bonus" tag; the assignment's total on
+Gradescope is the rubric's maximum without them.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from grader.batch.outputs import output, points, student_files
+from grader.batch.records import BatchResult, StudentResult, TaskGrade
+from grader.grading import CheckResult
+
+
+def check_output(check: CheckResult) -> str:
+    lines = [check.message] if check.message else []
+    if check.status != "passed":
+        lines.append(f"Expected: {check.description}")
+        if check.details:
+            lines += ["", check.details]
+    return "\n".join(lines)
+
+
+def _task_tests(number: int, task: str, grade: TaskGrade) -> list[dict[str, Any]]:
+    if grade.report is None or not grade.report.checks:
+        why = grade.note or (grade.report.error if grade.report else "") or "not graded"
+        return [{"name": f"{task}: submission", "number": f"{number}.0", "score": 0.0,
+                 "max_score": grade.max_score, "status": "failed", "output": why,
+                 "tags": [task], "visibility": "visible"}]
+    tests = []
+    for index, check in enumerate(grade.report.checks, 1):
+        tests.append({
+            "name": f"{task}: {check.id}" + (" (bonus)" if check.bonus else ""),
+            "number": f"{number}.{index}",
+            "score": check.score,
+            "max_score": check.max_score,
+            "status": "passed" if check.status == "passed" else "failed",
+            "output": check_output(check),
+            "tags": [task] + (["bonus"] if check.bonus else []),
+            "visibility": check.visibility,
+        })
+    return tests
+
+
+def results(row: StudentResult, tasks: list[str]) -> dict[str, Any]:
+    tests: list[dict[str, Any]] = []
+    summary = []
+    seconds = 0.0
+    for number, task in enumerate(tasks, 1):
+        grade = row.grades[task]
+        tests += _task_tests(number, task, grade)
+        line = f"{task}: {points(grade.score)}/{points(grade.max_score)}"
+        if grade.report is not None:
+            seconds += grade.report.seconds
+            line += f" ({grade.report.file}, {grade.report.style}-style, seed {grade.report.seed})"
+            if grade.report.error:
+                line += f"\n  {grade.report.error}"
+        elif grade.note:
+            line += f" ({grade.note})"
+        summary.append(line)
+    return {
+        "score": round(sum(t["score"] for t in tests), 4),
+        "execution_time": int(round(seconds)),
+        "output": "\n".join(summary),
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+@output("gradescope")
+def write(result: BatchResult, out: Path) -> list[Path]:
+    written = []
+    names = student_files(result)
+    for row in result.students:
+        folder = out / "gradescope" / names[row.student.key]
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "results.json"
+        path.write_text(json.dumps(results(row, result.tasks), indent=2) + "\n",
+                        encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,63 @@
+"""grades.csv: one row per student for Moodle's "Import grades > CSV file" and spreadsheets.
+
+Moodle maps one identifying column (its "Email address", "ID number" or user name) and one
+column per grade item at import; spreadsheets want the totals and the reason for a zero next
+to the score. Text that came from a submission (an error message may quote the student's code)
+is defused against spreadsheet formula injection.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from grader.batch.outputs import output, points
+from grader.batch.records import BatchResult, StudentResult
+
+
+def _cell(text: str) -> str:
+    """A spreadsheet runs a cell starting with = + - @ (or a tab/CR) as a formula: quote it."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _notes(row: StudentResult, tasks: list[str], roster_used: bool) -> str:
+    notes = []
+    for task in tasks:
+        grade = row.grades[task]
+        if grade.note:
+            first = grade.note.splitlines()[0] if grade.note.strip() else grade.note
+            notes.append(f"{task}: {first}")
+    if row.late:
+        notes.append("late")
+    if roster_used and not row.student.on_roster:
+        notes.append("not on the roster")
+    notes += row.notes
+    return _cell("; ".join(notes))
+
+
+def render(result: BatchResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    tasks = result.tasks
+    header = ["ID", "Full name", "Email address", "Section"]
+    for task in tasks:
+        header += [result.title(task), f"{result.title(task)} max"]
+    header += ["Total", "Total max", "Late", "Status", "Notes"]
+    writer.writerow(header)
+    for row in result.students:
+        s = row.student
+        cells = [_cell(s.key), _cell(s.name), _cell(s.email), _cell(s.section)]
+        for task in tasks:
+            cells += [points(row.grades[task].score), points(row.grades[task].max_score)]
+        status = "submitted" if row.submitted else "no submission"
+        cells += [points(row.total), points(row.max_total), "yes" if row.late else "no", status,
+                  _notes(row, tasks, result.roster_used)]
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+@output("csv")
+def write(result: BatchResult, out: Path) -> list[Path]:
+    path = out / "grades.csv"
+    path.write_text(render(result), encoding="utf-8", newline="")
+    return [path]
