@@ -42,6 +42,8 @@ def _batch_parser(sub: argparse._SubParsersAction) -> None:
     batch.add_argument("--out", "-o", help="output folder (default: <path>-grades next to the path)")
     batch.add_argument("--roster", help="roster CSV (Canvas/Moodle export, GitHub Classroom roster, or id,name,email)")
     batch.add_argument("--force", action="store_true", help="regrade everything, ignoring the cache")
+    batch.add_argument("--cache", help="cache folder (default: <out>/.cache); share one between runs "
+                                       "over the same submissions, e.g. per section")
     batch.add_argument("--layout", default="auto", choices=LAYOUTS, help="submission layout (default: detected)")
     batch.add_argument("--assignment", action="append", default=[], metavar="TASK=TITLE",
                        help="gradebook column title of a task, e.g. bank='Bank account (12345)' "
@@ -88,6 +90,7 @@ def _batch(args: argparse.Namespace) -> int:
     options = BatchOptions(tasks=args.tasks, out=Path(args.out) if args.out else None,
                            roster=Path(args.roster) if args.roster else None, force=args.force,
                            layout=args.layout, titles=titles, progress=not args.quiet,
+                           cache_dir=Path(args.cache) if args.cache else None,
                            formats=[f.strip() for f in args.formats.split(",") if f.strip()]
                            if args.formats else None)
     if args.jobs:

@@ -72,13 +72,28 @@ def _top_level_starts_threads(tree: ast.Module) -> bool:
     return False
 
 
+def _is_main_guard(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.If) and "__main__" in ast.unparse(stmt.test)
+
+
+def _does_work_at_top_level(tree: ast.Module) -> bool:
+    """Loops, calls or with-blocks outside any def, class or `__main__` block."""
+    work = (ast.Expr, ast.For, ast.While, ast.With, ast.Try, ast.If)
+    return any(isinstance(stmt, work) and not _is_main_guard(stmt)
+               and not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+               for stmt in tree.body)
+
+
 def classify(tree: ast.Module, task: TaskSpec) -> str:
-    """A module that defines an entry point follows the contract. One that defines none but
-    starts threads from top-level code is a script (the textbook shape). Anything else is a
-    contract attempt with other names, so that the API check can say which names are missing."""
+    """A module that defines an entry point follows the contract. One that defines none and
+    does its work at top level, or starts threads there (a `__main__` block included), is a
+    script (the textbook shape). Anything else is a contract attempt with other names, so that
+    the API check can say which names are missing."""
     if defined_names(tree) & set(task.entry_points.values()):
         return "contract"
-    return "script" if _top_level_starts_threads(tree) else "contract"
+    if _does_work_at_top_level(tree) or _top_level_starts_threads(tree):
+        return "script"
+    return "contract"
 
 
 def load_submission(task: TaskSpec, path: str | Path) -> Submission:

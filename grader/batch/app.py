@@ -10,12 +10,13 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
 from grader.batch.cache import Cache, engine_version
 from grader.batch.discover import Discovery
+from grader.batch.naming import display_name
 from grader.batch.outputs import OUTPUTS, load_outputs
 from grader.batch.progress import Progress
 from grader.batch.records import (FAILED, GRADED, MISSING, BatchResult, BatchStats, Found, Student,
@@ -58,7 +59,6 @@ def _student(found: Found, roster: Roster | None, used: set[int], warnings: list
             used.add(index)
             match = roster.students[index]
             if not match.canvas_id and found.layout == "canvas":
-                from dataclasses import replace
                 match = replace(match, canvas_id=found.lms_id)
             return match
         if index is not None:
@@ -66,11 +66,25 @@ def _student(found: Found, roster: Roster | None, used: set[int], warnings: list
                             "who already has a submission; graded as a separate row")
         else:
             warnings.append(f"{found.key} ({found.name}): not on the roster; graded anyway")
-    from grader.batch.naming import display_name
     _, sortable = display_name(found.name) if found.layout == "canvas" else (found.name, found.name)
     return Student(key=found.key, name=found.name, email=found.email,
                    canvas_id=found.lms_id if found.layout == "canvas" else "",
                    sortable_name=sortable)
+
+
+def _unique_keys(pairs: list[tuple[Student, Found | None]]) -> list[tuple[Student, Found | None]]:
+    """Every row gets its own key (a key names the student's feedback and results files): a
+    submission whose id collides with another row's gets `~2`, `~3`, ..."""
+    seen: set[str] = set()
+    result = []
+    for student, found in pairs:
+        key, n = student.key, 1
+        while key.lower() in seen:
+            n += 1
+            key = f"{student.key}~{n}"
+        seen.add(key.lower())
+        result.append((replace(student, key=key) if key != student.key else student, found))
+    return result
 
 
 def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[BatchResult, list[Path]]:
@@ -83,9 +97,12 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
     unknown = [f for f in formats if f not in OUTPUTS]
     if unknown:
         raise GraderError(f"--formats: unknown format {unknown[0]!r}; use some of {', '.join(sorted(OUTPUTS))}")
+    if not source.exists():
+        raise GraderError(f"{source}: no such folder or zip archive; give the folder of submissions")
     out = (options.out or default_out(source)).resolve()
     if source.resolve() == out or out in source.resolve().parents:
         raise GraderError(f"{out}: the output folder must not contain the submissions; pass --out elsewhere")
+    # an output folder inside the class folder is skipped when looking for students
     work = out / ".work"
     shutil.rmtree(work, ignore_errors=True)
     (work / "staged").mkdir(parents=True)
@@ -93,7 +110,8 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
     engine = engine_version()
 
     roster = load_roster(options.roster) if options.roster else None
-    discovery = Discovery(specs, work / "extracted", roster.github_users() if roster else frozenset())
+    discovery = Discovery(specs, work / "extracted", roster.github_users() if roster else frozenset(),
+                          exclude=frozenset({out}))
     layout, folder, found_all = discovery.run(source, options.layout)
     warnings = list(discovery.warnings)
 
@@ -101,6 +119,7 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
     pairs: list[tuple[Student, Found | None]] = [(_student(f, roster, used, warnings), f) for f in found_all]
     if roster is not None:
         pairs += [(s, None) for i, s in enumerate(roster.students) if i not in used]
+    pairs = _unique_keys(pairs)
 
     staged: dict[tuple[str, str], Staged] = {}  # (student key, task) -> staged submission
     stage_errors: dict[tuple[str, str], str] = {}

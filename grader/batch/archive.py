@@ -49,8 +49,10 @@ def safe_member_path(name: str) -> PurePosixPath | None:
 
 
 def _is_link_or_special(info: zipfile.ZipInfo) -> bool:
-    mode = info.external_attr >> 16
-    return bool(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+    """A symlink, FIFO or device by the Unix mode in the member's high attribute bits (zips
+    made elsewhere, or by `writestr`, leave the file-type bits 0: a regular file)."""
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    return kind not in (0, stat.S_IFREG, stat.S_IFDIR)
 
 
 def extract(archive: Path, dest: Path, caps: Caps = Caps()) -> Extracted:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from pathlib import Path
 
 from grader.batch import naming
@@ -36,10 +37,11 @@ class Discovery:
     """Walks one class folder; `extract_root` receives the contents of any zip met on the way."""
 
     def __init__(self, tasks: list[TaskSpec], extract_root: Path,
-                 known_users: frozenset[str] = frozenset()) -> None:
+                 known_users: frozenset[str] = frozenset(), exclude: frozenset[Path] = frozenset()) -> None:
         self.tasks = tasks
         self.extract_root = extract_root
         self.known_users = known_users
+        self.exclude = exclude  # resolved folders that are never a student's (the output folder)
         self.warnings: list[str] = []
 
     # -- entry points -------------------------------------------------------------------------
@@ -65,16 +67,23 @@ class Discovery:
         return not path.name.startswith(".") and path.name not in SKIPPED_NAMES
 
     def _entries(self, folder: Path) -> list[Path]:
-        return sorted(p for p in folder.iterdir() if self._visible(p) and not p.is_symlink())
+        return sorted(p for p in folder.iterdir() if self._visible(p) and not p.is_symlink()
+                      and p.resolve() not in self.exclude)
 
     def _unwrap(self, folder: Path) -> Path:
-        """A zip often holds one folder holding everything: read that folder instead."""
+        """A zip often holds one folder holding the class: read that folder instead. It holds a
+        class, not one student's work, if it has no task file of its own and at least two
+        entries a student could be (folders, zips, files named by an LMS)."""
         for _ in range(3):
             entries = self._entries(folder)
-            if len(entries) == 1 and entries[0].is_dir() and not self._task_files_in(entries[0]):
-                folder = entries[0]
-            else:
+            if len(entries) != 1 or not entries[0].is_dir() or self._task_files_in(entries[0]):
                 break
+            inner = self._entries(entries[0])
+            students = [p for p in inner if p.is_dir() or p.suffix.lower() == ".zip"
+                        or naming.parse_canvas(p.name) or naming.parse_moodle(p.name)]
+            if len(students) < 2:
+                break
+            folder = entries[0]
         return folder
 
     def _task_files_in(self, folder: Path) -> bool:
@@ -89,13 +98,14 @@ class Discovery:
         moodle = sum(naming.parse_moodle(n) is not None for n in names)
         canvas = sum(naming.parse_canvas(n) is not None for n in names)
         folders = [p for p in entries if p.is_dir()]
+        zips = [p for p in entries if p.is_file() and p.suffix.lower() == ".zip"]
         if max(moodle, canvas) * 2 >= len(entries) and max(moodle, canvas) > 0:
             return "moodle" if moodle >= canvas else "canvas"
         if self._task_files_in(source):
             return "single"
-        if folders and len(folders) * 2 >= len(entries):
+        if (folders or zips) and (len(folders) + len(zips)) * 2 >= len(entries):
             users = naming.classroom_users([p.name for p in folders], self.known_users)
-            if users and (any((p / ".git").exists() for p in folders) or
+            if folders and not zips and users and (any((p / ".git").exists() for p in folders) or
                           any(u.lower() in self.known_users for _, u in users.values())):
                 return "classroom"
             return "folders"
@@ -112,8 +122,7 @@ class Discovery:
     def _unzip(self, archive: Path) -> Path:
         tag = hashlib.sha256(str(archive.resolve()).encode()).hexdigest()[:10]
         dest = self.extract_root / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', archive.stem)[:60]}-{tag}"
-        if dest.exists():  # extracted by an earlier run: extract afresh, the zip may have changed
-            import shutil
+        if dest.exists():  # extracted earlier in this run under the same name: extract afresh
             shutil.rmtree(dest)
         result = extract(archive, dest)
         for skipped in result.skipped:

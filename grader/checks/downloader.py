@@ -29,7 +29,7 @@ from grader.probing import ProbeContext, describe, exc_text, plain
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
 
 QUIET = 1.0  # the gate opens when no new request arrived for this long (only buggy code waits)
-CALL_DEADLINE = 8.0  # download_pages must return within this (else: "did not return")
+CALL_DEADLINE = 12.0  # download_pages must return within this (else: "did not return")
 LINGER = 2.0  # how long threads left running after the return may finish their requests
 ORDER_GAP = 0.25  # a line must precede any response completed this much later than its own
 

@@ -16,15 +16,17 @@ from grader.batch.records import BatchResult, StudentResult, TaskGrade
 
 MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&!])")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def md_text(text: str) -> str:
     """Markdown-escaped text: every character CommonMark or HTML would interpret is escaped."""
-    return _SPECIAL.sub(r"\\\1", text)
+    return _SPECIAL.sub(r"\\\1", _CONTROL.sub("\ufffd", text))
 
 
 def code_block(text: str) -> list[str]:
     """A fenced block that no backtick run inside the text can close early."""
+    text = _CONTROL.sub("\ufffd", text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return [fence + "text", *text.splitlines(), fence]

@@ -27,7 +27,7 @@ th{background:#f3f3f3}td.num,th.num{text-align:right}
 .rate{display:inline-block;width:160px;height:10px;background:#eee;vertical-align:middle;margin-right:6px}
 .rate span{display:block;height:10px;background:#73b163}
 .passed{color:#1a7f37}.failed{color:#c62828}.skipped{color:#777}.missing{color:#8a6d00}
-pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:6px 8px;overflow-x:auto;white-space:pre-wrap;margin:4px 0;font-size:12px}
+pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:6px 8px;overflow-x:auto;white-space:pre;margin:4px 0;font-size:12px;max-width:900px}
 details{margin:4px 0;border:1px solid #e5e5e5;border-radius:4px;padding:4px 8px}summary{cursor:pointer}
 .histogram .axis{font-size:11px;fill:#444}.histogram .count{font-size:10px;fill:#222}
 .cards{display:flex;gap:12px;flex-wrap:wrap;margin:8px 0}.card{border:1px solid #ddd;border-radius:6px;padding:6px 12px}
@@ -42,12 +42,13 @@ def _e(text: object) -> str:
 
 
 def failure_kinds(result: BatchResult, task: str) -> list[tuple[str, str, int, str]]:
-    """(check id, folded message, count, one real message), most common first."""
+    """(check id, folded message, count, one real message), most common first. Submissions that
+    could not run at all are left out: their one error would fill the table, once per check."""
     counts: Counter[tuple[str, str]] = Counter()
     example: dict[tuple[str, str], str] = {}
     for row in result.students:
         grade = row.grades[task]
-        if grade.report is None:
+        if grade.report is None or grade.report.error:  # could not run: counted on its own
             continue
         for check in grade.report.checks:
             if check.status != "failed":

@@ -1,0 +1,294 @@
+"""The batch's parts on their own, without grading: LMS names, zips, rosters, the cache, and
+what each output does with hostile text."""
+import csv
+import io
+import json
+import re
+import stat
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from batch_formats import canvas_problems, gradescope_problems
+from conftest import ROOT
+from grader.batch import naming
+from grader.batch.archive import ArchiveError, Caps, extract, safe_member_path
+from grader.batch.bundle import DEPENDENCIES
+from grader.batch.cache import Cache, content_key
+from grader.batch.discover import Discovery
+from grader.batch.outputs import canvas, feedback, gradescope, html_report, junit, plain_csv
+from grader.batch.progress import Progress
+from grader.batch.records import GRADED, MISSING, BatchResult, Found, Student, StudentResult, TaskGrade
+from grader.batch.roster import load_roster
+from grader.batch.stage import stage
+from grader.errors import GraderError
+from grader.grading import CheckResult, GradeReport
+
+HOSTILE = "<script>alert('x')</script> ``` =cmd|' /C calc'!A0 \x1b[31m\x00 & ]]>"
+
+
+# -- LMS names --------------------------------------------------------------------------------
+
+def test_canvas_names_give_user_submission_file_and_lateness():
+    parsed = naming.parse_canvas("smith_john_late_41234_9876543_bank-2.py")
+    assert (parsed.name, parsed.user_id, parsed.submission_id, parsed.filename, parsed.late) == \
+           ("smith_john", "41234", "9876543", "bank-2.py", True)
+    assert naming.parse_canvas("smithjohn_41234_9876543_bank.py").name == "smithjohn"
+    assert naming.parse_canvas("bank.py") is None
+    assert naming.resubmission("bank-2.py") == ("bank.py", 2)
+    assert naming.matches_task_file("Bank-1.py", "bank.py") == 1
+    assert naming.matches_task_file("bank_old.py", "bank.py") is None
+    assert naming.display_name("smith_john") == ("John Smith", "Smith, John")
+
+
+def test_moodle_names_give_full_name_and_participant_id():
+    folder = naming.parse_moodle("Ana María López_1020304_assignsubmission_file_")
+    assert (folder.name, folder.participant_id, folder.rest) == ("Ana María López", "1020304", "")
+    assert naming.parse_moodle("Ana López_12_assignsubmission_file_bank.py").rest == "bank.py"
+
+
+def test_classroom_repositories_split_assignment_and_user_even_with_dashes():
+    users = naming.classroom_users(["threads-hw-ann-lee", "threads-hw-bob", "threads-hw-ann-kim"])
+    assert {u for _, u in users.values()} == {"ann-lee", "bob", "ann-kim"}
+    per_task = naming.classroom_users(["bank-alice", "downloader-alice", "bank-bob", "downloader-bob"])
+    assert per_task["downloader-bob"] == ("downloader", "bob")
+    # two students only, both named ann-*: only the roster can tell the user names
+    assert naming.classroom_users(["hw-ann-lee", "hw-ann-kim"], frozenset({"ann-lee", "ann-kim"})) == \
+           {"hw-ann-lee": ("hw", "ann-lee"), "hw-ann-kim": ("hw", "ann-kim")}
+    assert naming.classroom_users(["alice", "bob"]) is None
+
+
+# -- zips ---------------------------------------------------------------------------------------
+
+def _zip(path, members):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members:
+            if isinstance(name, zipfile.ZipInfo):
+                zf.writestr(name, data)
+            else:
+                zf.writestr(name, data)
+    return path
+
+
+def test_zip_members_never_land_outside_the_target(tmp_path):
+    link = zipfile.ZipInfo("link.py")
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    archive = _zip(tmp_path / "evil.zip", [("../escaped.py", "x"), ("/abs.py", "x"), ("a/../../up.py", "x"),
+                                          ("C:\\win.py", "x"), (link, "/etc/passwd"), ("ok/bank.py", "pass")])
+    result = extract(archive, tmp_path / "out")
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")
+                  if p.is_file()) == ["ok/bank.py"]
+    assert not (tmp_path / "escaped.py").exists() and not (tmp_path / "up.py").exists()
+    assert len(result.skipped) == 5
+    assert safe_member_path("a/./b.py").as_posix() == "a/b.py"
+
+
+def test_zip_bombs_are_cut_at_the_caps(tmp_path):
+    archive = _zip(tmp_path / "bomb.zip", [("big.bin", b"\0" * 300_000), ("bank.py", "pass")])
+    result = extract(archive, tmp_path / "one", Caps(file_bytes=100_000))
+    assert not (tmp_path / "one" / "big.bin").exists() and (tmp_path / "one" / "bank.py").exists()
+    assert any("larger than" in s for s in result.skipped)
+    with pytest.raises(ArchiveError, match="expands to more than"):
+        extract(archive, tmp_path / "two", Caps(total_bytes=200_000))
+    with pytest.raises(ArchiveError, match="members"):
+        extract(archive, tmp_path / "three", Caps(members=1))
+    (tmp_path / "junk.zip").write_bytes(b"not a zip")
+    with pytest.raises(ArchiveError, match="not a readable zip"):
+        extract(tmp_path / "junk.zip", tmp_path / "four")
+
+
+# -- discovery ----------------------------------------------------------------------------------
+
+def test_canvas_flat_folder_gives_each_student_only_their_own_helpers(rubric, tmp_path):
+    folder = tmp_path / "canvas"
+    folder.mkdir()
+    (folder / "smith_john_11_101_bank.py").write_text("import utils\n")
+    (folder / "smith_john_11_101_utils-1.py").write_text("NEW = 1\n")
+    (folder / "smith_john_11_101_utils.py").write_text("OLD = 1\n")
+    (folder / "doe_jane_12_102_bank.py").write_text("x = 1\n")
+    (folder / "doe_jane_12_102_secret.py").write_text("y = 1\n")
+    (folder / "notes.txt").write_text("instructor's notes")
+    discovery = Discovery([rubric.task("bank")], tmp_path / "x")
+    layout, _, found = discovery.run(folder)
+    assert layout == "canvas" and [f.key for f in found] == ["11", "12"]
+    smith = found[0]
+    assert [(name, path.read_text()) for name, path in smith.helpers["bank"]] == [("utils.py", "NEW = 1\n")]
+    assert [name for name, _ in found[1].helpers["bank"]] == ["secret.py"]
+    assert any("notes.txt" in w for w in discovery.warnings)
+
+
+def test_a_students_zip_is_searched_and_cannot_escape(rubric, tmp_path):
+    folder = tmp_path / "class" / "alice"
+    folder.mkdir(parents=True)
+    _zip(folder / "hw.zip", [("hw/bank.py", "x = 1\n"), ("../../../evil.py", "boom")])
+    layout, _, found = Discovery([rubric.task("bank")], tmp_path / "work").run(tmp_path / "class")
+    assert layout == "folders" and found[0].key == "alice"
+    assert found[0].files["bank"].read_text() == "x = 1\n"
+    assert found[0].files["bank"].is_relative_to(tmp_path / "work")
+    assert not list(tmp_path.rglob("evil.py"))
+
+
+def test_an_unknown_layout_is_a_one_line_error(rubric, tmp_path):
+    (tmp_path / "a.txt").write_text("?")
+    with pytest.raises(GraderError, match="cannot tell how the submissions are laid out"):
+        Discovery([rubric.task("bank")], tmp_path / "w").run(tmp_path)
+
+
+# -- roster -------------------------------------------------------------------------------------
+
+def test_a_canvas_export_is_a_roster_and_names_match_lms_spellings(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Student,ID,SIS User ID,SIS Login ID,Section,Quiz (1)\n"
+                    "    Points Possible,,,,,10\n"
+                    '"Smith, John",41,S1,jsmith,A,5\n'
+                    '"Doe, Jane",42,S2,jdoe,B,7\n')
+    roster = load_roster(path)
+    assert [(s.key, s.name, s.sortable_name, s.canvas_id, s.section) for s in roster.students] == \
+           [("41", "John Smith", "Smith, John", "41", "A"), ("42", "Jane Doe", "Doe, Jane", "42", "B")]
+    assert roster.match(Found("x", "smith_john", "folders")) == 0
+    assert roster.match(Found("x", "janedoe", "folders")) == 1
+    assert roster.match(Found("99", "Someone Else", "canvas", lms_id="42")) == 1
+
+
+def test_a_roster_without_an_id_column_is_refused(tmp_path):
+    (tmp_path / "r.csv").write_text("name,section\nA,1\n")
+    with pytest.raises(GraderError, match="no id column"):
+        load_roster(tmp_path / "r.csv")
+
+
+# -- stage and cache ----------------------------------------------------------------------------
+
+def test_identical_files_share_a_key_and_a_helper_changes_it(rubric, tmp_path):
+    task = rubric.task("bank")
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "bank.py").write_text("x = 1\n")
+    (tmp_path / "b" / "util.py").write_text("y = 2\n")
+    a = stage(task, tmp_path / "a" / "bank.py", [], tmp_path / "w", rubric.digest, "v")
+    again = stage(task, tmp_path / "b" / "bank.py", [], tmp_path / "w", rubric.digest, "v")
+    helped = stage(task, tmp_path / "b" / "bank.py", [("util.py", tmp_path / "b" / "util.py")],
+                   tmp_path / "w", rubric.digest, "v")
+    assert a.key == again.key != helped.key
+    assert a.key != stage(task, tmp_path / "a" / "bank.py", [], tmp_path / "w", rubric.digest, "v2").key
+    assert sorted(p.name for p in helped.main.parent.iterdir()) == ["bank.py", "util.py"]
+
+
+def test_a_damaged_cache_entry_is_a_miss(tmp_path):
+    cache = Cache(tmp_path)
+    key = content_key("bank", "r", "v", [("bank.py", "0")])
+    cache.put(key, _report([]))
+    assert cache.get(key).task == "bank"
+    next(tmp_path.rglob("*.json")).write_text("{not json")
+    assert cache.get(key) is None
+
+
+# -- outputs with hostile text --------------------------------------------------------------------
+
+def _report(checks, error=None):
+    return GradeReport("bank", "bank.py", "contract", sum(c.score for c in checks),
+                       sum(c.max_score for c in checks if not c.bonus), 7, checks, error)
+
+
+def _result(rubric, tmp_path):
+    checks = [CheckResult("api", "passed", 1, 1, "ok", "the api", "visible"),
+              CheckResult("no_lost_update", "failed", 0, 3, HOSTILE, "no lost money", "visible",
+                          details="Thread-1 read\n" + HOSTILE),
+              CheckResult("secret", "failed", 0, 2, "hidden reason", "hidden check", "hidden",
+                          details="hidden details")]
+    graded = TaskGrade("bank", GRADED, 1, 6, _report(checks), "x/bank.py", "k1")
+    missing = TaskGrade("bank", MISSING, 0, 19, note="no submission")
+    students = [StudentResult(Student("=evil", HOSTILE, "e@x", canvas_id="5"), {"bank": graded}),
+                StudentResult(Student("nobody", "No Body"), {"bank": missing})]
+    return BatchResult(rubric, ["bank"], students, "folders", tmp_path / "class", "0.1.0+test")
+
+
+def test_html_escapes_everything_a_student_wrote(rubric, tmp_path):
+    text = html_report.render(_result(rubric, tmp_path))
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "hidden details" in text  # the instructor sees hidden checks
+
+
+def test_markdown_feedback_cannot_be_broken_out_of_and_hides_hidden_checks(rubric, tmp_path):
+    result = _result(rubric, tmp_path)
+    text = feedback.render(result.students[0], result)
+    fence = re.search(r"^ *(`{4,})text$", text, re.M)  # longer than the ``` inside the details
+    assert fence
+    prose = re.sub(rf"^ *{fence.group(1)}text$.*?^ *{fence.group(1)}$", "", text, flags=re.M | re.S)
+    assert "<script>" not in prose and "&lt;script&gt;" not in prose and "\\<script\\>" in prose
+    assert "\x1b" not in text and "\x00" not in text
+    assert "hidden reason" not in text and "hidden details" not in text
+    assert "1 hidden check: 0/2" in text
+
+
+def test_junit_xml_survives_control_characters(rubric, tmp_path):
+    root = ET.fromstring(junit.render(_result(rubric, tmp_path)).encode())
+    failure = next(root.iter("failure"))
+    assert "<script>" in failure.get("message") and "\x1b" not in failure.text
+    assert root.get("tests") == "4" and root.get("errors") == "1"
+
+
+def test_spreadsheet_formulas_are_defused_in_the_plain_csv(rubric, tmp_path):
+    rows = list(csv.reader(io.StringIO(plain_csv.render(_result(rubric, tmp_path)))))
+    assert rows[1][0] == "'=evil"
+    assert rows[2][-2:] == ["no submission", "bank: no submission"]
+
+
+def test_canvas_csv_refuses_a_title_canvas_would_drop(rubric, tmp_path):
+    result = _result(rubric, tmp_path)
+    assert canvas_problems(canvas.render(result)) == []
+    result.titles = {"bank": "Final Score"}
+    with pytest.raises(GraderError, match="Canvas would not read this column"):
+        canvas.render(result)
+
+
+def test_results_json_marks_skipped_and_missing_as_failed(rubric, tmp_path):
+    result = _result(rubric, tmp_path)
+    for row in result.students:
+        data = gradescope.results(row, result.tasks)
+        assert gradescope_problems(json.dumps(data)) == []
+    missing = gradescope.results(result.students[1], ["bank"])
+    assert missing["tests"] == [{"name": "bank: submission", "number": "1.0", "score": 0.0, "max_score": 19,
+                                 "status": "failed", "output": "no submission", "tags": ["bank"],
+                                 "visibility": "visible"}]
+
+
+# -- the rest -----------------------------------------------------------------------------------
+
+def test_progress_in_a_log_is_one_line_per_tenth(tmp_path):
+    stream = io.StringIO()
+    progress = Progress(40, 2, stream)
+    for _ in range(40):
+        progress.advance(1, seconds=1.0)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 11 and lines[-1].startswith("[" + "#" * 24 + "] 40/40 done, 0 failed")
+    assert lines[0].endswith("ETA 0:20")  # 39 left, 1 s each, 2 at a time
+
+
+def test_bundle_dependencies_are_the_projects():
+    text = (ROOT / "pyproject.toml").read_text()
+    block = re.search(r"^dependencies = \[(.*?)\]", text, re.S | re.M).group(1)
+    assert sorted(re.findall(r'"([^"]+)"', block)) == sorted(DEPENDENCIES)
+
+
+def test_moodle_flat_files_are_grouped_by_participant(rubric, tmp_path):
+    folder = tmp_path / "moodle"
+    folder.mkdir()
+    (folder / "Ana López_12_assignsubmission_file_bank.py").write_text("a = 1\n")
+    (folder / "Ana López_12_assignsubmission_file_helpers.py").write_text("h = 1\n")
+    (folder / "Bo Li_13_assignsubmission_onlinetext_onlinetext.html").write_text("<p>see attached</p>")
+    layout, _, found = Discovery([rubric.task("bank")], tmp_path / "w").run(folder)
+    assert layout == "moodle" and [(f.key, f.name) for f in found] == [("12", "Ana López"), ("13", "Bo Li")]
+    assert [n for n, _ in found[0].helpers["bank"]] == ["helpers.py"] and "bank" not in found[1].files
+
+
+def test_batch_errors_are_one_line_without_a_traceback(tmp_path, capsys):
+    from grader.cli import main
+
+    assert main(["batch", str(tmp_path / "missing"), "--quiet"]) == 2
+    assert main(["batch", str(tmp_path), "--task", "banking"]) == 2
+    assert main(["batch", str(tmp_path), "--assignment", "bank"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(line.startswith("grader: error: ") for line in err)
+    assert "no such folder" in err[0] and "no task 'banking'" in err[1] and "TASK=TITLE" in err[2]
