@@ -99,10 +99,12 @@ def _batch(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"grader: warning: {warning}", file=sys.stderr)
     stats = result.stats
-    missing = sum(1 for s in result.students for g in s.grades.values() if g.status == "missing")
+    grades = [g for s in result.students for g in s.grades.values()]
+    missing = sum(1 for g in grades if g.status == "missing")
+    broken = sum(1 for g in grades if g.report is not None and g.report.error)
     print(f"{len(result.students)} students ({result.layout} layout), {stats.submissions} submissions: "
-          f"{stats.gradings} graded, {stats.cached} from the cache, {stats.shared} identical to another, "
-          f"{missing} missing, {stats.failed} failed to grade; {stats.seconds:.1f} s")
+          f"{stats.gradings} graded, {stats.cached} from the cache, {stats.shared} identical to another; "
+          f"{missing} missing, {broken} could not run, {stats.failed} grader errors; {stats.seconds:.1f} s")
     out = result.out
     groups: dict[str, int] = {}
     for path in written:

@@ -7,7 +7,6 @@ import re
 import stat
 import xml.etree.ElementTree as ET
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -64,11 +63,8 @@ def test_classroom_repositories_split_assignment_and_user_even_with_dashes():
 
 def _zip(path, members):
     with zipfile.ZipFile(path, "w") as zf:
-        for name, data in members:
-            if isinstance(name, zipfile.ZipInfo):
-                zf.writestr(name, data)
-            else:
-                zf.writestr(name, data)
+        for name, data in members:  # a name, or a ZipInfo carrying a file type
+            zf.writestr(name, data)
     return path
 
 
