@@ -57,8 +57,14 @@ def default_seed(submission: Submission) -> int:
     return int(submission.digest[:8] or "0", 16) % 1_000_000
 
 
+def probe_params(spec: CheckSpec) -> dict[str, Any]:
+    """The parameters the probe sees; keys starting with `_` are for the judge alone, so that
+    checks differing only in them (the tests of one pytest file) share one probe run."""
+    return {k: v for k, v in spec.params.items() if not k.startswith("_")}
+
+
 def probe_key(spec: CheckSpec) -> str:
-    return CHECKS[spec.check].probe + json.dumps(spec.params, sort_keys=True)
+    return CHECKS[spec.check].probe + json.dumps(probe_params(spec), sort_keys=True)
 
 
 def _all_failed(specs: tuple[CheckSpec, ...], message: str) -> list[CheckResult]:
@@ -126,7 +132,7 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
         timeout = spec.timeout or task.limits.check_seconds
         if key in runs:
             timeout = max(timeout, runs[key].timeout)
-        runs[key] = sandbox.ProbeRun(key, CHECKS[spec.check].probe, spec.params, timeout)
+        runs[key] = sandbox.ProbeRun(key, CHECKS[spec.check].probe, probe_params(spec), timeout)
     outcome = sandbox.run(submission.path, submission.style, task.entry_points, list(runs.values()),
                           seed, task.limits)
     report.isolation, report.seconds = outcome.isolation, round(outcome.seconds, 3)

@@ -5,6 +5,7 @@ names the file, the key and the fix, before any submission is run.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,61 @@ def _limits(path: Path, key: str, raw: Any, base: Limits) -> Limits:
                         "give a number greater than 0")
         values[name] = type(values[name])(value)
     return Limits(**values)
+
+
+def _pytest_checks(path: Path, task: str, index: int, raw: dict[str, Any], ids: set[str]) -> list[CheckSpec]:
+    """An instructor's own pytest file: one check per test function, all run in one sandbox run.
+
+    `pytest: FILE` (relative to the rubric), `points_per_test: N` or `tests: {name: points}`.
+    The file's text travels in the check's parameters, so editing it changes the rubric digest
+    (and so invalidates cached grades) like any other rubric change.
+    """
+    key = f"tasks.{task}.checks[{index}]"
+    cid = raw.get("id")
+    if not isinstance(cid, str) or not cid:
+        raise _fail(path, f"{key}.id", "missing or not a string", "give each check a unique id")
+    key = f"tasks.{task}.checks.{cid}"
+    allowed = {"id", "pytest", "points_per_test", "tests", "description", "visibility", "depends",
+               "timeout"}
+    for name in raw:
+        if name not in allowed:
+            raise _fail(path, f"{key}.{name}", "unknown key for a pytest check",
+                        f"use one of: {', '.join(sorted(allowed))}")
+    file = path.parent / str(raw["pytest"])
+    try:
+        source = file.read_text(encoding="utf-8")
+        tree = ast.parse(source, filename=str(file))
+    except (OSError, UnicodeDecodeError):
+        raise _fail(path, f"{key}.pytest", f"cannot read {file}", "give a path relative to the rubric") from None
+    except SyntaxError as exc:
+        raise _fail(path, f"{key}.pytest", f"{file.name}:{exc.lineno}: {exc.msg}",
+                    "fix the syntax of the test file") from None
+    found = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test")]
+    points_of = raw.get("tests")
+    if points_of is None:
+        per = raw.get("points_per_test", 1)
+        if isinstance(per, bool) or not isinstance(per, (int, float)) or per < 0:
+            raise _fail(path, f"{key}.points_per_test", f"must be a number >= 0, got {per!r}",
+                        "write e.g. `points_per_test: 1`")
+        points_of = {name: per for name in found}
+    if not isinstance(points_of, dict) or not points_of:
+        raise _fail(path, f"{key}.tests", f"no test functions to score in {file.name}",
+                    "name test functions test_... or list them under `tests:`")
+    for name, points in points_of.items():
+        if name not in found:
+            raise _fail(path, f"{key}.tests.{name}", f"no function {name} in {file.name}",
+                        f"use one of: {', '.join(found) or 'none'}")
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+            raise _fail(path, f"{key}.tests.{name}", f"points must be a number >= 0, got {points!r}",
+                        "write e.g. `test_deposit: 2`")
+    specs = []
+    for name, points in points_of.items():
+        entry = {k: v for k, v in raw.items() if k in ("visibility", "depends", "timeout")}
+        entry.update(id=f"{cid}::{name}", check=f"{task}.pytest", points=points,
+                     description=raw.get("description") or f"{file.name}::{name} passes",
+                     params={"file": file.name, "source": source, "_test": name})
+        specs.append(_check(path, task, index, entry, ids))
+    return specs
 
 
 def _check(path: Path, task: str, index: int, raw: Any, ids: set[str]) -> CheckSpec:
@@ -197,14 +253,20 @@ def parse_rubric(path: Path, text: str) -> Rubric:
         if not isinstance(checks_raw, list) or not checks_raw:
             raise _fail(path, f"{key}.checks", "missing or empty", "list the checks to run")
         ids: set[str] = set()
-        checks = tuple(_check(path, tname, i, c, ids) for i, c in enumerate(checks_raw))
+        checks = tuple(spec for i, c in enumerate(checks_raw) for spec in (
+            _pytest_checks(path, tname, i, c, ids) if isinstance(c, dict) and "pytest" in c
+            else [_check(path, tname, i, c, ids)]))
         for spec in checks:
             if not spec.check.startswith(f"{tname}."):
                 raise _fail(path, f"{key}.checks.{spec.id}.check",
                             f"{spec.check!r} belongs to another task", f"use a `{tname}.` check")
         tasks[tname] = TaskSpec(tname, file, dict(entry), checks,
                                 _limits(path, f"{key}.limits", traw.get("limits"), base))
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    digest_input = hashlib.sha256(text.encode())
+    for task in tasks.values():  # instructors' test files are part of the rubric
+        for spec in task.checks:
+            digest_input.update(str(spec.params.get("source", "")).encode())
+    digest = digest_input.hexdigest()
     return Rubric(path, tasks, digest)
 
 

@@ -157,3 +157,16 @@ def test_seed_flag_replays_the_reported_interleaving(rubric):
     assert replayed.status == "failed"
     assert replayed.data["seed"] == seed
     assert replayed.details == lost.details
+
+
+def test_instructor_pytest_file_scores_each_test(tmp_path):
+    from test_rubric import EXTRA_TESTS, PYTEST_ENTRY
+
+    (tmp_path / "extra_tests.py").write_text(EXTRA_TESTS)
+    text = (ROOT / "rubric.yaml").read_text().replace("      - id: simulate_total", PYTEST_ENTRY, 1)
+    rubric = parse_rubric(tmp_path / "rubric.yaml", text)
+    report = grade(rubric, "bank", ROOT / "reference" / "bank.py")
+    by_id = {c.id: c for c in report.checks}
+    assert by_id["extra::test_passes"].status == "passed" and by_id["extra::test_passes"].score == 1
+    failing = by_id["extra::test_fails"]
+    assert failing.status == "failed" and "AssertionError" in failing.message

@@ -61,3 +61,42 @@ def test_missing_rubric_file_says_how_to_fix(tmp_path):
 def test_unknown_limit_is_named(tmp_path):
     message = error_for(tmp_path, GOOD.replace("output_kb: 64", "output_kib: 64"))
     assert "limits.output_kib" in message
+
+
+PYTEST_ENTRY = """      - id: extra
+        pytest: extra_tests.py
+        tests: {test_passes: 1, test_fails: 2}
+        depends: [api]
+      - id: simulate_total"""
+
+EXTRA_TESTS = """
+import bank
+
+def test_passes():
+    assert bank.BankAccount(5).balance == 5
+
+def test_fails():
+    assert bank.BankAccount(1).withdraw(1) is False
+"""
+
+
+def test_a_pytest_file_becomes_one_check_per_test(tmp_path):
+    (tmp_path / "extra_tests.py").write_text(EXTRA_TESTS)
+    rubric = parse_rubric(tmp_path / "rubric.yaml", GOOD.replace("      - id: simulate_total", PYTEST_ENTRY, 1))
+    extra = [c for c in rubric.task("bank").checks if c.id.startswith("extra::")]
+    assert [(c.id, c.points) for c in extra] == [("extra::test_passes", 1.0), ("extra::test_fails", 2.0)]
+
+
+def test_a_pytest_entry_naming_a_missing_test_is_refused(tmp_path):
+    (tmp_path / "extra_tests.py").write_text(EXTRA_TESTS)
+    message = error_for(tmp_path, GOOD.replace("      - id: simulate_total",
+                                               PYTEST_ENTRY.replace("test_fails: 2", "test_absent: 2"), 1))
+    assert "test_absent" in message and "test_passes" in message
+
+
+def test_editing_a_pytest_file_changes_the_rubric_digest(tmp_path):
+    text = GOOD.replace("      - id: simulate_total", PYTEST_ENTRY, 1)
+    (tmp_path / "extra_tests.py").write_text(EXTRA_TESTS)
+    before = parse_rubric(tmp_path / "rubric.yaml", text).digest
+    (tmp_path / "extra_tests.py").write_text(EXTRA_TESTS + "\n# edited\n")
+    assert parse_rubric(tmp_path / "rubric.yaml", text).digest != before
