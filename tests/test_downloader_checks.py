@@ -18,26 +18,9 @@ from grader import httpmock
 from grader.grading import grade
 from grader.probing import ProbeContext
 from grader.registry import CHECKS, PROBES, JudgeContext, load_all
-from grader.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
+from grader.rubric import Rubric, load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
-BLOCK = ROOT / "bench" / "downloader_rubric_block.yaml"
-
-
-def downloader_rubric(tmp_dir: Path) -> Rubric:
-    """The default rubric if it already grades the downloader, else it plus bench's block."""
-    default = load_rubric()
-    if "downloader" in default.tasks:
-        return default
-    path = tmp_dir / "rubric.yaml"
-    path.write_text(DEFAULT_RUBRIC.read_text(encoding="utf-8").rstrip("\n") + "\n"
-                    + BLOCK.read_text(encoding="utf-8"), encoding="utf-8")
-    return load_rubric(path)
-
-
-@pytest.fixture(scope="module")
-def rubric(tmp_path_factory: pytest.TempPathFactory) -> Rubric:
-    return downloader_rubric(tmp_path_factory.mktemp("rubric"))
 
 
 def submit(tmp_path: Path, source: str) -> Path:
@@ -443,7 +426,7 @@ def test_a_download_pages_that_never_returns_is_reported_with_its_timeline(
     assert "https://dl.test/ok" in verdict.details
 
 
-def test_the_rubric_block_names_registered_checks_for_both_styles(rubric: Rubric) -> None:
+def test_the_bundled_rubric_grades_both_downloader_styles(rubric: Rubric) -> None:
     task = rubric.task("downloader")
     assert task.entry_points == {"download": "download_pages"}
     assert [c.id for c in task.checks_for("contract")] == [

@@ -7,32 +7,19 @@ the machine runs shows up here as a failure.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from corpus import Sample, samples
 from grader.grading import GradeReport, grade
-from grader.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
+from grader.rubric import Rubric, load_rubric
 
-BLOCK = Path(__file__).resolve().parent.parent / "bench" / "downloader_rubric_block.yaml"
 SAMPLES = samples("downloader")
-
-
-def downloader_rubric(tmp_dir: Path) -> Rubric:
-    """The default rubric if it already grades the downloader, else it plus bench's block."""
-    default = load_rubric()
-    if "downloader" in default.tasks:
-        return default
-    path = tmp_dir / "rubric.yaml"
-    path.write_text(DEFAULT_RUBRIC.read_text(encoding="utf-8").rstrip("\n") + "\n"
-                    + BLOCK.read_text(encoding="utf-8"), encoding="utf-8")
-    return load_rubric(path)
 
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, GradeReport]:
-    rubric = downloader_rubric(tmp_path_factory.mktemp("rubric"))
+    rubric = load_rubric()
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = pool.map(lambda s: (s.name, grade(rubric, "downloader", s.path)), SAMPLES)
         return dict(done)
