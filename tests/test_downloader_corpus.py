@@ -12,7 +12,7 @@ import pytest
 
 from corpus import Sample, samples
 from grader.grading import GradeReport, grade
-from grader.rubric import Rubric, load_rubric
+from grader.rubric import load_rubric
 
 SAMPLES = samples("downloader")
 
