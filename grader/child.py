@@ -6,6 +6,7 @@ result pipe, and never decides a verdict: it only reports what the student's cod
 """
 from __future__ import annotations
 
+import builtins
 import ctypes
 import importlib.util
 import io
@@ -89,15 +90,25 @@ def main() -> None:
     netguard.install()
     path = workdir / job["filename"]
     send(fd, token, {"type": "ready"})
+    pristine = dict(builtins.__dict__)
+
+    def restore_builtins() -> None:
+        """Student code may replace builtins (type, isinstance, print); the harness may not use
+        theirs. Put the originals back after the import and after every probe."""
+        builtins.__dict__.clear()
+        builtins.__dict__.update(pristine)
+
     module = None
     if job["style"] == "contract":
         started = time.monotonic()
         try:
             module = _import(path)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the verdict is ours
+            restore_builtins()
             send(fd, token, {"type": "import", "ok": False, "error": describe(exc, path.name)})
             sys.stdout.flush()
             os._exit(0)
+        restore_builtins()
         send(fd, token, {"type": "import", "ok": True, "seconds": time.monotonic() - started})
     else:
         send(fd, token, {"type": "import", "ok": True, "seconds": 0.0})
@@ -117,6 +128,7 @@ def main() -> None:
             obs = {"__crash__": {"kind": kind, **describe(exc, path.name)}}
         finally:
             sys.stdout, sys.stderr = real_stdout, real_stderr
+            restore_builtins()
         obs.setdefault("__seconds__", round(time.monotonic() - started, 4))
         if netguard.ATTEMPTS:
             obs["__network__"] = list(netguard.ATTEMPTS[:20])

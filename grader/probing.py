@@ -73,27 +73,28 @@ def exc_text(info: dict[str, Any]) -> str:
     return text + (f" (at {info['where']})" if info.get("where") else "")
 
 
+# Bound when the grader loads, before any student code: a submission that replaces
+# `builtins.type` or `builtins.float` cannot change how its values are turned into data.
+_type, _int, _float, _str, _bool = type, int, float, str, bool
+
+
 def plain(value: Any) -> Any:
     """A student's value as JSON data, without calling any method the student could override.
 
     Numbers keep their value (Decimal and Fraction become floats); anything else becomes a
     description of its type, so a judge compares the grader's own ints, never a student `__eq__`.
     """
-    kind = type(value)
-    if value is None or kind is bool or kind is str:
+    kind = _type(value)
+    if value is None or kind is _bool or kind is _str:
         return value
-    if kind is int:
-        return int(value)
-    if kind is float:
-        return float(value)
+    if kind is _int:
+        return _int.__index__(value)
+    if kind is _float:
+        return _float.__float__(value)
     import decimal
     import fractions
 
-    if kind in (decimal.Decimal, fractions.Fraction):
-        number = float(value)
-        return int(number) if number.is_integer() else number
-    return {"__type__": kind.__name__}
-
-
-def is_number(value: Any) -> bool:
-    return type(value) in (int, float)
+    if kind is decimal.Decimal or kind is fractions.Fraction:
+        number = _float(value)
+        return _int(number) if number.is_integer() else number
+    return {"__type__": _type.__dict__["__name__"].__get__(kind)}
