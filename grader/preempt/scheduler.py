@@ -101,7 +101,6 @@ class Scheduler:
         self.stall_seconds = stall_seconds
         self.tasks: list[Task] = []
         self.by_ident: dict[int, Task] = {}
-        self.current: Task | None = None
         self.steps = 0
         self.clock = 0  # orders every point and every recorded call/return: one thread runs at a time
         self.events: list[Event] = []
@@ -113,7 +112,6 @@ class Scheduler:
         self.lock_names: dict[int, str] = {}
         self.edges: dict[tuple[int, int], dict[str, Any]] = {}
         self.inversion: dict[str, Any] | None = None
-        self.idle_left: list[str] = []
         self.alive = 0  # threads started by the code under test and not yet finished
         self.max_alive = 0
         self.spawned = 0
@@ -161,7 +159,6 @@ class Scheduler:
     def _hand_over(self, me: Task, nxt: Task) -> None:
         if nxt is me:
             return
-        self.current = nxt
         nxt.go.release()
         me.go.acquire()
         self._check(me)
@@ -178,11 +175,8 @@ class Scheduler:
             raise Abort("steps")
         if line is not None:
             self.record(me, "line", line)
-        if self.serial or self.rng.random() >= self.switch:
-            return
-        others = [t for t in self._runnable() if t is not me]
-        if others:
-            self._hand_over(me, self.rng.choice(others))
+        if not self.serial and self.rng.random() < self.switch:
+            self._switch(me)
 
     def yield_now(self, line: int | None) -> None:
         """A forced switch (time.sleep in student code): someone else runs if anyone can."""
@@ -191,14 +185,18 @@ class Scheduler:
             return
         self._check(me)
         self.steps += 1
+        if not self.serial:
+            self._switch(me)
+
+    def _switch(self, me: Task) -> None:
+        """Hand the turn to a seeded choice among the other runnable threads, if any."""
         others = [t for t in self._runnable() if t is not me]
-        if others and not self.serial:
+        if others:
             self._hand_over(me, self.rng.choice(others))
 
     def block(self, me: Task, on: Any, *, timed: bool = False, line: int | None = None) -> bool:
         """Wait until `unblock(on)`; returns True if the wait timed out instead."""
         me.state, me.waiting_on, me.timed, me.timed_out = BLOCKED, on, timed, False
-        me.block_line = line  # type: ignore[attr-defined]
         self.record(me, "block", line, self.lock_name(on))
         nxt = self._pick()
         if nxt is None:
@@ -288,7 +286,6 @@ class Scheduler:
             self.unblock(task)
             nxt = self._pick()
             if nxt is not None:
-                self.current = nxt
                 nxt.go.release()
                 return
             if any(t.state == BLOCKED for t in self.tasks):
@@ -304,7 +301,6 @@ class Scheduler:
         if any(t.root and t.state == BLOCKED for t in self.tasks):
             self._found_deadlock()
         else:
-            self.idle_left = [t.name for t in self.tasks if t.state == BLOCKED]
             self._abort("done")
 
     def _found_deadlock(self) -> None:
@@ -349,7 +345,6 @@ class Scheduler:
                 self.spawn(name, body).root = True
             first = self._pick()
             if first is not None:
-                self.current = first
                 first.go.release()
             self._wait()
         finally:
