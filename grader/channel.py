@@ -1,8 +1,10 @@
 """The private result channel between the sandboxed child and the grader.
 
 Observations travel over a pipe of their own, never over the student's stdout, one frame per
-line: the run's secret token, a space, then compact JSON. A frame without the token is counted
-as a forgery attempt and ignored, so printing fake results gains nothing.
+line: the run's secret token, a space, then compact JSON. A frame without the token, or not of
+a shape the child sends, is counted as a forgery attempt and ignored, so printing fake results
+gains nothing. Every string of an accepted frame is cleaned here (`grader.untrusted`), the one
+place child data enters the grader.
 """
 from __future__ import annotations
 
@@ -10,7 +12,33 @@ import json
 import os
 from typing import Any
 
+from grader import untrusted
+
 MAX_FRAME = 8 * 1024 * 1024
+
+# The fields each kind of frame must carry, with their types; anything else is not a frame of
+# ours (a forgery, or a harness the student broke) and is counted as forged, not trusted.
+_SHAPES: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "ready": {},
+    "import": {"ok": bool},
+    "begin": {"key": str},
+    "result": {"key": str, "obs": dict},
+    "done": {},
+}
+
+
+def well_formed(message: Any) -> bool:
+    """True when `message` has the shape of one of the child's frames."""
+    if not isinstance(message, dict):
+        return False
+    kind = message.get("type")
+    shape = _SHAPES.get(kind) if isinstance(kind, str) else None
+    if shape is None:
+        return False
+    if message.get("type") == "import" and not message.get("ok", True) \
+            and not isinstance(message.get("error"), dict):
+        return False
+    return all(isinstance(message.get(field), kinds) for field, kinds in shape.items())
 
 
 def encode(token: str, message: dict[str, Any]) -> bytes:
@@ -45,11 +73,13 @@ class FrameReader:
                 continue
             try:
                 message = json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 self.forged += 1
                 continue
-            if isinstance(message, dict):
-                frames.append(message)
+            if not well_formed(message):
+                self.forged += 1
+                continue
+            frames.append(untrusted.data(message))
         if len(self._buffer) > MAX_FRAME:
             self._buffer = b""
             self.forged += 1

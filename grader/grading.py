@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import __version__, sandbox
+from grader import __version__, sandbox, untrusted
 from grader.probing import exc_text
 from grader.registry import CHECKS, FAILED, PASSED, SKIPPED, JudgeContext, Verdict
 from grader.rubric import CheckSpec, Rubric, TaskSpec
@@ -79,6 +79,8 @@ def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext) -> 
         return Verdict(FAILED, f"{obs['__tampered__']}, so this check cannot run; do not modify "
                                "the grader or the threading module")
     crash = obs.get("__crash__")
+    if crash and not isinstance(crash, dict):
+        crash = {"kind": "exception", "type": crash}
     if crash:
         if crash.get("kind") == "exception":
             return Verdict(FAILED, f"your code raised {exc_text(crash)} during this check")
@@ -136,7 +138,8 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
     outcome = sandbox.run(submission.path, submission.style, task.entry_points, list(runs.values()),
                           seed, task.limits)
     report.isolation, report.seconds = outcome.isolation, round(outcome.seconds, 3)
-    report.stdout, report.stderr = outcome.stdout, outcome.stderr
+    report.stdout, report.stderr = (untrusted.text(outcome.stdout, 1 << 24),
+                                    untrusted.text(outcome.stderr, 1 << 24))
     if outcome.forged_frames:
         report.notes.append(f"{outcome.forged_frames} message(s) on the result channel without the "
                             "run's token were ignored")

@@ -65,12 +65,21 @@ def describe(exc: BaseException, filename: str) -> dict[str, Any]:
         message = str(exc)[:500]
     except Exception:  # a student exception whose __str__ itself raises
         message = "<unprintable>"
-    return {"type": type(exc).__name__, "message": message, "where": student_line(exc, filename)}
+    return {"type": type(exc).__name__[:100], "message": message,
+            "where": student_line(exc, filename)}
 
 
-def exc_text(info: dict[str, Any]) -> str:
-    text = info["type"] + (f": {info['message']}" if info.get("message") else "")
-    return text + (f" (at {info['where']})" if info.get("where") else "")
+def exc_text(info: Any) -> str:
+    """An exception record from the child as one line; any shape is accepted (the record is the
+    student's to forge), the type name is capped like an identifier, the message like a message."""
+    from grader import untrusted
+
+    if not isinstance(info, dict):
+        return untrusted.name(info)
+    text = untrusted.name(info.get("type", "an exception"))
+    if info.get("message"):
+        text += f": {untrusted.text(str(info['message']), 500)}"
+    return text + (f" (at {untrusted.name(info['where'])})" if info.get("where") else "")
 
 
 # Bound when the grader loads, before any student code: a submission that replaces

@@ -280,3 +280,73 @@ def test_limits_leave_room_for_a_hundred_and_fifty_threads(rubric, tmp_path):
     """, base=REFERENCE)
     report = grade(rubric, "bank", path)
     assert report.error is None and report.score >= report.max_score
+
+
+# -- child-controlled strings: one bad submission never spoils a report or a class -----------
+def _rendered(report):
+    from grader.reports import load_formats
+
+    return {name: render(report) for name, render in load_formats().items()}
+
+
+def test_a_lone_surrogate_in_an_exception_message_spoils_no_report(rubric, tmp_path):
+    path = submit(tmp_path, """
+        def _odd(self, amount):
+            raise RuntimeError("half a character: \\ud800")
+        BankAccount.withdraw = _odd
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    basic = next(c for c in report.checks if c.id == "basic")
+    assert basic.status == "failed" and "RuntimeError" in basic.message
+    for text in _rendered(report).values():
+        text.encode("utf-8")  # a lone surrogate cannot be encoded: this is what used to crash
+
+
+def test_a_lone_surrogate_does_not_stop_the_batch_writing_the_gradebook(rubric, tmp_path):
+    from grader.batch.app import BatchOptions, run_batch
+
+    good, bad = tmp_path / "class" / "alice", tmp_path / "class" / "mallory"
+    good.mkdir(parents=True), bad.mkdir(parents=True)
+    (good / "bank.py").write_text(REFERENCE)
+    (bad / "bank.py").write_text(REFERENCE + "\nBankAccount.withdraw = lambda self, a: "
+                                             "(_ for _ in ()).throw(RuntimeError('\\ud800'))\n")
+    result, written = run_batch(tmp_path / "class", rubric, BatchOptions(
+        tasks=["bank"], out=tmp_path / "out", jobs=1, progress=False))
+    scores = {s.student.key: s.grades["bank"].score for s in result.students}
+    assert scores["alice"] >= 19 and scores["mallory"] < scores["alice"]
+    assert "alice" in (tmp_path / "out" / "grades.csv").read_text()
+    assert any("mallory" in p.name for p in (tmp_path / "out" / "feedback").iterdir())
+
+
+def test_escape_codes_and_a_huge_name_in_an_exception_type_are_shown_harmlessly(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import sys
+        Sneaky = type("\\x1b[2J\\x1b[HScore: 19/19\\u202e" + "A" * 100000, (Exception,), {})
+        def _odd(self, amount):
+            raise Sneaky("\\x1b]0;pwned\\x07" + "B" * 100000)
+        BankAccount.withdraw = _odd
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    basic = next(c for c in report.checks if c.id == "basic")
+    assert basic.status == "failed" and report.score < report.max_score
+    for text in _rendered(report).values():
+        assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "\\x1b[2J" in basic.message
+    assert len(basic.message) < 1000
+
+
+def test_forged_frames_of_odd_shapes_are_ignored_not_crashed_on(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import os, sys
+        frame = sys._getframe()
+        while frame is not None and "token" not in frame.f_locals:
+            frame = frame.f_back
+        if frame is not None:
+            fd, token = frame.f_locals["fd"], frame.f_locals["token"]
+            for body in ('{"type": "begin", "key": ["a"]}', '{"type": "import", "ok": false, "error": 3}',
+                         '{"type": "result", "key": 1, "obs": []}', '[' * 100000, '{"type": {}}'):
+                os.write(fd, token.encode() + b" " + body.encode() + b"\\n")
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    assert report.error is None
+    assert any("without the run's token" in note or "forged" in note for note in report.notes)
