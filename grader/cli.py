@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from grader import __version__
 from grader.errors import GraderError
+
+if TYPE_CHECKING:
+    from grader.presentation import TaskView
+    from grader.rubric import Rubric
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -14,14 +19,34 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description=__doc__)
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="grade one submission and print a report")
-    check.add_argument("task", help="the task to grade, as named in the rubric (bank, downloader)")
-    check.add_argument("path", help="the submission: a .py file or a folder holding it")
+    check = sub.add_parser(
+        "check", help="grade your bank.py and/or downloader.py and print a report",
+        description="Grade submissions as the instructor's rubric does. With no PATH, grades "
+                    "every file of the rubric (bank.py, downloader.py) found in this folder. "
+                    "Exit code: 0 at full marks (or at --fail-under), 1 below it or when flagged "
+                    "for review, 2 for a usage or input error.")
+    check.add_argument("items", nargs="*", metavar="PATH",
+                       help="your .py file(s) or a folder holding them (the task comes from the file "
+                            "name); `TASK PATH` also works")
+    check.add_argument("--task", help="the task, when the file is not named as the rubric says")
+    check.add_argument("--check", dest="only", metavar="ID",
+                       help="run only this check (and the checks it depends on)")
+    check.add_argument("--fail-under", metavar="N|N%",
+                       help="exit 0 from this many points (or percent of the maximum) on; default: full marks")
+    check.add_argument("--staff", action="store_true",
+                       help="show every check, hidden ones included (the instructor's view)")
     check.add_argument("--rubric", help="rubric file (default: the bundled rubric.yaml)")
     check.add_argument("--format", default="text", choices=sorted(load_formats()))
+    check.add_argument("--color", default="auto", choices=("auto", "always", "never"),
+                       help="colour the text report (auto: on a terminal, unless NO_COLOR is set)")
     check.add_argument("--seed", type=int, help="schedule seed to replay (default: from the file's content)")
+    check.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML (CI test reports)")
+    check.add_argument("--github", action="store_true",
+                       help="in a GitHub Actions job: write the job summary, annotations on your lines "
+                            "and the GitHub Classroom result (step output `result`)")
     _batch_parser(sub)
     _bundle_parser(sub)
+    _init_ci_parser(sub)
     return parser
 
 
@@ -63,6 +88,27 @@ def _bundle_parser(sub: argparse._SubParsersAction) -> None:
                         help="task(s) the assignment covers (default: every task of the rubric)")
     bundle.add_argument("--rubric", help="rubric file to bundle (default: the bundled rubric.yaml)")
     bundle.add_argument("--output", "-o", default="autograder.zip", help="zip to write (default: autograder.zip)")
+
+
+def _init_ci_parser(sub: argparse._SubParsersAction) -> None:
+    from grader.ci.templates import DEFAULT_SOURCE
+
+    init = sub.add_parser(
+        "init-ci", help="write the CI workflow that grades a student repository on every push",
+        description="Write .github/workflows/grade.yml (or .gitlab-ci.yml with --gitlab) into a "
+                    "student (or template) repository. The workflow installs the grader and the "
+                    "rubric from the course's source at a pinned ref, so nothing the student edits "
+                    "decides the grade; CI points are feedback, `grader batch` makes the grade of record.")
+    init.add_argument("folder", nargs="?", default=".", help="the repository (default: this folder)")
+    init.add_argument("--source", default=DEFAULT_SOURCE,
+                      help=f"pip-installable URL of the course's grader (default: {DEFAULT_SOURCE})")
+    init.add_argument("--ref", help="tag or commit of the source to pin (default: v<this version>)")
+    init.add_argument("--rubric", help="rubric path inside the source repository or an https URL "
+                                       "(default: the rubric bundled with the grader)")
+    init.add_argument("--task", action="append", dest="tasks", metavar="TASK",
+                      help="task(s) the repository holds (default: every task found at grading time)")
+    init.add_argument("--gitlab", action="store_true", help="write .gitlab-ci.yml instead")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
 
 
 def _titles(pairs: list[str]) -> dict[str, str]:
@@ -116,6 +162,19 @@ def _batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init_ci(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from grader.ci.templates import CiOptions, write_template
+
+    path = write_template(Path(args.folder), CiOptions(source=args.source, ref=args.ref, rubric=args.rubric,
+                                                      tasks=args.tasks or [], gitlab=args.gitlab),
+                          force=args.force)
+    print(f"{path}: commit it; every push is graded (CI points are feedback, the grade of record "
+          "comes from grader batch)")
+    return 0
+
+
 def _bundle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -132,6 +191,103 @@ def _bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+def fail_under(text: str | None) -> tuple[float, bool] | None:
+    """`--fail-under 12` (points) or `--fail-under 80%` (of the maximum)."""
+    if text is None:
+        return None
+    number, percent = (text[:-1], True) if text.strip().endswith("%") else (text, False)
+    try:
+        value = float(number)
+    except ValueError:
+        raise GraderError(f"--fail-under {text!r}: give points (e.g. 12) or a percentage (e.g. 80%)") from None
+    if value < 0 or (percent and value > 100):
+        raise GraderError(f"--fail-under {text!r}: give points >= 0 or a percentage from 0 to 100%")
+    return value, percent
+
+
+def passes(views: list[TaskView], threshold: tuple[float, bool] | None) -> bool:
+    """Exit 0 only at full marks of what was graded (or at the threshold), nothing flagged."""
+    if any(v.error or v.needs_review for v in views):
+        return False
+    score = sum(v.score + v.bonus for v in views)
+    maximum = sum(v.maximum for v in views)
+    if threshold is None:
+        return all(v.full_marks for v in views)
+    value, percent = threshold
+    if percent:
+        return maximum == 0 or score * 100 >= value * maximum - 1e-9
+    return score >= value - 1e-9
+
+
+def _only(rubric: Rubric, task: str, check_id: str) -> Rubric:
+    """The rubric with `task` cut down to one check and what it depends on."""
+    from dataclasses import replace
+
+    spec = rubric.task(task)
+    by_id = {c.id: c for c in spec.checks}
+    if check_id not in by_id:
+        raise GraderError(f"--check {check_id}: no such check in task {task} (checks: "
+                          f"{', '.join(by_id)})")
+    keep: set[str] = set()
+    todo = [check_id]
+    while todo:
+        cid = todo.pop()
+        if cid not in keep:
+            keep.add(cid)
+            todo += list(by_id[cid].depends)
+    checks = tuple(c for c in spec.checks if c.id in keep)
+    return replace(rubric, tasks={**rubric.tasks, task: replace(spec, checks=checks)})
+
+
+def _check(args: argparse.Namespace) -> int:
+    from grader import platform_support
+    from grader.ci import github
+    from grader.grading import grade
+    from grader.presentation import SELF_CHECK, STAFF, view
+    from grader.reports import FORMATS, RenderOptions
+    from grader.reports.junit import render_views as junit_xml
+    from grader.reports.text import wants_colour
+    from grader.rubric import load_rubric
+    from grader.targets import resolve
+
+    platform_support.require_grading_support()
+    threshold = fail_under(args.fail_under)
+    rubric = load_rubric(args.rubric)
+    targets = resolve(rubric, args.items, args.task)
+    audience = STAFF if args.staff else SELF_CHECK
+    colour = args.color == "always" or (args.color == "auto" and args.format == "text"
+                                        and wants_colour(sys.stdout))
+    options = RenderOptions(audience, colour)
+    reports, views = [], []
+    stop, resume = github.stop_commands() if args.github else ("", "")
+    if stop:
+        print(stop, flush=True)
+    for target in targets:
+        graded = _only(rubric, target.task, args.only) if args.only else rubric
+        report = grade(graded, target.task, target.path, seed=args.seed)
+        reports.append(report)
+        views.append(view(report, audience))
+        if len(targets) > 1 and args.format == "text" and len(reports) > 1:
+            print()
+        print(FORMATS[args.format](report, options), flush=True)
+    ok = passes(views, threshold)
+    if len(views) > 1 and args.format == "text":
+        from grader.presentation import points
+
+        bonus = sum(v.bonus for v in views)
+        print(f"\ntotal: {points(sum(v.score for v in views))}/{points(sum(v.maximum for v in views))}"
+              + (f" (+{points(bonus)} bonus)" if bonus else ""))
+    if resume:
+        print(resume, flush=True)
+    if args.junit:
+        from pathlib import Path
+
+        Path(args.junit).write_text(junit_xml(views), encoding="utf-8")
+    if args.github:
+        github.publish(views, ok, {t.task: github.workspace_path(t.path) for t in targets})
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -139,17 +295,15 @@ def main(argv: list[str] | None = None) -> int:
             return _batch(args)
         if args.command == "gradescope-bundle":
             return _bundle(args)
-        from grader.grading import grade
-        from grader.reports import FORMATS
-        from grader.rubric import load_rubric
-
-        rubric = load_rubric(args.rubric)
-        result = grade(rubric, args.task, args.path, seed=args.seed)
-        print(FORMATS[args.format](result))
+        if args.command == "init-ci":
+            return _init_ci(args)
+        return _check(args)
     except GraderError as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("grader: interrupted; finished gradings are cached, run again to resume", file=sys.stderr)
+        if args.command == "batch":
+            print("grader: interrupted; finished gradings are cached, run again to resume", file=sys.stderr)
+        else:
+            print("grader: interrupted", file=sys.stderr)
         return 130
-    return 0

@@ -46,6 +46,9 @@ class GradeReport:
     stdout: str = ""
     stderr: str = ""
     notes: list[str] = field(default_factory=list)
+    # Reasons that withhold the automated score (e.g. code that reaches into the grader): the
+    # score stands only once a person has looked. Every output shows them; `check` exits 1.
+    needs_review: list[str] = field(default_factory=list)
     grader_version: str = __version__
 
     def to_dict(self) -> dict[str, Any]:

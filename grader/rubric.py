@@ -18,7 +18,12 @@ from grader.registry import CHECKS, load_all
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 STYLES = ("contract", "script")
-DEFAULT_RUBRIC = Path(__file__).resolve().parent.parent / "rubric.yaml"
+_PACKAGE = Path(__file__).resolve().parent
+# A source checkout reads the rubric instructors edit at the repository's root; an installed
+# grader reads the copy its build put in the package (setup.py).
+DEFAULT_RUBRIC = (_PACKAGE.parent / "rubric.yaml"
+                  if (_PACKAGE.parent / "pyproject.toml").is_file() and (_PACKAGE.parent / "rubric.yaml").is_file()
+                  else _PACKAGE / "rubric.yaml")
 
 
 @dataclass(frozen=True)

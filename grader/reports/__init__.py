@@ -1,16 +1,27 @@
-"""Report formats, registered by name; each lives in its own module of this package.
+"""Report formats for one submission, registered by name; each lives in its own module here.
 
-Modules here are discovered on import, so a new format is one new file with a `@report` function.
+Modules here are discovered on import, so a new format is one new file with a `@report`
+function taking the report and how to render it (for whom, with colour or not). What a reader
+sees is decided by `grader.presentation`, never by a format.
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
 from typing import Callable
 
 from grader.grading import GradeReport
+from grader.presentation import STAFF
 
-Renderer = Callable[[GradeReport], str]
+
+@dataclass(frozen=True)
+class RenderOptions:
+    audience: str = STAFF  # grader.presentation.SELF_CHECK, FEEDBACK or STAFF
+    colour: bool = False  # ANSI colour (a terminal that wants it)
+
+
+Renderer = Callable[[GradeReport, RenderOptions], str]
 FORMATS: dict[str, Renderer] = {}
 
 

@@ -1,16 +1,30 @@
 """One JSON object per submission, for course scripts.
 
 The keys task, score, max_score and checks[].{id, status, score, max_score, message} are a
-stable interface; other keys may be added.
+stable interface; other keys may be added. Staff get the whole report; a student's view lists
+only the checks they may see, with the figures of those checks and `withheld_points`.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
+from typing import Any
 
 from grader.grading import GradeReport
-from grader.reports import report
+from grader.presentation import STAFF, TaskView, view
+from grader.reports import RenderOptions, report
+
+
+def view_dict(report_: GradeReport, task: TaskView) -> dict[str, Any]:
+    data = asdict(report_)
+    if task.audience != STAFF:
+        shown = {c.id for c in task.checks}
+        data["checks"] = [c for c in data["checks"] if c["id"] in shown]
+        data["score"], data["max_score"] = task.score + task.bonus, task.maximum
+        data["withheld_checks"], data["withheld_points"] = task.withheld_checks, task.withheld_points
+    return data
 
 
 @report("json")
-def render(result: GradeReport) -> str:
-    return json.dumps(result.to_dict(), indent=2)
+def render(result: GradeReport, options: RenderOptions = RenderOptions()) -> str:
+    return json.dumps(view_dict(result, view(result, options.audience)), indent=2)

@@ -1,38 +1,72 @@
-"""The human-readable report a student or instructor reads in a terminal."""
+"""The human-readable report a student or instructor reads in a terminal.
+
+Colour only marks what is already said in words (PASS/FAIL, the score), so a piped or
+NO_COLOR report loses nothing. What is shown is decided by `grader.presentation.view`.
+"""
 from __future__ import annotations
 
+import os
+from typing import IO
+
 from grader.grading import GradeReport
-from grader.reports import report
+from grader.presentation import TaskView, points, view
+from grader.reports import RenderOptions, report
 
-MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+_COLOURS = {"passed": "32", "failed": "31", "skipped": "33", "bold": "1", "dim": "2", "review": "35"}
 
 
-def _points(value: float) -> str:
-    return f"{value:g}"
+def wants_colour(stream: IO[str]) -> bool:
+    """Colour on a terminal unless NO_COLOR is set (https://no-color.org), plain when piped."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def render_view(task: TaskView, colour: bool = False) -> str:
+    def paint(kind: str, text: str) -> str:
+        return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if colour else text
+
+    lines = [paint("bold", f"{task.task}: {task.file} ({task.style}-style)")]
+    if task.error:
+        lines.append(paint("failed", f"  error: {task.error}"))
+    for check in task.checks:
+        bonus = " bonus" if check.bonus else ""
+        hidden = f" ({check.visibility})" if check.visibility != "visible" else ""
+        lines.append(f"  [{paint(check.status, check.mark)}] {check.id:<22} "
+                     f"{points(check.score)}/{points(check.max_score)}{bonus}{hidden}")
+        if check.status == "failed":
+            lines.append(f"         expects: {check.expects}")
+        if check.message:
+            lines.extend(f"         {line}" for line in check.message.splitlines())
+        if check.details and not check.passed:
+            lines.extend(f"           | {line}" for line in check.details.splitlines())
+    if task.withheld_checks:
+        lines.append(f"  {task.withheld_line()}")
+    total = f"score: {points(task.score)}/{points(task.maximum)}"
+    if task.bonus:
+        total += f" (+{points(task.bonus)} bonus)"
+    if task.withheld_checks:
+        total += " on the checks shown"
+    good = task.full_marks and not task.needs_review
+    lines.append(paint("passed" if good else "failed", total))
+    for reason in task.needs_review:
+        lines.append(paint("review", f"needs review: {reason}"))
+    if task.needs_review:
+        lines.append("  (the score above stands only once your instructor has looked at this)")
+    isolation = task.isolation or "none"
+    if isolation.startswith("process"):
+        isolation += " (a plain child process: this system offers no stronger sandbox)"
+    lines.append(paint("dim", f"seed: {task.seed} (replay: {task.replay}), isolation: {isolation}, "
+                              f"time: {task.seconds:.2f} s"))
+    lines.extend(f"note: {note}" for note in task.notes)
+    return "\n".join(lines)
 
 
 @report("text")
-def render(result: GradeReport) -> str:
-    lines = [f"{result.task}: {result.file} ({result.style}-style)"]
-    if result.error:
-        lines.append(f"  error: {result.error}")
-    for check in result.checks:
-        bonus = " bonus" if check.bonus else ""
-        head = (f"  [{MARKS.get(check.status, check.status)}] {check.id:<22} "
-                f"{_points(check.score)}/{_points(check.max_score)}{bonus}")
-        lines.append(head)
-        if check.status == "failed":
-            lines.append(f"         expects: {check.description}")
-        if check.message:
-            lines.extend(f"         {line}" for line in check.message.splitlines())
-        if check.details and check.status != "passed":
-            lines.extend(f"           | {line}" for line in check.details.splitlines())
-    bonus = sum(c.score for c in result.checks if c.bonus)
-    total = f"score: {_points(result.score - bonus)}/{_points(result.max_score)}"
-    if bonus:
-        total += f" (+{_points(bonus)} bonus)"
-    lines.append(total)
-    lines.append(f"seed: {result.seed} (replay with --seed {result.seed}), isolation: "
-                 f"{result.isolation or 'none'}, time: {result.seconds:.2f} s")
-    lines.extend(f"note: {note}" for note in result.notes)
-    return "\n".join(lines)
+def render(result: GradeReport, options: RenderOptions = RenderOptions()) -> str:
+    return render_view(view(result, options.audience), options.colour)

@@ -1,0 +1,135 @@
+"""What `grader check --github` publishes from a GitHub Actions job.
+
+* the job summary (`$GITHUB_STEP_SUMMARY`): a Markdown table per task, the student's view;
+* `::error file=,line=` annotations on the student's own lines for every failed check
+  (GitHub shows them on the commit and in the pull request's diff);
+* the GitHub Classroom result: step output `result`, base64 of the JSON that
+  `classroom-resources/autograding-grading-reporter` reads from `<RUNNER>_RESULTS` (version,
+  status pass|fail|error, max_score, tests[] with name, status, score, message), so Classroom
+  shows "Points X/Y" with partial credit.
+
+Everything is the self-check view: hidden checks are one line, not itemised, as in the report.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from grader.batch.outputs.feedback import md_text
+from grader.presentation import TaskView, check_text, points
+
+CLASSROOM_VERSION = 1
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotations(views: list[TaskView], paths: dict[str, str]) -> list[str]:
+    """One `::error` line per failed check (a `::warning` per review flag), on the student's line
+    when the check names one."""
+    lines = []
+    for task in views:
+        where = paths.get(task.task, task.file)
+        if task.error:
+            lines.append(f"::error file={_escape_property(where)},title={_escape_property(task.task + ': cannot run')}"
+                         f"::{_escape_data(task.error)}")
+        for reason in task.needs_review:
+            lines.append(f"::warning file={_escape_property(where)},title=needs review::{_escape_data(reason)}")
+        for check in task.checks:
+            if check.status != "failed":
+                continue
+            place = f"file={_escape_property(where)}" + (f",line={check.line}" if check.line else "")
+            title = _escape_property(f"{task.task}.{check.id} ({points(check.score)}/{points(check.max_score)})")
+            lines.append(f"::error {place},title={title}::{_escape_data(check.summary or check.expects)}")
+    return lines
+
+
+def summary(views: list[TaskView]) -> str:
+    """The job summary: a table per task, then the total."""
+    out = ["## Grader results", ""]
+    for task in views:
+        head = f"### {md_text(task.task)}: `{task.file}` {points(task.score)}/{points(task.maximum)}"
+        if task.bonus:
+            head += f" (+{points(task.bonus)} bonus)"
+        out += [head, ""]
+        if task.error:
+            out += [f"**Could not run:** {md_text(task.error.splitlines()[0])}", ""]
+        for reason in task.needs_review:
+            out += [f"**Needs review:** {md_text(reason)}", ""]
+        if task.checks:
+            out += ["| Check | Result | Points | Message |", "| --- | --- | --- | --- |"]
+            for check in task.checks:
+                icon = {"passed": "✅", "failed": "❌"}.get(check.status, "⏭️")
+                bonus = " (bonus)" if check.bonus else ""
+                message = check.summary or ('' if check.passed else check.expects)
+                out.append(f"| {md_text(check.id)}{bonus} | {icon} {check.mark} | "
+                           f"{points(check.score)}/{points(check.max_score)} | {md_text(message)} |")
+            out.append("")
+        if task.withheld_checks:
+            out += [md_text(task.withheld_line()) + ".", ""]
+        out += [f"Seed {task.seed}: replay locally with `{task.replay}`.", ""]
+    score = sum(v.score + v.bonus for v in views)
+    maximum = sum(v.maximum for v in views)
+    out += [f"**Total: {points(score)}/{points(maximum)}**", "",
+            "_These points are feedback: the grade of record comes from your instructor's grading._", ""]
+    return "\n".join(out)
+
+
+def classroom_result(views: list[TaskView], ok: bool) -> dict[str, Any]:
+    """GitHub Classroom's runner result: the reporter sums tests[].score over max_score."""
+    tests = []
+    for task in views:
+        if task.error:
+            tests.append({"name": f"{task.task}: submission", "status": "error", "score": 0,
+                          "message": task.error, "filename": task.file, "line_no": 0})
+        for check in task.checks:
+            tests.append({"name": f"{task.task}: {check.id}" + (" (bonus)" if check.bonus else ""),
+                          "status": "pass" if check.passed else "fail", "score": check.score,
+                          "max_score": check.max_score, "message": check_text(check),
+                          "filename": task.file, "line_no": check.line or 0})
+    status = "error" if any(v.error for v in views) else ("pass" if ok else "fail")
+    return {"version": CLASSROOM_VERSION, "status": status,
+            "max_score": sum(v.maximum for v in views), "tests": tests}
+
+
+def encode(result: dict[str, Any]) -> str:
+    return base64.b64encode(json.dumps(result).encode()).decode("ascii")
+
+
+def stop_commands() -> tuple[str, str]:
+    """Lines that make the runner ignore workflow commands in between (the report quotes the
+    student's code and output), and the line that resumes them."""
+    token = secrets.token_hex(16)
+    return f"::stop-commands::{token}", f"::{token}::"
+
+
+def publish(views: list[TaskView], ok: bool, paths: dict[str, str]) -> None:
+    for line in annotations(views, paths):
+        print(line)
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a", encoding="utf-8") as stream:
+            stream.write(summary(views))
+    output = os.environ.get("GITHUB_OUTPUT")
+    if output:
+        with open(output, "a", encoding="utf-8") as stream:
+            stream.write(f"result={encode(classroom_result(views, ok))}\n")
+
+
+def workspace_path(path: Path) -> str:
+    """The file's path as GitHub names it in annotations: relative to the checkout."""
+    root = Path(os.environ.get("GITHUB_WORKSPACE") or ".").resolve()
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

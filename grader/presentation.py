@@ -1,0 +1,174 @@
+"""How one grading reads, for one audience: the single place every output takes its words from.
+
+A `GradeReport` is the grader's record; what a reader sees of it depends on who they are. A
+student checking their work before the deadline must not see `hidden` checks (nor those shown
+only after the due date or after publication) itemised; the feedback a student reads after the
+grades are published shows everything but `hidden`; staff see all. Every output (text report,
+feedback.md, Gradescope, HTML, JUnit, CSVs, the CI summary and annotations) builds a
+`TaskView` with `view()` and renders it, so visibility, the replay hint, the points and the
+maximum are decided once, here, and read the same everywhere.
+
+The maximum is always the report's own (`GradeReport.max_score`): how it is computed (contract
+or script checks, bonus excluded) belongs to grading, not to presentation. Only a submission
+that was never graded has no report; its maximum is `nominal_maximum()`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from grader.grading import CheckResult, GradeReport
+from grader.rubric import TaskSpec
+
+SELF_CHECK = "self-check"  # the student, before the deadline: `grader check`, CI on their repo
+FEEDBACK = "feedback"  # the student, once grades are published: feedback.md
+STAFF = "staff"  # instructors and TAs: everything
+AUDIENCES = (SELF_CHECK, FEEDBACK, STAFF)
+
+# Which rubric visibilities each audience sees itemised (Gradescope's meanings).
+SHOWN = {
+    SELF_CHECK: frozenset({"visible"}),
+    FEEDBACK: frozenset({"visible", "after_due_date", "after_published"}),
+    STAFF: frozenset({"visible", "hidden", "after_due_date", "after_published"}),
+}
+
+MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+
+
+def points(value: float) -> str:
+    """Points as every output prints them: at most two decimals, no trailing zeros."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def nominal_maximum(task: TaskSpec) -> float:
+    """The maximum of a task nobody graded (a missing submission, a grading that broke): what a
+    gradebook column is out of. A graded submission's maximum is its report's."""
+    return task.max_score("contract")
+
+
+def replay_command(report: GradeReport) -> str:
+    """The command that regrades this file with the same schedules."""
+    return f"grader check {report.task} {report.file} --seed {report.seed}"
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """One check as its reader sees it."""
+
+    id: str
+    status: str  # passed | failed | skipped
+    score: float
+    max_score: float
+    bonus: bool
+    message: str  # what the check found (may span lines)
+    expects: str  # the rubric's description; shown next to a check that did not pass
+    details: str  # interleavings, timelines: shown for a check that did not pass
+    visibility: str
+    line: int | None  # the first line of the student's file the message or details point at
+
+    @property
+    def mark(self) -> str:
+        return MARKS.get(self.status, self.status.upper())
+
+    @property
+    def summary(self) -> str:
+        return self.message.splitlines()[0] if self.message.strip() else ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """One task's grading as its reader sees it: the figures are those of the shown checks,
+    plus one line for what is checked out of sight."""
+
+    task: str
+    file: str
+    style: str
+    audience: str
+    score: float  # points earned on shown checks, bonus excluded
+    bonus: float  # bonus points earned on shown checks
+    maximum: float  # the maximum of shown checks (the report's maximum when nothing is withheld)
+    checks: tuple[CheckView, ...]
+    withheld_checks: int  # checks not itemised for this audience
+    withheld_points: float  # their maximum (bonus excluded)
+    seed: int
+    replay: str
+    isolation: str
+    seconds: float
+    error: str | None
+    needs_review: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def full_marks(self) -> bool:
+        return self.error is None and self.score >= self.maximum
+
+    def withheld_line(self) -> str:
+        """The Gradescope-style line standing in for checks a student does not see."""
+        if not self.withheld_checks:
+            return ""
+        n = self.withheld_checks
+        what = f"{points(self.withheld_points)} more point{'s' if self.withheld_points != 1 else ''}"
+        if not self.withheld_points:
+            what = f"{n} more check{'s' if n != 1 else ''}"
+        return f"{what} ({n} check{'s' if n != 1 else ''}) are checked at grading time and not shown here"
+
+
+_LINE = r"(?<![\w.]){name}:(\d+)"
+
+
+def student_line(file: str, *texts: str) -> int | None:
+    """The first `file:LINE` reference in the texts: where an annotation belongs."""
+    pattern = re.compile(_LINE.format(name=re.escape(file)))
+    for text in texts:
+        match = pattern.search(text or "")
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def check_view(check: CheckResult, file: str) -> CheckView:
+    return CheckView(check.id, check.status, check.score, check.max_score, check.bonus,
+                     check.message, check.description, check.details, check.visibility,
+                     student_line(file, check.message, check.details))
+
+
+def view(report: GradeReport, audience: str = STAFF) -> TaskView:
+    """The report as `audience` reads it. Staff figures are the report's own; a student's are
+    those of the checks they see, and the rest is one line."""
+    if audience not in SHOWN:
+        raise ValueError(f"unknown audience {audience!r}")
+    shown_kinds = SHOWN[audience]
+    shown = [c for c in report.checks if c.visibility in shown_kinds]
+    withheld = [c for c in report.checks if c.visibility not in shown_kinds]
+    withheld_max = sum(c.max_score for c in withheld if not c.bonus)
+    if withheld:
+        score = sum(c.score for c in shown if not c.bonus)
+        maximum = report.max_score - withheld_max
+    else:
+        score = report.score - sum(c.score for c in report.checks if c.bonus)
+        maximum = report.max_score
+    return TaskView(
+        task=report.task, file=report.file, style=report.style, audience=audience,
+        score=score, bonus=sum(c.score for c in shown if c.bonus), maximum=maximum,
+        checks=tuple(check_view(c, report.file) for c in shown),
+        withheld_checks=len(withheld), withheld_points=withheld_max,
+        seed=report.seed, replay=replay_command(report), isolation=report.isolation,
+        seconds=report.seconds, error=report.error,
+        needs_review=tuple(report.needs_review), notes=tuple(report.notes))
+
+
+def check_text(check: CheckView) -> str:
+    """A check's whole explanation as plain text: what it found, what it expects when it did not
+    pass, and the details. Gradescope's test output, JUnit's failure text, a CI message."""
+    lines = [check.message] if check.message else []
+    if not check.passed:
+        lines.append(f"Expected: {check.expects}")
+        if check.details:
+            lines += ["", check.details]
+    return "\n".join(lines)
+
