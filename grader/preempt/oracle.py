@@ -1,0 +1,272 @@
+"""Race verdicts from one run: happens-before by vector clocks, atomicity windows, racy results.
+
+A lost update or a check-then-act is a bug whether or not the schedule the grader happened to
+run lost money. So the oracle does not look at money; it looks at order. Every managed thread
+carries a vector clock (FastTrack's epochs: a write is remembered as `thread@clock`, and it
+happened before an access iff that thread's entry in the accessor's clock has reached it).
+Clocks flow along every channel the scheduler models: a lock (or semaphore, event, condition,
+queue) released or signalled by one thread and then acquired or waited for by another, a thread
+started (fork) and a thread joined. Nothing else orders two threads, so a race is never reported
+across a channel the scheduler does not see, and never missed because one happened to be
+scheduled first.
+
+An *atomicity window* is a thread's read of a location followed by its write of the same
+location within one region (one call of a student operation, or one call made by a thread's
+entry function, e.g. one loop iteration's `deposit`): the write depends on the read (a
+read-modify-write, or a check then act). Another thread's write to that location is a
+violation when it is unordered with the window: it neither happened before the read nor after
+the write (Velodrome's serializability, Lipton's reduction). That covers an unlocked `+=`
+(the writes are concurrent) and a check and an update taken under two separate holdings of
+the lock (the other write is ordered, but inside the window). A Condition.wait ends a region:
+the waiter re-checks after it wakes.
+
+An *unordered read* (a read concurrent with another thread's write) is reported separately:
+it is a bug only where the caller says so, e.g. when the main thread prints it as the result
+without joining the threads that still write it.
+
+Locations are (object, key) pairs: a module's globals dict and a name, an object's `__dict__`
+and an attribute, a list or dict and an index or key. The oracle keeps every object it has
+seen alive for the run, so an `id()` is never recycled into a different location.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Hashable
+
+VectorClock = dict[int, int]
+Location = tuple[int, Hashable]
+
+
+@dataclass(frozen=True)
+class Access:
+    """One read or write as a student can find it in their own code."""
+
+    thread: str
+    kind: str  # read | check | write
+    file: str
+    line: int | None
+    label: str  # the expression as written, e.g. `self.balance`
+    locks: tuple[str, ...] = ()  # names of the locks the thread held
+    value: Any = None  # a number, short string or None (only for the story)
+
+    def text(self) -> str:
+        where = f"{self.file.rsplit('/', 1)[-1]}:{self.line}" if self.line else self.file.rsplit('/', 1)[-1]
+        verb = {"read": "read", "check": "checked", "write": "wrote"}.get(self.kind, self.kind)
+        held = f"holding {', '.join(self.locks)}" if self.locks else "holding no lock"
+        shown = f"={self.value!r}" if self.value is not None else ""
+        return f"{self.thread} {verb} {self.label}{shown} at {where} ({held})"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """Another thread's write fell inside (or was unordered with) a read-then-write window."""
+
+    location: str
+    start: Access  # the read (or check) that opened the window
+    write: Access  # the same thread's write that closed it
+    other: Access  # the other thread's unordered write
+
+    def lines(self) -> list[str]:
+        return [f"  {self.start.text()}", f"  {self.other.text()}", f"  {self.write.text()}",
+                f"=> {self.other.thread}'s write of {self.location} is not ordered with "
+                f"{self.write.thread}'s read and write of it: one of the two updates can be lost"]
+
+    def as_plain(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_plain(data: dict[str, Any]) -> "Violation":
+        return Violation(data["location"], _access(data["start"]), _access(data["write"]),
+                         _access(data["other"]))
+
+
+@dataclass(frozen=True)
+class RacyRead:
+    """A read that is unordered with another thread's write of the same location."""
+
+    location: str
+    read: Access
+    write: Access
+
+    def as_plain(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_plain(data: dict[str, Any]) -> "RacyRead":
+        return RacyRead(data["location"], _access(data["read"]), _access(data["write"]))
+
+
+def _access(data: dict[str, Any]) -> Access:
+    return Access(data["thread"], data["kind"], data["file"], data["line"], data["label"],
+                  tuple(data.get("locks") or ()), data.get("value"))
+
+
+@dataclass
+class _Epoch:
+    """An access remembered as thread@clock, with what the story needs."""
+
+    clock: int
+    seq: int  # position among this location's writes (trace order)
+    access: Access
+
+
+@dataclass
+class _Pending:
+    """The start of a possible window: a thread's latest read or check of a location."""
+
+    clock: int
+    seq: int  # the location's write count when it was read
+    stale: dict[int, _Epoch]  # earlier writes by other threads that did not happen before it
+    region: tuple[Any, ...]
+    access: Access
+
+
+@dataclass
+class _Loc:
+    label: str
+    writes: dict[int, _Epoch] = field(default_factory=dict)  # latest write per thread
+    windows: dict[int, _Epoch] = field(default_factory=dict)  # latest window-closing write per thread
+    reads: dict[int, _Epoch] = field(default_factory=dict)  # latest read per thread
+    seq: int = 0
+
+
+class RaceOracle:
+    """Fed by the scheduler's hooks while one schedule runs; read its findings afterwards."""
+
+    def __init__(self, limit: int = 8) -> None:
+        self.limit = limit
+        self.clocks: dict[int, VectorClock] = {}
+        self.sync: dict[int, tuple[Any, VectorClock]] = {}
+        self.objects: dict[int, tuple[Any, int]] = {}  # id -> (object kept alive, serial)
+        self.locs: dict[Location, _Loc] = {}
+        self.pending: dict[int, dict[Location, tuple[_Pending | None, _Pending | None]]] = {}
+        self.violations: list[Violation] = []
+        self.racy_reads: list[RacyRead] = []
+        self._seen: set[tuple[Any, ...]] = set()
+        self._openings: dict[tuple[int, Location], Access] = {}  # what opened each latest window
+
+    # -- threads and synchronisation ---------------------------------------------------------
+    def _clock(self, tid: int) -> VectorClock:
+        vc = self.clocks.get(tid)
+        if vc is None:
+            vc = self.clocks[tid] = {tid: 1}
+        return vc
+
+    def fork(self, parent: int | None, child: int) -> None:
+        """`child` starts: everything its parent did so far happened before it."""
+        vc = self._clock(child)
+        if parent is not None:
+            parent_vc = self._clock(parent)
+            _join_into(vc, parent_vc)
+            parent_vc[parent] += 1
+        vc[child] = max(vc.get(child, 0), 1)
+
+    def join(self, joiner: int, joined: int) -> None:
+        """`joiner` saw `joined` finish: everything `joined` did happened before what follows."""
+        _join_into(self._clock(joiner), self._clock(joined))
+
+    def release(self, tid: int, channel: Any) -> None:
+        """A send: unlock, semaphore release, event set, notify, queue put."""
+        vc = self._clock(tid)
+        entry = self.sync.get(id(channel))
+        if entry is None or entry[0] is not channel:
+            entry = self.sync[id(channel)] = (channel, {})
+        _join_into(entry[1], vc)
+        vc[tid] += 1
+
+    def acquire(self, tid: int, channel: Any) -> None:
+        """A receive: lock taken, semaphore acquired, event or condition waited for, queue get."""
+        entry = self.sync.get(id(channel))
+        if entry is not None and entry[0] is channel:
+            _join_into(self._clock(tid), entry[1])
+
+    def boundary(self, tid: int) -> None:
+        """The thread gave up what it had read (a Condition.wait): it will check again."""
+        self.pending.pop(tid, None)
+
+    # -- locations -----------------------------------------------------------------------------
+    def location(self, container: Any, key: Hashable) -> Location:
+        """A location's identity; the container is kept alive so its id is never reused."""
+        entry = self.objects.get(id(container))
+        if entry is None or entry[0] is not container:
+            entry = self.objects[id(container)] = (container, len(self.objects) + 1)
+        return (entry[1], key)
+
+    def _loc(self, loc: Location, label: str) -> _Loc:
+        state = self.locs.get(loc)
+        if state is None:
+            state = self.locs[loc] = _Loc(label)
+        return state
+
+    # -- accesses ------------------------------------------------------------------------------
+    def read(self, tid: int, loc: Location, access: Access, region: tuple[Any, ...] = ()) -> None:
+        vc = self._clock(tid)
+        state = self._loc(loc, access.label)
+        stale = {u: w for u, w in state.writes.items() if u != tid and w.clock > vc.get(u, 0)}
+        for w in stale.values():
+            self._racy_read(state, access, w.access)
+        state.reads[tid] = _Epoch(vc[tid], state.seq, access)
+        pending = _Pending(vc[tid], state.seq, stale, region, access)
+        plain, check = self.pending.setdefault(tid, {}).get(loc, (None, None))
+        if access.kind == "check":
+            check = pending
+        else:
+            plain = pending
+        self.pending[tid][loc] = (plain, check)
+
+    def write(self, tid: int, loc: Location, access: Access, region: tuple[Any, ...] = ()) -> None:
+        vc = self._clock(tid)
+        state = self._loc(loc, access.label)
+        # 1. this write closes a window of this thread's own
+        start = self._window_start(tid, loc, region)
+        if start is not None:
+            for u, w in start.stale.items():
+                self._violation(state, start.access, access, w.access)
+            for u, w in state.writes.items():
+                if u != tid and w.seq > start.seq:
+                    self._violation(state, start.access, access, w.access)
+        # 2. this write is unordered with another thread's window or read
+        for u, window in state.windows.items():
+            if u != tid and window.clock > vc.get(u, 0):
+                self._violation(state, self._openings.get((u, loc), window.access), window.access,
+                                access)
+        for u, r in state.reads.items():
+            if u != tid and r.clock > vc.get(u, 0):
+                self._racy_read(state, r.access, access)
+        state.seq += 1
+        epoch = _Epoch(vc[tid], state.seq, access)
+        state.writes[tid] = epoch
+        if start is not None:
+            state.windows[tid] = epoch
+            self._openings[(tid, loc)] = start.access
+        self.pending.get(tid, {}).pop(loc, None)  # a write ends the window; a read opens the next
+
+    def _window_start(self, tid: int, loc: Location, region: tuple[Any, ...]) -> _Pending | None:
+        plain, check = self.pending.get(tid, {}).get(loc, (None, None))
+        live = [p for p in (plain, check) if p is not None and _same_region(p.region, region)]
+        return min(live, key=lambda p: (p.seq, p.clock)) if live else None
+
+    # -- findings ------------------------------------------------------------------------------
+    def _violation(self, state: _Loc, start: Access, write: Access, other: Access) -> None:
+        key = ("v", state.label, start.line, write.line, other.line, start.file, other.file)
+        if key in self._seen or len(self.violations) >= self.limit:
+            return
+        self._seen.add(key)
+        self.violations.append(Violation(state.label, start, write, other))
+
+    def _racy_read(self, state: _Loc, read: Access, write: Access) -> None:
+        key = ("r", state.label, read.thread, read.line, write.line, read.file, write.file)
+        if key in self._seen or len(self.racy_reads) >= self.limit * 4:
+            return
+        self._seen.add(key)
+        self.racy_reads.append(RacyRead(state.label, read, write))
+
+
+def _join_into(target: VectorClock, source: VectorClock) -> None:
+    for tid, clock in source.items():
+        if target.get(tid, 0) < clock:
+            target[tid] = clock
+
+
+def _same_region(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
