@@ -5,7 +5,7 @@ import types
 
 from grader.linearize import bank_matches, bank_step, linearize
 from grader.preempt import scheduler as sched_mod
-from grader.preempt.instrument import POINT, READ, WRITE, instrument
+from grader.preempt.instrument import hooks, instrument
 from grader.preempt.primitives import CoopCondition, CoopLock, patched
 from grader.preempt.scheduler import Scheduler
 
@@ -31,8 +31,7 @@ class Counter:
 
 def load(source, name="student.py"):
     module = types.ModuleType("student")
-    module.__dict__.update({POINT: sched_mod.hook_point, READ: sched_mod.hook_read,
-                            WRITE: sched_mod.hook_write})
+    module.__dict__.update(hooks())
     with patched():
         exec(instrument(textwrap.dedent(source), name), module.__dict__)
     return module

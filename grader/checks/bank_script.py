@@ -14,7 +14,7 @@ from typing import Any
 from grader.preempt import scheduler as sched_mod
 from grader.preempt.engine import tampering
 from grader.preempt.explain import lost_update, recent, replay
-from grader.preempt.instrument import POINT, READ, WRITE, _shared_names, instrument
+from grader.preempt.instrument import _shared_names, hooks, instrument
 from grader.preempt.primitives import patched
 from grader.preempt.scheduler import Scheduler
 from grader.probing import ProbeContext, describe, exc_text, plain
@@ -63,8 +63,7 @@ def _run_script(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, s
     sched = Scheduler(seed, filename=str(ctx.path), source=ctx.source, switch=switch, serial=serial,
                       max_steps=MAX_SCRIPT_STEPS, stall_seconds=3.0)
     namespace: dict[str, Any] = {"__name__": "__main__", "__file__": str(ctx.path),
-                                 "__builtins__": builtins, POINT: sched_mod.hook_point,
-                                 READ: sched_mod.hook_read, WRITE: sched_mod.hook_write}
+                                 "__builtins__": builtins, **hooks()}
     out = _Output(sched)
 
     def main() -> None:

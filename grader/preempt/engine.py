@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from grader.preempt import scheduler as sched_mod
-from grader.preempt.instrument import POINT, READ, WRITE, instrument
+from grader.preempt.instrument import hooks, instrument
 from grader.preempt.primitives import patched
 from grader.preempt.scheduler import Outcome, Scheduler
 from grader.probing import ProbeContext, describe, plain
@@ -16,9 +16,7 @@ def _integrity() -> dict[str, Any]:
     """The grader's own functions the student's code could replace to switch preemption off."""
     from grader.preempt import primitives
 
-    items: dict[str, Any] = {"hook_point": sched_mod.hook_point, "hook_read": sched_mod.hook_read,
-                             "hook_write": sched_mod.hook_write, "patched": primitives.patched,
-                             "explore": explore}
+    items: dict[str, Any] = {"patched": primitives.patched, "explore": explore, **hooks()}
     for cls in (Scheduler, primitives.CoopLock, primitives.CoopRLock, primitives.CoopCondition,
                 primitives.ManagedThread):
         for name, value in vars(cls).items():
@@ -29,8 +27,7 @@ def _integrity() -> dict[str, Any]:
 
 def tampering(namespace: dict[str, Any]) -> str | None:
     """What the submission replaced of the instrumentation, if anything (checked per schedule)."""
-    hooks = {POINT: sched_mod.hook_point, READ: sched_mod.hook_read, WRITE: sched_mod.hook_write}
-    for name, hook in hooks.items():
+    for name, hook in hooks().items():
         if namespace.get(name) is not hook:
             return f"the scheduling hook {name} in your module was replaced"
     from grader.preempt.primitives import TAMPERED
@@ -51,8 +48,7 @@ def instrumented_module(ctx: ProbeContext) -> types.ModuleType:
         name = ctx.path.stem if ctx.path.stem.isidentifier() else "submission"
         module = types.ModuleType(name)
         module.__file__ = str(ctx.path)
-        module.__dict__.update({POINT: sched_mod.hook_point, READ: sched_mod.hook_read,
-                                WRITE: sched_mod.hook_write})
+        module.__dict__.update(hooks())
         code = instrument(ctx.source, str(ctx.path))
         with patched():
             exec(code, module.__dict__)

@@ -12,8 +12,24 @@ from __future__ import annotations
 import ast
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 POINT, READ, WRITE = "__grader_point__", "__grader_read__", "__grader_write__"
+GETATTR, SETATTR = "__grader_getattr__", "__grader_setattr__"
+GETITEM, SETITEM = "__grader_getitem__", "__grader_setitem__"
+EXEC = "__grader_exec__"
+HOOK_NAMES = (POINT, READ, WRITE, GETATTR, SETATTR, GETITEM, SETITEM, EXEC)
+INSTRUMENTED: set[str] = set()  # file names compiled by `instrument`: the student's frames
+
+
+def hooks() -> dict[str, Any]:
+    """The functions an instrumented module calls, by the names the rewrite gives them."""
+    from grader.preempt import access
+    from grader.preempt.scheduler import hook_point
+
+    return {POINT: hook_point, READ: access.hook_read, WRITE: access.hook_write,
+            GETATTR: access.hook_getattr, SETATTR: access.hook_setattr,
+            GETITEM: access.hook_getitem, SETITEM: access.hook_setitem, EXEC: access.hook_exec}
 
 
 @dataclass
@@ -28,6 +44,7 @@ class _Rewriter(ast.NodeTransformer):
         self.module_level_points = module_level_points
         self.counter = itertools.count()
         self.scopes: list[_Scope] = []
+        self.testing = 0  # > 0 inside a condition: a read there is a check the code then acts on
 
     # -- helpers ---------------------------------------------------------------------------
     def _call(self, name: str, *args: ast.expr) -> ast.Call:
@@ -122,31 +139,79 @@ class _Rewriter(ast.NodeTransformer):
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> ast.Lambda:
-        return node  # expressions only: nothing to schedule inside
+        # expressions only: no statement to schedule, but its reads are reads of shared state
+        self.scopes.append(_Scope())
+        try:
+            node.body = self.visit(node.body)
+        finally:
+            self.scopes.pop()
+        return node
 
     # -- reads and writes of shared state --------------------------------------------------
     def _read(self, node: ast.expr) -> ast.expr:
-        call = self._call(READ, node, ast.Constant(self._label(node)), ast.Constant(node.lineno))
+        call = self._call(READ, node, ast.Constant(self._label(node)), ast.Constant(node.lineno),
+                          ast.Constant(self.testing > 0))
+        return ast.copy_location(call, node)
+
+    def _access(self, hook: str, obj: ast.expr, key: ast.expr, node: ast.expr, *value: ast.expr) -> ast.Call:
+        """`hook(obj, key, [value,] label, line[, check])`: the hook makes the access itself, so
+        it knows the object and key (the location), not just the value."""
+        extra = [ast.Constant(self.testing > 0)] if hook in (GETATTR, GETITEM) else []
+        call = self._call(hook, obj, key, *value, ast.Constant(self._label(node)),
+                          ast.Constant(getattr(node, "lineno", 0)), *extra)
         return ast.copy_location(call, node)
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
         node.value = self.visit(node.value)
         if isinstance(node.ctx, ast.Load) and node.attr in self.state_attrs:
-            return self._read(node)
+            return self._access(GETATTR, node.value, ast.Constant(node.attr), node)
         return node
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
         node.value = self.visit(node.value)
         node.slice = self.visit(node.slice)
-        if isinstance(node.ctx, ast.Load) and self._subscript_of_state(node):
-            return self._read(node)
+        if isinstance(node.ctx, ast.Load) and not isinstance(node.slice, ast.Slice):
+            return self._access(GETITEM, node.value, node.slice, node)
         return node
 
-    def _subscript_of_state(self, node: ast.Subscript) -> bool:
-        base = node.value
-        if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == READ:
-            return True
-        return isinstance(base, ast.Name) and self._is_shared_name(base.id)
+    def _condition(self, node: ast.AST, field_name: str = "test") -> None:
+        self.testing += 1
+        try:
+            setattr(node, field_name, self.visit(getattr(node, field_name)))
+        finally:
+            self.testing -= 1
+
+    def visit_If(self, node: ast.If) -> ast.If:
+        self._condition(node)
+        node.body = self._body(node.body)
+        node.orelse = self._body(node.orelse) if node.orelse else []
+        return node
+
+    def visit_While(self, node: ast.While) -> ast.While:
+        self._condition(node)
+        node.body = self._body(node.body)
+        node.orelse = self._body(node.orelse) if node.orelse else []
+        return node
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.IfExp:
+        self._condition(node)
+        node.body, node.orelse = self.visit(node.body), self.visit(node.orelse)
+        return node
+
+    def visit_Assert(self, node: ast.Assert) -> ast.Assert:
+        self._condition(node)
+        if node.msg is not None:
+            node.msg = self.visit(node.msg)
+        return node
+
+    def visit_Compare(self, node: ast.Compare) -> ast.Compare:
+        self.testing += 1
+        try:
+            node.left = self.visit(node.left)
+            node.comparators = [self.visit(c) for c in node.comparators]
+        finally:
+            self.testing -= 1
+        return node
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         if isinstance(node.ctx, ast.Load) and self._is_shared_name(node.id):
@@ -161,6 +226,15 @@ class _Rewriter(ast.NodeTransformer):
             node.func = self.visit(node.func)
         node.args = [self.visit(a) for a in node.args]
         node.keywords = [self.visit(k) for k in node.keywords]
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name in ("getattr", "setattr", "exec", "eval") and not node.keywords \
+                and not any(isinstance(a, ast.Starred) for a in node.args):
+            if name == "getattr" and len(node.args) == 2:
+                return self._access(GETATTR, node.args[0], node.args[1], node)
+            if name == "setattr" and len(node.args) == 3:
+                return self._access(SETATTR, node.args[0], node.args[1], node, node.args[2])
+            if name in ("exec", "eval") and 1 <= len(node.args) <= 3:
+                return ast.copy_location(self._call(EXEC, ast.Constant(name), *node.args), node)
         return node
 
     def visit_withitem(self, node: ast.withitem) -> ast.withitem:
@@ -170,6 +244,16 @@ class _Rewriter(ast.NodeTransformer):
 
     def visit_Assign(self, node: ast.Assign) -> ast.stmt:
         node.value = self.visit(node.value)
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute) \
+                and node.targets[0].attr in self.state_attrs:
+            target = node.targets[0]
+            call = self._access(SETATTR, self.visit(target.value), ast.Constant(target.attr), target, node.value)
+            return ast.copy_location(ast.Expr(call), node)
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript) \
+                and not isinstance(node.targets[0].slice, ast.Slice):
+            target = node.targets[0]
+            call = self._access(SETITEM, self.visit(target.value), self.visit(target.slice), target, node.value)
+            return ast.copy_location(ast.Expr(call), node)
         if len(node.targets) == 1 and self._recorded_target(node.targets[0]):
             target = node.targets[0]
             node.value = ast.copy_location(
@@ -208,28 +292,41 @@ class _Rewriter(ast.NodeTransformer):
         def assign(name: str, value: ast.expr) -> None:
             out.append(ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=value))
 
-        if isinstance(target, ast.Attribute):
-            obj = self._tmp()
-            assign(obj, self.visit(target.value))
-            load = ast.Attribute(value=ast.Name(id=obj, ctx=ast.Load()), attr=target.attr, ctx=ast.Load())
-            store = ast.Attribute(value=ast.Name(id=obj, ctx=ast.Load()), attr=target.attr, ctx=ast.Store())
-        elif isinstance(target, ast.Subscript):
+        if isinstance(target, (ast.Attribute, ast.Subscript)) and not (
+                isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Slice)):
             obj, key = self._tmp(), self._tmp()
             assign(obj, self.visit(target.value))
-            assign(key, self.visit(target.slice))
-            load = ast.Subscript(value=ast.Name(id=obj, ctx=ast.Load()),
-                                 slice=ast.Name(id=key, ctx=ast.Load()), ctx=ast.Load())
-            store = ast.Subscript(value=ast.Name(id=obj, ctx=ast.Load()),
-                                  slice=ast.Name(id=key, ctx=ast.Load()), ctx=ast.Store())
+            if isinstance(target, ast.Attribute):
+                assign(key, ast.Constant(target.attr))
+                get, put = GETATTR, SETATTR
+            else:
+                assign(key, self.visit(target.slice))
+                get, put = GETITEM, SETITEM
+            old = self._tmp()
+            objn, keyn = ast.Name(id=obj, ctx=ast.Load()), ast.Name(id=key, ctx=ast.Load())
+            assign(old, self._call(get, objn, keyn, ast.Constant(label), ast.Constant(line), ast.Constant(False)))
+            # `old op= value` keeps Python's in-place operator (`__iadd__`) for a list or a Counter
+            out.append(ast.AugAssign(target=ast.Name(id=old, ctx=ast.Store()), op=node.op,
+                                     value=self.visit(node.value)))
+            out.append(ast.Expr(self._call(put, objn, keyn, ast.Name(id=old, ctx=ast.Load()),
+                                           ast.Constant(label), ast.Constant(line))))
+            for stmt in out:
+                ast.copy_location(stmt, node)
+                ast.fix_missing_locations(stmt)
+            return out
+        if isinstance(target, (ast.Attribute, ast.Subscript)):
+            node.value = self.visit(node.value)
+            return [node]  # a slice: not a single location
         else:
             assert isinstance(target, ast.Name)
             load = ast.Name(id=target.id, ctx=ast.Load())
             store = ast.Name(id=target.id, ctx=ast.Store())
         old = self._tmp()
-        assign(old, self._call(READ, load, ast.Constant(label), ast.Constant(line)))
-        op = ast.BinOp(left=ast.Name(id=old, ctx=ast.Load()), op=node.op, right=self.visit(node.value))
-        out.append(ast.Assign(targets=[store], value=self._call(WRITE, op, ast.Constant(label),
-                                                                ast.Constant(line))))
+        assign(old, self._call(READ, load, ast.Constant(label), ast.Constant(line), ast.Constant(False)))
+        out.append(ast.AugAssign(target=ast.Name(id=old, ctx=ast.Store()), op=node.op,
+                                 value=self.visit(node.value)))
+        out.append(ast.Assign(targets=[store], value=self._call(WRITE, ast.Name(id=old, ctx=ast.Load()),
+                                                                ast.Constant(label), ast.Constant(line))))
         for stmt in out:
             ast.copy_location(stmt, node)
             ast.fix_missing_locations(stmt)
@@ -237,9 +334,14 @@ class _Rewriter(ast.NodeTransformer):
 
 
 def _state_attrs(tree: ast.Module) -> set[str]:
-    """Attributes the module assigns on objects (`self.balance = ...`): the shared state."""
+    """Attributes the module assigns on objects (`self.balance = ...`, `setattr(o, "balance",
+    ...)`): the shared state."""
     attrs: set[str] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("setattr", "getattr") and len(node.args) >= 2 \
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+            attrs.add(node.args[1].value)
         targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):
             targets = node.targets
@@ -257,9 +359,24 @@ def _shared_names(tree: ast.Module) -> set[str]:
     return {n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names}
 
 
-def instrument(source: str, filename: str, *, module_level_points: bool = False):  # -> CodeType
-    tree = ast.parse(source, filename=filename)
-    rewriter = _Rewriter(_state_attrs(tree), _shared_names(tree), module_level_points)
+def state_attrs_of(sources: list[str]) -> set[str]:
+    """The state attributes of several files (a submission and its helper modules) together."""
+    attrs: set[str] = set()
+    for source in sources:
+        try:
+            attrs |= _state_attrs(ast.parse(source))
+        except SyntaxError:
+            continue
+    return attrs
+
+
+def instrument(source: str, filename: str, *, module_level_points: bool = False,
+               attrs: set[str] | None = None, mode: str = "exec"):  # -> CodeType
+    """Compile `source` with scheduling points and access hooks; `attrs` adds the state
+    attributes of the submission's other files; `mode="eval"` for an `eval` string."""
+    tree = ast.parse(source, filename=filename, mode=mode)
+    INSTRUMENTED.add(filename)
+    rewriter = _Rewriter(_state_attrs(tree) | (attrs or set()), _shared_names(tree), module_level_points)
     tree = rewriter.visit(tree)
     ast.fix_missing_locations(tree)
-    return compile(tree, filename, "exec")
+    return compile(tree, filename, mode)

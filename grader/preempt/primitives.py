@@ -53,6 +53,7 @@ class CoopLock:
             if sched.block(me, self, timed=timeout >= 0, line=line):
                 return False
         self._owner = me.ident
+        sched.oracle.acquire(me.index, self)
         sched.took(me, self, line, blocking)
         return True
 
@@ -62,6 +63,8 @@ class CoopLock:
             if sched is not None and sched.aborted:
                 return
             raise RuntimeError("release unlocked lock")
+        if sched is not None and me is not None:
+            sched.oracle.release(me.index, self)  # by any thread: a lock used as a signal orders too
         self._owner = None
         self._inner.release()
         if sched is not None and me is not None:
@@ -153,6 +156,7 @@ class CoopCondition:
             raise RuntimeError("cannot wait on un-acquired lock")
         waiter = [False]
         self._waiters.append(waiter)
+        sched.oracle.boundary(me.index)  # what it checked before waiting, it checks again after
         saved = self._lock._release_save() if hasattr(self._lock, "_release_save") else self._lock.release()
         try:
             while not waiter[0]:
@@ -165,6 +169,8 @@ class CoopCondition:
                 self._lock._acquire_restore(saved)
             else:
                 self._lock.acquire()
+        if waiter[0]:
+            sched.oracle.acquire(me.index, self)
         return waiter[0]
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> Any:
@@ -181,6 +187,7 @@ class CoopCondition:
             self._real.notify(n)
             return
         assert sched is not None
+        sched.oracle.release(me.index, self)
         for waiter in self._waiters[:n]:
             waiter[0] = True
             self._waiters.remove(waiter)
@@ -218,14 +225,17 @@ class CoopSemaphore:
             if not blocking or sched.block(me, self, timed=timeout is not None, line=line):
                 return False
         self._value -= 1
+        sched.oracle.acquire(me.index, self)
         sched.took(me, self, line, False)
         return True
 
     def release(self, n: int = 1) -> None:
+        sched, me = _managed()
+        if sched is not None and me is not None:
+            sched.oracle.release(me.index, self)
         with self._cond:
             self._value += n
             self._cond.notify(n)
-        sched, me = _managed()
         if sched is not None:
             if me is not None and self in me.held:
                 sched.released(me, self, _line(sched))
@@ -254,11 +264,18 @@ class CoopEvent:
         self._real = _RealCondition(_thread.allocate_lock())
 
     def is_set(self) -> bool:
+        if self._flag:
+            sched, me = _managed()
+            if me is not None and sched is not None:
+                sched.oracle.acquire(me.index, self)
         return self._flag
 
     isSet = is_set
 
     def set(self) -> None:
+        sched, me = _managed()
+        if me is not None and sched is not None:
+            sched.oracle.release(me.index, self)
         with self._real:
             self._flag = True
             self._real.notify_all()
@@ -279,6 +296,8 @@ class CoopEvent:
         while not self._flag:
             if sched.block(me, self, timed=timeout is not None, line=line):
                 break
+        if self._flag:
+            sched.oracle.acquire(me.index, self)
         return self._flag
 
 
@@ -298,7 +317,12 @@ class ManagedThread(ORIGINAL["Thread"]):  # type: ignore[misc, valid-type]
         task = getattr(self, "_grader_task", None)
         if task is None:
             return super().is_alive()
-        return task.state != sched_mod.DONE
+        if task.state == sched_mod.DONE:
+            sched, me = _managed()
+            if me is not None and sched is not None:
+                sched.oracle.join(me.index, task.index)  # polled until it ended: ordered as a join
+            return False
+        return True
 
     def join(self, timeout: float | None = None) -> None:
         task = getattr(self, "_grader_task", None)
@@ -314,6 +338,7 @@ class ManagedThread(ORIGINAL["Thread"]):  # type: ignore[misc, valid-type]
         while task.state != sched_mod.DONE:
             if sched.block(me, task, timed=timeout is not None, line=line):
                 return
+        sched.oracle.join(me.index, task.index)
 
 
 class CoopSimpleQueue:

@@ -17,6 +17,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from grader.preempt.oracle import RaceOracle
+
 RUNNABLE, BLOCKED, DONE = "runnable", "blocked", "done"
 MAX_EVENTS = 20_000
 
@@ -116,6 +118,7 @@ class Scheduler:
         self.max_alive = 0
         self.spawned = 0
         self.shared_writes = {"locked": 0, "unlocked": 0}  # by threads the code started
+        self.oracle = RaceOracle()  # happens-before and atomicity, fed by the access hooks
 
     # -- bookkeeping ---------------------------------------------------------------------
     def task(self) -> Task | None:
@@ -240,6 +243,8 @@ class Scheduler:
     # -- threads -------------------------------------------------------------------------
     def spawn(self, name: str, body: Callable[[], Any], thread: Any = None) -> Task:
         task = Task(name, len(self.tasks), thread=thread)
+        parent = self.task()
+        self.oracle.fork(parent.index if parent is not None else None, task.index)
         self.tasks.append(task)
         if thread is not None:
             self.spawned += 1

@@ -1,0 +1,192 @@
+"""The hooks an instrumented module calls when it reads or writes shared state.
+
+Each hook performs the access itself (so it knows the location: the object and the key, not
+just the value), tells the running schedule's race oracle who accessed what, under which locks
+and in which region of the thread's code, records the value for the story shown to students,
+and after a read gives the scheduler a chance to switch threads (the read-modify-write split).
+Outside a schedule they are plain getattr/setattr/getitem/setitem.
+"""
+from __future__ import annotations
+
+import builtins
+import sys
+from typing import Any
+
+from grader.preempt import scheduler as sched_mod
+from grader.preempt.instrument import INSTRUMENTED, hooks, instrument
+from grader.preempt.oracle import Access
+
+_getattr, _setattr, _type, _isinstance, _str = getattr, setattr, type, isinstance, str
+_object_getattribute = object.__getattribute__
+_SHOWN = (int, float, bool)
+
+
+def _shown(value: Any) -> Any:
+    kind = _type(value)
+    if kind in _SHOWN:
+        return value
+    if kind is str and len(value) <= 40:
+        return value
+    return None
+
+
+def _storage(obj: Any, name: Any) -> Any:
+    """Where an attribute lives: the instance's `__dict__` (so `self.x`, `self.__dict__['x']`,
+    `vars(self)['x']` and a module's globals are one location), else the object itself."""
+    try:
+        namespace = _object_getattribute(obj, "__dict__")
+    except Exception:
+        return obj
+    if _type(namespace) is dict and name in namespace:
+        return namespace
+    return obj
+
+
+def _region(frame: Any, thread_entry: bool) -> tuple[Any, ...]:
+    """The region an access belongs to. Inside a thread's entry function (or a script's module
+    level), each call it makes is a region of its own: one loop iteration's `deposit(...)`.
+    Called from the grader (a probe's operation), the whole outermost call is one region."""
+    root, child = frame, None
+    parent = frame.f_back
+    while parent is not None and parent.f_code.co_filename in INSTRUMENTED:
+        root, child = parent, root
+        parent = parent.f_back
+    if thread_entry or root.f_code.co_name == "<module>":
+        return (root, child)
+    return (root,)
+
+
+def _lock_label(sched: Any, lock: Any, frame: Any) -> str:
+    key = id(lock)
+    name = sched.lock_names.get(key)
+    if name is None:
+        name = _find_name(lock, frame) or f"a {_type(lock).__name__.replace('Coop', '')}"
+        sched.lock_names[key] = name
+    return name
+
+
+def _find_name(lock: Any, frame: Any) -> str | None:
+    """The name the student's code knows a lock by: a global, or an attribute of `self`."""
+    try:
+        for key, value in frame.f_globals.items():
+            if value is lock:
+                return str(key)
+        owner = frame.f_locals.get("self")
+        if owner is not None:
+            for key, value in _object_getattribute(owner, "__dict__").items():
+                if value is lock or _getattr(value, "_lock", None) is lock:
+                    return f"self.{key}"
+        for key, value in frame.f_locals.items():
+            if value is lock:
+                return str(key)
+    except Exception:
+        return None
+    return None
+
+
+def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any, frame: Any) -> None:
+    sched = sched_mod.ACTIVE
+    if sched is None:
+        return
+    me = sched.task()
+    if me is None:
+        return
+    if _type(value) in (int, float):
+        sched.record(me, "write" if kind == "write" else "read", line, label, value)
+    oracle = getattr(sched, "oracle", None)
+    if oracle is None:
+        return
+    try:
+        hash(key)
+        loc = oracle.location(container, key)
+        locks = tuple(_lock_label(sched, lock, frame) for lock in me.held)
+        access = Access(me.name, kind, frame.f_code.co_filename, line, label, locks, _shown(value))
+        region = _region(frame, me.thread is not None)
+        if kind == "write":
+            oracle.write(me.index, loc, access, region)
+        else:
+            oracle.read(me.index, loc, access, region)
+    except Exception:  # an unhashable key, a hostile __hash__: not a location the oracle can follow
+        return
+
+
+def _after_read() -> None:
+    sched = sched_mod.ACTIVE
+    if sched is not None and sched.task() is not None:
+        sched.point(None)
+
+
+def hook_read(value: Any, label: str, line: int, check: bool = False) -> Any:
+    """A read of a global (or `nonlocal`) name."""
+    if sched_mod.ACTIVE is not None:
+        frame = sys._getframe(1)
+        if label in frame.f_globals and label not in frame.f_code.co_freevars:
+            _note("check" if check else "read", frame.f_globals, label, label, line, value, frame)
+        else:
+            _note("check" if check else "read", frame.f_code, label, label, line, value, frame)
+        _after_read()
+    return value
+
+
+def hook_write(value: Any, label: str, line: int) -> Any:
+    """The value about to be stored in a global (or `nonlocal`) name."""
+    sched = sched_mod.ACTIVE
+    if sched is not None:
+        me = sched.task()
+        if me is not None:
+            frame = sys._getframe(1)
+            if label.isidentifier():
+                where = frame.f_globals if label not in frame.f_code.co_freevars else frame.f_code
+                _note("write", where, label, label, line, value, frame)
+            if me.thread is not None:
+                sched.shared_writes["locked" if me.held else "unlocked"] += 1
+    return value
+
+
+def hook_getattr(obj: Any, name: Any, label: str, line: int, check: bool = False) -> Any:
+    value = _getattr(obj, name)
+    if sched_mod.ACTIVE is not None and _type(name) is str:
+        _note("check" if check else "read", _storage(obj, name), name, label, line, value, sys._getframe(1))
+        _after_read()
+    return value
+
+
+def hook_setattr(obj: Any, name: Any, value: Any, label: str, line: int) -> None:
+    if sched_mod.ACTIVE is not None and _type(name) is str:
+        _note("write", _storage(obj, name), name, label, line, value, sys._getframe(1))
+    _setattr(obj, name, value)
+
+
+def hook_getitem(obj: Any, key: Any, label: str, line: int, check: bool = False) -> Any:
+    value = obj[key]
+    if sched_mod.ACTIVE is not None:
+        _note("check" if check else "read", obj, key, label, line, value, sys._getframe(1))
+        _after_read()
+    return value
+
+
+def hook_setitem(obj: Any, key: Any, value: Any, label: str, line: int) -> None:
+    if sched_mod.ACTIVE is not None:
+        _note("write", obj, key, label, line, value, sys._getframe(1))
+    obj[key] = value
+
+
+def hook_exec(kind: str, source: Any, *namespaces: Any) -> Any:
+    """`exec`/`eval` of a string: the string is instrumented like the file, so a race hidden
+    in it is seen too. Code objects and other arguments run as they are."""
+    run = builtins.exec if kind == "exec" else builtins.eval
+    caller = sys._getframe(1)
+    if len(namespaces) == 0:
+        namespaces = (caller.f_globals, caller.f_locals)
+    if _isinstance(source, (str, bytes)) and namespaces and _type(namespaces[0]) is dict:
+        text = source.decode() if _isinstance(source, bytes) else source
+        where = f"<{kind} at {caller.f_code.co_filename.rsplit('/', 1)[-1]}:{caller.f_lineno}>"
+        try:
+            code = instrument(text, where, mode=kind)
+        except SyntaxError:
+            code = None
+        if code is not None:
+            for name, hook in hooks().items():
+                namespaces[0].setdefault(name, hook)
+            return run(code, *namespaces)
+    return run(source, *namespaces)
