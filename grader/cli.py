@@ -77,6 +77,8 @@ def _batch_parser(sub: argparse._SubParsersAction) -> None:
                                          f"{', '.join(sorted(load_outputs()))})")
     batch.add_argument("--rubric", help="rubric file (default: the bundled rubric.yaml)")
     batch.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    batch.add_argument("--workflow", help="the workflow grader init-ci wrote: flag every GitHub Classroom "
+                                          "repository whose .github/workflows/grade.yml differs from it")
 
 
 def _bundle_parser(sub: argparse._SubParsersAction) -> None:
@@ -137,6 +139,7 @@ def _batch(args: argparse.Namespace) -> int:
                            roster=Path(args.roster) if args.roster else None, force=args.force,
                            layout=args.layout, titles=titles, progress=not args.quiet,
                            cache_dir=Path(args.cache) if args.cache else None,
+                           workflow=Path(args.workflow) if args.workflow else None,
                            formats=[f.strip() for f in args.formats.split(",") if f.strip()]
                            if args.formats else None)
     if args.jobs:
@@ -148,9 +151,11 @@ def _batch(args: argparse.Namespace) -> int:
     grades = [g for s in result.students for g in s.grades.values()]
     missing = sum(1 for g in grades if g.status == "missing")
     broken = sum(1 for g in grades if g.report is not None and g.report.error)
+    review = sum(1 for g in grades if g.needs_review)
     print(f"{len(result.students)} students ({result.layout} layout), {stats.submissions} submissions: "
           f"{stats.gradings} graded, {stats.cached} from the cache, {stats.shared} identical to another; "
-          f"{missing} missing, {broken} could not run, {stats.failed} grader errors; {stats.seconds:.1f} s")
+          f"{missing} missing, {broken} could not run, {review} need review, {stats.failed} grader errors; "
+          f"{stats.seconds:.1f} s")
     out = result.out
     groups: dict[str, int] = {}
     for path in written:

@@ -95,6 +95,7 @@ class TaskView:
     checks: tuple[CheckView, ...]
     withheld_checks: int  # checks not itemised for this audience
     withheld_points: float  # their maximum (bonus excluded)
+    withheld_score: float | None  # what they earned, when this audience may know it (else None)
     seed: int
     replay: str
     isolation: str
@@ -108,14 +109,18 @@ class TaskView:
         return self.error is None and self.score >= self.maximum
 
     def withheld_line(self) -> str:
-        """The Gradescope-style line standing in for checks a student does not see."""
+        """The line standing in for checks this reader does not see itemised: before grading, how
+        many points are still to be checked (as Gradescope says it); after, what they earned."""
         if not self.withheld_checks:
             return ""
         n = self.withheld_checks
-        what = f"{points(self.withheld_points)} more point{'s' if self.withheld_points != 1 else ''}"
+        checks = f"{n} check{'s' if n != 1 else ''}"
+        if self.withheld_score is not None:
+            return f"{n} hidden check{'s' if n != 1 else ''}: {points(self.withheld_score)}/{points(self.withheld_points)}"
         if not self.withheld_points:
-            what = f"{n} more check{'s' if n != 1 else ''}"
-        return f"{what} ({n} check{'s' if n != 1 else ''}) are checked at grading time and not shown here"
+            return f"{checks} more are checked at grading time and not shown here"
+        plural = "s" if self.withheld_points != 1 else ""
+        return f"{points(self.withheld_points)} more point{plural} ({checks}) are checked at grading time and not shown here"
 
 
 _LINE = r"(?<![\w.]){name}:(\d+)"
@@ -138,25 +143,25 @@ def check_view(check: CheckResult, file: str) -> CheckView:
 
 
 def view(report: GradeReport, audience: str = STAFF) -> TaskView:
-    """The report as `audience` reads it. Staff figures are the report's own; a student's are
-    those of the checks they see, and the rest is one line."""
+    """The report as `audience` reads it: the checks it sees itemised, the rest as one line, and
+    the figures (for SELF_CHECK those of the shown checks, else the report's own)."""
     if audience not in SHOWN:
         raise ValueError(f"unknown audience {audience!r}")
     shown_kinds = SHOWN[audience]
     shown = [c for c in report.checks if c.visibility in shown_kinds]
     withheld = [c for c in report.checks if c.visibility not in shown_kinds]
     withheld_max = sum(c.max_score for c in withheld if not c.bonus)
-    if withheld:
-        score = sum(c.score for c in shown if not c.bonus)
-        maximum = report.max_score - withheld_max
-    else:
-        score = report.score - sum(c.score for c in report.checks if c.bonus)
-        maximum = report.max_score
+    # Before grading (SELF_CHECK) the figures are those of the shown checks; once grades are
+    # out the student's figures are the gradebook's, hidden checks included in one sum.
+    counted = shown if audience == SELF_CHECK else report.checks
+    score = sum(c.score for c in counted if not c.bonus)
+    maximum = report.max_score - (withheld_max if audience == SELF_CHECK else 0.0)
+    withheld_score = None if audience == SELF_CHECK else sum(c.score for c in withheld)
     return TaskView(
         task=report.task, file=report.file, style=report.style, audience=audience,
         score=score, bonus=sum(c.score for c in shown if c.bonus), maximum=maximum,
         checks=tuple(check_view(c, report.file) for c in shown),
-        withheld_checks=len(withheld), withheld_points=withheld_max,
+        withheld_checks=len(withheld), withheld_points=withheld_max, withheld_score=withheld_score,
         seed=report.seed, replay=replay_command(report), isolation=report.isolation,
         seconds=report.seconds, error=report.error,
         needs_review=tuple(report.needs_review), notes=tuple(report.notes))

@@ -71,7 +71,9 @@ def canvas_problems(text: str) -> list[str]:
         problems.append("the second row is not the Points Possible row")
     else:
         for title, value in zip(assignments, rows[1][student_columns:]):
-            if not NUMBER.match(value.strip()):
+            # a blank cell leaves the grade as it is (ungraded): how a missing submission and one
+            # awaiting review are written
+            if value.strip() and not NUMBER.match(value.strip()):
                 problems.append(f"points possible of {title!r} is {value!r}, not a number")
     for number, row in enumerate(rows[2:], start=3):
         if len(row) != len(header):
@@ -85,7 +87,9 @@ def canvas_problems(text: str) -> list[str]:
                 or row[0].strip()):
             problems.append(f"row {number}: no way to find the student (no ID, SIS id or name)")
         for title, value in zip(assignments, row[student_columns:]):
-            if not NUMBER.match(value.strip()):
+            # a blank cell leaves the grade as it is (ungraded): how a missing submission and one
+            # awaiting review are written
+            if value.strip() and not NUMBER.match(value.strip()):
                 problems.append(f"row {number}: {title!r} = {value!r} is not a score")
     return problems
 

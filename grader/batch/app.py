@@ -21,10 +21,11 @@ from grader.batch.outputs import OUTPUTS, load_outputs
 from grader.batch.progress import Progress
 from grader.batch.records import (FAILED, GRADED, MISSING, BatchResult, BatchStats, Found, Student,
                                   StudentResult, TaskGrade)
-from grader.batch.roster import Roster, load_roster
+from grader.batch.roster import Roster, assignment_titles, load_roster
 from grader.batch.runner import Job, run_jobs
 from grader.batch.stage import Staged, stage
 from grader.errors import GraderError
+from grader.presentation import nominal_maximum
 from grader.rubric import Rubric
 from grader.sandbox import isolation_level
 
@@ -43,6 +44,7 @@ class BatchOptions:
     formats: list[str] | None = None  # default: every registered output
     cache_dir: Path | None = None  # default: <out>/.cache
     progress: bool = True
+    workflow: Path | None = None  # the CI workflow every Classroom repository should carry unchanged
     stream: TextIO | None = None  # where progress and warnings go (default: stderr)
 
 
@@ -87,6 +89,23 @@ def _unique_keys(pairs: list[tuple[Student, Found | None]]) -> list[tuple[Studen
     return result
 
 
+def _check_workflows(found_all: list[Found], template: Path) -> None:
+    """Note every repository whose grading workflow is not the course's template: its CI points
+    were computed by a workflow the student could have changed."""
+    from grader.ci.templates import workflow_problem
+
+    try:
+        expected = template.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GraderError(f"{template}: cannot read the workflow template ({type(exc).__name__}); "
+                          "give the file grader init-ci wrote") from None
+    for found in found_all:
+        if found.root is not None and found.root.is_dir():
+            problem = workflow_problem(found.root, expected)
+            if problem:
+                found.notes.append(problem)
+
+
 def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[BatchResult, list[Path]]:
     started = time.monotonic()
     stream = options.stream if options.stream is not None else sys.stderr
@@ -110,11 +129,14 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
     engine = engine_version()
 
     roster = load_roster(options.roster) if options.roster else None
+    titles = assignment_titles(roster, [(t.name, t.file) for t in specs], options.titles)
     discovery = Discovery(specs, work / "extracted", roster.github_users() if roster else frozenset(),
                           exclude=frozenset({out}))
     layout, folder, found_all = discovery.run(source, options.layout)
     warnings = list(discovery.warnings)
 
+    if options.workflow is not None:
+        _check_workflows(found_all, options.workflow)
     used: set[int] = set()
     pairs: list[tuple[Student, Found | None]] = [(_student(f, roster, used, warnings), f) for f in found_all]
     if roster is not None:
@@ -149,7 +171,7 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
     for student, found in pairs:
         grades: dict[str, TaskGrade] = {}
         for task in specs:
-            full = task.max_score("contract")
+            full = nominal_maximum(task)
             pair = (student.key, task.name)
             source_name = ""
             if found is not None and task.name in found.files:
@@ -180,12 +202,21 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
     students.sort(key=lambda s: ((s.student.sortable_name or s.student.name).lower(), s.student.key))
 
     for task in specs:
-        full = task.max_score("contract")
+        full = nominal_maximum(task)
         odd = sorted({g.max_score for s in students for g in [s.grades[task.name]] if g.max_score != full})
         if odd:
             warnings.append(f"{task.name}: some submissions are graded out of "
                             f"{', '.join(f'{m:g}' for m in odd)} (script style), the gradebook "
                             f"column out of {full:g}")
+    for task in specs:
+        groups: dict[str, list[str]] = {}
+        for row in students:
+            grade = row.grades[task.name]
+            if grade.key:
+                groups.setdefault(grade.key, []).append(row.student.key)
+        for keys in sorted(g for g in groups.values() if len(g) > 1):
+            warnings.append(f"{task.name}: identical submissions from {', '.join(keys)} "
+                            "(the same files; check for copying, or an unchanged starter)")
     stats = BatchStats(
         submissions=len(staged),
         gradings=sum(1 for o in outcomes.values() if not o.cached),
@@ -194,7 +225,7 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
         failed=sum(1 for s in students for g in s.grades.values() if g.status == FAILED),
     )
     result = BatchResult(rubric, tasks, students, layout, source, engine, warnings, stats,
-                         {t: options.titles.get(t, t) for t in tasks}, roster is not None, out)
+                         {t: titles.get(t, t) for t in tasks}, roster is not None, out)
     written: list[Path] = []
     for name in formats:
         written += OUTPUTS[name](result, out)

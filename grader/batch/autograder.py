@@ -25,6 +25,7 @@ from grader.batch.outputs.gradescope import results
 from grader.batch.records import GRADED, MISSING, Found, Student, StudentResult, TaskGrade
 from grader.batch.stage import stage
 from grader.grading import grade
+from grader.presentation import nominal_maximum
 from grader.rubric import load_rubric
 
 
@@ -40,7 +41,7 @@ def grade_submission(submission: Path, rubric_path: str | None, tasks: list[str]
             discovery.find(submission, spec, found)
         grades: dict[str, TaskGrade] = {}
         for spec in specs:
-            full = spec.max_score("contract")
+            full = nominal_maximum(spec)
             if spec.name not in found.files:
                 grades[spec.name] = TaskGrade(spec.name, MISSING, 0.0, full,
                                               note=f"no {spec.file} in your submission; upload a file "

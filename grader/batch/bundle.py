@@ -17,6 +17,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.errors import GraderError
+from grader.presentation import nominal_maximum
 from grader.rubric import Rubric
 
 DEPENDENCIES = ["requests>=2.28", "responses>=0.23", "hypothesis>=6.80", "pyyaml>=6.0"]
@@ -97,7 +98,7 @@ def write_bundle(path: Path, rubric: Rubric, tasks: list[str]) -> Path:
         "rubric.yaml": (rubric_text.encode(), False),
         "README.txt": (README.format(tasks=", ".join(tasks), files=", ".join(s.file for s in specs),
                                      version=__version__, digest=rubric.digest,
-                                     points=f"{sum(s.max_score('contract') for s in specs):g}").encode(), False),
+                                     points=f"{sum(nominal_maximum(s) for s in specs):g}").encode(), False),
         "grader-src/pyproject.toml": (PYPROJECT.format(
             version=__version__, deps=", ".join(f'"{d}"' for d in DEPENDENCIES)).encode(), False),
     }

@@ -229,7 +229,7 @@ class Discovery:
                 self.warnings.append(f"{entry.name}: ignored (not an <assignment>-<user> repository)")
                 continue
             user = users[entry.name][1]
-            found = by_user.setdefault(user.lower(), Found(user, user, "classroom"))
+            found = by_user.setdefault(user.lower(), Found(user, user, "classroom", root=entry))
             for task in self.tasks:
                 if task.name not in found.files:
                     self.find(entry, task, found)

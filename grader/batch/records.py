@@ -48,6 +48,7 @@ class Found:
     lms_id: str = ""  # Canvas user id or Moodle participant id, when the layout names one
     email: str = ""
     notes: list[str] = field(default_factory=list)
+    root: Path | None = None  # the student's own folder or repository, when the layout has one
 
 
 @dataclass
@@ -69,6 +70,11 @@ class TaskGrade:
         if self.report is None:
             return 0.0
         return sum(c.score for c in self.report.checks if c.bonus)
+
+    @property
+    def needs_review(self) -> list[str]:
+        """Why the automated score is withheld until a person has looked (empty: it stands)."""
+        return list(self.report.needs_review) if self.report is not None else []
 
 
 @dataclass
@@ -118,3 +124,14 @@ class BatchResult:
 
     def title(self, task: str) -> str:
         return self.titles.get(task, task)
+
+    @property
+    def submitted_tasks(self) -> list[str]:
+        """Tasks at least one student submitted: a gradebook gets a column for these only."""
+        return [t for t in self.tasks if any(s.grades[t].status != MISSING for s in self.students)]
+
+    def identical(self, grade: TaskGrade) -> int:
+        """How many other students submitted exactly these files for this task."""
+        if not grade.key:
+            return 0
+        return sum(1 for s in self.students for g in s.grades.values() if g.key == grade.key) - 1

@@ -32,11 +32,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Canvas's gradebook export names an assignment column `Title (12345)`; its computed columns
+# (totals, "Unposted" scores) are not assignments.
+ASSIGNMENT_COLUMN = re.compile(r"\A(.*\S)\s\((\d+)\)\Z")
+NOT_ASSIGNMENT = re.compile(r"Current |Final |Unposted |Override |Points Possible", re.I)
+
+
 @dataclass
 class Roster:
     students: list[Student]
     github: dict[str, str] = field(default_factory=dict)  # student key -> GitHub user name
     _index: dict[str, int] = field(default_factory=dict)
+    assignments: list[str] = field(default_factory=list)  # the export's assignment columns
 
     def __post_init__(self) -> None:
         for i, s in enumerate(self.students):
@@ -148,4 +155,33 @@ def load_roster(path: str | Path) -> Roster:
                                 sortable_name=sortable, on_roster=True))
         if cell(row, "github"):
             github[key] = cell(row, "github")
-    return Roster(students, github)
+    assignments = [h.strip() for h in header if ASSIGNMENT_COLUMN.match(h.strip())
+                   and not NOT_ASSIGNMENT.search(h)]
+    return Roster(students, github, assignments=assignments)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def assignment_titles(roster: Roster | None, tasks: list[tuple[str, str]],
+                      given: dict[str, str]) -> dict[str, str]:
+    """Gradebook column titles: `--assignment` where given, else the roster's one assignment
+    column naming the task (or its file's stem), e.g. `Bank account (4711)` for bank/bank.py.
+    Several candidates cannot be chosen between: the instructor says which."""
+    titles = dict(given)
+    if roster is None:
+        return titles
+    for task, file in tasks:
+        if task in titles:
+            continue
+        names = {task.lower(), Path(file).stem.lower()}
+        matches = [a for a in roster.assignments
+                   if names & _words(ASSIGNMENT_COLUMN.match(a).group(1))]  # type: ignore[union-attr]
+        if len(matches) == 1:
+            titles[task] = matches[0]
+        elif len(matches) > 1:
+            options = " or ".join(repr(m) for m in matches)
+            raise GraderError(f"the roster has several assignment columns for task {task} ({options}); "
+                              f"choose one with --assignment {task}=TITLE")
+    return titles

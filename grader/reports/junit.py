@@ -24,8 +24,10 @@ def xml_text(text: str) -> str:
 
 
 def task_suite(parent: ET.Element, name: str, classname: str, task: TaskView | None,
-               problem: str = "", properties: dict[str, str] | None = None) -> dict[str, int]:
-    """Append one task's <testsuite> to `parent`; returns its counts."""
+               problem: str = "", properties: dict[str, str] | None = None,
+               problem_type: str = "submission") -> dict[str, int]:
+    """Append one task's <testsuite> to `parent`; returns its counts. `problem` (why nothing
+    could be graded) becomes an <error> of type `problem_type`."""
     suite = ET.SubElement(parent, "testsuite", name=xml_text(name))
     props = ET.SubElement(suite, "properties")
     for key, value in (properties or {}).items():
@@ -35,7 +37,7 @@ def task_suite(parent: ET.Element, name: str, classname: str, task: TaskView | N
     problem = problem or (task.error if task and task.error else "")
     if problem:
         case = ET.SubElement(suite, "testcase", classname=classname, name="submission", time="0")
-        error = ET.SubElement(case, "error", message=xml_text(problem.splitlines()[0]), type="submission")
+        error = ET.SubElement(case, "error", message=xml_text(problem.splitlines()[0]), type=problem_type)
         error.text = xml_text(problem)
         counts["tests"] += 1
         counts["errors"] += 1

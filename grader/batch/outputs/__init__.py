@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from grader.batch.records import BatchResult
+from grader.batch.records import MISSING, BatchResult, TaskGrade
+from grader.presentation import points
 
 Writer = Callable[[BatchResult, Path], list[Path]]
 OUTPUTS: dict[str, Writer] = {}
@@ -47,10 +48,24 @@ def safe_filename(key: str, taken: set[str]) -> str:
     return name
 
 
-def points(value: float) -> str:
-    """Scores as gradebooks read them: at most two decimals, no trailing zeros."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+def gradebook_score(grade: TaskGrade) -> str:
+    """A gradebook cell: the score, or blank for a missing submission (so the LMS's own
+    missing-work policy applies, where 0 would be a grade) and for one flagged for review (its
+    automated score is withheld until someone has looked)."""
+    if grade.status == MISSING or grade.needs_review:
+        return ""
+    return points(grade.score)
+
+
+def grade_notes(grade: TaskGrade, result: BatchResult) -> list[str]:
+    """What an instructor should know about one grade besides its score, in every output."""
+    notes = [f"needs review: {reason}" for reason in grade.needs_review]
+    if grade.note:
+        notes.append(grade.note.splitlines()[0] if grade.note.strip() else grade.note)
+    others = result.identical(grade)
+    if others:
+        notes.append(f"identical to {others} other submission{'s' if others > 1 else ''}")
+    return notes
 
 
 def student_files(result: BatchResult) -> dict[str, str]:

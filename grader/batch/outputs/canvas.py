@@ -7,9 +7,12 @@ or else by its exact title (an unknown title creates a new assignment); a row wh
 contains "Points Possible" sets the points of new assignments. A student row is matched by its
 Canvas ID, then SIS User ID, then SIS Login ID, then by name ("Last, First" or "First Last").
 So: exactly those student columns, one column per task titled as the instructor's assignment
-(`--assignment bank="Bank account (12345)"`), nothing else (any other column would become an
-assignment), scores as plain numbers, and 0 for a missing submission (Canvas leaves a blank
-cell ungraded).
+(`--assignment bank="Bank account (12345)"`, or the roster's own column for it), nothing else
+(any other column would become an assignment), and no column for a task nobody submitted
+(it would create or overwrite an assignment with nothing in it). Scores are plain numbers; a
+missing submission is a blank cell, which Canvas leaves ungraded so the course's missing-work
+policy applies (a 0 would be a grade); so is a submission flagged for review, whose automated
+score is withheld.
 """
 from __future__ import annotations
 
@@ -18,9 +21,10 @@ import io
 import re
 from pathlib import Path
 
-from grader.batch.outputs import output, points
+from grader.batch.outputs import gradebook_score, output, points
 from grader.batch.records import BatchResult
 from grader.errors import GraderError
+from grader.presentation import nominal_maximum
 
 HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 # Canvas drops columns whose title contains one of these (its computed totals).
@@ -29,20 +33,21 @@ RESERVED = re.compile("Current Score|Current Points|Current Grade|Final Score|Fi
 
 
 def render(result: BatchResult) -> str:
-    titles = [result.title(t) for t in result.tasks]
-    for task, title in zip(result.tasks, titles):
+    tasks = result.submitted_tasks
+    titles = [result.title(t) for t in tasks]
+    for task, title in zip(tasks, titles):
         if RESERVED.search(title) or title in HEADER or not title.strip():
             raise GraderError(f"--assignment {task}={title!r}: Canvas would not read this column "
                               "as an assignment; choose another title")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER + titles)
-    possible = [points(result.rubric.task(t).max_score("contract")) for t in result.tasks]
+    possible = [points(nominal_maximum(result.rubric.task(t))) for t in tasks]
     writer.writerow(["    Points Possible", "", "", "", ""] + possible)
     for row in result.students:
         s = row.student
         writer.writerow([s.sortable_name or s.name, s.canvas_id, s.sis_user_id, s.sis_login_id,
-                         s.section] + [points(row.grades[t].score) for t in result.tasks])
+                         s.section] + [gradebook_score(row.grades[t]) for t in tasks])
     return buffer.getvalue()
 
 

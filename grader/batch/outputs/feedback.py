@@ -2,8 +2,8 @@
 
 Written for the student: every visible check with its points, its message, what it expects
 and, for a failure, the details (the interleaving that lost an update, the request timeline)
-in a code block. Checks the rubric marks `hidden` are not itemised (as on Gradescope); their
-points are summed on one line. Text from the submission is escaped so it renders as text
+in a code block. Checks the rubric marks `hidden` are not itemised (as on Gradescope): one line says how
+many points they are worth (`grader.presentation`, the FEEDBACK audience). Text from the submission is escaped so it renders as text
 wherever the Markdown is pasted (an LMS comment box renders HTML).
 """
 from __future__ import annotations
@@ -13,8 +13,7 @@ from pathlib import Path
 
 from grader.batch.outputs import output, points, student_files
 from grader.batch.records import BatchResult, StudentResult, TaskGrade
-
-MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+from grader.presentation import FEEDBACK, view
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&!])")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -32,40 +31,38 @@ def code_block(text: str) -> list[str]:
     return [fence + "text", *text.splitlines(), fence]
 
 
-def _task_section(task: str, title: str, grade: TaskGrade) -> list[str]:
-    head = f"## {md_text(title)}: {points(grade.score)} / {points(grade.max_score)}"
-    if grade.bonus:
-        head += f" (including {points(grade.bonus)} bonus)"
-    lines = [head, ""]
+def _task_section(title: str, grade: TaskGrade) -> list[str]:
     report = grade.report
     if report is None:
-        lines += [f"**{md_text(grade.note or 'not graded')}**", ""]
-        return lines
-    lines.append(f"Graded `{report.file}` as a {report.style}-style submission; schedule seed "
-                 f"{report.seed} (replay with `grader check {task} {report.file} --seed {report.seed}`).")
+        head = f"## {md_text(title)}: {points(grade.score)} / {points(grade.max_score)}"
+        return [head, "", f"**{md_text(grade.note or 'not graded')}**", ""]
+    task = view(report, FEEDBACK)
+    head = f"## {md_text(title)}: {points(task.score)} / {points(task.maximum)}"
+    if task.bonus:
+        head += f" (+{points(task.bonus)} bonus)"
+    lines = [head, ""]
+    lines.append(f"Graded `{task.file}` as a {task.style}-style submission; schedule seed "
+                 f"{task.seed} (replay with `{task.replay}`).")
     lines.append("")
-    if report.error:
-        lines += ["**Your submission could not be run:**", "", *code_block(report.error), ""]
-    hidden = [c for c in report.checks if c.visibility == "hidden"]
-    for check in report.checks:
-        if check.visibility == "hidden":
-            continue
+    if task.error:
+        lines += ["**Your submission could not be run:**", "", *code_block(task.error), ""]
+    for reason in task.needs_review:
+        lines += [f"**Needs review:** {md_text(reason)}. The score stands once your instructor has "
+                  "looked at it.", ""]
+    for check in task.checks:
         bonus = " (bonus)" if check.bonus else ""
-        lines.append(f"- **[{MARKS.get(check.status, check.status.upper())}] {md_text(check.id)}**{bonus} "
+        lines.append(f"- **[{check.mark}] {md_text(check.id)}**{bonus} "
                      f"{points(check.score)}/{points(check.max_score)}"
-                     + (f": {md_text(check.message.splitlines()[0])}" if check.message else ""))
+                     + (f": {md_text(check.summary)}" if check.summary else ""))
         rest = check.message.splitlines()[1:]
         if rest:
             lines += ["", *("  " + line for line in code_block("\n".join(rest))), ""]
         if check.status != "passed":
-            lines.append(f"  - Expected: {md_text(check.description)}")
+            lines.append(f"  - Expected: {md_text(check.expects)}")
             if check.details:
                 lines += ["", *("  " + line for line in code_block(check.details)), ""]
-    if hidden:
-        earned = sum(c.score for c in hidden)
-        possible = sum(c.max_score for c in hidden if not c.bonus)
-        lines.append(f"- {len(hidden)} hidden check{'s' if len(hidden) > 1 else ''}: "
-                     f"{points(earned)}/{points(possible)}")
+    if task.withheld_checks:
+        lines.append(f"- {md_text(task.withheld_line())}")
     lines.append("")
     return lines
 
@@ -82,7 +79,7 @@ def render(row: StudentResult, result: BatchResult) -> str:
     if row.late:
         lines += ["Submitted late.", ""]
     for task in result.tasks:
-        lines += _task_section(task, result.title(task), row.grades[task])
+        lines += _task_section(result.title(task), row.grades[task])
     lines.append(f"_Graded by grader {md_text(result.engine)}._")
     return "\n".join(lines) + "\n"
 

@@ -14,7 +14,8 @@ from collections import Counter
 from html import escape
 from pathlib import Path
 
-from grader.batch.outputs import output, points
+from grader.batch.outputs import grade_notes, output, points
+from grader.presentation import nominal_maximum
 from grader.batch.outputs._svg import histogram
 from grader.batch.records import FAILED, GRADED, MISSING, BatchResult, StudentResult
 
@@ -63,7 +64,7 @@ def failure_kinds(result: BatchResult, task: str) -> list[tuple[str, str, int, s
 
 def _task_summary(result: BatchResult, task: str) -> str:
     spec = result.rubric.task(task)
-    maximum = spec.max_score("contract")
+    maximum = nominal_maximum(spec)
     graded = [r.grades[task] for r in result.students if r.grades[task].status != MISSING]
     scores = [g.score for g in graded]
     missing = sum(1 for r in result.students if r.grades[task].status == MISSING)
@@ -121,13 +122,14 @@ def _student_details(row: StudentResult, result: BatchResult) -> str:
         parts.append(f"<h3>{_e(result.title(task))}: {points(grade.score)}/{points(grade.max_score)}</h3>")
         if grade.source:
             parts.append(f'<p class="meta">file: {_e(grade.source)}'
-                         + (" &middot; same content as another submission" if grade.key and
-                            _shared(result, grade.key) else "")
+                         + (" &middot; same content as another submission" if result.identical(grade) else "")
                          + (f" &middot; seed {grade.report.seed} &middot; {grade.report.style}-style"
                             if grade.report else "") + "</p>")
         if grade.status != GRADED or (grade.report and grade.report.error):
             css = "missing" if grade.status == MISSING else "failed"
             parts.append(f'<p class="{css}">{_e(grade.note)}</p>')
+        for reason in grade.needs_review:
+            parts.append(f'<p class="warn"><b>needs review:</b> {_e(reason)}</p>')
         if grade.report is None or not grade.report.checks:
             continue
         parts.append("<table><tr><th>check</th><th>result</th><th class=num>points</th><th>message</th></tr>")
@@ -140,10 +142,6 @@ def _student_details(row: StudentResult, result: BatchResult) -> str:
         parts.append("</table>")
     parts.append("</details>")
     return "\n".join(parts)
-
-
-def _shared(result: BatchResult, key: str) -> bool:
-    return sum(1 for r in result.students for g in r.grades.values() if g.key == key) > 1
 
 
 def render(result: BatchResult) -> str:
@@ -165,10 +163,12 @@ def render(result: BatchResult) -> str:
             + "".join(f"<th class=num>{_e(result.title(t))}</th>" for t in result.tasks)
             + "<th class=num>total</th><th>notes</th></tr>"]
     for row in result.students:
-        notes = [f"{t}: {row.grades[t].note.splitlines()[0]}" for t in result.tasks if row.grades[t].note]
+        notes = [f"{t}: {note}" for t in result.tasks for note in grade_notes(row.grades[t], result)]
         if row.late:
             notes.append("late")
-        cells = "".join(f"<td class=num>{points(row.grades[t].score)}</td>" for t in result.tasks)
+        notes += row.notes
+        cells = "".join(f"<td class=num>{points(row.grades[t].score)}"
+                        + (" (review)" if row.grades[t].needs_review else "") + "</td>" for t in result.tasks)
         rows.append(f'<tr><td><a href="#student-{_e(row.student.key)}">{_e(row.student.name)}</a></td>'
                     f"<td>{_e(row.student.key)}</td>{cells}<td class=num>{points(row.total)}</td>"
                     f"<td>{_e('; '.join(notes))}</td></tr>")

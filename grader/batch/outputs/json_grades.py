@@ -1,7 +1,9 @@
 """grades.json: the whole batch as data, for course scripts.
 
 Deterministic like every output (no timings, no cache flags), so two runs over the same
-inputs can be compared with `diff`.
+inputs can be compared with `diff`. Every grading records what a regrade dispute needs: the
+schedule seed (`grader check --seed`), the isolation level it ran under, the grader version,
+why it needs review (if it does) and how many other students submitted the same files.
 """
 from __future__ import annotations
 
@@ -19,11 +21,19 @@ def render(result: BatchResult) -> dict[str, Any]:
         grades = {}
         for task in result.tasks:
             grade = row.grades[task]
+            report = grade.report
             grades[task] = {
                 "status": grade.status, "score": grade.score, "max_score": grade.max_score,
                 "source": grade.source, "note": grade.note,
+                "seed": report.seed if report else None,
+                "isolation": report.isolation if report else None,
+                "style": report.style if report else None,
+                "grader_version": report.grader_version if report else None,
+                "needs_review": grade.needs_review,
+                "identical_to_others": result.identical(grade),
                 "checks": [{"id": c.id, "status": c.status, "score": c.score, "max_score": c.max_score,
-                            "message": c.message} for c in (grade.report.checks if grade.report else [])],
+                            "visibility": c.visibility, "bonus": c.bonus, "message": c.message}
+                           for c in (report.checks if report else [])],
             }
         s = row.student
         students.append({"key": s.key, "name": s.name, "email": s.email, "canvas_id": s.canvas_id,

@@ -2,7 +2,8 @@
 
 Moodle maps one identifying column (its "Email address", "ID number" or user name) and one
 column per grade item at import; spreadsheets want the totals and the reason for a zero next
-to the score. Text that came from a submission (an error message may quote the student's code)
+to the score. As in canvas.csv, a missing submission or one flagged for review is a blank
+cell (Moodle skips blank cells at import), and a task nobody submitted has no column. Text that came from a submission (an error message may quote the student's code)
 is defused against spreadsheet formula injection.
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ import csv
 import io
 from pathlib import Path
 
-from grader.batch.outputs import output, points
+from grader.batch.outputs import grade_notes, gradebook_score, output, points
 from grader.batch.records import BatchResult, StudentResult
 
 
@@ -20,13 +21,10 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _notes(row: StudentResult, tasks: list[str], roster_used: bool) -> str:
+def _notes(row: StudentResult, result: BatchResult, roster_used: bool) -> str:
     notes = []
-    for task in tasks:
-        grade = row.grades[task]
-        if grade.note:
-            first = grade.note.splitlines()[0] if grade.note.strip() else grade.note
-            notes.append(f"{task}: {first}")
+    for task in result.tasks:
+        notes += [f"{task}: {note}" for note in grade_notes(row.grades[task], result)]
     if row.late:
         notes.append("late")
     if roster_used and not row.student.on_roster:
@@ -38,7 +36,7 @@ def _notes(row: StudentResult, tasks: list[str], roster_used: bool) -> str:
 def render(result: BatchResult) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    tasks = result.tasks
+    tasks = result.submitted_tasks
     header = ["ID", "Full name", "Email address", "Section"]
     for task in tasks:
         header += [result.title(task), f"{result.title(task)} max"]
@@ -48,10 +46,12 @@ def render(result: BatchResult) -> str:
         s = row.student
         cells = [_cell(s.key), _cell(s.name), _cell(s.email), _cell(s.section)]
         for task in tasks:
-            cells += [points(row.grades[task].score), points(row.grades[task].max_score)]
+            cells += [gradebook_score(row.grades[task]), points(row.grades[task].max_score)]
         status = "submitted" if row.submitted else "no submission"
+        if any(g.needs_review for g in row.grades.values()):
+            status = "needs review"
         cells += [points(row.total), points(row.max_total), "yes" if row.late else "no", status,
-                  _notes(row, tasks, result.roster_used)]
+                  _notes(row, result, result.roster_used)]
         writer.writerow(cells)
     return buffer.getvalue()
 

@@ -1,0 +1,183 @@
+"""CI on a student's repository: the workflow `grader init-ci` writes, and what its grading step
+publishes (job summary, annotations, JUnit, GitHub Classroom's result), run here as the runner
+would run it."""
+import base64
+import json
+import os
+import stat
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from grader.ci import github
+from grader.ci.templates import CiOptions, render, workflow_problem
+from grader.cli import main
+from grader.errors import GraderError
+from grader.grading import CheckResult, GradeReport
+from grader.presentation import SELF_CHECK, view
+
+CI_RUBRIC = """
+version: 1
+tasks:
+  bank:
+    file: bank.py
+    entry_points: {account_class: BankAccount, simulate: simulate, transfer: transfer}
+    checks:
+      - {id: api, points: 1, description: the API exists}
+      - {id: basic, points: 2, description: single-thread behaviour, depends: [api]}
+      - {id: validation, points: 1, description: amounts <= 0 are refused, depends: [api]}
+      - {id: no_lost_update, points: 3, description: no lost deposit, depends: [basic]}
+      - {id: model, points: 5, description: a hidden model check, depends: [basic], visibility: hidden}
+"""
+# Thread-unsafe and without validation: 3 of the 7 visible points.
+UNSAFE_BANK = """\
+import threading
+
+
+class BankAccount:
+    def __init__(self, balance=0):
+        self.balance = balance
+
+    def deposit(self, amount):
+        self.balance += amount
+
+    def withdraw(self, amount):
+        if amount > self.balance:
+            return False
+        self.balance -= amount
+        return True
+
+
+def simulate(account, customers, deposits_each, amount):
+    threads = [threading.Thread(target=lambda: [account.deposit(amount) for _ in range(deposits_each)])
+               for _ in range(customers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return account.balance
+"""
+
+
+def steps_of(workflow):
+    return workflow["jobs"]["grade"]["steps"]
+
+
+def test_workflow_is_yaml_with_the_expected_steps(tmp_path):
+    assert main(["init-ci", str(tmp_path), "--source", "https://git.example.edu/course/grader.git",
+                 "--ref", "v2026.1", "--rubric", "courses/rubric.yaml"]) == 0
+    workflow = yaml.safe_load((tmp_path / ".github" / "workflows" / "grade.yml").read_text())
+    assert "push" in workflow["on"]
+    steps = steps_of(workflow)
+    uses = [s.get("uses", "").split("@")[0] for s in steps]
+    assert uses == ["actions/checkout", "actions/setup-python", "", "", "actions/upload-artifact",
+                    "classroom-resources/autograding-grading-reporter"]
+    install, grade = steps[2], steps[3]
+    assert install["env"] == {"COURSE_SOURCE": "https://git.example.edu/course/grader.git", "COURSE_REF": "v2026.1"}
+    assert "pip install" in install["run"] and '"$RUNNER_TEMP/course"' in install["run"]
+    assert grade["id"] == "grader" and grade["run"].startswith("grader check --github --junit")
+    assert '--rubric "$RUNNER_TEMP/course/courses/rubric.yaml"' in grade["run"]  # not the student's files
+    assert steps[4]["if"] == "always()" and steps[5]["if"] == "always()"
+    assert steps[5]["with"]["runners"] == "grader"
+    assert steps[5]["env"]["GRADER_RESULTS"] == "${{ steps.grader.outputs.result }}"
+    assert workflow["jobs"]["grade"]["name"] == "Autograding Tests"  # the check run Classroom reads
+
+
+def test_an_existing_different_workflow_is_not_overwritten_without_force(tmp_path, capsys):
+    args = ["init-ci", str(tmp_path), "--source", "https://example.org/g.git", "--ref", "v1"]
+    assert main(args) == 0
+    path = tmp_path / ".github" / "workflows" / "grade.yml"
+    path.write_text("name: mine\n")
+    assert main(args) == 2 and "--force" in capsys.readouterr().err
+    assert main(args + ["--force"]) == 0 and "Autograding Tests" in path.read_text()
+
+
+def test_gitlab_template_reports_junit(tmp_path):
+    assert main(["init-ci", str(tmp_path), "--gitlab", "--source", "https://gitlab.example.edu/c/grader.git",
+                 "--ref", "v1"]) == 0
+    job = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())["grade"]
+    assert job["artifacts"]["reports"]["junit"] == "grader-junit.xml" and job["artifacts"]["when"] == "always"
+    assert any(line.startswith("grader check --junit") for line in job["script"])
+
+
+def test_without_a_known_source_init_ci_asks_for_one(tmp_path, monkeypatch):
+    monkeypatch.setattr("grader.ci.templates.installed_from", lambda: None)
+    with pytest.raises(GraderError, match="--source"):
+        render(CiOptions())
+
+
+def test_the_grading_step_run_locally_publishes_summary_junit_and_classroom_points(tmp_path):
+    repo, runner_temp, bin_dir = tmp_path / "repo", tmp_path / "runner", tmp_path / "bin"
+    for folder in (repo, runner_temp / "course", bin_dir):
+        folder.mkdir(parents=True)
+    (repo / "bank.py").write_text(UNSAFE_BANK)
+    (runner_temp / "course" / "rubric.yaml").write_text(CI_RUBRIC)
+    shim = bin_dir / "grader"  # what `pip install` puts on PATH
+    shim.write_text(f"#!/bin/sh\nexec {sys.executable} -m grader \"$@\"\n")
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    workflow = yaml.safe_load(render(CiOptions(source="https://example.org/g.git", ref="v1",
+                                               rubric="rubric.yaml")))
+    step = next(s for s in steps_of(workflow) if s.get("id") == "grader")
+    summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", PYTHONPATH=str(ROOT),
+               RUNNER_TEMP=str(runner_temp), GITHUB_WORKSPACE=str(repo),
+               GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(output))
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 1, done.stdout + done.stderr  # below full marks: the step fails
+
+    key, _, value = output.read_text().strip().partition("=")
+    assert key == "result"
+    result = json.loads(base64.b64decode(value))
+    assert result["version"] == 1 and result["status"] == "fail"
+    assert result["max_score"] == 7  # the hidden check is neither shown nor counted
+    assert sum(t["score"] for t in result["tests"]) == 3
+    assert {t["name"]: t["status"] for t in result["tests"]} == {
+        "bank: api": "pass", "bank: basic": "pass", "bank: validation": "fail", "bank: no_lost_update": "fail"}
+
+    text = summary.read_text()
+    assert "| Check | Result | Points | Message |" in text and "3/7" in text
+    assert "5 more points (1 check) are checked at grading time" in text
+
+    root = ET.parse(runner_temp / "grader-junit.xml").getroot()
+    assert root.get("tests") == "4" and root.get("failures") == "2"
+
+    lost = [line for line in done.stdout.splitlines() if line.startswith("::error file=bank.py,line=")]
+    assert lost and "no_lost_update" in lost[0]
+    line = int(lost[0].split("line=")[1].split(",")[0])
+    assert "self.balance += amount" in UNSAFE_BANK.splitlines()[line - 1]
+    # the report itself is printed with workflow commands off: student text cannot issue one
+    out = done.stdout
+    assert out.index("::stop-commands::") < out.index("bank: bank.py") < out.index(lost[0])
+
+
+def test_annotations_escape_what_would_break_a_workflow_command():
+    report = GradeReport("bank", "bank.py", "contract", 0, 1, 1, [
+        CheckResult("api", "failed", 0, 1, "bad%value\n::set-env name=X::1", "the API", "visible")])
+    (line,) = github.annotations([view(report, SELF_CHECK)], {"bank": "src/bank.py"})
+    assert line == "::error file=src/bank.py,title=bank.api (0/1)::bad%25value"
+
+
+def test_batch_flags_a_repository_whose_workflow_differs(tmp_path):
+    template = render(CiOptions(source="https://example.org/g.git", ref="v1"))
+    repo = tmp_path / "bank-alice"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "grade.yml").write_text(template)
+    assert workflow_problem(repo, template) is None
+    (repo / ".github" / "workflows" / "grade.yml").write_text(template.replace("--github", "--github || true"))
+    assert "differs" in workflow_problem(repo, template)
+    assert "missing" in workflow_problem(tmp_path / "bank-bob", template)
+
+
+def test_classroom_points_count_bonus_but_not_in_the_maximum():
+    report = GradeReport("bank", "bank.py", "contract", 4, 3, 1, [
+        CheckResult("api", "passed", 3, 3, "", "", "visible"),
+        CheckResult("transfer", "passed", 1, 1, "", "", "visible", bonus=True)])
+    result = github.classroom_result([view(report, SELF_CHECK)], ok=True)
+    assert result["max_score"] == 3 and sum(t["score"] for t in result["tests"]) == 4
+    assert result["status"] == "pass"
+    assert json.loads(base64.b64decode(github.encode(result))) == result
