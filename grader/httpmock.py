@@ -18,13 +18,14 @@ the requests shown in the feedback).
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MAX_RECORDS = 2000  # requests kept per server (a runaway loop must not exhaust memory)
@@ -390,6 +391,8 @@ class StdoutRecorder(io.TextIOBase):
 
     Lines are assembled per thread, so `print(url, code)` from two threads at once (four
     writes each, interleaved) still gives the two lines each thread meant to print.
+    `stderr` is a second stream feeding the same recorder (lines there carry "stream":
+    "stderr"), so a status reported through `logging` or to sys.stderr counts as printed.
     """
 
     MAX_LINES = 5000
@@ -399,10 +402,11 @@ class StdoutRecorder(io.TextIOBase):
         super().__init__()
         self._clock = clock
         self._lock = threading.Lock()
-        self._partial: dict[int, tuple[float, str]] = {}
+        self._partial: dict[tuple[int, str], tuple[float, str]] = {}
         self._threads: dict[int, int] = {}
         self.lines: list[dict[str, Any]] = []
         self.dropped = 0
+        self.stderr = _StreamView(self, "stderr")
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
@@ -414,39 +418,105 @@ class StdoutRecorder(io.TextIOBase):
     def isatty(self) -> bool:
         return False
 
-    def _emit(self, t: float, text: str, ident: int) -> None:
+    def thread_number(self, ident: int) -> int:
+        """The number lines of thread `ident` carry (1 for the first thread that printed)."""
+        with self._lock:
+            return self._threads.setdefault(ident, len(self._threads) + 1)
+
+    def _emit(self, t: float, text: str, ident: int, stream: str) -> None:
         if len(self.lines) >= self.MAX_LINES:
             self.dropped += 1
             return
         thread = self._threads.setdefault(ident, len(self._threads) + 1)
-        self.lines.append({"t": round(t, 4), "text": text[: self.MAX_CHARS], "thread": thread})
+        self.lines.append({"t": round(t, 4), "text": text[: self.MAX_CHARS], "thread": thread,
+                           "stream": stream})
 
-    def write(self, text: Any) -> int:  # type: ignore[override]
+    def write(self, text: Any, stream: str = "stdout") -> int:  # type: ignore[override]
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         now = self._clock()
         ident = threading.get_ident()
         with self._lock:
-            start, pending = self._partial.pop(ident, (now, ""))
+            start, pending = self._partial.pop((ident, stream), (now, ""))
             pending += text
             while "\n" in pending:
                 line, pending = pending.split("\n", 1)
-                self._emit(start, line, ident)
+                self._emit(start, line, ident, stream)
                 start = now
             if pending:
-                self._partial[ident] = (start, pending[-10 * self.MAX_CHARS:])
+                self._partial[(ident, stream)] = (start, pending[-10 * self.MAX_CHARS:])
         return len(text)
 
     def flush(self) -> None:
         pass
 
+    def count(self) -> int:
+        """Complete lines so far (a cheap way to notice new output)."""
+        with self._lock:
+            return len(self.lines)
+
+    def since(self, index: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.lines[index:])
+
     def finish(self) -> list[dict[str, Any]]:
         """Every line, including unterminated ones, in the order they were started."""
         with self._lock:
-            for ident, (start, pending) in list(self._partial.items()):
-                self._emit(start, pending, ident)
+            for (ident, stream), (start, pending) in list(self._partial.items()):
+                self._emit(start, pending, ident, stream)
             self._partial.clear()
             return sorted(self.lines, key=lambda line: line["t"])
+
+
+class _StreamView(io.TextIOBase):
+    """A second named stream of a StdoutRecorder (stderr)."""
+
+    def __init__(self, recorder: StdoutRecorder, name: str) -> None:
+        super().__init__()
+        self._recorder, self._name = recorder, name
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: Any) -> int:  # type: ignore[override]
+        return self._recorder.write(text, self._name)
+
+    def flush(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def capturing(recorder: StdoutRecorder) -> Iterator[None]:
+    """sys.stdout, sys.stderr and every `logging` handler writing to them go to `recorder`
+    for the duration (handlers made during it, e.g. by logging.basicConfig, write there too)."""
+    import logging
+    import sys
+
+    real_out, real_err = sys.stdout, sys.stderr
+    swapped: list[tuple[Any, Any]] = []
+    loggers = [logging.getLogger()] + [lg for lg in list(logging.Logger.manager.loggerDict.values())
+                                       if isinstance(lg, logging.Logger)]
+    for logger in loggers:
+        for handler in list(logger.handlers):
+            stream = getattr(handler, "stream", None)
+            if isinstance(handler, logging.StreamHandler) and stream in (real_out, real_err):
+                view = recorder if stream is real_out else recorder.stderr
+                swapped.append((handler, stream))
+                handler.setStream(view)  # type: ignore[arg-type]
+    sys.stdout, sys.stderr = recorder, recorder.stderr  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = real_out, real_err
+        for handler, stream in swapped:
+            handler.setStream(stream)
 
 
 # --------------------------------------------------------------------------------------------
@@ -506,10 +576,10 @@ def render_timeline(requests: list[dict[str, Any]], *, prints: dict[int, list[fl
     gate_shown = bool(gate and gate.get("opened") and gate.get("at") is not None)
     unit = f"{step * 1000:g} ms" if step < 1 else f"{step:g} s"
     symbols = [s for s, used in (("= request in progress", True),
-                                 (". held at the grader's gate", held),
+                                 (". held: the grader answers once enough requests have started", held),
                                  ("x request raised", raised),
                                  ("* your status line printed", bool(prints)),
-                                 ("G gate opened", gate_shown),
+                                 ("G the grader started answering", gate_shown),
                                  (f"R {returned_label}", returned_at is not None)) if used]
     out = [f"timeline of the requests (1 column = {unit}): " + ", ".join(symbols)]
     axis = [" "] * cols
@@ -548,7 +618,7 @@ def render_timeline(requests: list[dict[str, Any]], *, prints: dict[int, list[fl
         counts[c] = max(level, current)
     digits = "".join(str(n) if n < 10 else "+" for n in counts)
     out.append(f"  {'in flight':<{label_width + 5}}  {digits}")
-    for letter, t, name in (("G", gate["at"] if gate_shown and gate else None, "gate"),
+    for letter, t, name in (("G", gate["at"] if gate_shown and gate else None, "answering"),
                             ("R", returned_at, "end")):
         if t is not None:
             marks = [" "] * cols
@@ -556,9 +626,10 @@ def render_timeline(requests: list[dict[str, Any]], *, prints: dict[int, list[fl
             out.append(f"  {name:<{label_width + 5}}  {''.join(marks).rstrip()}")
     if gate_shown and gate:
         if gate.get("reason") == "quiet":
-            out.append(f"  the gate held the requests until 1 s passed without a new one: "
-                       f"{gate.get('count')} in flight then (a target of {gate.get('target')})")
+            out.append(f"  the grader held the requests until 1 s passed without a new one: "
+                       f"only {gate.get('count')} had started by then (it waits for "
+                       f"{gate.get('target')})")
         else:
-            out.append(f"  the gate opened as soon as {gate.get('count')} requests were in flight "
-                       "at once")
+            out.append(f"  the grader started answering as soon as {gate.get('count')} requests "
+                       "were in flight at once")
     return "\n".join(out)

@@ -28,6 +28,8 @@ from grader.rubric import Limits
 
 MAX_SIBLING_FILES = 20  # helper modules a student may split their work into
 MAX_SIBLING_BYTES = 200_000
+MAX_COMPANION_FILES = 20  # data files a program reads (urls.txt) next to it
+MAX_COMPANION_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,19 @@ def _copy_submission(path: Path, workdir: Path) -> None:
     for sibling in siblings[:MAX_SIBLING_FILES]:
         if sibling.stat().st_size <= MAX_SIBLING_BYTES:
             shutil.copy2(sibling, workdir / sibling.name)
+    _copy_companions(path.parent, workdir)
+
+
+def _copy_companions(folder: Path, workdir: Path) -> None:
+    """The submission's non-Python files (`urls.txt`, a CSV of pages) as writable copies in the
+    working folder: programs read their input from there and save what they download there.
+    Only regular files of the submission's own folder, small and few (a batch stages each
+    student in a folder of their own, so no other student's file is ever among them)."""
+    companions = [p for p in sorted(folder.iterdir()) if p.suffix.lower() != ".py"
+                  and not p.name.startswith(".") and not p.is_symlink() and p.is_file()]
+    for companion in companions[:MAX_COMPANION_FILES]:
+        if companion.stat().st_size <= MAX_COMPANION_BYTES:
+            shutil.copyfile(companion, workdir / companion.name)
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

@@ -29,6 +29,7 @@ from grader.rubric import TaskSpec
 LAYOUTS = ("auto", "folders", "canvas", "moodle", "classroom", "single")
 MAX_HELPERS = 20  # as many as the sandbox copies next to a submission
 MAX_HELPER_BYTES = 200_000
+MAX_COMPANION_BYTES = 1_000_000  # a data file next to the program (as the sandbox copies)
 MAX_DEPTH = 4
 MAX_SCANNED = 2000
 
@@ -183,15 +184,19 @@ class Discovery:
         found.helpers[task.name] = self._helpers(main, task, [(p.name, p) for p in main.parent.iterdir()])
 
     def _helpers(self, main: Path, task: TaskSpec, named: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
-        """The student's other modules next to the main file: not another task's file, not an
-        older upload of this one, small, at most MAX_HELPERS of them."""
+        """The student's other files next to the main file: modules (`utils.py`) and companion
+        data files the program reads (`urls.txt`); not another task's file, not an older upload
+        of this one, not an archive or a hidden file, small, at most MAX_HELPERS of them."""
         helpers = []
         for name, path in sorted(named):
-            if path == main or not name.endswith(".py") or not path.is_file() or path.is_symlink():
+            if path == main or not path.is_file() or path.is_symlink() or name.startswith("."):
+                continue
+            if name.lower().endswith(".zip"):
                 continue
             if any(naming.matches_task_file(name, t.file) is not None for t in self.tasks):
                 continue
-            if path.stat().st_size > MAX_HELPER_BYTES:
+            limit = MAX_HELPER_BYTES if name.endswith(".py") else MAX_COMPANION_BYTES
+            if path.stat().st_size > limit:
                 continue
             helpers.append((name, path))
         return helpers[:MAX_HELPERS]

@@ -17,14 +17,13 @@ Two runs serve all the checks:
 from __future__ import annotations
 
 import inspect
-import re
-import sys
 import threading
 import time
 from typing import Any
 
 from grader.httpmock import Route, connection_error, normalize, redirect, render_timeline, \
     slow_response, status
+from grader.checks import downloader_lines as wording
 from grader.probing import ProbeContext, describe, exc_text, plain
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
 
@@ -130,7 +129,7 @@ def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], m
     target = min(len(urls), max_workers)
     server = httpmock.MockServer(routes, gate_target=target, quiet=QUIET)
     before = set(threading.enumerate())
-    real_stdout, real_hook = sys.stdout, threading.excepthook
+    real_hook = threading.excepthook
 
     def hook(args: Any) -> None:
         if len(thread_errors) < 20 and args.exc_value is not None:
@@ -152,28 +151,27 @@ def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], m
     with server:
         recorder = httpmock.StdoutRecorder(server.now)
         caller = threading.Thread(target=call, name="grader-call", daemon=True)
-        sys.stdout = recorder
         threading.excepthook = hook
         try:
-            started = server.now()
-            caller.start()
-            caller.join(CALL_DEADLINE)
-            finished = not caller.is_alive()
-            if finished:
-                # Threads left running may still be downloading: let them finish (bounded)
-                # before the server closes, so what they do is recorded, not lost.
-                early = box.get("in_flight", 0) > 0 or not box.get("done_at_return", True)
-                deadline = time.monotonic() + LINGER
-                while time.monotonic() < deadline:
-                    if not _student_threads(before, caller):
-                        break
-                    if server.done_with(routes):
-                        if early:
-                            time.sleep(0.2)  # their last status lines
-                        break
-                    time.sleep(0.02)
+            with httpmock.capturing(recorder):
+                started = server.now()
+                caller.start()
+                caller.join(CALL_DEADLINE)
+                finished = not caller.is_alive()
+                if finished:
+                    # Threads left running may still be downloading: let them finish (bounded)
+                    # before the server closes, so what they do is recorded, not lost.
+                    early = box.get("in_flight", 0) > 0 or not box.get("done_at_return", True)
+                    deadline = time.monotonic() + LINGER
+                    while time.monotonic() < deadline:
+                        if not _student_threads(before, caller):
+                            break
+                        if server.done_with(routes):
+                            if early:
+                                time.sleep(0.2)  # their last status lines
+                            break
+                        time.sleep(0.02)
         finally:
-            sys.stdout = real_stdout
             threading.excepthook = real_hook
         lines = recorder.finish()
         snapshot = server.snapshot()
@@ -206,9 +204,6 @@ def order_probe(ctx: ProbeContext) -> dict[str, Any]:
 # Reading observations (grader process)
 # ============================================================================================
 
-CODE = re.compile(r"(?<![\w.])([1-5]\d\d)(?![\w.])")
-ERROR_WORD = re.compile(r"error|exception|fail", re.IGNORECASE)
-EXC_ALIASES = {"ReadTimeout": ("ReadTimeout", "Timeout"), "ConnectionError": ("ConnectionError",)}
 
 
 def result_map(obs: dict[str, Any]) -> dict[str, Any] | None:
@@ -275,33 +270,23 @@ def completion_times(obs: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def line_names(obs: dict[str, Any]) -> dict[str, list[str]]:
+    """For each input URL, the ways a line may name it (its redirect target's names included)."""
+    every = wording.names([a for names in aliases(obs).values() for a in names])
+    return {url: [part for a in names for part in every[a]] for url, names in aliases(obs).items()}
+
+
 def status_lines(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """For each input URL, the printed lines that report its outcome (a code or an error)."""
-    names = aliases(obs)
-    out: dict[str, list[dict[str, Any]]] = {url: [] for url in obs["urls"]}
-    for line in obs["lines"]:
-        text = line["text"]
-        hits = [url for url, alias in names.items() if any(a in text for a in alias)]
-        if len(hits) != 1:  # none, or a summary line (e.g. the whole dict): not a status line
-            continue
-        rest = text
-        for a in sorted(names[hits[0]], key=len, reverse=True):
-            rest = rest.replace(a, " ")
-        codes = CODE.findall(rest)
-        if codes or ERROR_WORD.search(rest):
-            out[hits[0]].append({**line, "codes": codes, "rest": rest})
-    return out
+    """For each input URL, the printed lines that report its outcome (a code or a failure)."""
+    return wording.status_lines(obs["lines"], line_names(obs))
 
 
 def line_matches(line: dict[str, Any], outcome: str) -> bool:
-    if outcome.isdigit():
-        return outcome in line["codes"]
-    rest = line["rest"].lower()
-    return "error" in rest and any(a.lower() in rest for a in EXC_ALIASES.get(outcome, (outcome,)))
+    return wording.reports_outcome(line["rest"], outcome)
 
 
 def expected_line(outcome: str) -> str:
-    return outcome if outcome.isdigit() else f"error {outcome}"
+    return wording.describe_accepted(outcome)
 
 
 def timeline(obs: dict[str, Any], show_prints: bool = True) -> str:
@@ -340,6 +325,17 @@ def short_exc(info: dict[str, Any]) -> str:
 def call_signature(obs: dict[str, Any]) -> str:
     return (f"download_pages({len(obs['urls'])} URLs, max_workers={obs['max_workers']}, "
             f"timeout={obs['timeout']:g})")
+
+
+def no_request_message(obs: dict[str, Any]) -> str:
+    """Why a check about requests cannot pass: none was made (and what happened instead)."""
+    call = obs["call"]
+    why = ""
+    if call["finished"] and call["error"]:
+        why = f"; {call_signature(obs)} raised {exc_text(call['error'])}"
+    elif not call["finished"]:
+        why = f"; {call_signature(obs)} did not return within {call['deadline']:g} s"
+    return f"no request reached the grader's server (download each URL with requests.get){why}"
 
 
 def network_attempts(obs: dict[str, Any]) -> list[str]:
@@ -446,6 +442,8 @@ def errors_to_none(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 @check("downloader.each_once", probe="downloader.gated")
 def each_once(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     call = obs["call"]
+    if not obs["server"]["requests"]:
+        return failed(no_request_message(obs))
     crashed = bool(call["error"]) or not call["finished"]
     problems = []
     for url, reqs in chains(obs).items():
@@ -518,22 +516,23 @@ def prints_status(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         lines = found[url]
         want = expected_line(last["outcome"]) if last else "(never requested)"
         got = " | ".join(repr(line["text"]) for line in lines) or "no line"
-        rows.append(f"  {url:<26} expected a line with {want!r:<22} printed: {got}")
+        rows.append(f"  {url:<26} expected: the URL and {want}; printed: {got}")
         if last is None:
             problems.append(f"{url} was never requested, so no line could report it")
         elif not lines:
-            problems.append(f"no line reports {url} (expected its URL and {want!r})")
+            problems.append(f"no line reports {url} (expected a line with its URL, or a part "
+                            f"of it no other URL shares, and {want})")
         elif len(lines) > 1:
             problems.append(f"{len(lines)} lines report {url}; print exactly one per URL")
         elif not line_matches(lines[0], last["outcome"]):
             problems.append(f"the line for {url} is {lines[0]['text']!r}, expected it to contain "
-                            f"{want!r}")
+                            f"{want}")
     if problems:
         extra = f" ({len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         printed = [line["text"] for line in obs["lines"]][:20]
         details = "\n".join(rows) + "\nyour output:\n" + "\n".join(f"  {t}" for t in printed)
         return failed(problems[0] + extra, details)
-    return passed("one line per URL with its status code or `error` and the exception's name")
+    return passed("one line per URL with its status code, or a failure mark for a request that raised")
 
 
 @check("downloader.completion_order", probe="downloader.order")
@@ -580,7 +579,7 @@ def timeout(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     given = obs["timeout"]
     reqs = [r for r in obs["server"]["requests"] if normalize(r["url"]).startswith(normalize(D))]
     if not reqs:
-        return failed("no request reached the grader's server")
+        return failed(no_request_message(obs))
     missing = [r for r in reqs if r["timeout"] is None]
     if missing:
         return failed(f"requests.get was called without timeout= (e.g. for {missing[0]['url']}): "
@@ -633,6 +632,8 @@ def waits_for_all(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 def no_network(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     attempts = network_attempts(obs)
     unmocked = obs["server"]["unmocked"]
+    if not obs["server"]["requests"] and not attempts and not unmocked:
+        return failed(no_request_message(obs))
     if unmocked:
         return failed(f"your code requested a URL it was not given ({unmocked[0]}); during "
                       "grading only the given URLs answer, and the request was blocked",
