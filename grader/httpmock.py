@@ -114,6 +114,8 @@ class Record:
     timeout: float | None | str
     in_flight: int  # requests in flight right after this one arrived
     released: float | None = None  # when the gate let it go
+    ident: int = 0  # threading.get_ident() of the thread that made it
+    phase: int | None = None  # SequencedServer: the round of answers it belongs to
     end: float | None = None
     outcome: str = ""  # "200", "301", "ConnectionError", "ReadTimeout", ...
 
@@ -121,7 +123,8 @@ class Record:
         r = lambda t: None if t is None else round(t, 4)  # noqa: E731
         return {"id": self.id, "url": self.url, "method": self.method, "thread": self.thread,
                 "start": r(self.start), "released": r(self.released), "end": r(self.end),
-                "outcome": self.outcome, "timeout": self.timeout, "in_flight": self.in_flight}
+                "outcome": self.outcome, "timeout": self.timeout, "in_flight": self.in_flight,
+                "phase": self.phase}
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,7 +287,8 @@ class MockServer:
             self._last_arrival = now
             thread = self._threads.setdefault(ident, len(self._threads) + 1)
             record = Record(len(self.records) + self.dropped + 1, str(request.url),
-                            str(request.method), thread, now, timeout, self.in_flight)
+                            str(request.method), thread, now, timeout, self.in_flight,
+                            ident=ident)
             if len(self.records) < MAX_RECORDS:
                 self.records.append(record)
             else:
@@ -307,6 +311,15 @@ class MockServer:
             self.in_flight -= 1
 
     # -- answering -------------------------------------------------------------------------
+    def route_for(self, url: str) -> Route:
+        route = self.routes.get(normalize(url), self.any_url)
+        assert route is not None
+        return route
+
+    def _wait_turn(self, record: Record, route: Route) -> None:
+        """The time the answer takes once the request is let go (real time here)."""
+        time.sleep(route.latency)
+
     def handle(self, request: Any) -> Any:
         from requests.exceptions import ConnectionError as RequestsConnectionError
         from requests.exceptions import ReadTimeout
@@ -318,12 +331,11 @@ class MockServer:
             raise RequestsConnectionError(
                 "refused by the grader: this request was made after the check had finished",
                 request=request)
-        route = self.routes.get(normalize(str(request.url)), self.any_url)
-        assert route is not None
+        route = self.route_for(str(request.url))
         record = self._arrive(request)
         outcome = "?"
         try:
-            time.sleep(route.latency)
+            self._wait_turn(record, route)
             if route.kind == "connection_error":
                 outcome = "ConnectionError"
                 raise RequestsConnectionError(
@@ -336,7 +348,8 @@ class MockServer:
                     raise ReadTimeout(
                         f"simulated by the grader: {request.url} did not answer within the "
                         f"read timeout of {limit:g} s", request=request)
-                time.sleep(route.hang)  # stands in for the (much) slower real answer
+                if route.hang:
+                    time.sleep(route.hang)  # stands in for the (much) slower real answer
                 outcome = "200"
                 return self._answer(request, 200, {})
             headers = {"Location": route.location} if route.kind == "redirect" else {}
@@ -380,6 +393,166 @@ class MockServer:
                 "unmocked": list(self.unmocked),
                 "late": list(self.late),
             }
+
+
+# --------------------------------------------------------------------------------------------
+# Answers one at a time, in the grader's order (virtual time)
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Phase:
+    """One round of answers: the requests that were in flight together when it began."""
+
+    at: float
+    count: int  # requests in flight at once when the grader started answering them
+    target: int
+    reason: str  # "target" (as many as expected had started) | "quiet" (no new one came)
+    concurrent: bool  # more than one: answered one at a time, each awaited by its status line
+
+
+class SequencedServer(MockServer):
+    """Answers any URL; the grader, not the clock, decides when each response arrives.
+
+    Requests are held until `first_target` are in flight (or `quiet` s pass without a new
+    one): how many started together is the overlap. Then they are answered one at a time,
+    in the grader's order (`rank`, lowest first; the first request of the round always
+    last, so that printing in start or join order shows), and after each answer the server
+    waits until `reported(record)` says the program reacted (its status line) or `settle` s
+    pass. Whatever the machine's load, a program that prints on completion has printed each
+    line before the next answer; one that prints later has not. After `patience` answers
+    nobody reacted to, it stops waiting (the verdict is made) and answers as requests come.
+    No response takes any time of its own: a "slow" route is simply answered last.
+    """
+
+    def __init__(self, plan: Callable[[str], Route], rank: Callable[[str], float], *,
+                 first_target: int, quiet: float = 1.0, short_quiet: float = 0.1,
+                 settle: float = 1.0, patience: int = 2) -> None:
+        super().__init__(any_url=Route("status", 200, 0.0), gate_target=first_target, quiet=quiet)
+        self.plan, self.rank = plan, rank
+        self.short_quiet, self.settle, self.patience = short_quiet, settle, patience
+        self.reported: Callable[[Record], bool] = lambda record: False
+        self.planned: dict[str, Route] = {}
+        self.held: list[Record] = []
+        self.phases: list[Phase] = []
+        self.unanswered = 0  # answers the program did not react to within `settle`
+        self._conductor = threading.Thread(target=self._conduct, name="grader-conductor",
+                                           daemon=True)
+
+    def __enter__(self) -> "SequencedServer":
+        super().__enter__()
+        self._conductor.start()
+        return self
+
+    def close(self) -> None:
+        super().close()
+        with self._cond:
+            for record in self.held:
+                record.released = self.now()
+            self.held.clear()
+            self._cond.notify_all()
+
+    def route_for(self, url: str) -> Route:
+        key = normalize(url)
+        with self._cond:
+            if key not in self.planned:
+                self.planned[key] = self.plan(key)
+            return self.planned[key]
+
+    def _arrive(self, request: Any) -> Record:
+        timeout = read_timeout(getattr(request, "req_kwargs", {}).get("timeout"))
+        ident = threading.get_ident()
+        with self._cond:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            now = self.now()
+            self._last_arrival = now
+            thread = self._threads.setdefault(ident, len(self._threads) + 1)
+            record = Record(len(self.records) + self.dropped + 1, str(request.url),
+                            str(request.method), thread, now, timeout, self.in_flight,
+                            ident=ident)
+            if len(self.records) < MAX_RECORDS:
+                self.records.append(record)
+            else:
+                self.dropped += 1
+            if self.closed:
+                record.released = now
+            else:
+                self.held.append(record)
+            self._cond.notify_all()
+        return record
+
+    def _wait_turn(self, record: Record, route: Route) -> None:
+        with self._cond:
+            while record.released is None and not self.closed:
+                self._cond.wait(0.5)
+            if record.released is None:
+                record.released = self.now()
+
+    # -- the conductor (a grader thread) -----------------------------------------------------
+    def _release(self, record: Record, phase: int) -> None:  # with self._cond held
+        self.held.remove(record)
+        record.phase = phase
+        record.released = self.now()
+        self._cond.notify_all()
+
+    def _order_key(self, record: Record) -> tuple[float, int]:
+        return (self.rank(normalize(record.url)), record.id)
+
+    def _conduct(self) -> None:
+        target, quiet = self.gate_target, self.quiet
+        with self._cond:
+            while not self.closed:
+                if not self.held:
+                    self._cond.wait(0.05)
+                    continue
+                assert self._last_arrival is not None
+                left = self._last_arrival + quiet - self.now()
+                if len(self.held) < target and left > 0:
+                    self._cond.wait(min(left, 0.05))
+                    continue
+                count = len(self.held)
+                phase = Phase(round(self.now(), 4), count, target,
+                              "target" if count >= target else "quiet", count > 1)
+                self.phases.append(phase)
+                index = len(self.phases) - 1
+                if self.gate_count is None or (phase.concurrent and self.gate_count < 2):
+                    self.gate_open, self.gate_opened_at = True, phase.at
+                    self.gate_count, self.gate_reason, self.gate_target = count, phase.reason, target
+                if not phase.concurrent:
+                    self._release(self.held[0], index)
+                    target, quiet = 2, self.short_quiet  # a sequential stretch: is it still one?
+                    continue
+                first = min(self.held, key=lambda r: r.id)
+                while self.held and not self.closed:
+                    others = [r for r in self.held if r is not first] or self.held
+                    record = min(others, key=self._order_key)
+                    self._release(record, index)
+                    if self.unanswered >= self.patience:
+                        continue
+                    deadline = self.clock() + self.settle
+                    while not self.closed and not self._reacted(record):
+                        left = deadline - self.clock()
+                        if left <= 0:
+                            self.unanswered += 1
+                            break
+                        self._cond.wait(min(left, 0.01))
+                target, quiet = max(2, count), self.short_quiet * 3
+
+    def _reacted(self, record: Record) -> bool:  # with self._cond held
+        if record.end is None:
+            return False
+        try:
+            return bool(self.reported(record))
+        except Exception:  # a grader bug must not stall the run; it only loses the wait
+            return True
+
+    def snapshot(self) -> dict[str, Any]:
+        snap = super().snapshot()
+        with self._cond:
+            snap["phases"] = [vars(p).copy() for p in self.phases]
+            snap["unanswered"] = self.unanswered
+            snap["planned"] = {url: route.describe() for url, route in self.planned.items()}
+        return snap
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,40 +1,123 @@
-"""Downloader checks for script-style submissions: top-level code over a hard-coded URL list.
+"""Downloader checks for script-style submissions: top-level code over its own list of URLs.
 
-The script runs as `__main__` with every URL mocked (any URL answers 200 after a short delay).
-The gate holds requests until two are in flight at once, or 1 s passes without a new arrival
-(only a sequential script waits for that), so overlap is judged by counting, not by timing.
+The script runs as `__main__` against `httpmock.SequencedServer`, which answers every URL and
+decides itself when each response arrives (no real time passes for a response). The
+program's own URLs (string literals in the file and URLs in its companion files, such as a
+`urls.txt`) get seeded roles: with two or more, one fails to connect; with three or more, one
+answers slower than any timeout (a ReadTimeout if the program passes `timeout=`, otherwise an
+ordinary 200 answered last); with four or more, one answers 404. The rest answer 200.
+
+How the verdicts are reached:
+* overlap: the requests in flight together when the grader starts answering (it waits until
+  as many as the program has URLs have started, or 1 s passes without a new one);
+* completion order, causally: requests in flight together are answered one at a time, the
+  first one started last, and the grader waits for each status line before the next answer.
+  A line that appears only after a later answer was printed late (in join order, after
+  polling, at the end). Two such lines are needed to fail (one could be a stalled machine).
+* a sequential pass followed by a threaded one is judged on its threaded part: rounds with a
+  single request in flight are answered at once and left out of the order check.
 """
 from __future__ import annotations
 
+import ast
+import hashlib
+import random
 import re
-import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
-from grader.httpmock import Route, normalize, render_timeline
+from grader.checks import downloader_lines as wording
+from grader.httpmock import Route, connection_error, normalize, render_timeline, slow_response, \
+    status
 from grader.probing import ProbeContext, describe, exc_text
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
 
-QUIET = 1.0
-SCRIPT_DEADLINE = 10.0
-LINGER = 2.0
-ANSWER = Route("status", 200, 0.15)
-CODE = re.compile(r"(?<![\w.])200(?![\w.])")
+SCRIPT_DEADLINE = 15.0
+LINGER = 3.0
+FIRST_QUIET = 1.0  # how long the grader waits for more requests to start before answering
+SETTLE = 1.0  # how long it waits for a status line after an answer (only late printers wait)
+URL = re.compile(r"https?://[^\s'\"<>`]+", re.IGNORECASE)
+INJECTED = {"ConnectionError", "ReadTimeout"}  # the failures the grader simulates
+MAX_COMPANION_CHARS = 200_000
 
+
+# ============================================================================================
+# The program's URLs and what each one answers
+# ============================================================================================
+
+def own_urls(source: str, folder: Path, main: Path) -> list[str]:
+    """The URLs a script downloads, as far as can be read without running it: http(s) string
+    literals in its source and URLs in the non-Python files next to it."""
+    found: list[str] = []
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        tree = None
+    if tree is not None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found += URL.findall(node.value)
+    try:
+        files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix != ".py" and p != main)
+    except OSError:
+        files = []
+    for path in files[:20]:
+        try:
+            found += URL.findall(path.read_text(encoding="utf-8", errors="replace")[:MAX_COMPANION_CHARS])
+        except OSError:
+            continue
+    cleaned = [normalize(u.rstrip(".,;:)]}")) for u in found]
+    return sorted(set(u for u in cleaned if "{" not in u))[:200]
+
+
+def plan_routes(urls: list[str], seed: int) -> dict[str, Route]:
+    """Seeded roles for the program's own URLs (see the module's docstring)."""
+    order = list(urls)
+    random.Random(seed).shuffle(order)
+    routes = {u: status(200, 0.0) for u in order}
+    if len(order) >= 2:
+        routes[order[0]] = connection_error(0.0)
+    if len(order) >= 3:
+        routes[order[1]] = slow_response(0.0, slow=60.0, hang=0.0)
+    if len(order) >= 4:
+        routes[order[2]] = status(404, 0.0)
+    return routes
+
+
+def rank_of(seed: int, routes: dict[str, Route]) -> Any:
+    """The order answers go out in: seeded, a slow route after everything else."""
+    def rank(url: str) -> float:
+        digest = hashlib.sha256(f"{seed}:{url}".encode()).digest()
+        base = int.from_bytes(digest[:4], "big") / 2**32
+        route = routes.get(url)
+        return base + (10.0 if route is not None and route.kind == "timeout" else 0.0)
+    return rank
+
+
+# ============================================================================================
+# Probe (runs in the sandboxed child)
+# ============================================================================================
 
 @probe("downloader.script")
 def script_probe(ctx: ProbeContext) -> dict[str, Any]:
     import runpy
+    import sys
 
     from grader import httpmock, netguard
 
+    urls = own_urls(ctx.source, ctx.path.parent, ctx.path)
+    routes = plan_routes(urls, ctx.seed)
     network_before = len(netguard.ATTEMPTS)
     thread_errors: list[dict[str, Any]] = []
     box: dict[str, Any] = {}
-    server = httpmock.MockServer(any_url=ANSWER, gate_target=2, quiet=QUIET)
+    server = httpmock.SequencedServer(lambda url: routes.get(url, status(200, 0.0)),
+                                      rank_of(ctx.seed, routes),
+                                      first_target=max(2, len(urls)), quiet=FIRST_QUIET,
+                                      settle=SETTLE)
     before = set(threading.enumerate())
-    real_stdout, real_hook, real_argv = sys.stdout, threading.excepthook, sys.argv
+    real_hook, real_argv = threading.excepthook, sys.argv
 
     def hook(args: Any) -> None:
         if len(thread_errors) < 20 and args.exc_value is not None:
@@ -54,67 +137,122 @@ def script_probe(ctx: ProbeContext) -> dict[str, Any]:
 
     with server:
         recorder = httpmock.StdoutRecorder(server.now)
+        server.reported = _reaction_test(server, recorder)
         runner = threading.Thread(target=run, name="grader-script", daemon=True)
-        sys.stdout, sys.argv = recorder, [str(ctx.path)]
+        sys.argv = [str(ctx.path)]
         threading.excepthook = hook
         try:
-            runner.start()
-            runner.join(SCRIPT_DEADLINE)
-            finished = not runner.is_alive()
-            if finished:
-                deadline = time.monotonic() + LINGER
-                while time.monotonic() < deadline:
-                    alive = [t for t in threading.enumerate()
-                             if t not in before and t is not runner and t.is_alive()]
-                    last = server.last_activity()
-                    idle = server.in_flight == 0 and (last is None or server.now() - last > 0.3)
-                    if not alive or idle:
-                        break
-                    time.sleep(0.02)
+            with httpmock.capturing(recorder):
+                runner.start()
+                runner.join(SCRIPT_DEADLINE)
+                finished = not runner.is_alive()
+                if finished:
+                    deadline = time.monotonic() + LINGER
+                    while time.monotonic() < deadline:
+                        alive = [t for t in threading.enumerate()
+                                 if t not in before and t is not runner and t.is_alive()
+                                 and not t.name.startswith("grader-")]
+                        if not alive and not server.held:
+                            break
+                        time.sleep(0.02)
         finally:
-            sys.stdout, sys.argv = real_stdout, real_argv
+            sys.argv = real_argv
             threading.excepthook = real_hook
         lines = recorder.finish()
         snapshot = server.snapshot()
     return {"finished": finished, "error": box.get("error"), "ended_at": box.get("ended_at"),
-            "deadline": SCRIPT_DEADLINE, "server": snapshot, "lines": lines[:2000],
-            "thread_errors": thread_errors,
+            "in_flight_at_end": box.get("in_flight"), "deadline": SCRIPT_DEADLINE,
+            "own_urls": urls, "routes": {u: r.describe() for u, r in routes.items()},
+            "server": snapshot, "lines": lines[:2000], "thread_errors": thread_errors,
             "network": list(netguard.ATTEMPTS[network_before:network_before + 20])}
 
 
+def _reaction_test(server: Any, recorder: Any) -> Any:
+    """Has the program reacted to an answer: a line since then naming its URL, or any line
+    from the thread that made the request?"""
+    def reacted(record: Any) -> bool:
+        released = record.released or 0.0
+        fresh = [line for line in recorder.since(0) if line["t"] >= released]
+        if not fresh:
+            return False
+        mine = recorder.thread_number(record.ident)
+        if any(line["thread"] == mine for line in fresh):
+            return True
+        names = wording.names({normalize(r.url) for r in server.records} | {normalize(record.url)})
+        return any((hit := wording.named_url(line["text"], names)) is not None
+                   and hit[0] == normalize(record.url) for line in fresh)
+    return reacted
+
+
+# ============================================================================================
+# Reading observations (grader process)
+# ============================================================================================
+
+def _requests(obs: dict[str, Any]) -> list[dict[str, Any]]:
+    return obs["server"]["requests"]
+
+
+def _by_url(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in _requests(obs):
+        out.setdefault(normalize(r["url"]), []).append(r)
+    return out
+
+
+def _outcomes(obs: dict[str, Any]) -> dict[str, str]:
+    """What each requested URL answered (its last request's outcome)."""
+    return {url: reqs[-1]["outcome"] for url, reqs in _by_url(obs).items() if reqs[-1]["outcome"]}
+
+
+def _found(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return wording.status_lines(obs["lines"], wording.names(_by_url(obs)))
+
+
+def _reporting(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """For each requested URL, the lines that report its actual outcome."""
+    outcomes = _outcomes(obs)
+    return {url: [line for line in lines if url in outcomes
+                  and wording.reports_outcome(line["rest"], outcomes[url])]
+            for url, lines in _found(obs).items()}
+
+
 def _timeline(obs: dict[str, Any], prints: dict[int, list[float]] | None = None) -> str:
-    return render_timeline(obs["server"]["requests"], prints=prints, gate=obs["server"]["gate"],
+    return render_timeline(_requests(obs), prints=prints, gate=obs["server"]["gate"],
                            returned_at=obs["ended_at"], returned_label="the script ended")
 
 
-def _requested(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for r in obs["server"]["requests"]:
-        out.setdefault(r["url"], []).append(r)
+def _prints(obs: dict[str, Any]) -> dict[int, list[float]]:
+    out: dict[int, list[float]] = {}
+    for url, lines in _reporting(obs).items():
+        reqs = _by_url(obs).get(url, [])
+        if reqs and lines:
+            out[reqs[-1]["id"]] = [line["t"] for line in lines]
     return out
 
 
-def _lines_for(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Status lines per requested URL: a line names the URL (as written, or as requests sent it,
-    with a trailing slash) and says 200. A line is given to the longest URL it contains."""
-    urls = list(_requested(obs))
-    forms = {u: {u, normalize(u)} for u in urls}
-    out: dict[str, list[dict[str, Any]]] = {u: [] for u in urls}
-    for line in obs["lines"]:
-        text = line["text"]
-        best, size = None, 0
-        for u in urls:
-            for form in forms[u]:
-                if form in text and len(form) > size:
-                    best, size = u, len(form)
-        if best is not None:
-            rest = text
-            for form in sorted(forms[best], key=len, reverse=True):
-                rest = rest.replace(form, " ")
-            if CODE.search(rest):
-                out[best].append(line)
-    return out
+def _died_of_injected(obs: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in obs["thread_errors"] if e["type"] in INJECTED]
 
+
+def _answered(outcome: str) -> bool:
+    return outcome.isdigit()
+
+
+def _rounds(obs: dict[str, Any]) -> str:
+    phases = obs["server"].get("phases", [])
+    together = [p["count"] for p in phases if p["concurrent"]]
+    alone = sum(1 for p in phases if not p["concurrent"])
+    parts = []
+    if together:
+        parts.append("requests in flight together: " + ", ".join(map(str, together)))
+    if alone:
+        parts.append(f"{alone} request(s) made while no other was in flight")
+    return "; ".join(parts)
+
+
+# ============================================================================================
+# Judges
+# ============================================================================================
 
 @check("downloader.script_runs", probe="downloader.script", style="script")
 def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
@@ -122,47 +260,160 @@ def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         return failed(f"the script did not finish within {obs['deadline']:g} s (an infinite loop, a "
                       "deadlock, or a thread that never ends?)", _timeline(obs))
     if obs["error"]:
-        return failed(f"the script raised {exc_text(obs['error'])}", _timeline(obs))
-    if obs["thread_errors"]:
-        first = obs["thread_errors"][0]
+        message = f"the script raised {exc_text(obs['error'])}"
+        if obs["error"]["type"] in INJECTED:
+            message += (": one of its URLs failed (the grader makes some fail, as real servers "
+                        "do) and the exception stopped the whole script; catch "
+                        "requests.RequestException around each request and report it")
+        return failed(message, _timeline(obs))
+    other = [e for e in obs["thread_errors"] if e["type"] not in INJECTED]
+    if other:
+        first = other[0]
         return failed(f"a thread of the script raised {exc_text(first)} and died (thread "
                       f"{first['thread']!r})", _timeline(obs))
-    if obs["network"] and not obs["server"]["requests"]:
+    if obs["network"] and not _requests(obs):
         return failed(f"the script reached for the network without `requests` ({obs['network'][0]});"
                       " the attempt was blocked: download with requests.get")
-    if not obs["server"]["requests"]:
+    if not _requests(obs):
         return failed("the script ran but made no request with `requests`")
-    n = len(_requested(obs))
-    return passed(f"the script ran to the end and requested {n} URL(s)")
+    return passed(f"the script ran to the end and requested {len(_by_url(obs))} URL(s)")
 
 
 @check("downloader.script_overlap", probe="downloader.script", style="script")
 def script_overlap(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    reqs = obs["server"]["requests"]
+    reqs = _requests(obs)
     if len(reqs) < 2:
-        return failed(f"the script made {len(reqs)} request(s); overlap needs at least two URLs",
+        return failed(f"the script made {len(reqs)} request(s); overlap needs at least two",
                       _timeline(obs))
-    seen = obs["server"]["gate"]["count"] or 0
-    if seen < 2:
+    phases = obs["server"].get("phases", [])
+    most = max((p["count"] for p in phases), default=0)
+    if most < 2:
         return failed("only one request was in flight at a time: the downloads ran one after "
                       "another. Start every thread before joining any (or use a "
                       "ThreadPoolExecutor)", _timeline(obs))
-    return passed(f"downloads overlapped (up to {obs['server']['peak']} in flight at once)",
+    return passed(f"downloads overlapped (up to {most} requests in flight at once)",
                   _timeline(obs))
 
 
 @check("downloader.script_status_lines", probe="downloader.script", style="script")
 def script_status_lines(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    found = _lines_for(obs)
-    if not found:
-        return failed("the script made no request, so no status line could be checked")
-    missing = [u for u, lines in found.items() if not lines]
+    outcomes = _outcomes(obs)
+    answered = [u for u, outcome in outcomes.items() if _answered(outcome)]
+    if not answered:
+        return failed("no request of the script was answered, so no status line could be checked")
+    reporting = _reporting(obs)
+    missing = [u for u in answered if not reporting[u]]
     if missing:
-        printed = "\n".join(f"  {line['text']}" for line in obs["lines"][:20])
-        return failed(f"no line shows {missing[0]} with its status code 200 "
-                      f"({len(missing)} of {len(found)} URL(s) without a status line): print one "
-                      "line per URL with the URL and response.status_code",
-                      "your output:\n" + printed)
-    prints = {reqs[-1]["id"]: [line["t"] for line in found[u]]
-              for u, reqs in _requested(obs).items()}
-    return passed(f"one status line for each of the {len(found)} URL(s)", _timeline(obs, prints))
+        printed = "\n".join(f"  {line['text']}" for line in obs["lines"][:20]) or "  (nothing)"
+        want = "\n".join(f"  {u}: answered {outcomes[u]}" for u in answered)
+        return failed(f"no line shows {missing[0]} with its status code {outcomes[missing[0]]} "
+                      f"({len(missing)} of {len(answered)} URL(s) without a status line): print "
+                      "one line per URL with the URL (or a part of it no other URL shares) and "
+                      "response.status_code", f"the grader answered:\n{want}\nyour output:\n{printed}")
+    return passed(f"a status line for each of the {len(answered)} URL(s) that answered",
+                  _timeline(obs, _prints(obs)))
+
+
+@check("downloader.script_completion_order", probe="downloader.script", style="script")
+def script_completion_order(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    """A line is late when a later answer went out before it was printed (see the docstring)."""
+    reqs = [r for r in _requests(obs) if r["phase"] is not None and r["released"] is not None]
+    phases = obs["server"].get("phases", [])
+    together = [r for r in reqs if phases[r["phase"]]["concurrent"] and _answered(r["outcome"])]
+    if len(together) < 2:
+        return failed("fewer than two answered requests were in flight together, so the order of "
+                      "the lines cannot be judged", _timeline(obs))
+    releases = sorted(r["released"] for r in reqs)
+    reporting = _reporting(obs)
+    claimed: set[tuple[float, str]] = set()
+    late: list[tuple[dict[str, Any], dict[str, Any], float]] = []
+    for r in sorted(together, key=lambda r: r["released"]):
+        url = normalize(r["url"])
+        line = next((ln for ln in reporting.get(url, [])
+                     if ln["t"] >= r["released"] and (ln["t"], ln["text"]) not in claimed), None)
+        if line is None:
+            continue
+        claimed.add((line["t"], line["text"]))
+        following = [t for t in releases if t > r["released"]]
+        if following and line["t"] > following[0]:
+            late.append((r, line, following[0]))
+    needed = 2 if len(together) >= 3 else 1
+    if len(late) >= needed:
+        r, line, _ = late[0]
+        answered = [normalize(x["url"]).rsplit("/", 1)[-1] or x["url"]
+                    for x in sorted(together, key=lambda x: x["released"])]
+        return failed(
+            f"{len(late)} status lines were printed late: {r['url']} had its answer, but its line "
+            f"{line['text']!r} came only after the grader had answered another request. Print "
+            "each line as soon as its request completes (in the thread that downloads, or with "
+            "as_completed), not in start or join order, after polling, or at the end",
+            f"the grader answered one request at a time, in this order: {', '.join(answered)}, "
+            "waiting each time for its line\n" + _timeline(obs, _prints(obs)))
+    return passed("each status line was printed as its request completed, before the next "
+                  "answer", _timeline(obs, _prints(obs)))
+
+
+@check("downloader.script_waits", probe="downloader.script", style="script")
+def script_waits(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    ended = obs["ended_at"]
+    if ended is None:
+        return failed("the script did not end", _timeline(obs))
+    open_ = obs.get("in_flight_at_end") or 0
+    after = [r for r in _requests(obs) if r["start"] > ended]
+    late_lines = [line for lines in _reporting(obs).values() for line in lines if line["t"] > ended]
+    if open_ or after:
+        return failed(f"the script's main thread ended while {open_ + len(after)} download(s) had "
+                      "not finished: join the threads (or leave the `with ThreadPoolExecutor` "
+                      "block, or q.join()) before the end", _timeline(obs, _prints(obs)))
+    if late_lines:
+        return failed(f"the line {late_lines[0]['text']!r} was printed after the main thread had "
+                      "ended: wait for every thread before the script ends",
+                      _timeline(obs, _prints(obs)))
+    return passed("every download finished and was reported before the script ended")
+
+
+@check("downloader.script_errors", probe="downloader.script", style="script")
+def script_errors(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    failing = {u: o for u, o in _outcomes(obs).items() if o in INJECTED}
+    if not failing:
+        return failed("no request of the script failed, so its error handling could not be "
+                      "seen (the grader makes one URL fail when the script has two or more)")
+    if obs["error"] and obs["error"]["type"] in INJECTED:
+        return failed(f"a failing URL stopped the script ({exc_text(obs['error'])}): catch "
+                      "requests.RequestException around each request")
+    died = _died_of_injected(obs)
+    reporting = _reporting(obs)
+    unreported = [u for u in failing if not reporting.get(u)]
+    if died:
+        first = died[0]
+        return failed(f"a failing URL killed its thread ({exc_text(first)}, thread "
+                      f"{first['thread']!r}): catch requests.RequestException in the thread and "
+                      "print a line saying the URL failed")
+    if unreported:
+        return failed(f"{unreported[0]} failed ({failing[unreported[0]]}) but no line reports it: "
+                      "print the URL with `error`, `failed` or the exception's name")
+    names = ", ".join(f"{u} ({o})" for u, o in failing.items())
+    return passed(f"failing URLs were reported and the script went on: {names}")
+
+
+@check("downloader.script_timeout", probe="downloader.script", style="script")
+def script_timeout(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    reqs = _requests(obs)
+    if not reqs:
+        return failed("the script made no request")
+    missing = [r for r in reqs if r["timeout"] is None]
+    if missing:
+        return failed(f"requests.get was called without timeout= (e.g. for {missing[0]['url']}): "
+                      "a server that never answers would hang the script")
+    return passed("every request was given a timeout")
+
+
+@check("downloader.script_no_network", probe="downloader.script", style="script")
+def script_no_network(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    if obs["network"]:
+        return failed(f"the script tried to reach the network without `requests` "
+                      f"({obs['network'][0]}); the attempt was blocked before it left the machine",
+                      "\n".join(obs["network"][:10]))
+    if not _requests(obs):
+        return failed("the script made no request with `requests`")
+    return passed("every download went through requests; nothing else reached for the network")
