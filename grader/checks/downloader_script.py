@@ -3,9 +3,15 @@
 The script runs as `__main__` against `httpmock.SequencedServer`, which answers every URL and
 decides itself when each response arrives (no real time passes for a response). The
 program's own URLs (string literals in the file and URLs in its companion files, such as a
-`urls.txt`) get seeded roles: with two or more, one fails to connect; with three or more, one
-answers slower than any timeout (a ReadTimeout if the program passes `timeout=`, otherwise an
-ordinary 200 answered last); with four or more, one answers 404. The rest answer 200.
+`urls.txt`) get seeded roles, in two runs:
+
+* the *main run* (`downloader.script`), where no request raises: with two URLs or more one
+  answers 404, with three or more one is slow (answered after all the others); the rest 200.
+  Every check but the error handling is judged here, so a script that does not catch
+  exceptions is still judged on its concurrency and its status lines;
+* the *failing run* (`downloader.script_failing`): with two URLs or more one fails to connect,
+  with three or more one answers slower than any timeout (a ReadTimeout if the program passes
+  `timeout=`, otherwise a 200 answered last). Judged: script_errors.
 
 How the verdicts are reached:
 * overlap: the requests in flight together when the grader starts answering (it waits until
@@ -72,17 +78,18 @@ def own_urls(source: str, folder: Path, main: Path) -> list[str]:
     return sorted(set(u for u in cleaned if "{" not in u))[:200]
 
 
-def plan_routes(urls: list[str], seed: int) -> dict[str, Route]:
+SLOW = Route("status", 200, 0.0, slow=60.0)  # main run: a slow page, answered after the others
+
+
+def plan_routes(urls: list[str], seed: int, failing: bool) -> dict[str, Route]:
     """Seeded roles for the program's own URLs (see the module's docstring)."""
     order = list(urls)
     random.Random(seed).shuffle(order)
     routes = {u: status(200, 0.0) for u in order}
     if len(order) >= 2:
-        routes[order[0]] = connection_error(0.0)
+        routes[order[0]] = connection_error(0.0) if failing else status(404, 0.0)
     if len(order) >= 3:
-        routes[order[1]] = slow_response(0.0, slow=60.0, hang=0.0)
-    if len(order) >= 4:
-        routes[order[2]] = status(404, 0.0)
+        routes[order[1]] = slow_response(0.0, slow=60.0, hang=0.0) if failing else SLOW
     return routes
 
 
@@ -92,7 +99,7 @@ def rank_of(seed: int, routes: dict[str, Route]) -> Any:
         digest = hashlib.sha256(f"{seed}:{url}".encode()).digest()
         base = int.from_bytes(digest[:4], "big") / 2**32
         route = routes.get(url)
-        return base + (10.0 if route is not None and route.kind == "timeout" else 0.0)
+        return base + (10.0 if route is not None and route.slow == 60.0 else 0.0)
     return rank
 
 
@@ -102,13 +109,23 @@ def rank_of(seed: int, routes: dict[str, Route]) -> Any:
 
 @probe("downloader.script")
 def script_probe(ctx: ProbeContext) -> dict[str, Any]:
+    return run_script(ctx, failing=False)
+
+
+@probe("downloader.script_failing")
+def script_failing_probe(ctx: ProbeContext) -> dict[str, Any]:
+    return run_script(ctx, failing=True)
+
+
+def run_script(ctx: ProbeContext, failing: bool) -> dict[str, Any]:
+    """Run the script as __main__ against the grader's server; record requests and lines."""
     import runpy
     import sys
 
     from grader import httpmock, netguard
 
     urls = own_urls(ctx.source, ctx.path.parent, ctx.path)
-    routes = plan_routes(urls, ctx.seed)
+    routes = plan_routes(urls, ctx.seed, failing)
     network_before = len(netguard.ATTEMPTS)
     thread_errors: list[dict[str, Any]] = []
     box: dict[str, Any] = {}
@@ -372,7 +389,7 @@ def script_waits(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     return passed("every download finished and was reported before the script ended")
 
 
-@check("downloader.script_errors", probe="downloader.script", style="script")
+@check("downloader.script_errors", probe="downloader.script_failing", style="script")
 def script_errors(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     failing = {u: o for u, o in _outcomes(obs).items() if o in INJECTED}
     if not failing:

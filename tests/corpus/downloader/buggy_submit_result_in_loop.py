@@ -2,7 +2,7 @@
 # style: contract
 # bug: result-in-loop
 # must_fail: overlap
-# may_fail: completion_order
+# may_fail: max_workers, completion_order, waits_for_all
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
