@@ -30,7 +30,7 @@ def _managed() -> tuple[sched_mod.Scheduler | None, Task | None]:
 
 
 def _line(sched: sched_mod.Scheduler) -> int | None:
-    return sched_mod.student_line(sched.filename, 3)
+    return sched.where(3)
 
 
 class CoopLock:
@@ -39,6 +39,10 @@ class CoopLock:
         self._owner: int | None = None
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        sched = sched_mod.ACTIVE
+        if sched is not None and sched.quiet and self._inner.acquire(False):
+            self._owner = _thread.get_ident()  # past the budget: nothing recorded, no lockdep
+            return True
         sched, me = _managed()
         if me is None:
             ok = self._inner.acquire(blocking, timeout)
@@ -50,7 +54,8 @@ class CoopLock:
         while not self._inner.acquire(False):
             if not blocking:
                 return False
-            if sched.block(me, self, timed=timeout >= 0, line=line):
+            if sched.block(me, self, timed=timeout >= 0, line=line,
+                           timeout=timeout if timeout >= 0 else None):
                 return False
         self._owner = me.ident
         sched.oracle.acquire(me.index, self)
@@ -58,6 +63,13 @@ class CoopLock:
         return True
 
     def release(self) -> None:
+        sched = sched_mod.ACTIVE
+        if sched is not None and sched.quiet and self._inner.locked():
+            self._owner = None
+            self._inner.release()
+            if sched.waiters:
+                sched.unblock(self, 1)
+            return
         sched, me = _managed()
         if not self._inner.locked():
             if sched is not None and sched.aborted:
@@ -69,7 +81,7 @@ class CoopLock:
         self._inner.release()
         if sched is not None and me is not None:
             sched.released(me, self, _line(sched))
-            sched.unblock(self)
+            sched.unblock(self, 1)
 
     def locked(self) -> bool:
         return self._inner.locked()
@@ -160,7 +172,8 @@ class CoopCondition:
         saved = self._lock._release_save() if hasattr(self._lock, "_release_save") else self._lock.release()
         try:
             while not waiter[0]:
-                if sched.block(me, waiter, timed=timeout is not None, line=_line(sched)):
+                if sched.block(me, waiter, timed=timeout is not None, line=_line(sched),
+                               timeout=timeout):
                     break
         finally:
             if waiter in self._waiters:
@@ -222,7 +235,8 @@ class CoopSemaphore:
         assert sched is not None
         line = _line(sched)
         while self._value == 0:
-            if not blocking or sched.block(me, self, timed=timeout is not None, line=line):
+            if not blocking or sched.block(me, self, timed=timeout is not None, line=line,
+                                           timeout=timeout):
                 return False
         self._value -= 1
         sched.oracle.acquire(me.index, self)
@@ -294,7 +308,7 @@ class CoopEvent:
         assert sched is not None
         line = _line(sched)
         while not self._flag:
-            if sched.block(me, self, timed=timeout is not None, line=line):
+            if sched.block(me, self, timed=timeout is not None, line=line, timeout=timeout):
                 break
         if self._flag:
             sched.oracle.acquire(me.index, self)
@@ -336,7 +350,7 @@ class ManagedThread(ORIGINAL["Thread"]):  # type: ignore[misc, valid-type]
             return
         line = _line(sched)
         while task.state != sched_mod.DONE:
-            if sched.block(me, task, timed=timeout is not None, line=line):
+            if sched.block(me, task, timed=timeout is not None, line=line, timeout=timeout):
                 return
         sched.oracle.join(me.index, task.index)
 
@@ -381,7 +395,7 @@ def _sleep(seconds: float) -> None:
     if me is None or sched is None:
         REAL_SLEEP(seconds)
         return
-    sched.yield_now(_line(sched))
+    sched.sleep(seconds, _line(sched))  # virtual time: costs nothing, others run meanwhile
 
 
 TAMPERED: list[str] = []  # threading names the code under test replaced during a schedule

@@ -4,8 +4,17 @@ Exactly one managed thread runs at a time; it hands the turn on only at scheduli
 (inserted into the student's code by `instrument`), when it blocks on a lock, condition,
 semaphore, event or join, or when it ends. Which thread runs next is drawn from a generator
 seeded by the caller, so a schedule depends on nothing but the seed and the code: replaying a
-seed replays the interleaving, on any machine, however busy. Time only passes when every thread
-is blocked: then a timed wait times out, and if none is timed the threads are deadlocked.
+seed replays the interleaving, on any machine, however busy.
+
+Time is virtual (`now`, in seconds): it passes only when every thread is blocked, and then jumps
+to the earliest deadline of a timed wait or a `sleep`, so sleeping costs nothing and a program's
+timing is the same on any machine. If no wait is timed the threads are deadlocked. A program that
+never ends is stopped once `time_limit` virtual seconds or `max_steps` points have passed.
+
+Cost: the first `budget` points are recorded and may switch threads (seeded, as PCT does);
+after that the schedule is *quiet*: nothing is recorded and threads switch only when they block,
+finish, or have run `spin` points in a row (so `while not done: pass` hands the turn on). A run
+with `stop_at_budget` ends there instead, judged on what it recorded.
 """
 from __future__ import annotations
 
@@ -21,6 +30,7 @@ from grader.preempt.oracle import RaceOracle
 
 RUNNABLE, BLOCKED, DONE = "runnable", "blocked", "done"
 MAX_EVENTS = 20_000
+STOPPED = ("time", "steps", "budget")  # a run ended by the grader's limits, not by a fault
 
 
 class Abort(BaseException):
@@ -43,6 +53,9 @@ class Task:
     result: Any = None
     thread: Any = None  # the threading.Thread object the student sees, if any
     root: bool = False  # one of the bodies the schedule was started with
+    deadline: float | None = None  # virtual time a timed wait or sleep ends
+    ran: int = 0  # points run since this task last got the turn (the spin bound)
+    random_state: Any = None  # the `random` module's state while this task runs
 
     def __post_init__(self) -> None:
         self.go.acquire()
@@ -61,18 +74,20 @@ class Event:
 
 @dataclass
 class Outcome:
-    status: str  # ok | deadlock | steps | stall
+    status: str  # ok | deadlock | stall | time | steps | budget (the last three: stopped, see STOPPED)
     steps: int
     events: list[Event]
     deadlock: list[dict[str, Any]] = field(default_factory=list)
     inversion: dict[str, Any] | None = None
     tasks: list[Task] = field(default_factory=list)
+    now: float = 0.0  # virtual seconds the run lasted
 
 
 ACTIVE: "Scheduler | None" = None
 
 
 def student_line(filename: str, depth: int = 2) -> int | None:
+    """The line of the innermost frame of the student's file (compared by full path)."""
     frame = sys._getframe(depth)
     while frame is not None:
         if frame.f_code.co_filename == filename:
@@ -92,9 +107,12 @@ def student_stack(frame: Any, filename: str, source_lines: list[str]) -> list[st
 
 class Scheduler:
     def __init__(self, seed: int, *, filename: str, source: str = "", switch: float = 0.5,
-                 serial: bool = False, max_steps: int = 50_000, stall_seconds: float = 2.0) -> None:
+                 serial: bool = False, max_steps: int = 50_000, stall_seconds: float = 2.0,
+                 budget: int | None = None, stop_at_budget: bool = False, spin: int = 10_000,
+                 time_limit: float | None = None) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
+        self.seed_base = 0  # per-thread random streams depend on the thread's index only
         self.filename = filename
         self.source_lines = source.splitlines()
         self.switch = switch
@@ -119,14 +137,34 @@ class Scheduler:
         self.spawned = 0
         self.shared_writes = {"locked": 0, "unlocked": 0}  # by threads the code started
         self.oracle = RaceOracle()  # happens-before and atomicity, fed by the access hooks
+        self.now = 0.0  # virtual seconds since the schedule started
+        self.time_limit = time_limit
+        self.budget = max_steps if budget is None else budget
+        self.stop_at_budget = stop_at_budget
+        self.quiet = False  # past the budget: no recording, no forced switches
+        self.spin = spin
+        self.countdown = spin  # quiet points left before the running thread hands the turn on
+        self.waiters: dict[int, list[Task]] = {}  # id(object) -> tasks blocked on it
+        self.namespaces: list[dict[str, Any]] = []  # instrumented namespaces, hooks swapped when quiet
+        self._swapped: list[tuple[dict[str, Any], str, Any]] = []
 
     # -- bookkeeping ---------------------------------------------------------------------
     def task(self) -> Task | None:
         return self.by_ident.get(_thread.get_ident())
 
     def record(self, task: Task, kind: str, line: int | None, label: str = "", value: Any = None) -> None:
-        if len(self.events) < MAX_EVENTS:
+        if not self.quiet and len(self.events) < MAX_EVENTS:
             self.events.append(Event(self.steps, task.name, kind, line, label, value))
+
+    @property
+    def recording(self) -> bool:
+        return not self.quiet and len(self.events) < MAX_EVENTS
+
+    def where(self, depth: int = 2) -> int | None:
+        """The student's line `depth` frames up (None once nothing is recorded: nobody reads it)."""
+        if self.quiet or len(self.events) >= MAX_EVENTS:
+            return None
+        return student_line(self.filename, depth + 1)
 
     def tick(self) -> int:
         self.clock += 1
@@ -147,22 +185,47 @@ class Scheduler:
         return [t for t in self.tasks if t.state == RUNNABLE]
 
     def _pick(self) -> Task | None:
+        """Who runs next. When nobody can, virtual time jumps to the earliest deadline; past
+        the time limit the run is stopped (None, with `aborted` set)."""
         runnable = self._runnable()
         if not runnable:
             timed = [t for t in self.tasks if t.state == BLOCKED and t.timed]
             if not timed:
                 return None
-            chosen = timed[0] if self.serial else self.rng.choice(timed)
-            chosen.state, chosen.timed_out, chosen.waiting_on = RUNNABLE, True, None
+            soonest = min(self.now if t.deadline is None else t.deadline for t in timed)
+            due = [t for t in timed if (self.now if t.deadline is None else t.deadline) <= soonest]
+            self.now = max(self.now, soonest)
+            if self.time_limit is not None and self.now > self.time_limit:
+                self._abort("time")
+                return None
+            chosen = due[0] if self.serial else self.rng.choice(due)
+            self._unwait(chosen)
+            chosen.state, chosen.timed_out = RUNNABLE, True
             return chosen
         if self.serial:
             return runnable[0]
         return self.rng.choice(runnable)
 
+    def _give(self, me: Task | None, nxt: Task) -> None:
+        """Pass the turn: each thread keeps its own `random` stream, so what a thread draws
+        does not depend on how the threads interleave."""
+        import random as random_module
+
+        state = random_module.getstate()
+        if me is not None:
+            me.random_state = state
+        if nxt.random_state is None:
+            nxt.random_state = random.Random(f"{self.seed_base}:{nxt.index}").getstate()
+        if nxt.random_state is not state:
+            random_module.setstate(nxt.random_state)
+        nxt.ran = 0
+        self.countdown = self.spin
+        nxt.go.release()
+
     def _hand_over(self, me: Task, nxt: Task) -> None:
         if nxt is me:
             return
-        nxt.go.release()
+        self._give(me, nxt)
         me.go.acquire()
         self._check(me)
 
@@ -170,53 +233,155 @@ class Scheduler:
         me = self.task()
         if me is None:
             return
-        self._check(me)
+        if self.aborted:
+            raise Abort(self.aborted)
         self.steps += 1
         self.clock += 1
+        if self.quiet:
+            me.ran += 1
+            if self.steps > self.max_steps:
+                self._abort("steps")
+                raise Abort("steps")
+            if me.ran >= self.spin:
+                self._switch(me)
+            return
+        if self.steps > self.budget:
+            self._go_quiet()
+            if self.aborted:
+                raise Abort(self.aborted)
+            return
+        if line is not None:
+            self.record(me, "line", line)
+        me.ran += 1
+        if self.serial:
+            if me.ran >= self.spin:
+                self._switch(me)
+        elif self.rng.random() < self.switch:
+            self._switch(me)
+
+    def _go_quiet(self) -> None:
+        """The budget is spent: stop here, or run on with cheap hooks and no recording."""
+        if self.stop_at_budget or self.budget >= self.max_steps:
+            self._abort("budget" if self.stop_at_budget else "steps")
+            return
+        from grader.preempt.quiet import HOOKS
+
+        self.quiet = True
+        for ns in self.namespaces:
+            for name, hook in HOOKS.items():
+                if name in ns:
+                    self._swapped.append((ns, name, ns[name]))
+                    ns[name] = hook
+
+    def spun(self) -> None:
+        """`spin` quiet points ran in one thread: check the limits and hand the turn on."""
+        self.countdown = self.spin
+        self.steps += self.spin
+        if self.aborted:
+            raise Abort(self.aborted)
         if self.steps > self.max_steps:
             self._abort("steps")
             raise Abort("steps")
-        if line is not None:
-            self.record(me, "line", line)
-        if not self.serial and self.rng.random() < self.switch:
+        me = self.task()
+        if me is not None:
             self._switch(me)
 
+    def _restore_hooks(self) -> None:
+        for ns, name, hook in reversed(self._swapped):
+            ns[name] = hook
+        self._swapped.clear()
+
     def yield_now(self, line: int | None) -> None:
-        """A forced switch (time.sleep in student code): someone else runs if anyone can."""
+        """A forced switch: someone else runs if anyone can."""
         me = self.task()
         if me is None:
             return
         self._check(me)
         self.steps += 1
-        if not self.serial:
+        self._switch(me)
+
+    def sleep(self, seconds: float, line: int | None) -> None:
+        """`time.sleep` in student code: wait `seconds` of virtual time while others run."""
+        me = self.task()
+        if me is None:
+            return
+        self._check(me)
+        self.steps += 1
+        try:
+            seconds = float(seconds)
+        except (TypeError, ValueError):
+            seconds = 0.0
+        if seconds != seconds or seconds <= 0:
             self._switch(me)
+            return
+        self.block(me, ("sleep", me.index), timed=True, line=line, timeout=seconds)
 
     def _switch(self, me: Task) -> None:
-        """Hand the turn to a seeded choice among the other runnable threads, if any."""
+        """Hand the turn to another runnable thread (seeded choice; the next one in order when
+        serial), if any."""
+        me.ran = 0
         others = [t for t in self._runnable() if t is not me]
-        if others:
+        if not others:
+            return
+        if self.serial:
+            later = [t for t in others if t.index > me.index]
+            self._hand_over(me, (later or others)[0])
+        else:
             self._hand_over(me, self.rng.choice(others))
 
-    def block(self, me: Task, on: Any, *, timed: bool = False, line: int | None = None) -> bool:
-        """Wait until `unblock(on)`; returns True if the wait timed out instead."""
+    def block(self, me: Task, on: Any, *, timed: bool = False, line: int | None = None,
+              timeout: float | None = None) -> bool:
+        """Wait until `unblock(on)`; returns True if the wait timed out instead (after
+        `timeout` virtual seconds, or as soon as nobody else can run if no timeout is given)."""
         me.state, me.waiting_on, me.timed, me.timed_out = BLOCKED, on, timed, False
-        self.record(me, "block", line, self.lock_name(on))
+        me.deadline = self.now + max(0.0, float(timeout)) if timed and timeout is not None else None
+        self.waiters.setdefault(id(on), []).append(me)
+        if self.recording:
+            if isinstance(on, tuple) and on[:1] == ("sleep",):
+                self.record(me, "sleep", line, f"{timeout:g} s")
+            else:
+                self.record(me, "block", line, self.lock_name(on))
         nxt = self._pick()
         if nxt is None:
-            self._all_blocked()
+            if not self.aborted:
+                self._all_blocked()
             raise Abort(self.aborted or "deadlock")
         self._hand_over(me, nxt)
         timed_out, me.timed_out = me.timed_out, False
         return timed_out
 
-    def unblock(self, on: Any) -> None:
-        for t in self.tasks:
+    def _unwait(self, task: Task) -> None:
+        waiting = self.waiters.get(id(task.waiting_on))
+        if waiting is not None:
+            try:
+                waiting.remove(task)
+            except ValueError:
+                pass
+            if not waiting:
+                del self.waiters[id(task.waiting_on)]
+        task.waiting_on = None
+
+    def unblock(self, on: Any, n: int | None = None) -> None:
+        """Wake the threads waiting on `on` (at most `n`: a released lock wakes one waiter, a
+        seeded choice, instead of a herd that would block again)."""
+        waiting = self.waiters.get(id(on))
+        if not waiting:
+            return
+        if n is None or n >= len(waiting):
+            woken = waiting
+            del self.waiters[id(on)]
+        else:
+            woken = []
+            for _ in range(n):
+                index = 0 if self.serial else self.rng.randrange(len(waiting))
+                woken.append(waiting.pop(index))
+        for t in woken:
             if t.state == BLOCKED and t.waiting_on is on:
                 t.state, t.waiting_on = RUNNABLE, None
 
     # -- lock order (lockdep) ---------------------------------------------------------------
     def took(self, me: Task, lock: Any, line: int | None, blocking: bool) -> None:
-        if blocking:
+        if blocking and me.held:
             for index, held in enumerate(me.held):
                 if held is lock:
                     continue
@@ -229,7 +394,8 @@ class Scheduler:
                         and self.inversion is None:
                     self.inversion = {"a": back, "b": self.edges[key]}
         me.held.append(lock)
-        self.record(me, "acquire", line, self.lock_name(lock))
+        if self.recording:
+            self.record(me, "acquire", line, self.lock_name(lock))
 
     def released(self, me: Task | None, lock: Any, line: int | None) -> None:
         if me is None:
@@ -238,7 +404,8 @@ class Scheduler:
             if me.held[index] is lock:
                 del me.held[index]
                 break
-        self.record(me, "release", line, self.lock_name(lock))
+        if self.recording:
+            self.record(me, "release", line, self.lock_name(lock))
 
     # -- threads -------------------------------------------------------------------------
     def spawn(self, name: str, body: Callable[[], Any], thread: Any = None) -> Task:
@@ -274,7 +441,7 @@ class Scheduler:
         except BaseException as exc:  # the student's exception: reported, never fatal here
             from grader.probing import describe
 
-            task.error = describe(exc, self.filename)
+            task.error = describe(exc, self.filename)  # the full path: compared by real path
         finally:
             if task.thread is not None:
                 with threading._active_limbo_lock:  # type: ignore[attr-defined]
@@ -291,9 +458,9 @@ class Scheduler:
             self.unblock(task)
             nxt = self._pick()
             if nxt is not None:
-                nxt.go.release()
+                self._give(task, nxt)
                 return
-            if any(t.state == BLOCKED for t in self.tasks):
+            if not self.aborted and any(t.state == BLOCKED for t in self.tasks):
                 self._all_blocked()
                 return
         if self.exited == len(self.tasks) and self.finished.locked():
@@ -344,18 +511,27 @@ class Scheduler:
 
     def run(self, bodies: list[tuple[str, Callable[[], Any]]]) -> Outcome:
         global ACTIVE
+        import random as random_module
+
+        from grader.preempt import vtime
+
         previous, ACTIVE = ACTIVE, self
+        saved_random = random_module.getstate()
         try:
-            for name, body in bodies:
-                self.spawn(name, body).root = True
-            first = self._pick()
-            if first is not None:
-                first.go.release()
-            self._wait()
+            with vtime.installed():
+                for name, body in bodies:
+                    self.spawn(name, body).root = True
+                first = self._pick()
+                if first is not None:
+                    self._give(None, first)
+                self._wait()
         finally:
             ACTIVE = previous
+            self._restore_hooks()
+            random_module.setstate(saved_random)
         status = "ok" if self.aborted in (None, "done") else self.aborted
-        return Outcome(status, self.steps, self.events, self.deadlock, self.inversion, self.tasks)
+        return Outcome(status, self.steps, self.events, self.deadlock, self.inversion, self.tasks,
+                       self.now)
 
     def _wait(self) -> None:
         last, since = -1, time.monotonic()

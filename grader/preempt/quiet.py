@@ -1,0 +1,53 @@
+"""Cheap stand-ins for the instrumentation hooks, swapped in once a schedule's budget is spent.
+
+Past the budget nothing is recorded and no thread is forced to switch, so a hook only has to do
+the access itself; the scheduling point only counts, so that a thread spinning on a flag still
+hands the turn on (the scheduler's `spun`). This is what lets a 2 x 1,000,000-iteration program
+finish in a few times its plain run time: the first `budget` points are explored in full, the
+rest runs at nearly plain speed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from grader.preempt import scheduler as sched_mod
+from grader.preempt.instrument import EXEC, GETATTR, GETITEM, POINT, READ, SETATTR, SETITEM, WRITE
+
+_getattr, _setattr = getattr, setattr
+
+
+def point(line: int) -> None:
+    sched = sched_mod.ACTIVE
+    if sched is not None:
+        sched.countdown -= 1
+        if sched.countdown <= 0:
+            sched.spun()
+
+
+def read(value: Any, label: str, line: int, check: bool = False) -> Any:
+    return value
+
+
+def write(value: Any, label: str, line: int) -> Any:
+    return value
+
+
+def getattr_(obj: Any, name: Any, label: str, line: int, check: bool = False) -> Any:
+    return _getattr(obj, name)
+
+
+def setattr_(obj: Any, name: Any, value: Any, label: str, line: int) -> None:
+    _setattr(obj, name, value)
+
+
+def getitem(obj: Any, key: Any, label: str, line: int, check: bool = False) -> Any:
+    return obj[key]
+
+
+def setitem(obj: Any, key: Any, value: Any, label: str, line: int) -> None:
+    obj[key] = value
+
+
+HOOKS: dict[str, Any] = {POINT: point, READ: read, WRITE: write, GETATTR: getattr_,
+                         SETATTR: setattr_, GETITEM: getitem, SETITEM: setitem}
+assert EXEC not in HOOKS  # exec of a string keeps instrumenting: it is rare and may start threads
