@@ -33,12 +33,18 @@ def _burn(stop_at: float) -> None:
         pass
 
 
+REVIEW = "__needs_review__"  # a pseudo check id in the statuses: the report was flagged
+
+
 def _grade_once(rubric, task: str, path: Path, seed: int | None) -> tuple[str, float, float, dict[str, str]]:
     started = time.monotonic()
     report = grade(rubric, task, path, seed=seed)
     seconds = time.monotonic() - started
-    fingerprint = json.dumps([(c.id, c.status, c.score) for c in report.checks])
-    return fingerprint, report.score, seconds, {c.id: c.status for c in report.checks}
+    fingerprint = json.dumps([(c.id, c.status, c.score) for c in report.checks] + report.needs_review)
+    statuses = {c.id: c.status for c in report.checks}
+    if report.needs_review:
+        statuses[REVIEW] = "; ".join(report.needs_review)
+    return fingerprint, report.score, seconds, statuses
 
 
 def main() -> int:
@@ -103,9 +109,12 @@ def _labels(paths: list[Path], first: dict[Path, tuple[float, float, dict[str, s
     except ValueError:
         return  # an unlabelled folder: scores and times only
     caught: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    false_failures, correct = [], 0
+    false_failures, flagged, correct = [], [], 0
     for sample in samples:
-        statuses = first[sample.path][2]
+        statuses = dict(first[sample.path][2])
+        if REVIEW in statuses:
+            flagged.append(f"{sample.name} ({'correct' if sample.correct else 'buggy'}): "
+                           f"{statuses.pop(REVIEW)}")
         if sample.correct:
             correct += 1
             bad = [c for c, s in statuses.items() if s == "failed"]
@@ -123,6 +132,10 @@ def _labels(paths: list[Path], first: dict[Path, tuple[float, float, dict[str, s
     print(f"{'all bugs':32} {total_hit}/{total}")
     print(f"false failures on correct submissions: {len(false_failures)} of {correct}")
     for line in false_failures:
+        print(f"  {line}")
+    print(f"flagged for review: {len(flagged)} of {len(samples)} "
+          f"({sum(1 for f in flagged if '(correct)' in f)} correct)")
+    for line in flagged:
         print(f"  {line}")
 
 

@@ -8,6 +8,7 @@ place child data enters the grader.
 """
 from __future__ import annotations
 
+import _thread
 import json
 import os
 from typing import Any
@@ -24,6 +25,7 @@ _SHAPES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "begin": {"key": str},
     "result": {"key": str, "obs": dict},
     "done": {},
+    "audit": {"finding": dict},  # written by the audit hook the moment an event happens
 }
 
 
@@ -46,12 +48,16 @@ def encode(token: str, message: dict[str, Any]) -> bytes:
     return f"{token} {body}\n".encode()
 
 
+_WRITING = _thread.allocate_lock()  # the audit hook writes from any thread: frames never interleave
+
+
 def send(fd: int, token: str, message: dict[str, Any]) -> None:
     data = encode(token, message)
     view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+    with _WRITING:
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
 
 
 class FrameReader:

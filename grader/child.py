@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader import channel, netguard
+from grader import audit_hook, channel, netguard
 from grader.probing import ProbeContext, describe
 from grader.registry import PROBES, load_all
 
@@ -80,6 +80,10 @@ def main() -> None:
     job = json.loads(sys.stdin.readline())
     fd, token = int(job["result_fd"]), job["token"]
     send = channel.send
+    # Before any of the student's code: what it does to reach into the grader is reported as
+    # it happens, over the result pipe, where it cannot be taken back.
+    audit_hook.install(job["workdir"], lambda finding: send(fd, token, {"type": "audit",
+                                                                        "finding": finding}))
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     _die_with_parent()
     _apply_limits(job["limits"])

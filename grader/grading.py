@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__, sandbox, untrusted
+from grader.audit_static import audit_submission
 from grader.probing import exc_text
 from grader.registry import CHECKS, FAILED, PASSED, SKIPPED, JudgeContext, Verdict
 from grader.rubric import CheckSpec, Rubric, TaskSpec
@@ -115,6 +116,21 @@ def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[s
     return list(results.values())
 
 
+def _runtime_findings(audit: list[dict[str, Any]], known: list[str]) -> list[str]:
+    """The child's audit-hook findings as review reasons, one per event and line."""
+    found: list[str] = []
+    for finding in audit:
+        text = (f"{untrusted.name(finding.get('file', '?'))} line {finding.get('line', '?')}: "
+                f"{untrusted.text(str(finding.get('what', 'an audited event')), 200)} "
+                "(seen while it ran)")
+        if text not in found and text not in known:
+            found.append(text)
+    return found[:MAX_FINDINGS]
+
+
+MAX_FINDINGS = 30
+
+
 def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = None) -> GradeReport:
     task = rubric.task(task_name)
     submission = load_submission(task, path)
@@ -131,6 +147,7 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
                         f"but the rubric has no {submission.style} checks for task {task.name}; "
                         f"define {', '.join(task.entry_points.values())}")
         return report
+    report.needs_review = [f.text() for f in audit_submission(submission.path)]
     runs: dict[str, sandbox.ProbeRun] = {}
     for spec in specs:
         key = probe_key(spec)
@@ -146,6 +163,7 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
     if outcome.forged_frames:
         report.notes.append(f"{outcome.forged_frames} message(s) on the result channel without the "
                             "run's token were ignored")
+    report.needs_review += _runtime_findings(outcome.audit, report.needs_review)
     if outcome.import_error:
         report.error = outcome.import_error
         report.checks = _all_failed(specs, outcome.import_error)

@@ -49,6 +49,7 @@ class SandboxResult:
     isolation: str = "process"
     forged_frames: int = 0
     seconds: float = 0.0
+    audit: list[dict[str, Any]] = field(default_factory=list)  # the child's audit hook findings
 
 
 def _works(cmd: list[str]) -> bool:
@@ -324,15 +325,17 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], command: list[s
                                 result.import_error = (f"{filename}: importing your module raised "
                                                        f"{exc_text(frame['error'])}")
                                 outcome = "stop"
-                        elif kind == "begin" and frame.get("key") in by_key:
+                        elif kind == "begin" and by_key.get(frame["key"]) in remaining:
                             current = by_key[frame["key"]]
                             phase_deadline = min(deadline, time.monotonic() + current.timeout)
-                        elif kind == "result" and current is not None and frame.get("key") == current.key:
+                        elif kind == "result" and current in remaining and frame["key"] == current.key:
                             obs = frame.get("obs")
                             result.observations[current.key] = obs if isinstance(obs, dict) else crash(
                                 "protocol", "malformed observation")
                             remaining.remove(current)
                             current = None
+                        elif kind == "audit":
+                            result.audit.append(frame["finding"])
                         elif kind == "done":
                             outcome = "stop" if not remaining else "restart"
                 elif chunk:

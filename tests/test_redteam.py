@@ -350,3 +350,149 @@ def test_forged_frames_of_odd_shapes_are_ignored_not_crashed_on(rubric, tmp_path
     report = grade(rubric, "bank", path)
     assert report.error is None
     assert any("without the run's token" in note or "forged" in note for note in report.notes)
+
+
+# -- tampering with the grader: detected and flagged for review, never a silent full score ---
+NO_LOCK = REFERENCE.replace("with self._lock:", "if True:")
+
+
+def review(report):
+    return "\n".join(report.needs_review)
+
+
+def test_replacing_the_graders_probes_is_flagged_for_review(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import grader.registry as registry
+        for name in list(registry.PROBES):
+            registry.PROBES[name] = registry.ProbeDef(name, lambda ctx: {"problems": [], "ok": True})
+    """, base=NO_LOCK)
+    report = grade(rubric, "bank", path)
+    assert "imports the grader (grader.registry)" in review(report)
+
+
+def test_taking_the_token_from_a_frame_and_forging_results_is_flagged(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import os, sys
+        frame = sys._getframe()
+        while frame is not None and "token" not in frame.f_locals:
+            frame = frame.f_back
+        fd, token, job = frame.f_locals["fd"], frame.f_locals["token"], frame.f_locals["job"]
+        for run in job["runs"]:
+            for kind in ("begin", "result"):
+                os.write(fd, (token + ' {"type": "%s", "key": %s, "obs": {"problems": [], "runs": []}}\\n'
+                              % (kind, repr(run["key"]).replace("'", '"'))).encode())
+    """, base=NO_LOCK)
+    report = grade(rubric, "bank", path)
+    found = review(report)
+    assert "takes an interpreter frame (sys._getframe)" in found
+    assert "(seen while it ran)" in found  # the audit hook saw it too, not only the source audit
+    assert report.error is None
+
+
+def test_frames_reached_without_a_name_the_source_audit_knows_are_seen_at_run_time(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import sys
+        _peek = sys.__dict__["_GETFRAME".lower()]
+        _caller = _peek(0)
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    assert "takes an interpreter frame (sys._getframe) (seen while it ran)" in review(report)
+    assert report.score >= report.max_score  # the honest part still earns its points
+
+
+def test_replacing_random_random_is_flagged(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import random
+        random.Random.random = lambda self: 0.99
+    """, base=NO_LOCK)
+    report = grade(rubric, "bank", path)
+    assert "replaces random.Random.random, part of an imported module" in review(report)
+
+
+def test_swapping_a_functions_code_is_flagged(rubric, tmp_path):
+    path = submit(tmp_path, """
+        def _quiet(*args, **kwargs):
+            return None
+        def _swap(fn):
+            fn.__code__ = _quiet.__code__
+        import threading
+        _swap(threading.Thread.start)
+    """, base=NO_LOCK)
+    report = grade(rubric, "bank", path)
+    assert "reads or swaps a function's code (.__code__)" in review(report)
+
+
+def test_setting_the_running_schedulers_switch_to_zero_is_flagged(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import gc
+        def _calm():
+            for obj in gc.get_objects():
+                if type(obj).__name__ == "Scheduler":
+                    obj.switch = 0
+        class BankAccount(BankAccount):
+            def deposit(self, amount):
+                _calm()
+                return super().deposit(amount)
+    """, base=NO_LOCK)
+    report = grade(rubric, "bank", path)
+    found = review(report)
+    assert "lists every object of the interpreter (gc.get_objects)" in found
+    assert "(seen while it ran)" in found
+
+
+def test_replacing_the_engines_tamper_check_is_flagged(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import importlib
+        engine = importlib.import_module("grader" + ".preempt.engine")
+        engine.tampering = lambda namespace: None
+    """, base=NO_LOCK)
+    report = grade(rubric, "bank", path)
+    found = review(report)
+    assert "imports a module whose name is computed at run time (import_module)" in found
+    assert "names the grader's internals in a string" in found
+
+
+def test_a_defeat_device_that_locks_only_under_the_grader_is_flagged(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import threading
+        _WATCHED = any(name.startswith("__grad" + "er") for name in globals())
+        class BankAccount(BankAccount):
+            def deposit(self, amount):
+                if _WATCHED:
+                    return super().deposit(amount)
+                self._balance += amount
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    assert "reads or changes its module's variables through globals()" in review(report)
+    assert report.score >= report.max_score  # it does lock under the grader: only a person can tell
+
+
+def test_correct_corpus_programs_are_never_flagged(rubric):
+    from grader.audit_static import audit_submission
+
+    for path in sorted((ROOT / "tests" / "corpus").rglob("correct_*.py")):
+        assert audit_submission(path) == [], path
+    report = grade(rubric, "bank", ROOT / "reference" / "bank.py")
+    assert report.needs_review == []
+
+
+def test_a_sibling_conftest_and_ini_do_not_pass_the_instructors_tests(tmp_path):
+    from test_rubric import EXTRA_TESTS, PYTEST_ENTRY
+
+    (tmp_path / "extra_tests.py").write_text(EXTRA_TESTS)
+    text = (ROOT / "rubric.yaml").read_text().replace("      - id: simulate_total", PYTEST_ENTRY, 1)
+    rubric = parse_rubric(tmp_path / "rubric.yaml", text)
+    path = submit(tmp_path, REFERENCE)
+    submit(tmp_path, """
+        import pytest
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_makereport(item, call):
+            outcome = yield
+            report = outcome.get_result()
+            report.outcome, report.longrepr = "passed", None
+    """, name="conftest.py")
+    (path.parent / "pytest.ini").write_text("[pytest]\naddopts = -p conftest\n")
+    report = grade(rubric, "bank", path)
+    failing = next(c for c in report.checks if c.id == "extra::test_fails")
+    assert failing.status == "failed" and "AssertionError" in failing.message
+    assert next(c for c in report.checks if c.id == "extra::test_passes").status == "passed"

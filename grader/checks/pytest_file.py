@@ -5,6 +5,10 @@ run (one pytest session in the child), and each judge reads its own test's outco
 """
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
+from pathlib import Path
 from typing import Any
 
 from grader.probing import ProbeContext
@@ -13,24 +17,57 @@ from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
 
 @probe("pytest.file")
 def pytest_probe(ctx: ProbeContext) -> dict[str, Any]:
+    """One pytest session over the instructor's file, isolated from the student's folder.
+
+    The file is written to a folder of its own with a random name, outside the submission's
+    folder, made read-only, and removed once pytest has collected it (the student's code runs
+    during the tests and must not read them from disk); pytest runs with `--noconftest`, no
+    cache provider, an empty ini file of ours (`-c`) and the environment variables that would
+    let the student add options or plugins removed, so nothing the student ships (conftest.py,
+    pytest.ini, pyproject.toml, PYTEST_ADDOPTS) takes part.
+    """
     import pytest
 
-    target = ctx.path.parent / f"grader_instructor_{ctx.param('file', 'tests.py')}"
+    private = Path(ctx.path.parent.parent, f"instructor-{secrets.token_hex(8)}")
+    private.mkdir(mode=0o700)
+    shown = Path(str(ctx.param("file", "tests.py"))).name
+    target = private / f"grader_instructor_{shown}"
     target.write_text(ctx.param("source", ""), encoding="utf-8")
+    ini = private / "pytest.ini"
+    ini.write_text("[pytest]\n", encoding="utf-8")
+    for path in (target, ini):
+        path.chmod(0o400)
+    private.chmod(0o500)
+    for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
+        os.environ.pop(name, None)
     outcomes: dict[str, dict[str, str]] = {}
 
     class Collector:
+        def pytest_collection_finish(self, session: Any) -> None:
+            _remove(private)
+
         def pytest_runtest_logreport(self, report: Any) -> None:
             name = report.nodeid.split("::")[-1].split("[")[0]
             if report.when == "call" or report.outcome != "passed":
                 previous = outcomes.get(name)
                 if previous is None or previous["outcome"] == "passed":
-                    outcomes[name] = {"outcome": report.outcome,
-                                      "longrepr": str(report.longrepr or "")[-3000:]}
+                    text = str(report.longrepr or "").replace(str(target), shown)
+                    outcomes[name] = {"outcome": report.outcome, "longrepr": text[-3000:]}
 
-    pytest.main([str(target), "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-                 "--rootdir", str(ctx.path.parent)], plugins=[Collector()])
+    try:
+        pytest.main([str(target), "-q", "-c", str(ini), "--rootdir", str(private), "--noconftest",
+                     "-p", "no:cacheprovider", "-o", "addopts="], plugins=[Collector()])
+    finally:
+        _remove(private)
     return {"outcomes": outcomes}
+
+
+def _remove(folder: Path) -> None:
+    try:
+        folder.chmod(0o700)
+        shutil.rmtree(folder, ignore_errors=True)
+    except OSError:
+        pass
 
 
 def _judge(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
