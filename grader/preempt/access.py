@@ -84,8 +84,17 @@ def _find_name(lock: Any, frame: Any) -> str | None:
     return None
 
 
-def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any, frame: Any) -> None:
+def _live() -> Any:
+    """The running schedule, unless there is none or it has gone quiet (past its budget,
+    where accesses are plain accesses and nobody records them)."""
     sched = sched_mod.ACTIVE
+    if sched is None or _getattr(sched, "quiet", False):
+        return None
+    return sched
+
+
+def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any, frame: Any) -> None:
+    sched = _live()
     if sched is None:
         return
     me = sched.task()
@@ -111,14 +120,14 @@ def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any
 
 
 def _after_read() -> None:
-    sched = sched_mod.ACTIVE
+    sched = _live()
     if sched is not None and sched.task() is not None:
         sched.point(None)
 
 
 def hook_read(value: Any, label: str, line: int, check: bool = False) -> Any:
     """A read of a global (or `nonlocal`) name."""
-    if sched_mod.ACTIVE is not None:
+    if _live() is not None:
         frame = sys._getframe(1)
         if label in frame.f_globals and label not in frame.f_code.co_freevars:
             _note("check" if check else "read", frame.f_globals, label, label, line, value, frame)
@@ -130,7 +139,7 @@ def hook_read(value: Any, label: str, line: int, check: bool = False) -> Any:
 
 def hook_write(value: Any, label: str, line: int) -> Any:
     """The value about to be stored in a global (or `nonlocal`) name."""
-    sched = sched_mod.ACTIVE
+    sched = _live()
     if sched is not None:
         me = sched.task()
         if me is not None:
@@ -145,28 +154,28 @@ def hook_write(value: Any, label: str, line: int) -> Any:
 
 def hook_getattr(obj: Any, name: Any, label: str, line: int, check: bool = False) -> Any:
     value = _getattr(obj, name)
-    if sched_mod.ACTIVE is not None and _type(name) is str:
+    if _live() is not None and _type(name) is str:
         _note("check" if check else "read", _storage(obj, name), name, label, line, value, sys._getframe(1))
         _after_read()
     return value
 
 
 def hook_setattr(obj: Any, name: Any, value: Any, label: str, line: int) -> None:
-    if sched_mod.ACTIVE is not None and _type(name) is str:
+    if _live() is not None and _type(name) is str:
         _note("write", _storage(obj, name), name, label, line, value, sys._getframe(1))
     _setattr(obj, name, value)
 
 
 def hook_getitem(obj: Any, key: Any, label: str, line: int, check: bool = False) -> Any:
     value = obj[key]
-    if sched_mod.ACTIVE is not None:
+    if _live() is not None:
         _note("check" if check else "read", obj, key, label, line, value, sys._getframe(1))
         _after_read()
     return value
 
 
 def hook_setitem(obj: Any, key: Any, value: Any, label: str, line: int) -> None:
-    if sched_mod.ACTIVE is not None:
+    if _live() is not None:
         _note("write", obj, key, label, line, value, sys._getframe(1))
     obj[key] = value
 

@@ -9,6 +9,7 @@ from grader.preempt import scheduler as sched_mod
 from grader.preempt.instrument import hooks, instrument
 from grader.preempt.primitives import patched
 from grader.preempt.scheduler import Outcome, Scheduler
+from grader.preempt.siblings import siblings, submission_attrs
 from grader.probing import ProbeContext, describe, plain
 
 
@@ -49,8 +50,8 @@ def instrumented_module(ctx: ProbeContext) -> types.ModuleType:
         module = types.ModuleType(name)
         module.__file__ = str(ctx.path)
         module.__dict__.update(hooks())
-        code = instrument(ctx.source, str(ctx.path))
-        with patched():
+        code = instrument(ctx.source, str(ctx.path), attrs=submission_attrs(ctx.path, ctx.source))
+        with patched(), siblings(ctx.path):
             exec(code, module.__dict__)
         return module
 

@@ -96,6 +96,23 @@ class RacyRead:
         return RacyRead(data["location"], _access(data["read"]), _access(data["write"]))
 
 
+@dataclass(frozen=True)
+class UnorderedWrites:
+    """Two threads wrote one location with nothing ordering the writes (no common lock,
+    no start, join, queue or event between them)."""
+
+    location: str
+    first: Access
+    second: Access
+
+    def as_plain(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_plain(data: dict[str, Any]) -> "UnorderedWrites":
+        return UnorderedWrites(data["location"], _access(data["first"]), _access(data["second"]))
+
+
 def _access(data: dict[str, Any]) -> Access:
     return Access(data["thread"], data["kind"], data["file"], data["line"], data["label"],
                   tuple(data.get("locks") or ()), data.get("value"))
@@ -128,6 +145,7 @@ class _Loc:
     windows: dict[int, _Epoch] = field(default_factory=dict)  # latest window-closing write per thread
     reads: dict[int, _Epoch] = field(default_factory=dict)  # latest read per thread
     seq: int = 0
+    threads: set[int] = field(default_factory=set)  # who accessed it
 
 
 class RaceOracle:
@@ -142,6 +160,7 @@ class RaceOracle:
         self.pending: dict[int, dict[Location, tuple[_Pending | None, _Pending | None]]] = {}
         self.violations: list[Violation] = []
         self.racy_reads: list[RacyRead] = []
+        self.unordered_writes: list[UnorderedWrites] = []
         self._seen: set[tuple[Any, ...]] = set()
         self._openings: dict[tuple[int, Location], Access] = {}  # what opened each latest window
 
@@ -206,6 +225,7 @@ class RaceOracle:
         for w in stale.values():
             self._racy_read(state, access, w.access)
         state.reads[tid] = _Epoch(vc[tid], state.seq, access)
+        state.threads.add(tid)
         pending = _Pending(vc[tid], state.seq, stale, region, access)
         plain, check = self.pending.setdefault(tid, {}).get(loc, (None, None))
         if access.kind == "check":
@@ -233,6 +253,10 @@ class RaceOracle:
         for u, r in state.reads.items():
             if u != tid and r.clock > vc.get(u, 0):
                 self._racy_read(state, r.access, access)
+        for u, w in state.writes.items():
+            if u != tid and w.clock > vc.get(u, 0):
+                self._unordered_writes(state, w.access, access)
+        state.threads.add(tid)
         state.seq += 1
         epoch = _Epoch(vc[tid], state.seq, access)
         state.writes[tid] = epoch
@@ -253,6 +277,19 @@ class RaceOracle:
             return
         self._seen.add(key)
         self.violations.append(Violation(state.label, start, write, other))
+
+    def shared_written(self, by: set[int] | None = None) -> list[str]:
+        """Locations some thread wrote and another thread also accessed (optionally: written
+        by one of the threads in `by`)."""
+        return sorted({state.label for state in self.locs.values() if len(state.threads) >= 2
+                       and state.writes and (by is None or by & set(state.writes))})
+
+    def _unordered_writes(self, state: _Loc, first: Access, second: Access) -> None:
+        key = ("w", state.label, first.line, second.line, first.file, second.file)
+        if key in self._seen or len(self.unordered_writes) >= self.limit:
+            return
+        self._seen.add(key)
+        self.unordered_writes.append(UnorderedWrites(state.label, first, second))
 
     def _racy_read(self, state: _Loc, read: Access, write: Access) -> None:
         key = ("r", state.label, read.thread, read.line, write.line, read.file, write.file)

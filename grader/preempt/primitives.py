@@ -19,6 +19,7 @@ from grader.preempt.scheduler import Abort, Task
 ORIGINAL = {name: getattr(threading, name) for name in
             ("Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Thread")}
 REAL_SLEEP = time.sleep
+_allocate_lock = _thread.allocate_lock  # the grader's own: `_thread.allocate_lock` is patched too
 _RealCondition = ORIGINAL["Condition"]
 
 
@@ -35,7 +36,7 @@ def _line(sched: sched_mod.Scheduler) -> int | None:
 
 class CoopLock:
     def __init__(self) -> None:
-        self._inner = _thread.allocate_lock()
+        self._inner = _allocate_lock()
         self._owner: int | None = None
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
@@ -104,7 +105,7 @@ class CoopLock:
         self.acquire()
 
     def _at_fork_reinit(self) -> None:
-        self._inner = _thread.allocate_lock()
+        self._inner = _allocate_lock()
         self._owner = None
 
 
@@ -220,7 +221,7 @@ class CoopSemaphore:
         if value < 0:
             raise ValueError("semaphore initial value must be >= 0")
         self._value = value
-        self._cond = _RealCondition(_thread.allocate_lock())
+        self._cond = _RealCondition(_allocate_lock())
 
     def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
         sched, me = _managed()
@@ -275,7 +276,7 @@ class CoopBoundedSemaphore(CoopSemaphore):
 class CoopEvent:
     def __init__(self) -> None:
         self._flag = False
-        self._real = _RealCondition(_thread.allocate_lock())
+        self._real = _RealCondition(_allocate_lock())
 
     def is_set(self) -> bool:
         if self._flag:
@@ -425,6 +426,7 @@ def patched(namespaces: list[dict[str, Any]] = ()) -> Iterator[None]:  # type: i
     real_simple_queue = queue.SimpleQueue
     for name, _ in originals:
         setattr(threading, name, REPLACEMENTS[name])
+    _thread.allocate_lock = CoopLock  # type: ignore[assignment]  # `_thread.allocate_lock()` in student code
     time.sleep = _sleep
     queue.SimpleQueue = CoopSimpleQueue  # type: ignore[misc, assignment]
     try:
@@ -435,6 +437,7 @@ def patched(namespaces: list[dict[str, Any]] = ()) -> Iterator[None]:  # type: i
                 TAMPERED.append(f"threading.{name}")
             setattr(threading, name, original)
         time.sleep = REAL_SLEEP
+        _thread.allocate_lock = _allocate_lock
         queue.SimpleQueue = real_simple_queue  # type: ignore[misc]
         for ns, key, value in saved_ns:
             ns[key] = value

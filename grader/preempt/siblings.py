@@ -1,0 +1,115 @@
+"""Instrument the helper modules a submission ships next to its main file.
+
+Splitting a program into `bank.py` and `account.py` is the most natural thing a student does;
+a race in `account.py` must be seen like one in `bank.py`, and a lock it creates with
+`from threading import Lock` must be the scheduler's. While `siblings(main)` is active, an
+import of a module whose `.py` lies in the submission's folder loads that file instrumented
+(with the state attributes of all the submission's files, so `acct.balance` read in one file
+and assigned in another is shared state in both), with fresh module objects each time: one
+run's helper state never leaks into the next run.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib.abc
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+from grader.preempt.instrument import hooks, instrument, state_attrs_of
+
+
+class _Loader(importlib.abc.Loader):
+    def __init__(self, path: Path, source: str, attrs: set[str]) -> None:
+        self.path, self.source, self.attrs = path, source, attrs
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: Any) -> None:
+        code = instrument(self.source, str(self.path), attrs=self.attrs)
+        module.__dict__.update(hooks())
+        exec(code, module.__dict__)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    def __init__(self, files: dict[str, tuple[Path, str]], attrs: set[str]) -> None:
+        self.files, self.attrs = files, attrs
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        found = self.files.get(fullname)
+        if found is None:
+            return None
+        file, source = found
+        return importlib.util.spec_from_loader(fullname, _Loader(file, source, self.attrs),
+                                               origin=str(file))
+
+
+def _imported_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.level == 1:
+            names |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
+    return names
+
+
+def _helper_files(main: Path, main_source: str | None = None) -> dict[str, tuple[Path, str]]:
+    """The `.py` files next to `main` that it imports, directly or through each other."""
+    files: dict[str, tuple[Path, str]] = {}
+    try:
+        source = main.read_text(encoding="utf-8-sig") if main_source is None else main_source
+    except (OSError, UnicodeDecodeError):
+        return files
+    todo = sorted(_imported_names(source))
+    while todo:
+        name = todo.pop()
+        file = main.parent / f"{name}.py"
+        if name in files or not name.isidentifier() or file == main or not file.is_file():
+            continue
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        files[name] = (file, text)
+        todo += sorted(_imported_names(text) - set(files))
+    return files
+
+
+def submission_attrs(main: Path, main_source: str) -> set[str]:
+    """State attributes assigned anywhere in the submission (main file and helpers)."""
+    return state_attrs_of([main_source] + [source for _, source in _helper_files(main, main_source).values()])
+
+
+@contextlib.contextmanager
+def siblings(main: Path) -> Iterator[None]:
+    """Helper modules imported meanwhile are the instrumented copies, loaded afresh."""
+    files = _helper_files(main)
+    if not files:
+        yield
+        return
+    attrs = state_attrs_of([source for _, source in files.values()])
+    try:
+        attrs |= state_attrs_of([main.read_text(encoding="utf-8-sig")])
+    except (OSError, UnicodeDecodeError):
+        pass
+    saved = {name: sys.modules.pop(name) for name in list(files) if name in sys.modules}
+    finder = _Finder(files, attrs)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        if finder in sys.meta_path:
+            sys.meta_path.remove(finder)
+        for name in files:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)

@@ -1,0 +1,207 @@
+"""Script-style bank programs graded end to end: race verdicts come from the race oracle.
+
+Every program is written here for the pattern it stands for (issue 10, items 1-5): state on
+objects, a lock used as a signal, a result printed before the threads are joined, races in a
+helper module and through indirect access, locks made by helper modules or `_thread`, an actor.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from grader.grading import grade
+
+
+def graded(rubric, tmp_path, files: dict[str, str]):
+    for name, source in files.items():
+        (tmp_path / name).write_text(textwrap.dedent(source), encoding="utf-8")
+    report = grade(rubric, "bank", tmp_path / "bank.py")
+    return {c.id: c for c in report.checks}, report
+
+
+def failed(checks) -> set[str]:
+    return {cid for cid, c in checks.items() if c.status == "failed"}
+
+
+CORRECT = {
+    "object state, random amounts, who gets the last money": """
+        import random, threading
+        class Account:
+            def __init__(self, balance):
+                self._balance = balance
+                self._lock = threading.Lock()
+            def withdraw(self, amount):
+                with self._lock:
+                    if self._balance >= amount:
+                        self._balance -= amount
+                        return True
+                    return False
+            def deposit(self, amount):
+                with self._lock:
+                    self._balance += amount
+        acct = Account(1000)
+        def customer():
+            acct.deposit(random.randint(1, 50))
+            print("got it" if acct.withdraw(800) else "refused")
+        threads = [threading.Thread(target=customer) for _ in range(2)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print("final", acct._balance)
+    """,
+    "lock used as a binary semaphore": """
+        import threading
+        balance = 100
+        lock = threading.Lock()
+        finished = [threading.Lock(), threading.Lock()]
+        def deposit(i, n):
+            global balance
+            with lock:
+                balance = balance + n
+            finished[i].release()  # a lock released by another thread: the main thread waits on it
+        for done in finished:
+            done.acquire()
+        for i, n in enumerate((10, 20)):
+            threading.Thread(target=deposit, args=(i, n)).start()
+        for done in finished:
+            done.acquire()
+        print("final", balance)
+    """,
+    "actor with a queue and one worker thread": """
+        import queue, threading
+        balance = 0
+        jobs = queue.Queue()
+        def bank():
+            global balance
+            while (amount := jobs.get()) is not None:
+                balance += amount
+        def customer():
+            for _ in range(3):
+                jobs.put(5)
+        worker = threading.Thread(target=bank)
+        worker.start()
+        customers = [threading.Thread(target=customer) for _ in range(2)]
+        for c in customers: c.start()
+        for c in customers: c.join()
+        jobs.put(None)
+        worker.join()
+        print("final", balance)
+    """,
+    "_thread.allocate_lock": """
+        import _thread, threading
+        balance = 0
+        lock = _thread.allocate_lock()
+        def deposit():
+            global balance
+            for _ in range(3):
+                with lock:
+                    balance += 1
+        threads = [threading.Thread(target=deposit) for _ in range(3)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print("final", balance)
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+def test_correct_script_designs_get_full_marks(rubric, tmp_path, name):
+    checks, report = graded(rubric, tmp_path, {"bank.py": CORRECT[name]})
+    assert failed(checks) == set(), [c.message for c in checks.values() if c.status == "failed"]
+    assert report.score == report.max_score
+
+
+def test_a_helper_modules_lock_from_threading_is_the_schedulers(rubric, tmp_path):
+    checks, report = graded(rubric, tmp_path, {
+        "account.py": """
+            from threading import Lock
+            class Account:
+                def __init__(self):
+                    self.balance = 0
+                    self.lock = Lock()
+                def deposit(self, n):
+                    with self.lock:
+                        self.balance += n
+        """,
+        "bank.py": """
+            import threading
+            from account import Account
+            acct = Account()
+            threads = [threading.Thread(target=acct.deposit, args=(5,)) for _ in range(3)]
+            for t in threads: t.start()
+            for t in threads: t.join()
+            print("final", acct.balance)
+        """})
+    assert failed(checks) == set(), [c.message for c in checks.values() if c.status == "failed"]
+
+
+def test_a_race_in_a_helper_module_is_named_in_its_own_file(rubric, tmp_path):
+    checks, _ = graded(rubric, tmp_path, {
+        "ledger.py": """
+            class Ledger:
+                def __init__(self):
+                    self.total = 0
+                def add(self, n):
+                    current = self.total
+                    self.total = current + n
+        """,
+        "bank.py": """
+            import threading
+            from ledger import Ledger
+            book = Ledger()
+            lock = threading.Lock()
+            def customer():
+                for _ in range(2):
+                    book.add(1)
+            threads = [threading.Thread(target=customer) for _ in range(2)]
+            for t in threads: t.start()
+            for t in threads: t.join()
+            print("final", book.total)
+        """})
+    assert checks["script_consistent"].status == "failed"
+    assert "ledger.py:6" in checks["script_consistent"].message
+    assert "self.total" in checks["script_consistent"].message
+
+
+@pytest.mark.parametrize("update", [
+    "setattr(acct, 'balance', getattr(acct, 'balance') + 1)",
+    "vars(acct)['balance'] += 1",
+    "book = ledger; book['x'] = book['x'] + 1",
+    "exec('acct.balance = acct.balance + 1')",
+])
+def test_a_lock_free_update_written_indirectly_is_still_a_race(rubric, tmp_path, update):
+    checks, _ = graded(rubric, tmp_path, {"bank.py": f"""
+        import threading
+        class Account:
+            pass
+        acct = Account()
+        acct.balance = 0
+        ledger = {{"x": 0}}
+        def customer():
+            for _ in range(2):
+                {update}
+        threads = [threading.Thread(target=customer) for _ in range(2)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print("final", acct.balance, ledger["x"])
+    """})
+    assert {"script_consistent", "script_uses_lock"} <= failed(checks)
+
+
+def test_a_final_balance_printed_before_joining_fails_even_if_it_is_constant(rubric, tmp_path):
+    checks, _ = graded(rubric, tmp_path, {"bank.py": """
+        import threading
+        balance = 0
+        lock = threading.Lock()
+        def deposit():
+            global balance
+            for _ in range(3):
+                with lock:
+                    balance += 10
+        for _ in range(2):
+            threading.Thread(target=deposit).start()
+        print("Final balance:", balance)
+    """})
+    message = checks["script_consistent"].message
+    assert checks["script_consistent"].status == "failed"
+    assert "join" in message and "bank.py:12" in message
