@@ -415,17 +415,17 @@ class SequencedServer(MockServer):
 
     Requests are held until `first_target` are in flight (or `quiet` s pass without a new
     one): how many started together is the overlap. Then they are answered one at a time,
-    in the grader's order (`rank`, lowest first; the first request of the round always
-    last, so that printing in start or join order shows), and after each answer the server
-    waits until `reported(record)` says the program reacted (its status line) or `settle` s
-    pass. Whatever the machine's load, a program that prints on completion has printed each
+    the latest arrival first (a request `rank` puts higher, such as a slow page, after the
+    others), so that printing in start, submission or join order shows; after each answer
+    the server waits until `reported(record)` says the program printed its status line, or
+    `settle` s pass. Whatever the machine's load, a program that prints on completion has printed each
     line before the next answer; one that prints later has not. After `patience` answers
     nobody reacted to, it stops waiting (the verdict is made) and answers as requests come.
     No response takes any time of its own: a "slow" route is simply answered last.
     """
 
     def __init__(self, plan: Callable[[str], Route], rank: Callable[[str], float], *,
-                 first_target: int, quiet: float = 1.0, short_quiet: float = 0.1,
+                 first_target: int, quiet: float = 1.0, short_quiet: float = 0.2,
                  settle: float = 1.0, patience: int = 2) -> None:
         super().__init__(any_url=Route("status", 200, 0.0), gate_target=first_target, quiet=quiet)
         self.plan, self.rank = plan, rank
@@ -496,10 +496,11 @@ class SequencedServer(MockServer):
         self._cond.notify_all()
 
     def _order_key(self, record: Record) -> tuple[float, int]:
-        return (self.rank(normalize(record.url)), record.id)
+        return (self.rank(normalize(record.url)), -record.id)
 
     def _conduct(self) -> None:
         target, quiet = self.gate_target, self.quiet
+        singles = 0  # rounds of one request in a row: a long sequential stretch waits less
         with self._cond:
             while not self.closed:
                 if not self.held:
@@ -520,12 +521,13 @@ class SequencedServer(MockServer):
                     self.gate_count, self.gate_reason, self.gate_target = count, phase.reason, target
                 if not phase.concurrent:
                     self._release(self.held[0], index)
-                    target, quiet = 2, self.short_quiet  # a sequential stretch: is it still one?
+                    singles += 1
+                    # A sequential stretch: does a threaded part start now?
+                    target, quiet = 2, self.short_quiet if singles < 8 else self.short_quiet / 4
                     continue
-                first = min(self.held, key=lambda r: r.id)
+                singles = 0
                 while self.held and not self.closed:
-                    others = [r for r in self.held if r is not first] or self.held
-                    record = min(others, key=self._order_key)
+                    record = min(self.held, key=self._order_key)
                     self._release(record, index)
                     if self.unanswered >= self.patience:
                         continue
@@ -665,31 +667,38 @@ class _StreamView(io.TextIOBase):
         pass
 
 
+def _stream_handlers() -> list[Any]:
+    import logging
+
+    loggers = [logging.getLogger()] + [lg for lg in list(logging.Logger.manager.loggerDict.values())
+                                       if isinstance(lg, logging.Logger)]
+    return [h for lg in loggers for h in list(lg.handlers) if isinstance(h, logging.StreamHandler)]
+
+
 @contextlib.contextmanager
 def capturing(recorder: StdoutRecorder) -> Iterator[None]:
     """sys.stdout, sys.stderr and every `logging` handler writing to them go to `recorder`
-    for the duration (handlers made during it, e.g. by logging.basicConfig, write there too)."""
-    import logging
+    for the duration. Handlers made during it (logging.basicConfig) are pointed back at the
+    real streams afterwards, so that the next capture in this process finds them again."""
     import sys
 
     real_out, real_err = sys.stdout, sys.stderr
-    swapped: list[tuple[Any, Any]] = []
-    loggers = [logging.getLogger()] + [lg for lg in list(logging.Logger.manager.loggerDict.values())
-                                       if isinstance(lg, logging.Logger)]
-    for logger in loggers:
-        for handler in list(logger.handlers):
+
+    def retarget(out: Any, err: Any) -> None:
+        for handler in _stream_handlers():
             stream = getattr(handler, "stream", None)
-            if isinstance(handler, logging.StreamHandler) and stream in (real_out, real_err):
-                view = recorder if stream is real_out else recorder.stderr
-                swapped.append((handler, stream))
-                handler.setStream(view)  # type: ignore[arg-type]
+            if stream is real_out or isinstance(stream, StdoutRecorder):
+                handler.setStream(out)
+            elif stream is real_err or isinstance(stream, _StreamView):
+                handler.setStream(err)
+
+    retarget(recorder, recorder.stderr)
     sys.stdout, sys.stderr = recorder, recorder.stderr  # type: ignore[assignment]
     try:
         yield
     finally:
         sys.stdout, sys.stderr = real_out, real_err
-        for handler, stream in swapped:
-            handler.setStream(stream)
+        retarget(real_out, real_err)
 
 
 # --------------------------------------------------------------------------------------------

@@ -443,3 +443,39 @@ def test_the_bundled_rubric_grades_both_downloader_styles(rubric: Rubric) -> Non
         "script_runs", "script_overlap", "script_status_lines", "script_completion_order",
         "script_waits", "script_no_network", "script_errors", "script_timeout"]
     assert task.max_score("contract") == 20 and task.max_score("script") == 13
+
+
+def test_the_untouched_starter_scores_zero(rubric: Rubric, tmp_path: Path) -> None:
+    starter = (ROOT / "assignments" / "downloader" / "starter.py").read_text(encoding="utf-8")
+    report = grade(rubric, "downloader", submit(tmp_path, starter))
+    assert report.style == "contract" and report.error is None
+    assert report.score == 0 and report.max_score == 20
+    assert "no request reached the grader's server" in {c.id: c for c in report.checks}[
+        "each_once"].message
+
+
+def test_status_lines_logged_to_stderr_in_any_clear_wording_pass_prints_status(
+        rubric: Rubric, tmp_path: Path) -> None:
+    checks = graded(rubric, tmp_path, """
+        import logging
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+        import requests
+
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+
+        def fetch(url, timeout):
+            try:
+                code = requests.get(url, timeout=timeout).status_code
+                logging.info("[%s] <- %s", code, url)
+                return url, code
+            except requests.RequestException as exc:
+                logging.warning("[failed] %s: %s", url, type(exc).__name__)
+                return url, None
+
+        def download_pages(urls, max_workers=8, timeout=10.0):
+            with ThreadPoolExecutor(max_workers=max_workers) as pool:
+                futures = [pool.submit(fetch, u, timeout) for u in urls]
+                return dict(f.result() for f in as_completed(futures))
+    """)
+    assert failed_ids(checks) == set()
+    assert checks["prints_status"].status == checks["completion_order"].status == "passed"

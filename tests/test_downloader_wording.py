@@ -1,0 +1,101 @@
+"""Which printed lines count as a downloader's status line (grader.checks.downloader_lines).
+
+A human grader accepts any clear wording: the URL (or a part of it no other URL shares) with
+the status code, or for a request that raised, with a failure mark. These run in this
+process, on plain strings.
+"""
+from __future__ import annotations
+
+import pytest
+
+from grader.checks import downloader_lines as wording
+
+URLS = ["https://dl.test/ok", "https://dl.test/missing", "https://dl.test/slow",
+        "https://dl.test/refused", "https://www.example.com", "https://www.python.org/"]
+NAMES = wording.names(URLS)
+
+
+def reported(text: str, url: str, outcome: str) -> bool:
+    hit = wording.named_url(text, NAMES)
+    return hit is not None and hit[0] == url and wording.reports_outcome(hit[1], outcome)
+
+
+@pytest.mark.parametrize("text", [
+    "[failed] https://dl.test/slow: ReadTimeout",
+    "https://dl.test/slow  FAILED  ReadTimeout",
+    "failed: https://dl.test/slow ConnectionError",
+    "https://dl.test/slow: failed with ConnectionError",
+    "https://dl.test/slow error ReadTimeout",
+    "ERROR https://dl.test/slow -> HTTPSConnectionPool(...): Read timed out.",
+    "dl.test/slow: Timeout",
+    "slow -> exception",
+    "WARNING:root:https://dl.test/slow failure",
+])
+def test_each_failure_wording_reports_a_request_that_raised(text: str) -> None:
+    assert reported(text, "https://dl.test/slow", "ReadTimeout")
+
+
+@pytest.mark.parametrize("text", [
+    "https://dl.test/missing 404",
+    "https://dl.test/missing: 404",
+    "URL: https://dl.test/missing, Status Code: 404",
+    "404 <- https://dl.test/missing/",
+    "dl.test/missing -> 404 | 0.012 sec | OK",
+    "missing 404",
+    "INFO:downloader:Fetched https://dl.test/missing (status=404)",
+])
+def test_each_success_wording_reports_the_status_code(text: str) -> None:
+    assert reported(text, "https://dl.test/missing", "404")
+
+
+@pytest.mark.parametrize("text", [
+    "https://www.example.com 200",
+    "www.example.com 200",
+    "example.com: 200",
+    "Status of https://www.python.org: 200",
+])
+def test_the_host_alone_names_a_url_when_no_other_url_shares_it(text: str) -> None:
+    url = "https://www.example.com" if "example" in text else "https://www.python.org/"
+    assert reported(text, url, "200")
+
+
+@pytest.mark.parametrize("text", [
+    "done",
+    "200",  # a code without a URL: which download?
+    "https://dl.test/ok",  # a URL without a code
+    "dl.test 200",  # the host every dl.test URL shares names none of them
+    "okay 200",  # `ok` is too short to stand for https://dl.test/ok, and not a whole word here
+    "slowly 200",  # a part of a URL counts only as a whole word
+])
+def test_a_line_with_neither_an_unambiguous_url_nor_its_outcome_reports_nothing(text: str) -> None:
+    assert not any(reported(text, url, outcome) for url in URLS for outcome in ("200", "404"))
+
+
+def test_a_code_is_not_a_failure_mark_and_a_failure_mark_is_not_a_code() -> None:
+    assert not reported("https://dl.test/missing error", "https://dl.test/missing", "404")
+    assert not reported("https://dl.test/slow None", "https://dl.test/slow", "ReadTimeout")
+    assert not reported("https://dl.test/missing 4040", "https://dl.test/missing", "404")
+    assert not reported("https://dl.test/missing 0.404s", "https://dl.test/missing", "404")
+
+
+def test_a_summary_line_naming_several_urls_reports_none_of_them() -> None:
+    line = "{'https://dl.test/ok': 200, 'https://dl.test/missing': 404}"
+    assert wording.named_url(line, NAMES) is None
+
+
+def test_a_url_inside_a_longer_one_is_not_a_second_url() -> None:
+    names = wording.names(["https://x.test/a", "https://x.test/ab"])
+    assert wording.named_url("https://x.test/ab 200", names)[0] == "https://x.test/ab"
+    assert wording.named_url("https://x.test/a 200", names)[0] == "https://x.test/a"
+
+
+def test_status_lines_keep_stdout_and_stderr_lines_alike() -> None:
+    lines = [{"t": 0.1, "text": "https://dl.test/ok 200", "thread": 1, "stream": "stdout"},
+             {"t": 0.2, "text": "ERROR:root:https://dl.test/slow failed", "thread": 2,
+              "stream": "stderr"},
+             {"t": 0.3, "text": "starting https://dl.test/missing", "thread": 1,
+              "stream": "stdout"}]
+    found = wording.status_lines(lines, NAMES)
+    assert [ln["text"] for ln in found["https://dl.test/ok"]] == ["https://dl.test/ok 200"]
+    assert [ln["stream"] for ln in found["https://dl.test/slow"]] == ["stderr"]
+    assert found["https://dl.test/missing"] == []  # says nothing about how it went
