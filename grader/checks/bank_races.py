@@ -10,6 +10,7 @@ from grader.linearize import bank_matches, bank_step, linearize, show_op
 from grader.preempt.engine import History, Scenario, explore, instrumented_module
 from grader.preempt.explain import lost_update, recent, replay
 from grader.preempt.scheduler import Outcome, Scheduler
+from grader.preempt.verdict import race_problem
 from grader.probing import ProbeContext, exc_text, plain
 from grader.registry import JudgeContext, Verdict, check, failed, passed, skipped, probe
 
@@ -75,8 +76,18 @@ def _common_problem(data: dict[str, Any]) -> str | None:
     return None
 
 
+def _race(data: dict[str, Any]) -> str | None:
+    """The race oracle's finding in a schedule whose money came out right: an update another
+    thread's write can break is a bug whether or not this schedule lost money."""
+    found = race_problem(data.get("oracle") or {})
+    return found[0] if found else None
+
+
 def _failure(problem: str, data: dict[str, Any], lead: str, filename: str) -> Verdict:
     details: list[str] = []
+    race = race_problem(data.get("oracle") or {})
+    if race:
+        details += race[1]
     if data.get("story"):
         details += ["How it happened (one schedule of the threads):"] + list(data["story"])
     for entry in data.get("deadlock", []):
@@ -109,7 +120,7 @@ def _lost_update_problem(data: dict[str, Any]) -> str | None:
     expected = sum(a * data["ops"] for a in AMOUNTS[:data["threads"]])
     if data["final"] != expected:
         return f"expected balance {expected} after all deposits, got {data['final']}"
-    return None
+    return _race(data)
 
 
 @probe("bank.no_lost_update")
@@ -154,7 +165,7 @@ def _overdraft_problem(data: dict[str, Any]) -> str | None:
     if data["final"] != data["initial"] - successes * data["amount"]:
         return (f"{successes} withdrawals of {data['amount']} succeeded from {data['initial']}, "
                 f"but the balance is {data['final']}")
-    return None
+    return _race(data)
 
 
 @probe("bank.no_overdraft")
@@ -193,7 +204,7 @@ def _conservation_problem(data: dict[str, Any]) -> str | None:
     if data["final"] != expected:
         return (f"started with {data['initial']}, deposited {data['deposited']}, withdrew {withdrawn} "
                 f"successfully, so the balance should be {expected}, but it is {data['final']}")
-    return None
+    return _race(data)
 
 
 @probe("bank.conservation")

@@ -10,6 +10,7 @@ from grader.preempt.instrument import hooks, instrument
 from grader.preempt.primitives import patched
 from grader.preempt.scheduler import Outcome, Scheduler
 from grader.preempt.siblings import siblings, submission_attrs
+from grader.preempt.verdict import findings
 from grader.probing import ProbeContext, describe, plain
 
 
@@ -109,7 +110,7 @@ def explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Schedu
         if (why := tampering(module.__dict__)) is not None:
             return {"__tampered__": why}
         data = scenario.collect(outcome)
-        data.update(seed=seed, status=outcome.status, steps=outcome.steps)
+        data.update(seed=seed, status=outcome.status, steps=outcome.steps, oracle=findings(sched))
         errors = [t.error for t in outcome.tasks if t.error]
         if errors:
             data["thread_errors"] = errors[:3]
