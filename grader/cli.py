@@ -272,9 +272,13 @@ def _check(args: argparse.Namespace) -> int:
         report = grade(graded, target.task, target.path, seed=args.seed)
         reports.append(report)
         views.append(view(report, audience))
-        if len(targets) > 1 and args.format == "text" and len(reports) > 1:
-            print()
-        print(FORMATS[args.format](report, options), flush=True)
+        if args.format == "text":  # each report as soon as it is ready
+            print(("\n" if len(reports) > 1 else "") + FORMATS["text"](report, options), flush=True)
+    if args.format == "junit":  # one document for every task graded
+        print(junit_xml(views), end="")
+    elif args.format != "text":  # one document per task; several make a JSON list
+        texts = [FORMATS[args.format](r, options) for r in reports]
+        print(texts[0] if len(texts) == 1 else "[\n" + ",\n".join(texts) + "\n]")
     ok = passes(views, threshold)
     if len(views) > 1 and args.format == "text":
         from grader.presentation import points
