@@ -245,7 +245,6 @@ def _only(rubric: Rubric, task: str, check_id: str) -> Rubric:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from grader import platform_support
     from grader.ci import github
     from grader.grading import grade
     from grader.presentation import SELF_CHECK, STAFF, view
@@ -255,7 +254,6 @@ def _check(args: argparse.Namespace) -> int:
     from grader.rubric import load_rubric
     from grader.targets import resolve
 
-    platform_support.require_grading_support()
     threshold = fail_under(args.fail_under)
     rubric = load_rubric(args.rubric)
     targets = resolve(rubric, args.items, args.task)
@@ -300,6 +298,10 @@ def _check(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command in ("batch", "check"):
+            from grader.platform_support import require_grading_support
+
+            require_grading_support()
         if args.command == "batch":
             return _batch(args)
         if args.command == "gradescope-bundle":

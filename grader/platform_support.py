@@ -17,10 +17,12 @@ WSL_HINT = ("native Windows cannot run the grader's sandboxed child (it needs pa
             "and run grader inside it")
 
 
-def grading_supported(platform: str = sys.platform, name: str = os.name) -> bool:
+def grading_supported(platform: str | None = None, name: str | None = None) -> bool:
+    platform = sys.platform if platform is None else platform
+    name = os.name if name is None else name
     return name == "posix" and not platform.startswith(("win", "cygwin", "msys"))
 
 
-def require_grading_support(platform: str = sys.platform, name: str = os.name) -> None:
+def require_grading_support(platform: str | None = None, name: str | None = None) -> None:
     if not grading_supported(platform, name):
         raise GraderError(WSL_HINT)

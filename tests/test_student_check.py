@@ -227,10 +227,14 @@ def test_student_line_matches_the_file_name_only():
     assert student_line("bank.py", "nothing here") is None
 
 
-def test_native_windows_is_one_line_pointing_to_wsl():
+def test_native_windows_is_one_line_pointing_to_wsl(monkeypatch, capsys, student):
     with pytest.raises(GraderError, match="WSL"):
         require_grading_support(platform="win32", name="nt")
     require_grading_support(platform="darwin", name="posix")
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert main(["check", str(student)]) == 2
+    err = capsys.readouterr().err
+    assert "WSL" in err and len(err.strip().splitlines()) == 1
 
 
 DRIVER = """

@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 
 from grader.batch.outputs import grade_notes, output, points
-from grader.presentation import nominal_maximum
+from grader.presentation import STAFF, nominal_maximum, view
 from grader.batch.outputs._svg import histogram
 from grader.batch.records import FAILED, GRADED, MISSING, BatchResult, StudentResult
 
@@ -54,7 +54,7 @@ def failure_kinds(result: BatchResult, task: str) -> list[tuple[str, str, int, s
         for check in grade.report.checks:
             if check.status != "failed":
                 continue
-            first = check.message.splitlines()[0] if check.message else "(no message)"
+            first = check.message.splitlines()[0] if check.message.strip() else "(no message)"
             kind = (check.id, _NUMBER.sub("N", first))
             counts[kind] += 1
             example.setdefault(kind, first)
@@ -133,7 +133,7 @@ def _student_details(row: StudentResult, result: BatchResult) -> str:
         if grade.report is None or not grade.report.checks:
             continue
         parts.append("<table><tr><th>check</th><th>result</th><th class=num>points</th><th>message</th></tr>")
-        for check in grade.report.checks:
+        for check in view(grade.report, STAFF).checks:
             detail = f"<pre>{_e(check.details)}</pre>" if check.details else ""
             visibility = "" if check.visibility == "visible" else f" <small>({_e(check.visibility)})</small>"
             parts.append(f"<tr><td>{_e(check.id)}{visibility}</td><td class=\"{_e(check.status)}\">{_e(check.status)}</td>"
