@@ -284,3 +284,33 @@ CLEAN = {
 def test_correct_designs_are_not_flagged(name, seed):
     oracle = run(CLEAN[name], seed=seed)
     assert oracle.violations == []
+
+
+def test_a_counter_updated_from_two_threads_without_a_lock_is_a_race():
+    found = violations("""
+        import collections, threading
+        tally = collections.Counter()
+        def work():
+            for _ in range(2):
+                tally.update({"deposits": 1})
+        ts = [threading.Thread(target=work) for _ in range(2)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+    """)
+    assert found and found[0][0] == "tally['deposits']"
+
+
+def test_a_counter_updated_under_a_lock_and_a_dict_update_are_not_flagged():
+    assert violations("""
+        import collections, threading
+        tally = collections.Counter()
+        lock = threading.Lock()
+        seen = {}
+        def work(i):
+            with lock:
+                tally.update({"deposits": 1})
+            seen.update({i: True})
+        ts = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+    """) == []

@@ -9,6 +9,7 @@ Outside a schedule they are plain getattr/setattr/getitem/setitem.
 from __future__ import annotations
 
 import builtins
+import collections
 import sys
 from typing import Any
 
@@ -199,3 +200,21 @@ def hook_exec(kind: str, source: Any, *namespaces: Any) -> Any:
                 namespaces[0].setdefault(name, hook)
             return run(code, *namespaces)
     return run(source, *namespaces)
+
+
+def hook_method(obj: Any, name: str, argument: Any, label: str, line: int) -> Any:
+    """`x.update(arg)` / `x.subtract(arg)`. On a Counter each key is read and written back
+    (library code the scheduler never splits, but not atomic in CPython): the oracle sees a
+    read-modify-write of every key. Anything else is the plain method call."""
+    method = _getattr(obj, name)
+    if _live() is not None and _isinstance(obj, collections.Counter):
+        frame = sys._getframe(1)
+        try:
+            keys = list(argument.keys()) if _isinstance(argument, dict) else list(argument)
+        except Exception:
+            keys = []
+        for key in keys[:50]:
+            shown = f"{label}[{key!r}]" if _type(key) in (str, int) else f"{label}[...]"
+            _note("read", obj, key, shown, line, obj.get(key, 0), frame)
+            _note("write", obj, key, shown, line, None, frame)
+    return method(argument)

@@ -18,7 +18,9 @@ POINT, READ, WRITE = "__grader_point__", "__grader_read__", "__grader_write__"
 GETATTR, SETATTR = "__grader_getattr__", "__grader_setattr__"
 GETITEM, SETITEM = "__grader_getitem__", "__grader_setitem__"
 EXEC = "__grader_exec__"
-HOOK_NAMES = (POINT, READ, WRITE, GETATTR, SETATTR, GETITEM, SETITEM, EXEC)
+METHOD = "__grader_method__"  # `x.update(...)`: a Counter's update is a read-modify-write per key
+HOOK_NAMES = (POINT, READ, WRITE, GETATTR, SETATTR, GETITEM, SETITEM, EXEC, METHOD)
+COMPOUND_METHODS = ("update", "subtract")
 INSTRUMENTED: set[str] = set()  # file names compiled by `instrument`: the student's frames
 
 
@@ -29,7 +31,8 @@ def hooks() -> dict[str, Any]:
 
     return {POINT: hook_point, READ: access.hook_read, WRITE: access.hook_write,
             GETATTR: access.hook_getattr, SETATTR: access.hook_setattr,
-            GETITEM: access.hook_getitem, SETITEM: access.hook_setitem, EXEC: access.hook_exec}
+            GETITEM: access.hook_getitem, SETITEM: access.hook_setitem, EXEC: access.hook_exec,
+            METHOD: access.hook_method}
 
 
 @dataclass
@@ -220,12 +223,18 @@ class _Rewriter(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.expr:
         # `self.lock.acquire()` or `self.balance_of()` are calls, not reads of a number
+        owner = self._label(node.func.value) if isinstance(node.func, ast.Attribute) else ""
         if isinstance(node.func, ast.Attribute):
             node.func.value = self.visit(node.func.value)
         elif not isinstance(node.func, ast.Name):
             node.func = self.visit(node.func)
         node.args = [self.visit(a) for a in node.args]
         node.keywords = [self.visit(k) for k in node.keywords]
+        if isinstance(node.func, ast.Attribute) and node.func.attr in COMPOUND_METHODS \
+                and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred):
+            return ast.copy_location(self._call(
+                METHOD, node.func.value, ast.Constant(node.func.attr), node.args[0],
+                ast.Constant(owner), ast.Constant(node.lineno)), node)
         name = node.func.id if isinstance(node.func, ast.Name) else None
         if name in ("getattr", "setattr", "exec", "eval") and not node.keywords \
                 and not any(isinstance(a, ast.Starred) for a in node.args):
