@@ -253,6 +253,52 @@ CLEAN = {
         for t in ts: t.join()
         print(balance)
     """,
+    "barrier between two phases": """
+        import threading
+        slots = [0, 0]
+        total = [0]
+        barrier = threading.Barrier(2)
+        def work(i):
+            slots[i] = slots[i] + i + 1
+            barrier.wait()
+            if i == 0:
+                total[0] = slots[0] + slots[1]
+        ts = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(total[0])
+    """,
+    "semaphore as a lock and a pool's results read after shutdown": """
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+        balance = {"value": 0}
+        guard = threading.Semaphore(1)
+        def deposit(n):
+            with guard:
+                balance["value"] = balance["value"] + n
+            return n
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [pool.submit(deposit, n) for n in (1, 2, 3)]
+        print(sum(f.result() for f in futures), balance["value"])
+    """,
+    "one-worker pool per account": """
+        from concurrent.futures import ThreadPoolExecutor
+        class Account:
+            def __init__(self):
+                self.balance = 0
+                self.worker = ThreadPoolExecutor(max_workers=1)
+            def deposit(self, n):
+                def apply():
+                    self.balance += n
+                return self.worker.submit(apply)
+        a, b = Account(), Account()
+        pending = [acct.deposit(n) for n in (1, 2) for acct in (a, b)]
+        for p in pending:
+            p.result()
+        a.worker.shutdown()
+        b.worker.shutdown()
+        print(a.balance, b.balance)
+    """,
     "actor with one worker thread": """
         import threading, queue
         balance = 0
