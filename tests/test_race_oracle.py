@@ -143,3 +143,11 @@ def test_findings_survive_a_round_trip_as_plain_data():
     found = oracle.violations[0]
     assert Violation.from_plain(found.as_plain()) == found
     assert "holding no lock" in "\n".join(found.lines())
+
+
+def test_past_its_location_cap_the_oracle_stops_tracking_new_locations():
+    oracle = RaceOracle(max_locations=2)
+    boxes = [Box() for _ in range(3)]
+    for box in boxes:
+        oracle.write(MAIN, oracle.location(box, "balance"), acc(MAIN, "write", 1))
+    assert len(oracle.locs) == 2 and oracle.untracked == 1

@@ -205,3 +205,25 @@ def test_a_final_balance_printed_before_joining_fails_even_if_it_is_constant(rub
     message = checks["script_consistent"].message
     assert checks["script_consistent"].status == "failed"
     assert "join" in message and "bank.py:12" in message
+
+
+def test_progress_printed_while_threads_run_is_not_the_result(rubric, tmp_path):
+    checks, report = graded(rubric, tmp_path, {"bank.py": """
+        import threading, time
+        balance = 0
+        lock = threading.Lock()
+        def deposit():
+            global balance
+            for _ in range(5):
+                with lock:
+                    balance += 30
+                time.sleep(0.01)
+        threads = [threading.Thread(target=deposit) for _ in range(2)]
+        for t in threads: t.start()
+        while any(t.is_alive() for t in threads):
+            print("so far", balance)
+            time.sleep(0.005)
+        for t in threads: t.join()
+        print("final", balance)
+    """})
+    assert failed(checks) == set(), [c.message for c in checks.values() if c.status == "failed"]

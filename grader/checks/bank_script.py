@@ -42,8 +42,9 @@ class _Output:
             self.size += len(text)
         return len(text)
 
-    def main_result(self) -> tuple[str, set[int]]:
-        """The main thread's last non-empty line and the source lines that printed it."""
+    def main_result(self) -> tuple[str, set[int], set[int]]:
+        """The main thread's last non-empty line, the source lines that printed it, and the
+        source lines that printed its other lines."""
         lines: list[tuple[str, set[int]]] = []
         current, sources = "", set()
         for text, line in self.main_parts:
@@ -57,7 +58,9 @@ class _Output:
         if current:
             lines.append((current, sources))
         lines = [(t, s) for t, s in lines if t.strip()]
-        return lines[-1] if lines else ("", set())
+        if not lines:
+            return "", set(), set()
+        return lines[-1][0], lines[-1][1], {n for _, s in lines[:-1] for n in s}
 
     def flush(self) -> None:
         pass
@@ -121,8 +124,9 @@ def _run_script(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, s
         "errors": errors[:3], "threads": sched.spawned, "max_alive": sched.max_alive,
         "writes": dict(sched.shared_writes), "deadlock": outcome.deadlock,
     }
-    result, result_lines = out.main_result()
-    data["oracle"] = findings(sched, main="MainThread", result_line=result, result_lines=result_lines)
+    result, result_lines, progress_lines = out.main_result()
+    data["oracle"] = findings(sched, main="MainThread", result_line=result, result_lines=result_lines,
+                              progress_lines=progress_lines)
     if tampered:
         data["tampered"] = tampered
     data["_events"] = outcome.events

@@ -108,6 +108,9 @@ def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any
         return
     try:
         hash(key)
+        if len(oracle.objects) >= oracle.max_locations and id(container) not in oracle.objects:
+            oracle.untracked += 1
+            return
         loc = oracle.location(container, key)
         locks = tuple(_lock_label(sched, lock, frame) for lock in me.held)
         access = Access(me.name, kind, frame.f_code.co_filename, line, label, locks, _shown(value))

@@ -151,8 +151,10 @@ class _Loc:
 class RaceOracle:
     """Fed by the scheduler's hooks while one schedule runs; read its findings afterwards."""
 
-    def __init__(self, limit: int = 8) -> None:
+    def __init__(self, limit: int = 8, max_locations: int = 50_000) -> None:
         self.limit = limit
+        self.max_locations = max_locations  # beyond it new locations go untracked (memory bound)
+        self.untracked = 0
         self.clocks: dict[int, VectorClock] = {}
         self.sync: dict[int, tuple[Any, VectorClock]] = {}
         self.objects: dict[int, tuple[Any, int]] = {}  # id -> (object kept alive, serial)
@@ -211,9 +213,12 @@ class RaceOracle:
             entry = self.objects[id(container)] = (container, len(self.objects) + 1)
         return (entry[1], key)
 
-    def _loc(self, loc: Location, label: str) -> _Loc:
+    def _loc(self, loc: Location, label: str) -> _Loc | None:
         state = self.locs.get(loc)
         if state is None:
+            if len(self.locs) >= self.max_locations:
+                self.untracked += 1
+                return None
             state = self.locs[loc] = _Loc(label)
         return state
 
@@ -221,6 +226,8 @@ class RaceOracle:
     def read(self, tid: int, loc: Location, access: Access, region: tuple[Any, ...] = ()) -> None:
         vc = self._clock(tid)
         state = self._loc(loc, access.label)
+        if state is None:
+            return
         stale = {u: w for u, w in state.writes.items() if u != tid and w.clock > vc.get(u, 0)}
         for w in stale.values():
             self._racy_read(state, access, w.access)
@@ -237,6 +244,8 @@ class RaceOracle:
     def write(self, tid: int, loc: Location, access: Access, region: tuple[Any, ...] = ()) -> None:
         vc = self._clock(tid)
         state = self._loc(loc, access.label)
+        if state is None:
+            return
         # 1. this write closes a window of this thread's own
         start = self._window_start(tid, loc, region)
         if start is not None:

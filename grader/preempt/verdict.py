@@ -7,6 +7,7 @@ to fix, whether or not the schedule the grader ran happened to lose money.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, TypedDict
 
 from grader.preempt.oracle import RacyRead, UnorderedWrites, Violation
@@ -20,31 +21,36 @@ class RaceFindings(TypedDict):
 
 
 def findings(sched: Any, *, main: str | None = None, result_line: str | None = None,
-             result_lines: set[int] | frozenset[int] = frozenset()) -> RaceFindings:
+             result_lines: set[int] | frozenset[int] = frozenset(),
+             progress_lines: set[int] | frozenset[int] = frozenset()) -> RaceFindings:
     """What the oracle saw in one schedule. `main` names the thread whose output is the
-    program's result; `result_line` is its last printed line and `result_lines` the source
-    lines of the calls that printed it."""
+    program's result; `result_line` is its last printed line, `result_lines` the source
+    lines of the calls that printed it, `progress_lines` those that printed its other lines
+    (a progress display may read a balance still changing: that is not the result)."""
     oracle = sched.oracle
     started = {t.index for t in sched.tasks if getattr(t, "thread", None) is not None}
     racy = None
     if main is not None and result_line:
-        racy = _result_read(oracle.racy_reads, main, result_line, result_lines)
+        racy = _result_read(oracle.racy_reads, main, result_line, set(result_lines),
+                            set(progress_lines) - set(result_lines))
     return RaceFindings(races=[v.as_plain() for v in oracle.violations],
                         unordered_writes=[w.as_plain() for w in oracle.unordered_writes],
                         shared=oracle.shared_written(started),
                         racy_result=racy.as_plain() if racy is not None else None)
 
 
-def _result_read(reads: list[RacyRead], main: str, line: str, lines: set[int] | frozenset[int]) -> RacyRead | None:
+def _result_read(reads: list[RacyRead], main: str, line: str, lines: set[int],
+                 progress: set[int]) -> RacyRead | None:
     """The main thread's unordered read that its result line shows: read on the line that
-    printed it, or a number read racily that appears in it."""
+    printed it, or a number read racily (not for a progress line) that appears in it."""
     for read in reads:
-        if read.read.thread != main:
+        if read.read.thread != main or read.read.line in progress:
             continue
         if read.read.line in lines:
             return read
         value = read.read.value
-        if type(value) in (int, float) and not isinstance(value, bool) and str(value) in line:
+        if type(value) in (int, float) and not isinstance(value, bool) \
+                and re.search(rf"(?<![\d.]){re.escape(str(value))}(?![\d.])", line):
             return read
     return None
 
