@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from grader.grading import CheckResult, GradeReport
+from grader.preempt import explain
 from grader.rubric import TaskSpec
 
 SELF_CHECK = "self-check"  # the student, before the deadline: `grader check`, CI on their repo
@@ -49,7 +50,7 @@ def nominal_maximum(task: TaskSpec) -> float:
 
 def replay_command(report: GradeReport) -> str:
     """The command that regrades this file with the same schedules."""
-    return f"grader check {report.task} {report.file} --seed {report.seed}"
+    return explain.replay_command(report.task, report.file, report.seed)
 
 
 @dataclass(frozen=True)

@@ -181,3 +181,24 @@ def test_classroom_points_count_bonus_but_not_in_the_maximum():
     assert result["max_score"] == 3 and sum(t["score"] for t in result["tests"]) == 4
     assert result["status"] == "pass"
     assert json.loads(base64.b64decode(github.encode(result))) == result
+
+
+class _Dist:
+    def __init__(self, direct_url):
+        self.direct_url = direct_url
+
+    def read_text(self, name):
+        return json.dumps(self.direct_url) if name == "direct_url.json" else None
+
+
+def test_init_ci_pins_the_git_url_and_commit_this_grader_was_installed_from(monkeypatch):
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    monkeypatch.setattr("grader.ci.templates.metadata.distribution", lambda name: _Dist(
+        {"url": "https://github.com/course/grader.git",
+         "vcs_info": {"vcs": "git", "commit_id": commit, "requested_revision": "main"}}))
+    install = steps_of(yaml.safe_load(render(CiOptions())))[2]
+    assert install["env"] == {"COURSE_SOURCE": "https://github.com/course/grader.git", "COURSE_REF": commit}
+    monkeypatch.setattr("grader.ci.templates.metadata.distribution", lambda name: _Dist(
+        {"url": "file:///home/me/grader", "dir_info": {"editable": True}}))
+    with pytest.raises(GraderError, match="--source"):
+        render(CiOptions())

@@ -64,5 +64,11 @@ def recent(events: list[Event], filename: str, lines: list[str], limit: int = 16
     return [describe_event(e, filename, lines) for e in shown[-limit:]]
 
 
+def replay_command(task: str, filename: str, seed: int) -> str:
+    """The one spelling of the command that regrades a file with the same schedules (checks'
+    details, every report and the feedback all use it)."""
+    return f"grader check {task} {filename} --seed {seed}"
+
+
 def replay(task: str, filename: str, seed: int) -> str:
-    return f"replay this schedule with: grader check {task} {filename} --seed {seed}"
+    return f"replay this schedule with: {replay_command(task, filename, seed)}"
