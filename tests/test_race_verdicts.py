@@ -227,3 +227,66 @@ def test_progress_printed_while_threads_run_is_not_the_result(rubric, tmp_path):
         print("final", balance)
     """})
     assert failed(checks) == set(), [c.message for c in checks.values() if c.status == "failed"]
+
+
+HELPER_LOCKS = '''
+from threading import Lock
+from _thread import allocate_lock
+
+
+def account_lock():
+    return Lock()
+
+
+def ledger_lock():
+    return allocate_lock()
+'''
+
+CONTRACT_WITH_HELPER = '''
+import threading
+from locks import account_lock
+
+
+class BankAccount:
+    def __init__(self, balance=0):
+        self._balance = balance
+        self._lock = account_lock()
+
+    @property
+    def balance(self):
+        with self._lock:
+            return self._balance
+
+    def deposit(self, amount):
+        if amount <= 0:
+            raise ValueError("amount must be positive")
+        with self._lock:
+            self._balance += amount
+
+    def withdraw(self, amount):
+        if amount <= 0:
+            raise ValueError("amount must be positive")
+        with self._lock:
+            if self._balance < amount:
+                return False
+            self._balance -= amount
+            return True
+
+
+def simulate(account, customers, deposits_each, amount):
+    def customer():
+        for _ in range(deposits_each):
+            account.deposit(amount)
+    threads = [threading.Thread(target=customer) for _ in range(customers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return account.balance
+'''
+
+
+def test_a_contract_whose_locks_come_from_a_helper_module_gets_full_marks(rubric, tmp_path):
+    checks, report = graded(rubric, tmp_path, {"locks.py": HELPER_LOCKS, "bank.py": CONTRACT_WITH_HELPER})
+    assert report.style == "contract"
+    assert failed(checks) == set(), [c.message for c in checks.values() if c.status == "failed"]
