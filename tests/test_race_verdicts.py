@@ -290,3 +290,26 @@ def test_a_contract_whose_locks_come_from_a_helper_module_gets_full_marks(rubric
     checks, report = graded(rubric, tmp_path, {"locks.py": HELPER_LOCKS, "bank.py": CONTRACT_WITH_HELPER})
     assert report.style == "contract"
     assert failed(checks) == set(), [c.message for c in checks.values() if c.status == "failed"]
+
+
+def test_a_helper_module_that_switches_off_its_hooks_is_caught(rubric, tmp_path):
+    checks, report = graded(rubric, tmp_path, {
+        "ledger.py": """
+            globals()["__grader_setattr__"] = lambda obj, name, value, label, line: setattr(obj, name, value)
+            class Ledger:
+                def __init__(self):
+                    self.total = 0
+                def add(self, n):
+                    self.total = self.total + n
+        """,
+        "bank.py": """
+            import threading
+            from ledger import Ledger
+            book = Ledger()
+            threads = [threading.Thread(target=book.add, args=(1,)) for _ in range(2)]
+            for t in threads: t.start()
+            for t in threads: t.join()
+            print("final", book.total)
+        """})
+    assert checks["script_runs"].status == "failed"
+    assert "__grader_setattr__ in ledger.py was replaced" in checks["script_runs"].message

@@ -9,7 +9,7 @@ from grader.preempt import scheduler as sched_mod
 from grader.preempt.instrument import hooks, instrument
 from grader.preempt.primitives import patched
 from grader.preempt.scheduler import Outcome, Scheduler
-from grader.preempt.siblings import siblings, submission_attrs
+from grader.preempt.siblings import loaded, siblings, submission_attrs
 from grader.preempt.verdict import findings
 from grader.probing import ProbeContext, describe, plain
 
@@ -32,6 +32,9 @@ def tampering(namespace: dict[str, Any]) -> str | None:
     for name, hook in hooks().items():
         if namespace.get(name) is not hook:
             return f"the scheduling hook {name} in your module was replaced"
+        for file, helper in loaded():
+            if helper.get(name) is not hook:
+                return f"the scheduling hook {name} in {file} was replaced"
     from grader.preempt.primitives import TAMPERED
 
     if TAMPERED:

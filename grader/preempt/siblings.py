@@ -21,6 +21,14 @@ from typing import Any, Iterator
 from grader.preempt.instrument import hooks, instrument, state_attrs_of
 
 
+LOADED: list[tuple[str, dict[str, Any]]] = []  # (file name, namespace) of every helper loaded
+
+
+def loaded() -> list[tuple[str, dict[str, Any]]]:
+    """Helper modules loaded instrumented so far: their hooks are checked for tampering too."""
+    return list(LOADED)
+
+
 class _Loader(importlib.abc.Loader):
     def __init__(self, path: Path, source: str, attrs: set[str]) -> None:
         self.path, self.source, self.attrs = path, source, attrs
@@ -31,6 +39,8 @@ class _Loader(importlib.abc.Loader):
     def exec_module(self, module: Any) -> None:
         code = instrument(self.source, str(self.path), attrs=self.attrs)
         module.__dict__.update(hooks())
+        del LOADED[:-15]  # the latest runs' helpers are enough; older ones may be collected
+        LOADED.append((self.path.name, module.__dict__))
         exec(code, module.__dict__)
 
 
