@@ -30,6 +30,9 @@ LAYOUTS = ("auto", "folders", "canvas", "moodle", "classroom", "single")
 MAX_HELPERS = 20  # as many as the sandbox copies next to a submission
 MAX_HELPER_BYTES = 200_000
 MAX_COMPANION_BYTES = 1_000_000  # a data file next to the program (as the sandbox copies)
+# A repository's own documents are not data the program reads; leaving them out keeps a grade
+# (and its cache key) the same whether a student's files came as a Classroom repo or an upload.
+REPOSITORY_DOCUMENTS = ("readme", "license", "licence", "copying", "changelog")
 MAX_DEPTH = 4
 MAX_SCANNED = 2000
 
@@ -191,7 +194,7 @@ class Discovery:
         for name, path in sorted(named):
             if path == main or not path.is_file() or path.is_symlink() or name.startswith("."):
                 continue
-            if name.lower().endswith(".zip"):
+            if name.lower().endswith(".zip") or name.lower().startswith(REPOSITORY_DOCUMENTS):
                 continue
             if any(naming.matches_task_file(name, t.file) is not None for t in self.tasks):
                 continue
