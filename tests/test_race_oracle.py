@@ -151,3 +151,15 @@ def test_past_its_location_cap_the_oracle_stops_tracking_new_locations():
     for box in boxes:
         oracle.write(MAIN, oracle.location(box, "balance"), acc(MAIN, "write", 1))
     assert len(oracle.locs) == 2 and oracle.untracked == 1
+
+
+def test_a_read_before_starting_threads_and_a_write_after_joining_them_is_no_window():
+    oracle, box = RaceOracle(), Box()
+    loc = oracle.location(box, "balance")
+    oracle.read(MAIN, loc, acc(MAIN, "read", 1))
+    oracle.fork(MAIN, T1)
+    oracle.read(T1, loc, acc(T1, "read", 3))
+    oracle.write(T1, loc, acc(T1, "write", 3))
+    oracle.join(MAIN, T1)
+    oracle.write(MAIN, loc, acc(MAIN, "write", 9))
+    assert oracle.violations == [] and oracle.racy_reads == []

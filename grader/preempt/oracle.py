@@ -180,11 +180,14 @@ class RaceOracle:
             parent_vc = self._clock(parent)
             _join_into(vc, parent_vc)
             parent_vc[parent] += 1
+            self.boundary(parent)  # starting workers and then updating is a new step
         vc[child] = max(vc.get(child, 0), 1)
 
     def join(self, joiner: int, joined: int) -> None:
-        """`joiner` saw `joined` finish: everything `joined` did happened before what follows."""
+        """`joiner` saw `joined` finish: everything `joined` did happened before what follows;
+        what it read before waiting for the thread, it is expected to read again."""
         _join_into(self._clock(joiner), self._clock(joined))
+        self.boundary(joiner)
 
     def release(self, tid: int, channel: Any) -> None:
         """A send: unlock, semaphore release, event set, notify, queue put."""
