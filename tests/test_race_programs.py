@@ -299,6 +299,24 @@ CLEAN = {
         b.worker.shutdown()
         print(a.balance, b.balance)
     """,
+    "hand-off through a flag a thread spins on": """
+        import threading, time
+        balance = 0
+        ready = False
+        def producer():
+            global balance, ready
+            balance = balance + 50
+            ready = True
+        def consumer():
+            global balance
+            while not ready:
+                time.sleep(0)
+            balance = balance - 20
+        ts = [threading.Thread(target=consumer), threading.Thread(target=producer)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(balance)
+    """,
     "actor with one worker thread": """
         import threading, queue
         balance = 0

@@ -123,6 +123,10 @@ def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any
         return
 
 
+def _kind(check: Any) -> str:
+    return "spin" if check == 2 else "check" if check else "read"
+
+
 def _after_read() -> None:
     sched = _live()
     if sched is not None and sched.task() is not None:
@@ -134,9 +138,9 @@ def hook_read(value: Any, label: str, line: int, check: bool = False) -> Any:
     if _live() is not None:
         frame = sys._getframe(1)
         if label in frame.f_globals and label not in frame.f_code.co_freevars:
-            _note("check" if check else "read", frame.f_globals, label, label, line, value, frame)
+            _note(_kind(check), frame.f_globals, label, label, line, value, frame)
         else:
-            _note("check" if check else "read", frame.f_code, label, label, line, value, frame)
+            _note(_kind(check), frame.f_code, label, label, line, value, frame)
         _after_read()
     return value
 
@@ -159,7 +163,7 @@ def hook_write(value: Any, label: str, line: int) -> Any:
 def hook_getattr(obj: Any, name: Any, label: str, line: int, check: bool = False) -> Any:
     value = _getattr(obj, name)
     if _live() is not None and _type(name) is str:
-        _note("check" if check else "read", _storage(obj, name), name, label, line, value, sys._getframe(1))
+        _note(_kind(check), _storage(obj, name), name, label, line, value, sys._getframe(1))
         _after_read()
     return value
 
@@ -173,7 +177,7 @@ def hook_setattr(obj: Any, name: Any, value: Any, label: str, line: int) -> None
 def hook_getitem(obj: Any, key: Any, label: str, line: int, check: bool = False) -> Any:
     value = obj[key]
     if _live() is not None:
-        _note("check" if check else "read", obj, key, label, line, value, sys._getframe(1))
+        _note(_kind(check), obj, key, label, line, value, sys._getframe(1))
         _after_read()
     return value
 

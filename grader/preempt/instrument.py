@@ -48,6 +48,7 @@ class _Rewriter(ast.NodeTransformer):
         self.counter = itertools.count()
         self.scopes: list[_Scope] = []
         self.testing = 0  # > 0 inside a condition: a read there is a check the code then acts on
+        self.spinning = 0  # > 0 inside a `while` condition: a thread waiting for another's write
 
     # -- helpers ---------------------------------------------------------------------------
     def _call(self, name: str, *args: ast.expr) -> ast.Call:
@@ -124,8 +125,10 @@ class _Rewriter(ast.NodeTransformer):
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
         # `global` and `nonlocal` names are shared with other threads; plain locals are not
-        scope = _Scope({n for stmt in ast.walk(node) if isinstance(stmt, (ast.Global, ast.Nonlocal))
-                        for n in stmt.names})
+        declared = {n for stmt in ast.walk(node) if isinstance(stmt, (ast.Global, ast.Nonlocal))
+                    for n in stmt.names}
+        # a shared global the function only reads (`while not ready:`) is the global too
+        scope = _Scope(declared | (self.shared_names - _bound_names(node)))
         self.scopes.append(scope)
         node.decorator_list = [self.visit(d) for d in node.decorator_list]
         node.body = self._body(node.body)
@@ -153,13 +156,13 @@ class _Rewriter(ast.NodeTransformer):
     # -- reads and writes of shared state --------------------------------------------------
     def _read(self, node: ast.expr) -> ast.expr:
         call = self._call(READ, node, ast.Constant(self._label(node)), ast.Constant(node.lineno),
-                          ast.Constant(self.testing > 0))
+                          ast.Constant(self._check_kind()))
         return ast.copy_location(call, node)
 
     def _access(self, hook: str, obj: ast.expr, key: ast.expr, node: ast.expr, *value: ast.expr) -> ast.Call:
         """`hook(obj, key, [value,] label, line[, check])`: the hook makes the access itself, so
         it knows the object and key (the location), not just the value."""
-        extra = [ast.Constant(self.testing > 0)] if hook in (GETATTR, GETITEM) else []
+        extra = [ast.Constant(self._check_kind())] if hook in (GETATTR, GETITEM) else []
         call = self._call(hook, obj, key, *value, ast.Constant(self._label(node)),
                           ast.Constant(getattr(node, "lineno", 0)), *extra)
         return ast.copy_location(call, node)
@@ -177,6 +180,11 @@ class _Rewriter(ast.NodeTransformer):
             return self._access(GETITEM, node.value, node.slice, node)
         return node
 
+    def _check_kind(self) -> int:
+        """0 a plain read, 1 a check (a condition the code acts on), 2 a `while` condition
+        (a spin-wait: seeing another thread's write there orders what follows after it)."""
+        return 2 if self.spinning else 1 if self.testing else 0
+
     def _condition(self, node: ast.AST, field_name: str = "test") -> None:
         self.testing += 1
         try:
@@ -191,7 +199,11 @@ class _Rewriter(ast.NodeTransformer):
         return node
 
     def visit_While(self, node: ast.While) -> ast.While:
-        self._condition(node)
+        self.spinning += 1
+        try:
+            self._condition(node)
+        finally:
+            self.spinning -= 1
         node.body = self._body(node.body)
         node.orelse = self._body(node.orelse) if node.orelse else []
         return node
@@ -340,6 +352,23 @@ class _Rewriter(ast.NodeTransformer):
             ast.copy_location(stmt, node)
             ast.fix_missing_locations(stmt)
         return out
+
+
+def _bound_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Names a function binds locally (parameters, assignments, loop and import targets...)."""
+    args = node.args
+    bound = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    bound |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            bound.add(sub.id)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in sub.names}
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub is not node:
+            bound.add(sub.name)
+        elif isinstance(sub, ast.ExceptHandler) and sub.name:
+            bound.add(sub.name)
+    return bound
 
 
 def _state_attrs(tree: ast.Module) -> set[str]:

@@ -42,7 +42,7 @@ class Access:
     """One read or write as a student can find it in their own code."""
 
     thread: str
-    kind: str  # read | check | write
+    kind: str  # read | check | spin | write
     file: str
     line: int | None
     label: str  # the expression as written, e.g. `self.balance`
@@ -51,7 +51,8 @@ class Access:
 
     def text(self) -> str:
         where = f"{self.file.rsplit('/', 1)[-1]}:{self.line}" if self.line else self.file.rsplit('/', 1)[-1]
-        verb = {"read": "read", "check": "checked", "write": "wrote"}.get(self.kind, self.kind)
+        verb = {"read": "read", "check": "checked", "spin": "waited on", "write": "wrote"}.get(
+            self.kind, self.kind)
         held = f"holding {', '.join(self.locks)}" if self.locks else "holding no lock"
         shown = f"={self.value!r}" if self.value is not None else ""
         return f"{self.thread} {verb} {self.label}{shown} at {where} ({held})"
@@ -125,6 +126,7 @@ class _Epoch:
     clock: int
     seq: int  # position among this location's writes (trace order)
     access: Access
+    vc: VectorClock | None = None  # a write's whole clock, for a spin-wait that sees it
 
 
 @dataclass
@@ -231,6 +233,8 @@ class RaceOracle:
         state = self._loc(loc, access.label)
         if state is None:
             return
+        if access.kind == "spin":
+            self._spin(tid, vc, state)
         stale = {u: w for u, w in state.writes.items() if u != tid and w.clock > vc.get(u, 0)}
         for w in stale.values():
             self._racy_read(state, access, w.access)
@@ -238,7 +242,7 @@ class RaceOracle:
         state.threads.add(tid)
         pending = _Pending(vc[tid], state.seq, stale, region, access)
         plain, check = self.pending.setdefault(tid, {}).get(loc, (None, None))
-        if access.kind == "check":
+        if access.kind in ("check", "spin"):
             check = pending
         else:
             plain = pending
@@ -270,12 +274,21 @@ class RaceOracle:
                 self._unordered_writes(state, w.access, access)
         state.threads.add(tid)
         state.seq += 1
-        epoch = _Epoch(vc[tid], state.seq, access)
+        epoch = _Epoch(vc[tid], state.seq, access, dict(vc) if len(vc) <= 64 else None)
         state.writes[tid] = epoch
         if start is not None:
             state.windows[tid] = epoch
             self._openings[(tid, loc)] = start.access
         self.pending.get(tid, {}).pop(loc, None)  # a write ends the window; a read opens the next
+
+    def _spin(self, tid: int, vc: VectorClock, state: _Loc) -> None:
+        """`while not done:` that sees another thread's latest write of `done`: under the GIL
+        every thread sees that write, so what the writer did before it happened before what
+        the waiter does after (a flag is a channel too, though no threading primitive)."""
+        latest = max((w for u, w in state.writes.items() if u != tid), key=lambda w: w.seq, default=None)
+        if latest is not None and latest.vc is not None and all(
+                w.seq <= latest.seq for u, w in state.writes.items()):
+            _join_into(vc, latest.vc)
 
     def _window_start(self, tid: int, loc: Location, region: tuple[Any, ...]) -> _Pending | None:
         plain, check = self.pending.get(tid, {}).get(loc, (None, None))
