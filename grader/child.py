@@ -120,6 +120,7 @@ def main() -> None:
     cache: dict[str, Any] = {}
     real_stdout, real_stderr = sys.stdout, sys.stderr
     for run in job["runs"]:
+        nonce = run["params"].pop("nonce", "")  # echoed with the result, whatever the probe does
         ctx = ProbeContext(module, path, source, job["entry_points"], run["params"],
                            int(job["seed"]), cache)
         send(fd, token, {"type": "begin", "key": run["key"]})
@@ -134,6 +135,7 @@ def main() -> None:
             sys.stdout, sys.stderr = real_stdout, real_stderr
             restore_builtins()
         obs.setdefault("__seconds__", round(time.monotonic() - started, 4))
+        obs["__nonce__"] = nonce
         if netguard.ATTEMPTS:
             obs["__network__"] = list(netguard.ATTEMPTS[:20])
         try:
@@ -141,7 +143,8 @@ def main() -> None:
         except (TypeError, ValueError) as exc:
             send(fd, token, {"type": "result", "key": run["key"],
                              "obs": {"__crash__": {"kind": "grader", "type": type(exc).__name__,
-                                                   "message": str(exc), "where": None}}})
+                                                   "message": str(exc), "where": None},
+                                     "__nonce__": nonce}})
     send(fd, token, {"type": "done"})
     for stream in (real_stdout, real_stderr):
         try:

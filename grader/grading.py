@@ -5,7 +5,9 @@ process, from plain data.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
+import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 from grader import __version__, sandbox, untrusted
 from grader.audit_static import audit_submission
 from grader.probing import exc_text
-from grader.registry import CHECKS, FAILED, PASSED, SKIPPED, JudgeContext, Verdict
+from grader.registry import CHECKS, FAILED, PASSED, SKIPPED, JudgeContext, Verdict, make_plan
 from grader.rubric import CheckSpec, Rubric, TaskSpec
 from grader.submission import Submission, load_submission
 
@@ -76,7 +78,39 @@ def _all_failed(specs: tuple[CheckSpec, ...], message: str) -> list[CheckResult]
             for s in specs]
 
 
-def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext) -> Verdict:
+@dataclass(frozen=True)
+class Sent:
+    """What the grader sent the child for one probe run: the plan, and the run's nonce."""
+
+    plan: dict[str, Any] | None
+    nonce: str
+
+
+def plan_runs(specs: tuple[CheckSpec, ...], seed: int, default_timeout: float
+              ) -> tuple[list[sandbox.ProbeRun], dict[str, Sent]]:
+    """One probe run per distinct probe key, each with the grader's plan and a fresh nonce."""
+    runs: dict[str, sandbox.ProbeRun] = {}
+    sent: dict[str, Sent] = {}
+    for spec in specs:
+        key = probe_key(spec)
+        timeout = spec.timeout or default_timeout
+        if key in runs:
+            runs[key] = dataclasses.replace(runs[key], timeout=max(timeout, runs[key].timeout))
+            continue
+        probe = CHECKS[spec.check].probe
+        params = probe_params(spec)
+        sent[key] = Sent(make_plan(probe, seed, params), secrets.token_hex(12))
+        runs[key] = sandbox.ProbeRun(key, probe, {**params, "plan": sent[key].plan,
+                                                  "nonce": sent[key].nonce}, timeout)
+    return list(runs.values()), sent
+
+
+FORGED = ("this check's result does not come from this run of the grader (a replayed or forged "
+          "observation), so it cannot count")
+
+
+def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext,
+             sent: Sent | None = None) -> Verdict:
     if obs is None:
         return Verdict(FAILED, "no observation was recorded for this check")
     if obs.get("__tampered__"):
@@ -92,6 +126,8 @@ def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext) -> 
             return Verdict(FAILED, f"internal grader error in this check ({exc_text(crash)}); "
                                    "please report it to your instructor")
         return Verdict(FAILED, str(crash.get("message")))
+    if sent is not None and obs.get("__nonce__") != sent.nonce:
+        return Verdict(FAILED, FORGED, data={"forged": "its nonce is not this run's"})
     try:
         return CHECKS[spec.check].judge(obs, ctx)
     except Exception as exc:  # a bug of the grader must not cost the student the whole report
@@ -100,15 +136,19 @@ def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext) -> 
 
 
 def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[str, dict[str, Any]],
-              filename: str, seed: int) -> list[CheckResult]:
+              filename: str, seed: int, sent: dict[str, Sent] | None = None) -> list[CheckResult]:
+    """Judge every check; with `sent`, an observation must echo its run's nonce and each judge
+    checks the history against the plan it was sent (see grader.registry)."""
     results: dict[str, CheckResult] = {}
     for spec in specs:
         blocking = [d for d in spec.depends if results[d].status != PASSED]
         if blocking:
             verdict = Verdict(SKIPPED, f"skipped: depends on '{blocking[0]}', which did not pass")
         else:
-            ctx = JudgeContext(spec.params, filename, seed)
-            verdict = _verdict(spec, observations.get(probe_key(spec)), ctx)
+            key = probe_key(spec)
+            mine = sent.get(key) if sent is not None else None
+            ctx = JudgeContext(spec.params, filename, seed, mine.plan if mine else None)
+            verdict = _verdict(spec, observations.get(key), ctx, mine)
         score = spec.points if verdict.status == PASSED else 0.0
         results[spec.id] = CheckResult(spec.id, verdict.status, score, spec.points, verdict.message,
                                        spec.description, spec.visibility, spec.bonus,
@@ -148,15 +188,9 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
                         f"define {', '.join(task.entry_points.values())}")
         return report
     report.needs_review = [f.text() for f in audit_submission(submission.path)]
-    runs: dict[str, sandbox.ProbeRun] = {}
-    for spec in specs:
-        key = probe_key(spec)
-        timeout = spec.timeout or task.limits.check_seconds
-        if key in runs:
-            timeout = max(timeout, runs[key].timeout)
-        runs[key] = sandbox.ProbeRun(key, CHECKS[spec.check].probe, probe_params(spec), timeout)
-    outcome = sandbox.run(submission.path, submission.style, task.entry_points, list(runs.values()),
-                          seed, task.limits)
+    runs, sent = plan_runs(specs, seed, task.limits.check_seconds)
+    outcome = sandbox.run(submission.path, submission.style, task.entry_points, runs, seed,
+                          task.limits)
     report.isolation, report.seconds = outcome.isolation, round(outcome.seconds, 3)
     report.stdout, report.stderr = (untrusted.text(outcome.stdout, 1 << 24),
                                     untrusted.text(outcome.stderr, 1 << 24))
@@ -168,6 +202,8 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
         report.error = outcome.import_error
         report.checks = _all_failed(specs, outcome.import_error)
         return report
-    report.checks = judge_all(task, specs, outcome.observations, submission.filename, seed)
+    report.checks = judge_all(task, specs, outcome.observations, submission.filename, seed, sent)
+    report.needs_review += [f"check {c.id}: {c.data['forged']}, a replayed or forged observation"
+                            for c in report.checks if c.data.get("forged")]
     report.score = sum(c.score for c in report.checks)
     return report

@@ -46,6 +46,12 @@ class ProbeContext:
             self.cache[key] = make()
         return self.cache[key]
 
+    @property
+    def plan(self) -> dict[str, Any]:
+        """The grader's plan for this probe (operations, amounts, scenario numbers, seeds)."""
+        plan = self.params.get("plan")
+        return plan if isinstance(plan, dict) else {}
+
     def param(self, name: str, default: Any) -> Any:
         return self.params.get(name, default)
 

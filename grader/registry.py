@@ -5,9 +5,18 @@ and returns raw observations (plain JSON data), and a *judge* runs in the grader
 and turns those observations into a verdict. Student objects never cross the boundary, so a
 student cannot forge a verdict with an `__eq__` that always says yes. Several checks may share
 one probe (e.g. a stress run judged for lost updates and for conservation); it runs once.
+
+The grader judges, the child only answers. Whatever a verdict depends on that the grader can
+know in advance (the operations to run, their amounts, the scenario's numbers, the schedule
+seeds) is a *plan*, made here by the probe's planner from the seed (so regrading and `--seed`
+replay are identical) and sent to the child with a per-run nonce. The child echoes the nonce
+and reports the history it ran; the judge checks the history against its own plan and computes
+the expected values itself, so an observation recorded in another run, or numbers the child
+made up, match nothing.
 """
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -36,11 +45,13 @@ def skipped(message: str, **data: Any) -> Verdict:
 
 @dataclass(frozen=True)
 class JudgeContext:
-    """What a judge knows besides the observations: the rubric's parameters for this check."""
+    """What a judge knows besides the observations: the rubric's parameters for this check, and
+    the plan the grader sent for its probe (None for probes without a planner)."""
 
     params: dict[str, Any]
     filename: str
     seed: int
+    plan: dict[str, Any] | None = None
 
 
 Judge = Callable[[dict[str, Any], JudgeContext], Verdict]
@@ -55,6 +66,9 @@ class CheckDef:
     style: str  # "contract" or "script": the submission shape this check applies to
 
 
+Planner = Callable[[random.Random, dict[str, Any]], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class ProbeDef:
     name: str
@@ -63,6 +77,7 @@ class ProbeDef:
 
 CHECKS: dict[str, CheckDef] = {}
 PROBES: dict[str, ProbeDef] = {}
+PLANNERS: dict[str, Planner] = {}
 
 
 def probe(name: str) -> Callable[[ProbeFn], ProbeFn]:
@@ -73,6 +88,26 @@ def probe(name: str) -> Callable[[ProbeFn], ProbeFn]:
         return fn
 
     return register
+
+
+def planner(name: str) -> Callable[[Planner], Planner]:
+    """Register the planner of probe `name`: `fn(rng, params) -> plan`, plain JSON data; `rng`
+    is seeded from the probe's name and the grading seed."""
+    def register(fn: Planner) -> Planner:
+        if name in PLANNERS:
+            raise RuntimeError(f"planner {name!r} registered twice")
+        PLANNERS[name] = fn
+        return fn
+
+    return register
+
+
+def make_plan(probe_name: str, seed: int, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The plan for one probe run, the same for the same seed and parameters on every machine."""
+    fn = PLANNERS.get(probe_name)
+    if fn is None:
+        return None
+    return fn(random.Random(f"{probe_name}:{seed}"), params)
 
 
 def check(name: str, *, probe: str, style: str = "contract") -> Callable[[Judge], Judge]:

@@ -496,3 +496,80 @@ def test_a_sibling_conftest_and_ini_do_not_pass_the_instructors_tests(tmp_path):
     failing = next(c for c in report.checks if c.id == "extra::test_fails")
     assert failing.status == "failed" and "AssertionError" in failing.message
     assert next(c for c in report.checks if c.id == "extra::test_passes").status == "passed"
+
+
+def test_replayed_observations_from_another_run_earn_nothing(rubric, tmp_path, monkeypatch):
+    """Observations recorded from a correct bank, replayed over the result channel by a
+    lock-free one: no replayed result counts (each echoes another run's nonce and another
+    seed's plan), every forged check is named for review."""
+    import json
+
+    import grader.grading as grading
+
+    recorded = {}
+    real_run = grading.sandbox.run
+
+    def recording(*args, **kwargs):
+        outcome = real_run(*args, **kwargs)
+        recorded.update(outcome.observations)
+        return outcome
+
+    monkeypatch.setattr(grading.sandbox, "run", recording)
+    grade(rubric, "bank", submit(tmp_path, REFERENCE, name="recorded.py"))
+    monkeypatch.setattr(grading.sandbox, "run", real_run)
+    assert recorded
+
+    path = submit(tmp_path, f"""
+        import json, os, sys
+        RECORDED = json.loads({json.dumps(json.dumps(recorded))})
+        frame = sys._getframe()
+        while frame is not None and "token" not in frame.f_locals:
+            frame = frame.f_back
+        fd, token = frame.f_locals["fd"], frame.f_locals["token"]
+        for run in frame.f_locals["job"]["runs"]:
+            probe = run["probe"]
+            obs = next((o for k, o in RECORDED.items() if k.startswith(probe)), {{}})
+            for message in ({{"type": "begin", "key": run["key"]}},
+                            {{"type": "result", "key": run["key"], "obs": obs}}):
+                os.write(fd, (token + " " + json.dumps(message) + "\\n").encode())
+    """, base=NO_LOCK)
+    report = grade(rubric, "bank", path)
+    assert report.error is None
+    forged = [c for c in report.checks if c.data.get("forged")]
+    assert forged and all(c.status == "failed" for c in forged)
+    assert all(c.status != "passed" for c in report.checks)
+    assert any("a replayed or forged observation" in reason for reason in report.needs_review)
+
+
+def test_made_up_numbers_in_an_observation_do_not_pass_a_check(rubric, tmp_path):
+    """A forger that echoes the nonce but invents the scenario (fewer schedules, its own
+    'expected' values) is judged against the grader's plan, not its own numbers."""
+    from grader.grading import Sent, judge_all, probe_key, probe_params
+    from grader.registry import CHECKS, make_plan
+
+    task = rubric.task("bank")
+    specs = tuple(s for s in task.checks_for("contract") if s.id in ("api", "basic", "no_lost_update"))
+    sent = {}
+    observations = {}
+    for spec in specs:
+        key = probe_key(spec)
+        sent[key] = Sent(make_plan(CHECKS[spec.check].probe, 7, probe_params(spec)), "n" * 24)
+    keys = {s.id: probe_key(s) for s in specs}
+    observations[keys["api"]] = {"problems": [], "__nonce__": "n" * 24}
+    observations[keys["basic"]] = {"history": [], "__nonce__": "n" * 24}
+    observations[keys["no_lost_update"]] = {
+        "runs": [{"seed": 7, "status": "ok", "final": 0, "threads": 0, "ops": 0}],
+        "__nonce__": "n" * 24}
+    results = {r.id: r for r in judge_all(task, specs, observations, "bank.py", 7, sent)}
+    assert results["api"].status == "passed"
+    assert results["basic"].status == "failed" and results["basic"].data.get("forged")
+    assert results["no_lost_update"].status == "skipped"  # depends on basic
+    lone = tuple(s for s in specs if s.id == "no_lost_update")
+    lone = tuple(type(s)(**{**s.__dict__, "depends": ()}) for s in lone)
+    result = judge_all(task, lone, observations, "bank.py", 7, sent)[0]
+    assert result.status == "failed" and "expected balance" in result.message  # the plan's numbers
+    plan = sent[keys["no_lost_update"]].plan
+    right = plan["initial"] + sum(a * plan["ops"] for a in plan["amounts"])
+    observations[keys["no_lost_update"]]["runs"][0]["final"] = right  # one schedule of 40
+    result = judge_all(task, lone, observations, "bank.py", 7, sent)[0]
+    assert result.status == "failed" and result.data.get("forged")

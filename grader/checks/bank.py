@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import inspect
+import random
 from typing import Any, Callable
 
 from grader.probing import ProbeContext, describe, exc_text, plain
-from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
+from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
 
 
 def _bind(fn: Any, *args: Any) -> str | None:
@@ -75,138 +76,201 @@ def _show(outcome: dict[str, Any]) -> str:
     return repr(value)
 
 
+def _apply(cls: Any, steps: list[list[Any]], filename: str) -> list[dict[str, Any]]:
+    """Run the grader's steps on one account: `["new", initial?]`, `["balance"]`,
+    `["deposit", amount]`, `["withdraw", amount]`; one outcome per step, in order."""
+    box: dict[str, Any] = {}
+    history: list[dict[str, Any]] = []
+
+    def run(step: list[Any]) -> Any:
+        op = step[0]
+        if op == "new":
+            box["account"] = cls(*step[1:])
+            return None
+        if op == "balance":
+            return box["account"].balance
+        result = getattr(box["account"], op)(step[1])
+        return None if op == "deposit" and result is None else result
+
+    for index, step in enumerate(steps):
+        history.append({"step": index, "op": str(step[0]), "args": list(step[1:]),
+                        **_outcome(lambda step=step: run(step), filename)})
+    return history
+
+
+def _replayed(history: Any, steps: list[list[Any]]) -> str | None:
+    """Why `history` is not a run of exactly these steps, or None when it is."""
+    if not isinstance(history, list) or len(history) != len(steps):
+        return "its steps are not the ones the grader sent"
+    for index, (entry, step) in enumerate(zip(history, steps)):
+        if not isinstance(entry, dict) or entry.get("step") != index or entry.get("op") != step[0] \
+                or entry.get("args") != list(step[1:]) or not ("value" in entry or "error" in entry):
+            return f"step {index} is not the one the grader sent"
+    return None
+
+
+def _model(steps: list[list[Any]]) -> list[tuple[str, Any]]:
+    """The specification run by the grader: (label, expected outcome) per step; `ANY` where the
+    specification allows any return value, `"ValueError"` where the step must raise it."""
+    balance = 0
+    expected: list[tuple[str, Any]] = []
+    for step in steps:
+        op = step[0]
+        if op == "new":
+            balance = step[1] if len(step) > 1 else 0
+            expected.append((f"BankAccount({', '.join(map(str, step[1:]))})", ANY))
+        elif op == "balance":
+            expected.append(("balance", balance))
+        elif step[1] <= 0:
+            expected.append((f"{op}({step[1]})", "ValueError"))
+        elif op == "deposit":
+            balance += step[1]
+            expected.append((f"deposit({step[1]}) returns", ANY))
+        else:
+            ok = step[1] <= balance
+            balance -= step[1] if ok else 0
+            expected.append((f"withdraw({step[1]}) with {balance + step[1] if ok else balance} in "
+                             "the account returns", ok))
+    return expected
+
+
+ANY = "<any return value>"
+
+
+def _matches(expected: Any, entry: dict[str, Any]) -> bool:
+    if expected == "ValueError":
+        return entry.get("error", {}).get("type") == "ValueError"
+    if "error" in entry:
+        return False
+    if expected is ANY:
+        return True
+    value = entry["value"]
+    if isinstance(expected, bool):
+        return value is expected
+    return type(value) in (int, float) and value == expected
+
+
 @probe("bank.basic")
 def basic_probe(ctx: ProbeContext) -> dict[str, Any]:
-    cls, f = ctx.entry("account_class"), ctx.filename
-    steps: list[dict[str, Any]] = []
-
-    def step(label: str, fn: Callable[[], Any]) -> None:
-        steps.append({"step": label, **_outcome(fn, f)})
-
-    fresh = cls()
-    step("BankAccount().balance", lambda: fresh.balance)
-    acct = cls(100)
-    step("BankAccount(100).balance", lambda: acct.balance)
-    step("deposit(50) returns", lambda: None if acct.deposit(50) is None else "ignored")
-    step("balance after deposit(50)", lambda: acct.balance)
-    step("withdraw(30) returns", lambda: acct.withdraw(30))
-    step("balance after withdraw(30)", lambda: acct.balance)
-    step("withdraw(1000) with 120 in the account returns", lambda: acct.withdraw(1000))
-    step("balance after the refused withdraw(1000)", lambda: acct.balance)
-    step("withdraw(120) (the whole balance) returns", lambda: acct.withdraw(120))
-    step("balance after withdraw(120)", lambda: acct.balance)
-    return {"steps": steps}
+    return {"history": _apply(ctx.entry("account_class"), ctx.plan["steps"], ctx.filename)}
 
 
-BASIC_EXPECTED = {
-    "BankAccount().balance": 0,
-    "BankAccount(100).balance": 100,
-    "deposit(50) returns": None,  # any return value is fine; see the "ignored" marker above
-    "balance after deposit(50)": 150,
-    "withdraw(30) returns": True,
-    "balance after withdraw(30)": 120,
-    "withdraw(1000) with 120 in the account returns": False,
-    "balance after the refused withdraw(1000)": 120,
-    "withdraw(120) (the whole balance) returns": True,
-    "balance after withdraw(120)": 0,
-}
+@planner("bank.basic")
+def basic_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    """A fresh account, then one with money: a deposit, a withdrawal that fits, one that does
+    not, and one of the whole balance, with the balance read after each (amounts from the seed)."""
+    initial, deposit = rng.randint(50, 150), rng.randint(10, 90)
+    take = rng.randint(1, initial + deposit - 1)
+    left = initial + deposit - take
+    return {"steps": [["new"], ["balance"], ["new", initial], ["balance"], ["deposit", deposit],
+                      ["balance"], ["withdraw", take], ["balance"],
+                      ["withdraw", left + rng.randint(1, 500)], ["balance"], ["withdraw", left],
+                      ["balance"]]}
+
+
+def _judge_steps(obs: dict[str, Any], ctx: JudgeContext) -> Verdict | None:
+    """The first step whose outcome differs from the specification, as a failure; a history
+    that is not the plan's is a forged observation."""
+    steps = (ctx.plan or {})["steps"]
+    if (why := _replayed(obs.get("history"), steps)) is not None:
+        return failed(f"the observation does not match the grader's plan: {why}", forged=why)
+    done: list[str] = []
+    for (label, expected), entry, step in zip(_model(steps), obs["history"], steps):
+        if not _matches(expected, entry):
+            before = f"after {'; '.join(done)}: " if done else ""
+            want = "ValueError" if expected == "ValueError" else repr(expected)
+            if label == "balance":
+                return failed(f"{before}balance: expected {want}, got {_show(entry)}")
+            how = _show(entry) if "error" in entry else f"returned {_show(entry)}"
+            return failed(f"{before}{label}: expected {want}, but it {how}")
+        done.append(label.replace(" returns", "").split(" with ")[0] if step[0] != "balance"
+                    else f"balance {entry['value']!r}")
+    return None
 
 
 @check("bank.basic", probe="bank.basic")
 def basic(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    for step in obs["steps"]:
-        label, expected = step["step"], BASIC_EXPECTED[step["step"]]
-        if "error" in step:
-            return failed(f"{label}: expected {expected!r}, but it {_show(step)}")
-        value = step["value"]
-        if label == "deposit(50) returns":
-            continue
-        ok = (value is expected) if isinstance(expected, bool) else (
-            type(value) in (int, float) and value == expected)
-        if not ok:
-            return failed(f"{label}: expected {expected!r}, got {_show(step)}")
-    return passed("deposit, withdraw and balance behave as specified in a single thread")
+    return _judge_steps(obs, ctx) or passed(
+        "deposit, withdraw and balance behave as specified in a single thread")
 
 
 @probe("bank.validation")
 def validation_probe(ctx: ProbeContext) -> dict[str, Any]:
-    cls, f = ctx.entry("account_class"), ctx.filename
-    cases = []
-    for method in ("deposit", "withdraw"):
-        for amount in (0, -10):
-            acct = cls(100)
-            outcome = _outcome(lambda: getattr(acct, method)(amount), f)
-            after = _outcome(lambda: acct.balance, f)
-            cases.append({"call": f"{method}({amount})", "outcome": outcome, "balance": after})
-    return {"cases": cases}
+    return {"history": _apply(ctx.entry("account_class"), ctx.plan["steps"], ctx.filename)}
+
+
+@planner("bank.validation")
+def validation_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    """deposit and withdraw of 0 and of a negative amount, each on a fresh account."""
+    initial = rng.randint(20, 200)
+    steps: list[list[Any]] = []
+    for op in ("deposit", "withdraw"):
+        for amount in (0, -rng.randint(1, 50)):
+            steps += [["new", initial], [op, amount], ["balance"]]
+    return {"steps": steps}
 
 
 @check("bank.validation", probe="bank.validation")
 def validation(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    for case in obs["cases"]:
-        outcome, balance = case["outcome"], case["balance"]
+    steps = (ctx.plan or {})["steps"]
+    if (why := _replayed(obs.get("history"), steps)) is not None:
+        return failed(f"the observation does not match the grader's plan: {why}", forged=why)
+    history = obs["history"]
+    for index in range(0, len(steps), 3):
+        initial, (op, amount) = steps[index][1], steps[index + 1]
+        call, outcome, balance = f"BankAccount({initial}).{op}({amount})", history[index + 1], \
+            history[index + 2]
         raised = outcome.get("error", {}).get("type")
         if raised != "ValueError":
-            return failed(f"BankAccount(100).{case['call']}: expected ValueError, but it "
+            return failed(f"{call}: expected ValueError, but it "
                           f"{_show(outcome) if raised else 'returned ' + _show(outcome)}")
-        if balance.get("value") != 100:
-            return failed(f"BankAccount(100).{case['call']} raised ValueError but changed the balance "
-                          f"to {_show(balance)}; validate before touching the balance")
+        if balance.get("value") != initial:
+            return failed(f"{call} raised ValueError but changed the balance to {_show(balance)}; "
+                          "validate before touching the balance")
     return passed("amounts <= 0 are refused with ValueError")
 
 
 @probe("bank.model")
 def model_probe(ctx: ProbeContext) -> dict[str, Any]:
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import strategies as st
+    cls = ctx.entry("account_class")
+    return {"histories": [_apply(cls, steps, ctx.filename) for steps in ctx.plan["sequences"]]}
 
-    cls, f = ctx.entry("account_class"), ctx.filename
-    found: dict[str, Any] = {}
-    ops = st.lists(st.tuples(st.sampled_from(["deposit", "withdraw"]), st.integers(-5, 150)), max_size=15)
 
-    @settings(max_examples=int(ctx.param("examples", 150)), derandomize=True, database=None,
-              deadline=None, phases=[Phase.generate, Phase.shrink],
-              suppress_health_check=list(HealthCheck))
-    @given(st.integers(0, 200), ops)
-    def run(initial: int, sequence: list[tuple[str, int]]) -> None:
-        history = [f"BankAccount({initial})"]
-        acct, model = cls(initial), initial
-        for op, amount in sequence:
-            call = f"{op}({amount})"
-            if amount <= 0:
-                want: Any = "ValueError"
-            elif op == "deposit":
-                want, model = None, model + amount
-            elif amount <= model:
-                want, model = True, model - amount
-            else:
-                want = False
-            try:
-                got: Any = getattr(acct, op)(amount)
-                got = None if op == "deposit" else plain(got)
-            except ValueError:
-                got = "ValueError"
-            except Exception as exc:
-                got = f"raised {type(exc).__name__}"
-            balance = plain(acct.balance)
-            history.append(f"{call} -> {got!r}, balance {balance!r}")
-            if got != want or type(balance) not in (int, float) or balance != model:
-                found.update(history=history, call=call, expected=want, got=got,
-                             expected_balance=model, balance=balance)
-                raise AssertionError
-
-    try:
-        run()
-    except AssertionError:
-        return {"ok": False, **found}
-    return {"ok": True}
+@planner("bank.model")
+def model_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    """Random sequences of deposits, withdrawals and balance reads on a fresh account, shortest
+    first (so the failure shown is a short one), with amounts around the balance: zero and
+    negative amounts, exact balances, overdrafts."""
+    sequences = []
+    for index in range(int(params.get("examples", 150))):
+        balance = rng.randint(0, 200)
+        steps: list[list[Any]] = [["new", balance]] if rng.random() < 0.9 else [["new"]]
+        balance = steps[0][1] if len(steps[0]) > 1 else 0
+        for _ in range(min(1 + index // 10, 15)):
+            op = rng.choice(["deposit", "withdraw", "withdraw"])
+            amount = rng.choice([rng.randint(-5, 0), balance, balance + 1, rng.randint(1, 150),
+                                 rng.randint(1, 150)])
+            steps += [[op, amount], ["balance"]]
+            if amount > 0 and op == "deposit":
+                balance += amount
+            elif amount > 0 and amount <= balance:
+                balance -= amount
+        sequences.append(steps)
+    return {"sequences": sequences}
 
 
 @check("bank.model", probe="bank.model")
 def model(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    if obs["ok"]:
-        return passed("random sequences of deposits and withdrawals match the specification")
-    expected = "ValueError" if obs["expected"] == "ValueError" else repr(obs["expected"])
-    return failed(f"after {' ; '.join(obs['history'][:-1])} ; {obs['call']}: expected {expected} "
-                  f"and balance {obs['expected_balance']}, got {obs['got']!r} and balance "
-                  f"{obs['balance']!r} (shortest failing sequence found by Hypothesis)")
+    sequences = (ctx.plan or {})["sequences"]
+    histories = obs.get("histories")
+    if not isinstance(histories, list) or len(histories) != len(sequences):
+        return failed("the observation does not match the grader's plan: its sequences are not "
+                      "the ones the grader sent", forged="its sequences are not the grader's")
+    for steps, history in zip(sequences, histories):
+        verdict = _judge_steps({"history": history}, JudgeContext(ctx.params, ctx.filename,
+                                                                    ctx.seed, {"steps": steps}))
+        if verdict is not None:
+            return verdict if verdict.data.get("forged") else failed(
+                verdict.message + " (the shortest failing random sequence the grader tried)")
+    return passed(f"{len(sequences)} random sequences of deposits and withdrawals match the "
+                  "specification")

@@ -4,6 +4,7 @@ schedule's raw numbers itself and shows the student the interleaving that broke 
 """
 from __future__ import annotations
 
+import random
 from typing import Any, Callable
 
 from grader.linearize import bank_matches, bank_step, linearize, show_op
@@ -12,7 +13,7 @@ from grader.preempt.explain import lost_update, recent, replay
 from grader.preempt.scheduler import Outcome, Scheduler
 from grader.preempt.verdict import race_problem
 from grader.probing import ProbeContext, exc_text, plain
-from grader.registry import JudgeContext, Verdict, check, failed, passed, skipped, probe
+from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe, skipped
 
 SCHEDULES = 40
 
@@ -98,14 +99,36 @@ def _failure(problem: str, data: dict[str, Any], lead: str, filename: str) -> Ve
                   seed=data["seed"])
 
 
+def schedules_problem(obs: dict[str, Any], ctx: JudgeContext, default: int) -> str | None:
+    """Why `obs["runs"]` is not the schedules the grader planned: seeds `seed, seed + 1, ...`
+    in order, all of them unless one showed a problem (the probe stops there)."""
+    runs = obs.get("runs")
+    planned = int(ctx.params.get("schedules", default))
+    if not isinstance(runs, list) or not runs or len(runs) > planned:
+        return "its schedules are not the ones the grader planned"
+    for index, data in enumerate(runs):
+        if not isinstance(data, dict) or data.get("seed") != ctx.seed + index \
+                or not isinstance(data.get("status"), str):
+            return f"schedule {index} is not the one the grader planned"
+    return None
+
+
+def forged(why: str) -> Verdict:
+    return failed(f"the observation does not match the grader's plan: {why}", forged=why)
+
+
 def _judge_runs(obs: dict[str, Any], ctx: JudgeContext, problem: Callable[[dict[str, Any]], str | None],
-                lead: str, ok: str) -> Verdict:
+                lead: str, ok: str, default: int = SCHEDULES) -> Verdict:
     if obs.get("missing"):
         return skipped(obs["missing"])
+    if (why := schedules_problem(obs, ctx, default)) is not None:
+        return forged(why)
     for data in obs["runs"]:
         why = problem(data)
         if why:
             return _failure(why, data, lead, ctx.filename)
+    if len(obs["runs"]) != int(ctx.params.get("schedules", default)):
+        return forged("it stopped before the planned schedules without a problem")
     return passed(f"{ok} ({len(obs['runs'])} schedules)")
 
 
@@ -113,22 +136,32 @@ def _judge_runs(obs: dict[str, Any], ctx: JudgeContext, problem: Callable[[dict[
 AMOUNTS = (1, 10, 100, 1000, 10000, 100000)
 
 
-def _lost_update_problem(data: dict[str, Any]) -> str | None:
+def _lost_update_problem(data: dict[str, Any], plan: dict[str, Any]) -> str | None:
     common = _common_problem(data)
     if common:
         return common
-    expected = sum(a * data["ops"] for a in AMOUNTS[:data["threads"]])
+    expected = plan["initial"] + sum(a * plan["ops"] for a in plan["amounts"])
     if data["final"] != expected:
         return f"expected balance {expected} after all deposits, got {data['final']}"
     return _race(data)
 
 
+@planner("bank.no_lost_update")
+def lost_update_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    """Each thread deposits its own power of ten (so a lost update shows whose money went),
+    starting from a balance of the seed's choosing."""
+    threads = min(int(params.get("threads", 4)), len(AMOUNTS))
+    return {"initial": rng.randint(0, 9) * 1000000, "amounts": list(AMOUNTS[:threads]),
+            "ops": int(params.get("ops", 3))}
+
+
 @probe("bank.no_lost_update")
 def lost_update_probe(ctx: ProbeContext) -> dict[str, Any]:
-    threads, ops = min(int(ctx.param("threads", 4)), len(AMOUNTS)), int(ctx.param("ops", 3))
+    plan = ctx.plan
+    amounts, ops = plan["amounts"], plan["ops"]
 
     def build(module: Any, cls: Any, sched: Scheduler) -> Scenario:
-        account = cls()
+        account = cls(plan["initial"])
         _name_locks(sched, {"account": account})
 
         def customer(amount: int) -> Callable[[], None]:
@@ -137,23 +170,29 @@ def lost_update_probe(ctx: ProbeContext) -> dict[str, Any]:
                     account.deposit(amount)
             return body
 
-        return Scenario([(f"Thread-{i + 1}", customer(AMOUNTS[i])) for i in range(threads)],
-                        lambda outcome: {"final": _balance(account), "threads": threads, "ops": ops})
+        return Scenario([(f"Thread-{i + 1}", customer(a)) for i, a in enumerate(amounts)],
+                        lambda outcome: {"final": _balance(account)})
 
-    return _explore(ctx, build, _lost_update_problem)
+    return _explore(ctx, build, lambda data: _lost_update_problem(data, plan))
 
 
 @check("bank.no_lost_update", probe="bank.no_lost_update")
 def no_lost_update(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    return _judge_runs(obs, ctx, _lost_update_problem, "concurrent deposits lost money",
+    plan = ctx.plan or {}
+    return _judge_runs(obs, ctx, lambda data: _lost_update_problem(data, plan),
+                       "concurrent deposits lost money",
                        "no deposit was lost under forced thread switches")
 
 
 # -- no overdraft ---------------------------------------------------------------------------
-def _overdraft_problem(data: dict[str, Any]) -> str | None:
+def _overdraft_problem(data: dict[str, Any], plan: dict[str, Any]) -> str | None:
     common = _common_problem(data)
     if common:
         return common
+    data = {**data, "initial": plan["initial"], "amount": plan["amount"]}
+    if not isinstance(data.get("results"), list) or (
+            data["status"] == "ok" and len(data["results"]) != plan["threads"] * plan["ops"]):
+        return "the withdrawals did not all return"
     successes = sum(1 for r in data["results"] if r is True)
     if any(type(r) is not bool for r in data["results"]):
         return f"withdraw returned {next(r for r in data['results'] if type(r) is not bool)!r}, not True/False"
@@ -168,9 +207,18 @@ def _overdraft_problem(data: dict[str, Any]) -> str | None:
     return _race(data)
 
 
+@planner("bank.no_overdraft")
+def overdraft_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    """More withdrawals than the money allows: room for three of them."""
+    amount = rng.randint(8, 12)
+    return {"threads": int(params.get("threads", 4)), "ops": int(params.get("ops", 2)),
+            "amount": amount, "initial": 3 * amount}
+
+
 @probe("bank.no_overdraft")
 def overdraft_probe(ctx: ProbeContext) -> dict[str, Any]:
-    threads, ops, amount, initial = int(ctx.param("threads", 4)), int(ctx.param("ops", 2)), 10, 30
+    plan = ctx.plan
+    threads, ops, amount, initial = plan["threads"], plan["ops"], plan["amount"], plan["initial"]
 
     def build(module: Any, cls: Any, sched: Scheduler) -> Scenario:
         account = cls(initial)
@@ -182,24 +230,29 @@ def overdraft_probe(ctx: ProbeContext) -> dict[str, Any]:
                 results.append(plain(account.withdraw(amount)))
 
         return Scenario([(f"Thread-{i + 1}", body) for i in range(threads)],
-                        lambda outcome: {"final": _balance(account), "results": results,
-                                         "initial": initial, "amount": amount})
+                        lambda outcome: {"final": _balance(account), "results": results})
 
-    return _explore(ctx, build, _overdraft_problem)
+    return _explore(ctx, build, lambda data: _overdraft_problem(data, plan))
 
 
 @check("bank.no_overdraft", probe="bank.no_overdraft")
 def no_overdraft(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    return _judge_runs(obs, ctx, _overdraft_problem, "concurrent withdrawals overdrew the account",
+    plan = ctx.plan or {}
+    return _judge_runs(obs, ctx, lambda data: _overdraft_problem(data, plan),
+                       "concurrent withdrawals overdrew the account",
                        "concurrent withdrawals never overdrew the account")
 
 
 # -- conservation ---------------------------------------------------------------------------
-def _conservation_problem(data: dict[str, Any]) -> str | None:
+def _conservation_problem(data: dict[str, Any], plan: dict[str, Any]) -> str | None:
     common = _common_problem(data)
     if common:
         return common
-    withdrawn = sum(data["amount_w"] for r in data["withdrawals"] if r is True)
+    if not isinstance(data.get("withdrawals"), list) or (
+            data["status"] == "ok" and len(data["withdrawals"]) != 2 * plan["ops"]):
+        return "the withdrawals did not all return"
+    data = {**data, "initial": plan["initial"], "deposited": 2 * plan["ops"] * plan["deposit"]}
+    withdrawn = sum(plan["withdraw"] for r in data["withdrawals"] if r is True)
     expected = data["initial"] + data["deposited"] - withdrawn
     if data["final"] != expected:
         return (f"started with {data['initial']}, deposited {data['deposited']}, withdrew {withdrawn} "
@@ -207,9 +260,17 @@ def _conservation_problem(data: dict[str, Any]) -> str | None:
     return _race(data)
 
 
+@planner("bank.conservation")
+def conservation_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    """Two depositors and two withdrawers; some withdrawals must be refused."""
+    return {"initial": rng.randint(45, 55), "deposit": rng.randint(5, 9),
+            "withdraw": rng.randint(18, 22), "ops": 2}
+
+
 @probe("bank.conservation")
 def conservation_probe(ctx: ProbeContext) -> dict[str, Any]:
-    initial, amount_d, amount_w, ops = 50, 7, 20, 2
+    plan = ctx.plan
+    initial, amount_d, amount_w, ops = plan["initial"], plan["deposit"], plan["withdraw"], plan["ops"]
 
     def build(module: Any, cls: Any, sched: Scheduler) -> Scenario:
         account = cls(initial)
@@ -226,21 +287,39 @@ def conservation_probe(ctx: ProbeContext) -> dict[str, Any]:
 
         bodies = [("Thread-1", depositor), ("Thread-2", withdrawer), ("Thread-3", depositor),
                   ("Thread-4", withdrawer)]
-        return Scenario(bodies, lambda outcome: {
-            "final": _balance(account), "initial": initial, "deposited": 2 * ops * amount_d,
-            "withdrawals": withdrawals, "amount_w": amount_w})
+        return Scenario(bodies, lambda outcome: {"final": _balance(account),
+                                                 "withdrawals": withdrawals})
 
-    return _explore(ctx, build, _conservation_problem)
+    return _explore(ctx, build, lambda data: _conservation_problem(data, plan))
 
 
 @check("bank.conservation", probe="bank.conservation")
 def conservation(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    return _judge_runs(obs, ctx, _conservation_problem, "money was created or destroyed",
+    plan = ctx.plan or {}
+    return _judge_runs(obs, ctx, lambda data: _conservation_problem(data, plan),
+                       "money was created or destroyed",
                        "mixed deposits and withdrawals always conserved money")
 
 
 # -- linearizability ------------------------------------------------------------------------
-def _history_problem(data: dict[str, Any], initial: tuple[int, ...], names: str = "AB") -> str | None:
+def _history_problem(data: dict[str, Any], initial: tuple[int, ...], names: str = "AB",
+                     plan: dict[str, list[list[Any]]] | None = None) -> str | None:
+    """Why the recorded concurrent history is wrong; with `plan` (thread -> its operations),
+    a history whose operations are not the planned ones is reported as not the grader's."""
+    if not isinstance(data.get("history"), list) or not all(
+            isinstance(op, dict) and isinstance(op.get("thread"), str) for op in data["history"]):
+        return "no history of the operations was recorded"
+    if plan is not None:
+        ran: dict[str, list[list[Any]]] = {}
+        for op in sorted(data["history"], key=lambda op: op.get("call", 0)):
+            ran.setdefault(op["thread"], []).append([op.get("op"), *op.get("args", [None])[1:]])
+        complete = data["status"] == "ok"
+        for thread, ops in plan.items():
+            done = ran.pop(thread, [])
+            if done != ops[:len(done)] or (complete and len(done) != len(ops)):
+                return "the operations recorded are not the ones the grader planned"
+        if ran:
+            return "the operations recorded are not the ones the grader planned"
     if data.get("thread_errors"):
         return "a thread raised " + exc_text(data["thread_errors"][0])
     if data["status"] != "ok":
@@ -262,24 +341,30 @@ def _history_story(data: dict[str, Any], names: str = "AB") -> list[str]:
         "  " + show_op(op, names) for op in ops]
 
 
-LIN_PLAN = (
-    (("deposit", 5), ("withdraw", 7), ("balance",)),
-    (("withdraw", 7), ("balance",), ("deposit", 5)),
-    (("balance",), ("withdraw", 7), ("deposit", 3)),
-)
-LIN_INITIAL = 10
+@planner("bank.linearizable")
+def linearizable_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    """Three threads, each a deposit, a withdrawal and a balance read in its own order; the
+    amounts make some withdrawals succeed only in some orders."""
+    deposit, other = rng.randint(3, 6), rng.randint(2, 4)
+    withdraw = rng.randint(7, 9)
+    return {"initial": rng.randint(9, 11), "threads": {
+        "Thread-1": [["deposit", deposit], ["withdraw", withdraw], ["balance"]],
+        "Thread-2": [["withdraw", withdraw], ["balance"], ["deposit", deposit]],
+        "Thread-3": [["balance"], ["withdraw", withdraw], ["deposit", other]]}}
 
 
 @probe("bank.linearizable")
 def linearizable_probe(ctx: ProbeContext) -> dict[str, Any]:
+    plan = ctx.plan
+
     def build(module: Any, cls: Any, sched: Scheduler) -> Scenario:
-        account = cls(LIN_INITIAL)
+        account = cls(plan["initial"])
         _name_locks(sched, {"account": account})
         history = History(sched)
 
-        def body(name: str, plan: tuple[tuple[Any, ...], ...]) -> Callable[[], None]:
+        def body(name: str, ops: list[list[Any]]) -> Callable[[], None]:
             def run() -> None:
-                for op in plan:
+                for op in ops:
                     if op[0] == "balance":
                         history.call(name, "balance", [0], lambda: account.balance)
                     else:
@@ -287,11 +372,11 @@ def linearizable_probe(ctx: ProbeContext) -> dict[str, Any]:
                                      lambda op=op: getattr(account, op[0])(op[1]))
             return run
 
-        return Scenario([(f"Thread-{i + 1}", body(f"Thread-{i + 1}", p)) for i, p in enumerate(LIN_PLAN)],
+        return Scenario([(name, body(name, ops)) for name, ops in plan["threads"].items()],
                         lambda outcome: {"history": history.ops})
 
     def problem(data: dict[str, Any]) -> str | None:
-        return _history_problem(data, (LIN_INITIAL,), "A")
+        return _history_problem(data, (plan["initial"],), "A", plan["threads"])
 
     def explain(outcome: Outcome, data: dict[str, Any]) -> list[str]:
         return _history_story(data, "A") + _story(ctx)(outcome, data)
@@ -301,7 +386,9 @@ def linearizable_probe(ctx: ProbeContext) -> dict[str, Any]:
 
 @check("bank.linearizable", probe="bank.linearizable")
 def linearizable(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    return _judge_runs(obs, ctx, lambda d: _history_problem(d, (LIN_INITIAL,), "A"),
+    plan = ctx.plan or {}
+    return _judge_runs(obs, ctx, lambda d: _history_problem(d, (plan["initial"],), "A",
+                                                            plan["threads"]),
                        "concurrent operations returned results no sequential order explains",
                        "every recorded concurrent history has a valid sequential order")
 
@@ -309,25 +396,31 @@ def linearizable(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 # -- two accounts ---------------------------------------------------------------------------
 @probe("bank.independent_accounts")
 def independent_probe(ctx: ProbeContext) -> dict[str, Any]:
-    cls = ctx.entry("account_class")
-    a = cls(100)
-    b = cls(50)
-    steps = [("A = BankAccount(100); B = BankAccount(50)", None)]
-    a.deposit(10)
-    steps.append(("A.deposit(10)", None))
-    b.withdraw(20)
-    steps.append(("B.withdraw(20)", None))
+    cls, plan = ctx.entry("account_class"), ctx.plan
+    a = cls(plan["a"])
+    b = cls(plan["b"])
+    a.deposit(plan["deposit"])
+    b.withdraw(plan["withdraw"])
     c = cls()
-    return {"a": _balance(a), "b": _balance(b), "c": _balance(c),
-            "steps": [s for s, _ in steps] + ["C = BankAccount()"]}
+    return {"a": _balance(a), "b": _balance(b), "c": _balance(c)}
+
+
+@planner("bank.independent_accounts")
+def independent_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    b = rng.randint(30, 90)
+    return {"a": rng.randint(50, 150), "b": b, "deposit": rng.randint(1, 40),
+            "withdraw": rng.randint(1, b)}
 
 
 @check("bank.independent_accounts", probe="bank.independent_accounts")
 def independent_accounts(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    want = {"a": 110, "b": 30, "c": 0}
-    got = {k: obs[k] for k in want}
+    plan = ctx.plan or {}
+    want = {"a": plan["a"] + plan["deposit"], "b": plan["b"] - plan["withdraw"], "c": 0}
+    got = {k: obs.get(k) for k in want}
     if got != want:
-        return failed(f"after {'; '.join(obs['steps'])}: expected A.balance=110, B.balance=30, "
+        steps = (f"A = BankAccount({plan['a']}); B = BankAccount({plan['b']}); "
+                 f"A.deposit({plan['deposit']}); B.withdraw({plan['withdraw']}); C = BankAccount()")
+        return failed(f"after {steps}: expected A.balance={want['a']}, B.balance={want['b']}, "
                       f"C.balance=0, got A={got['a']!r}, B={got['b']!r}, C={got['c']!r}; each account "
                       "must keep its own balance (an instance attribute set in __init__)")
     return passed("accounts keep separate balances")

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import _thread
 import concurrent.futures
+import random
 import threading
 import time
 from typing import Any
 
 from grader.preempt.explain import replay
 from grader.probing import ProbeContext, plain
-from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
+from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
 
 NO_ARRIVAL_SECONDS = 1.5  # paid only by submissions whose threads do not all overlap
-CUSTOMERS, DEPOSITS_EACH, AMOUNT, INITIAL = 5, 4, 3, 10
+CUSTOMERS = 5
 
 
 class _Gate:
@@ -71,10 +72,18 @@ class _Gate:
             self.waiting -= 1
 
 
+@planner("bank.simulate")
+def simulate_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    return {"customers": int(params.get("customers", CUSTOMERS)), "deposits_each": rng.randint(3, 5),
+            "amount": rng.randint(2, 9), "initial": rng.randint(5, 50)}
+
+
 @probe("bank.simulate")
 def simulate_probe(ctx: ProbeContext) -> dict[str, Any]:
     simulate, cls = ctx.entry("simulate"), ctx.entry("account_class")
-    customers = int(ctx.param("customers", CUSTOMERS))
+    plan = ctx.plan
+    customers, each, amount, initial = (plan["customers"], plan["deposits_each"], plan["amount"],
+                                        plan["initial"])
     gate = _Gate(customers, _thread.get_ident())
 
     class GradedAccount(cls):  # type: ignore[misc, valid-type]
@@ -105,13 +114,13 @@ def simulate_probe(ctx: ProbeContext) -> dict[str, Any]:
             gate.caller_waits()
         return original_wait(fs, *args, **kwargs)
 
-    account = GradedAccount(INITIAL)
+    account = GradedAccount(initial)
     threads_before = set(threading.enumerate())
     threading.Thread.join = join  # type: ignore[method-assign]
     concurrent.futures.Future.result = result  # type: ignore[method-assign]
     concurrent.futures.wait = wait
     try:
-        returned = plain(simulate(account, customers, DEPOSITS_EACH, AMOUNT))
+        returned = plain(simulate(account, customers, each, amount))
     finally:
         threading.Thread.join = original_join  # type: ignore[method-assign]
         concurrent.futures.Future.result = original_result  # type: ignore[method-assign]
@@ -122,12 +131,11 @@ def simulate_probe(ctx: ProbeContext) -> dict[str, Any]:
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         with gate.cond:
-            if gate.done >= customers * DEPOSITS_EACH:
+            if gate.done >= customers * each:
                 break
         time.sleep(0.01)
     started = [t for t in threading.enumerate() if t not in threads_before]
-    return {"returned": returned, "customers": customers, "deposits_each": DEPOSITS_EACH,
-            "amount": AMOUNT, "initial": INITIAL, "threads": len(gate.arrived),
+    return {"returned": returned, "threads": len(gate.arrived),
             "max_waiting": gate.max_waiting, "gate": gate.how, "by_caller": gate.by_caller,
             "done_at_return": done_at_return, "done": gate.done,
             "still_running": len([t for t in started if t.is_alive()]),
@@ -135,6 +143,17 @@ def simulate_probe(ctx: ProbeContext) -> dict[str, Any]:
 
 
 TOTAL_CUSTOMERS, TOTAL_EACH = 3, 2
+TOTAL_SCHEDULES = 30
+
+
+@planner("bank.simulate_total")
+def simulate_total_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    plan = {"customers": TOTAL_CUSTOMERS, "deposits_each": TOTAL_EACH, "amount": rng.randint(2, 9),
+            "initial": rng.randint(5, 50)}
+    plan["expected"] = plan["initial"] + TOTAL_CUSTOMERS * TOTAL_EACH * plan["amount"]
+    plan["call"] = (f"simulate(BankAccount({plan['initial']}), customers={TOTAL_CUSTOMERS}, "
+                    f"deposits_each={TOTAL_EACH}, amount={plan['amount']})")
+    return plan
 
 
 @probe("bank.simulate_total")
@@ -146,24 +165,23 @@ def simulate_total_probe(ctx: ProbeContext) -> dict[str, Any]:
     module = instrumented_module(ctx)
     cls = getattr(module, ctx.entry_points["account_class"])
     simulate = getattr(module, ctx.entry_points.get("simulate", "simulate"))
-    expected = INITIAL + TOTAL_CUSTOMERS * TOTAL_EACH * AMOUNT
+    plan = ctx.plan
+    expected, initial, amount = plan["expected"], plan["initial"], plan["amount"]
 
     def build(sched: Scheduler) -> Scenario:
         box: dict[str, Any] = {}
 
         def main() -> None:
-            box["returned"] = plain(simulate(cls(INITIAL), TOTAL_CUSTOMERS, TOTAL_EACH, AMOUNT))
+            box["returned"] = plain(simulate(cls(initial), TOTAL_CUSTOMERS, TOTAL_EACH, amount))
 
         return Scenario([("MainThread", main)], lambda outcome: {"returned": box.get("returned")})
 
     def problem(data: dict[str, Any]) -> str | None:
         return _total_problem(data, expected)
 
-    obs = explore(ctx, module, build, problem, schedules=int(ctx.param("schedules", 30)),
-                  switch=float(ctx.param("switch", 0.5)))
-    obs.update(expected=expected, call=f"simulate(BankAccount({INITIAL}), customers={TOTAL_CUSTOMERS}, "
-                                       f"deposits_each={TOTAL_EACH}, amount={AMOUNT})")
-    return obs
+    return explore(ctx, module, build, problem,
+                   schedules=int(ctx.param("schedules", TOTAL_SCHEDULES)),
+                   switch=float(ctx.param("switch", 0.5)))
 
 
 def _total_problem(data: dict[str, Any], expected: int) -> str | None:
@@ -182,22 +200,30 @@ def _total_problem(data: dict[str, Any], expected: int) -> str | None:
 
 @check("bank.simulate_total", probe="bank.simulate_total")
 def simulate_total(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    from grader.checks.bank_races import forged, schedules_problem
+
+    plan = ctx.plan or {}
+    if (mismatch := schedules_problem(obs, ctx, TOTAL_SCHEDULES)) is not None:
+        return forged(mismatch)
     for data in obs["runs"]:
-        why = _total_problem(data, obs["expected"])
+        why = _total_problem(data, plan["expected"])
         if why:
-            return failed(f"{obs['call']} {why} under forced thread switches (schedule seed "
+            return failed(f"{plan['call']} {why} under forced thread switches (schedule seed "
                           f"{data['seed']}); if simulate keeps its own count, it races like a "
                           "balance without a lock: return the account's balance after joining",
                           replay("bank", ctx.filename, data["seed"]),
                           seed=data["seed"])
+    if len(obs["runs"]) != int(ctx.params.get("schedules", TOTAL_SCHEDULES)):
+        return forged("it stopped before the planned schedules without a problem")
     stalled = sum(1 for d in obs["runs"] if d["status"] == "stall")
     note = f" ({stalled} schedules could not be explored)" if stalled else ""
-    return passed(f"{obs['call']} returned {obs['expected']} in {len(obs['runs'])} schedules{note}")
+    return passed(f"{plan['call']} returned {plan['expected']} in {len(obs['runs'])} schedules{note}")
 
 
 @check("bank.simulate_threads", probe="bank.simulate")
 def simulate_threads(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    n, total = obs["customers"], obs["customers"] * obs["deposits_each"]
+    plan = ctx.plan or {}
+    n, total = plan["customers"], plan["customers"] * plan["deposits_each"]
     if obs["by_caller"]:
         return failed(f"{obs['by_caller']} deposits were made by the thread that called simulate "
                       f"itself; start {n} threads and let each of them deposit")
