@@ -313,3 +313,25 @@ def test_a_helper_module_that_switches_off_its_hooks_is_caught(rubric, tmp_path)
         """})
     assert checks["script_runs"].status == "failed"
     assert "__grader_setattr__ in ledger.py was replaced" in checks["script_runs"].message
+
+
+def test_regrading_a_racy_program_gives_the_same_finding(rubric, tmp_path):
+    source = {"bank.py": """
+        import threading
+        class Account:
+            def __init__(self):
+                self.balance = 0
+            def deposit(self, n):
+                if n > 0:
+                    current = self.balance
+                    self.balance = current + n
+        acct = Account()
+        threads = [threading.Thread(target=acct.deposit, args=(n,)) for n in (1, 2, 3)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print("final", acct.balance)
+    """}
+    first, _ = graded(rubric, tmp_path, source)
+    second, _ = graded(rubric, tmp_path, source)
+    assert first["script_consistent"].status == "failed"
+    assert [(c.status, c.message) for c in first.values()] == [(c.status, c.message) for c in second.values()]
