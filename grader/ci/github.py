@@ -17,12 +17,33 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from grader.batch.outputs.feedback import md_text
 from grader.presentation import TaskView, check_text, points
 
 CLASSROOM_VERSION = 1
+
+
+class ClassroomTest(TypedDict):
+    """One test of a runner's result, as the reporter reads it (it sums `score`)."""
+
+    name: str
+    status: str  # pass | fail | error
+    score: float
+    max_score: float
+    message: str
+    filename: str
+    line_no: int
+
+
+class ClassroomResult(TypedDict):
+    """A runner's result: base64 of this JSON in the step output `result`."""
+
+    version: int
+    status: str  # pass | fail | error
+    max_score: float
+    tests: list[ClassroomTest]
 
 
 def _escape_data(text: str) -> str:
@@ -84,24 +105,25 @@ def summary(views: list[TaskView]) -> str:
     return "\n".join(out)
 
 
-def classroom_result(views: list[TaskView], ok: bool) -> dict[str, Any]:
+def classroom_result(views: list[TaskView], ok: bool) -> ClassroomResult:
     """GitHub Classroom's runner result: the reporter sums tests[].score over max_score."""
-    tests = []
+    tests: list[ClassroomTest] = []
     for task in views:
         if task.error:
-            tests.append({"name": f"{task.task}: submission", "status": "error", "score": 0,
-                          "message": task.error, "filename": task.file, "line_no": 0})
+            tests.append(ClassroomTest(name=f"{task.task}: submission", status="error", score=0.0,
+                                       max_score=0.0, message=task.error, filename=task.file,
+                                       line_no=0))
         for check in task.checks:
-            tests.append({"name": f"{task.task}: {check.id}" + (" (bonus)" if check.bonus else ""),
-                          "status": "pass" if check.passed else "fail", "score": check.score,
-                          "max_score": check.max_score, "message": check_text(check),
-                          "filename": task.file, "line_no": check.line or 0})
+            tests.append(ClassroomTest(name=f"{task.task}: {check.id}" + (" (bonus)" if check.bonus else ""),
+                                       status="pass" if check.passed else "fail", score=check.score,
+                                       max_score=check.max_score, message=check_text(check),
+                                       filename=task.file, line_no=check.line or 0))
     status = "error" if any(v.error for v in views) else ("pass" if ok else "fail")
-    return {"version": CLASSROOM_VERSION, "status": status,
-            "max_score": sum(v.maximum for v in views), "tests": tests}
+    return ClassroomResult(version=CLASSROOM_VERSION, status=status,
+                           max_score=sum(v.maximum for v in views), tests=tests)
 
 
-def encode(result: dict[str, Any]) -> str:
+def encode(result: ClassroomResult) -> str:
     return base64.b64encode(json.dumps(result).encode()).decode("ascii")
 
 
