@@ -40,8 +40,8 @@ jobs = [line.split("\\t") for line in sys.stdin.read().splitlines() if line]
 def one(job):
     task, path = job
     report = grade(rubric, task, Path(path))
-    return (f"{task}/{Path(path).name}", [[c.id, c.status, c.score] for c in report.checks]
-            + [["error", str(report.error), 0]])
+    return (f"{task}/{Path(path).name}", [[c.id, c.status, c.score, c.message.splitlines()[0] if c.message else ""]
+                                          for c in report.checks] + [["error", str(report.error), 0, ""]])
 
 with ThreadPoolExecutor(max_workers=int(sys.argv[1])) as pool:
     print(json.dumps(dict(pool.map(one, jobs)), sort_keys=True))
@@ -102,22 +102,25 @@ def main() -> int:
             print(f"  {version:8} {python}: could not grade ({problem})")
             continue
         verdicts[version] = result
-        full = sum(1 for checks in result.values() if all(s != "failed" for _, s, _ in checks[:-1]))
+        full = sum(1 for checks in result.values() if all(c[1] != "failed" for c in checks[:-1]))
         print(f"  {version:8} {seconds:7.1f} s  {len(result)} graded, {full} without a failed check  ({python})")
     if len(verdicts) < 2:
         print("fewer than two interpreters could grade: nothing to compare")
         return 1
     names = sorted(set().union(*verdicts.values()))
-    differ = [n for n in names if len({json.dumps(v.get(n)) for v in verdicts.values()}) > 1]
+    def verdict(checks: list | None) -> str:  # what must agree: ids, statuses, scores
+        return json.dumps([c[:3] for c in checks or []])
+
+    differ = [n for n in names if len({verdict(v.get(n)) for v in verdicts.values()}) > 1]
     print(f"identical verdicts on {len(names) - len(differ)}/{len(names)} submissions across "
           f"{', '.join(verdicts)}")
     for name in differ:
         print(f"  DIFFERS {name}")
         for version, result in verdicts.items():
             checks = result.get(name) or []
-            print(f"    {version:8} " + ", ".join(f"{cid}={status}" for cid, status, _ in checks
-                                                  if status != "passed" and cid != "error")
-                  + next((f" error={msg}" for cid, msg, _ in checks if cid == "error" and msg != "None"), ""))
+            print(f"    {version:8} " + "; ".join(f"{cid}={status} ({message})" for cid, status, _, message in checks
+                                                  if status not in ("passed", "skipped") and cid != "error")
+                  + next((f" error={msg}" for cid, msg, _, _ in checks if cid == "error" and msg != "None"), ""))
     return 0 if not differ else 1
 
 
