@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 from pathlib import Path
@@ -73,6 +74,19 @@ def _imported_names(source: str) -> set[str]:
     return names
 
 
+def _found_elsewhere(name: str, folder: Path) -> bool:
+    """Would `import name` load something other than the submission's file? The submission's
+    folder comes last on the child's sys.path, so a student's `threading.py` or `random.py`
+    never shadows the standard library (nor the grader's dependencies) and is not a helper."""
+    if name in sys.builtin_module_names or name in sys.stdlib_module_names:
+        return True
+    path = [p for p in sys.path if p and Path(p).resolve() != folder.resolve()]
+    try:
+        return importlib.machinery.PathFinder.find_spec(name, path) is not None
+    except (ImportError, ValueError, OSError):
+        return False
+
+
 def _helper_files(main: Path, main_source: str | None = None) -> dict[str, tuple[Path, str]]:
     """The `.py` files next to `main` that it imports, directly or through each other."""
     files: dict[str, tuple[Path, str]] = {}
@@ -84,7 +98,8 @@ def _helper_files(main: Path, main_source: str | None = None) -> dict[str, tuple
     while todo:
         name = todo.pop()
         file = main.parent / f"{name}.py"
-        if name in files or not name.isidentifier() or file == main or not file.is_file():
+        if name in files or not name.isidentifier() or file == main or not file.is_file() \
+                or _found_elsewhere(name, main.parent):
             continue
         try:
             text = file.read_text(encoding="utf-8-sig")
