@@ -64,6 +64,7 @@ def test_state_kept_on_an_object_is_a_location():
     "acct.__dict__['balance'] += 1",
     "vars(acct)['balance'] = vars(acct)['balance'] + 1",
     "exec('acct.balance += 1')",
+    "acct.balance = eval('acct.balance + 1')",
     "(lambda: setattr(acct, 'balance', acct.balance + 1))()",
 ])
 def test_indirect_attribute_updates_are_seen(body):

@@ -22,6 +22,7 @@ METHOD = "__grader_method__"  # `x.update(...)`: a Counter's update is a read-mo
 HOOK_NAMES = (POINT, READ, WRITE, GETATTR, SETATTR, GETITEM, SETITEM, EXEC, METHOD)
 COMPOUND_METHODS = ("update", "subtract")
 INSTRUMENTED: set[str] = set()  # file names compiled by `instrument`: the student's frames
+STATE_ATTRS: set[str] = set()  # state attributes of everything instrumented (for exec strings)
 
 
 def hooks() -> dict[str, Any]:
@@ -414,7 +415,10 @@ def instrument(source: str, filename: str, *, module_level_points: bool = False,
     attributes of the submission's other files; `mode="eval"` for an `eval` string."""
     tree = ast.parse(source, filename=filename, mode=mode)
     INSTRUMENTED.add(filename)
-    rewriter = _Rewriter(_state_attrs(tree) | (attrs or set()), _shared_names(tree), module_level_points)
+    state = _state_attrs(tree) | (attrs or set())
+    STATE_ATTRS.update(state)
+    rewriter = _Rewriter(state | (STATE_ATTRS if filename.startswith("<") else set()),
+                         _shared_names(tree), module_level_points)
     tree = rewriter.visit(tree)
     ast.fix_missing_locations(tree)
     return compile(tree, filename, mode)
