@@ -732,6 +732,7 @@ def in_flight_steps(requests: list[dict[str, Any]], until: float) -> list[tuple[
 def render_timeline(requests: list[dict[str, Any]], *, prints: dict[int, list[float]] | None = None,
                     returned_at: float | None = None, gate: dict[str, Any] | None = None,
                     end: float | None = None, returned_label: str = "the call returned",
+                    held_label: str = "held: the grader answers once enough requests have started",
                     width: int = 60, label_width: int = 34, max_rows: int = 30) -> str:
     """An ASCII Gantt chart: one row per request (in order of arrival), time left to right.
 
@@ -758,7 +759,7 @@ def render_timeline(requests: list[dict[str, Any]], *, prints: dict[int, list[fl
     gate_shown = bool(gate and gate.get("opened") and gate.get("at") is not None)
     unit = f"{step * 1000:g} ms" if step < 1 else f"{step:g} s"
     symbols = [s for s, used in (("= request in progress", True),
-                                 (". held: the grader answers once enough requests have started", held),
+                                 (f". {held_label}", held),
                                  ("x request raised", raised),
                                  ("* your status line printed", bool(prints)),
                                  ("G the grader started answering", gate_shown),

@@ -115,6 +115,23 @@ def test_canvas_flat_folder_gives_each_student_only_their_own_helpers(rubric, tm
     assert any("notes.txt" in w for w in discovery.warnings)
 
 
+def test_a_companion_file_renamed_by_canvas_is_staged_under_its_own_name(rubric, tmp_path):
+    folder = tmp_path / "canvas"
+    folder.mkdir()
+    (folder / "smithjohn_123_456_downloader.py").write_text("print(open('urls.txt').read())\n")
+    (folder / "smithjohn_123_456_urls.txt").write_text("https://a.example/\n")
+    (folder / "doejane_124_457_downloader.py").write_text("x = 1\n")
+    (folder / "doejane_124_457_urls.txt").write_text("https://secret.example/\n")
+    task = rubric.task("downloader")
+    _, _, found = Discovery([task], tmp_path / "x").run(folder)
+    smith = next(f for f in found if f.key == "123")
+    assert [name for name, _ in smith.helpers["downloader"]] == ["urls.txt"]
+    staged = stage(task, smith.files["downloader"], smith.helpers["downloader"], tmp_path / "work",
+                   "rubric", "engine")
+    assert sorted(p.name for p in staged.main.parent.iterdir()) == ["downloader.py", "urls.txt"]
+    assert (staged.main.parent / "urls.txt").read_text() == "https://a.example/\n"
+
+
 def test_a_students_zip_is_searched_and_cannot_escape(rubric, tmp_path):
     folder = tmp_path / "class" / "alice"
     folder.mkdir(parents=True)

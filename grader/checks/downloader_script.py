@@ -234,7 +234,9 @@ def _reporting(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def _timeline(obs: dict[str, Any], prints: dict[int, list[float]] | None = None) -> str:
     return render_timeline(_requests(obs), prints=prints, gate=obs["server"]["gate"],
-                           returned_at=obs["ended_at"], returned_label="the script ended")
+                           returned_at=obs["ended_at"], returned_label="the script ended",
+                           held_label="waiting: the grader answers one request at a time, "
+                                      "each after the previous one's status line")
 
 
 def _prints(obs: dict[str, Any]) -> dict[int, list[float]]:
