@@ -116,6 +116,7 @@ class Record:
     released: float | None = None  # when the gate let it go
     ident: int = 0  # threading.get_ident() of the thread that made it
     phase: int | None = None  # SequencedServer: the round of answers it belongs to
+    answered: int | None = None  # SequencedServer: 1 for the first answer it let go, 2, ...
     end: float | None = None
     outcome: str = ""  # "200", "301", "ConnectionError", "ReadTimeout", ...
 
@@ -124,7 +125,7 @@ class Record:
         return {"id": self.id, "url": self.url, "method": self.method, "thread": self.thread,
                 "start": r(self.start), "released": r(self.released), "end": r(self.end),
                 "outcome": self.outcome, "timeout": self.timeout, "in_flight": self.in_flight,
-                "phase": self.phase}
+                "phase": self.phase, "answered": self.answered}
 
 
 # --------------------------------------------------------------------------------------------
@@ -425,9 +426,11 @@ class SequencedServer(MockServer):
     """
 
     def __init__(self, plan: Callable[[str], Route], rank: Callable[[str], float], *,
-                 first_target: int, quiet: float = 1.0, short_quiet: float = 0.2,
-                 settle: float = 1.0, patience: int = 2) -> None:
+                 first_target: int, quiet: float = 1.0, short_quiet: float = 0.5,
+                 settle: float = 1.0, patience: int = 2, only: Iterable[str] | None = None) -> None:
         super().__init__(any_url=Route("status", 200, 0.0), gate_target=first_target, quiet=quiet)
+        # `only`: the URLs it answers (others are refused as not graded); None: every URL.
+        self.only = None if only is None else {normalize(u) for u in only}
         self.plan, self.rank = plan, rank
         self.short_quiet, self.settle, self.patience = short_quiet, settle, patience
         self.reported: Callable[[Record], bool] = lambda record: False
@@ -435,6 +438,7 @@ class SequencedServer(MockServer):
         self.held: list[Record] = []
         self.phases: list[Phase] = []
         self.unanswered = 0  # answers the program did not react to within `settle`
+        self._answers = 0
         self._conductor = threading.Thread(target=self._conduct, name="grader-conductor",
                                            daemon=True)
 
@@ -450,6 +454,9 @@ class SequencedServer(MockServer):
                 record.released = self.now()
             self.held.clear()
             self._cond.notify_all()
+
+    def owns(self, key: str) -> bool:
+        return self.only is None or key in self.only
 
     def route_for(self, url: str) -> Route:
         key = normalize(url)
@@ -491,7 +498,8 @@ class SequencedServer(MockServer):
     # -- the conductor (a grader thread) -----------------------------------------------------
     def _release(self, record: Record, phase: int) -> None:  # with self._cond held
         self.held.remove(record)
-        record.phase = phase
+        self._answers += 1
+        record.phase, record.answered = phase, self._answers
         record.released = self.now()
         self._cond.notify_all()
 

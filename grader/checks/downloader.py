@@ -9,10 +9,12 @@ Two runs serve all the checks:
   the 1 s "no new arrival" window). Judged: errors_to_none, each_once, overlap, max_workers,
   prints_status, timeout, waits_for_all, no_network.
 * the *order run* (`downloader.order`): 5 URLs that all answer (200, 301 -> 200, 404, 500, 503),
-  max_workers=8, the first URL by far the slowest. Judged: statuses (kept apart from the errors so
-  a submission that crashes on a ConnectionError still shows its status codes) and
-  completion_order (judged by causality: a line must be printed before a response that completed
-  much later, not by how long anything took).
+  max_workers=8, against `httpmock.SequencedServer`: once all 5 are in flight, the grader
+  answers them one at a time, the first URL last, and after each answer waits (up to 2 s) for
+  its status line. Judged: statuses (kept apart from the errors so a submission that crashes
+  on a ConnectionError still shows its status codes) and completion_order, by causality: a
+  line printed only after a later answer went out was not printed as its request completed
+  (no response takes real time, and a loaded machine only makes the grader wait longer).
 """
 from __future__ import annotations
 
@@ -30,7 +32,8 @@ from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
 QUIET = 1.0  # the gate opens when no new request arrived for this long (only buggy code waits)
 CALL_DEADLINE = 12.0  # download_pages must return within this (else: "did not return")
 LINGER = 2.0  # how long threads left running after the return may finish their requests
-ORDER_GAP = 0.25  # a line must precede any response completed this much later than its own
+SETTLE = 2.0  # order run: how long the grader waits for a status line after each answer
+PATIENCE = 2  # answers left without a line before it stops waiting (the verdict is made)
 
 D = "https://dl.test/"
 GATED_URLS = [D + "ok", D + "moved", D + "missing", D + "refused", D + "slow", D + "broken",
@@ -49,14 +52,15 @@ GATED_WORKERS, GATED_TIMEOUT = 3, 2.0
 
 O = "https://order.test/"
 ORDER_URLS = [O + "alpha", O + "bravo", O + "charlie", O + "delta", O + "echo"]
-ORDER_ROUTES: dict[str, Route] = {
-    O + "alpha": status(200, 0.60),  # the first URL finishes last
-    O + "bravo": redirect(O + "final", 0.05),
-    O + "final": status(200, 0.02),
-    O + "charlie": status(404, 0.10),
-    O + "delta": status(500, 0.15),
-    O + "echo": status(503, 0.20),
+ORDER_ROUTES: dict[str, Route] = {  # answered one at a time: latencies play no part
+    O + "alpha": status(200, 0.0),  # the first URL finishes last
+    O + "bravo": redirect(O + "final", 0.0),
+    O + "final": status(200, 0.0),
+    O + "charlie": status(404, 0.0),
+    O + "delta": status(500, 0.0),
+    O + "echo": status(503, 0.0),
 }
+ORDER_LAST = O + "alpha"
 ORDER_WORKERS, ORDER_TIMEOUT = 8, 5.0
 ORDER_EXPECTED = {O + "alpha": 200, O + "bravo": 200, O + "charlie": 404, O + "delta": 500,
                   O + "echo": 503}
@@ -118,8 +122,11 @@ def _student_threads(before: set[threading.Thread], *exclude: threading.Thread) 
 
 
 def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], max_workers: int,
-                 timeout: float) -> dict[str, Any]:
-    """Call download_pages against a gated server and record everything it did, in time."""
+                 timeout: float, last: str | None = None) -> dict[str, Any]:
+    """Call download_pages against the grader's server and record everything it did, in time.
+
+    With `last`, the server answers one request at a time (that URL after all others) and
+    waits for each status line; without, each route answers after its own latency."""
     from grader import httpmock, netguard
 
     fn = ctx.entry("download")
@@ -127,7 +134,15 @@ def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], m
     thread_errors: list[dict[str, Any]] = []
     box: dict[str, Any] = {}
     target = min(len(urls), max_workers)
-    server = httpmock.MockServer(routes, gate_target=target, quiet=QUIET)
+    server: httpmock.MockServer
+    if last is None:
+        server = httpmock.MockServer(routes, gate_target=target, quiet=QUIET)
+    else:
+        known = {normalize(u): r for u, r in routes.items()}
+        server = httpmock.SequencedServer(
+            lambda url: known.get(url, status(404, 0.0)),
+            lambda url: 1.0 if url == normalize(last) else 0.0,
+            first_target=target, quiet=QUIET, settle=SETTLE, patience=PATIENCE, only=known)
     before = set(threading.enumerate())
     real_hook = threading.excepthook
 
@@ -150,6 +165,9 @@ def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], m
 
     with server:
         recorder = httpmock.StdoutRecorder(server.now)
+        if isinstance(server, httpmock.SequencedServer):
+            server.reported = wording.reaction_test(
+                server, recorder, {r.location: u for u, r in routes.items() if r.location})
         caller = threading.Thread(target=call, name="grader-call", daemon=True)
         threading.excepthook = hook
         try:
@@ -197,7 +215,7 @@ def gated_probe(ctx: ProbeContext) -> dict[str, Any]:
 
 @probe("downloader.order")
 def order_probe(ctx: ProbeContext) -> dict[str, Any]:
-    return run_download(ctx, ORDER_URLS, ORDER_ROUTES, ORDER_WORKERS, ORDER_TIMEOUT)
+    return run_download(ctx, ORDER_URLS, ORDER_ROUTES, ORDER_WORKERS, ORDER_TIMEOUT, ORDER_LAST)
 
 
 # ============================================================================================
@@ -261,12 +279,13 @@ def final_outcome(requests: list[dict[str, Any]]) -> dict[str, Any] | None:
     return max(ended, key=lambda r: (r["end"], r["id"])) if ended else None
 
 
-def completion_times(obs: dict[str, Any]) -> dict[str, float]:
+def answer_times(obs: dict[str, Any]) -> dict[str, float]:
+    """When the grader let each URL's final answer go (after its redirects)."""
     out = {}
     for url, reqs in chains(obs).items():
         last = final_outcome(reqs)
-        if last is not None:
-            out[url] = last["end"]
+        if last is not None and last["released"] is not None:
+            out[url] = last["released"]
     return out
 
 
@@ -540,7 +559,7 @@ def completion_order(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     call = obs["call"]
     if not call["finished"]:
         return call_problem(obs) or failed("download_pages did not return")
-    done = completion_times(obs)
+    done = answer_times(obs)
     found = status_lines(obs)
     printed = {url: lines[0]["t"] for url, lines in found.items() if lines}
     if not printed:
@@ -553,23 +572,31 @@ def completion_order(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         return failed(f"the line for {late_return[0]} was printed after download_pages had "
                       "returned: print each line while the downloads run, and return after all "
                       "of them", timeline(obs))
+    # A line is late when another URL's answer went out after its own and before the line.
+    answers = sorted(done.items(), key=lambda item: item[1])
+    late: list[tuple[str, float, str]] = []
     for url, t in sorted(printed.items(), key=lambda item: item[1]):
         mine = done.get(url)
         if mine is None:
             continue
-        overtaken = sorted((done[w], w) for w in done
-                           if w != url and done[w] >= mine + ORDER_GAP and done[w] < t)
+        overtaken = [w for w, when in answers if w != url and mine < when < t]
         if overtaken:
-            when, other = overtaken[0]
-            order = [u.rsplit("/", 1)[-1] for u, _ in sorted(done.items(), key=lambda i: i[1])]
-            lines = [u.rsplit("/", 1)[-1] for u, _ in sorted(printed.items(), key=lambda i: i[1])]
-            return failed(
-                f"{url} finished long before {other}, but its line was printed only after "
-                f"{other} had finished too: print each line as soon as its request completes "
-                "(completion order, e.g. with as_completed or from the worker), not in input "
-                "order or at the end",
-                f"requests completed in the order: {', '.join(order)}\n"
-                f"your lines came in the order:    {', '.join(lines)}\n" + timeline(obs))
+            late.append((url, t, overtaken[0]))
+    if late:
+        url, _, other = late[0]
+        sequence = {url: (last["answered"] or 0) for url, reqs in chains(obs).items()
+                    if (last := final_outcome(reqs)) is not None}
+        order = [u.rsplit("/", 1)[-1] for u in sorted(done, key=lambda u: sequence.get(u, 0))]
+        lines = [u.rsplit("/", 1)[-1] for u, _ in sorted(printed.items(), key=lambda i: i[1])]
+        return failed(
+            f"{url} had its answer before {other}, but its line was printed only after "
+            f"{other} had its answer too ({len(late)} line(s) late): print each line as soon "
+            "as its request completes (completion order, e.g. with as_completed or from the "
+            "worker), not in input order or at the end",
+            f"the grader answered one request at a time, waiting each time for its line "
+            f"(up to {SETTLE:g} s)\n"
+            f"requests completed in the order: {', '.join(order)}\n"
+            f"your lines came in the order:    {', '.join(lines)}\n" + timeline(obs))
     return passed("each line was printed as its request completed (completion order)",
                   timeline(obs))
 

@@ -111,3 +111,36 @@ def describe_accepted(outcome: str) -> str:
     if outcome.isdigit():
         return f"its status code {outcome}"
     return f"a failure mark (e.g. `error`, `failed` or {outcome})"
+
+
+def reaction_test(server: Any, recorder: Any, aliases: dict[str, str] | None = None) -> Any:
+    """For `SequencedServer.reported`: has the program printed the status line of an answered
+    request (a line since the answer naming its URL, or one that stands for it in `aliases`,
+    with a status code or a failure mark)? A redirect is not an answer the program prints: requests
+    follows it at once, in the same thread, so its reaction is the next hop's request; a
+    retry of the same URL from the same thread likewise (the line comes after the retry)."""
+    owner = {normalize(a): normalize(u) for a, u in (aliases or {}).items()}
+
+    def reacted(record: Any) -> bool:
+        released = record.released or 0.0
+        hop = record.outcome[:1] == "3"
+        if any(r.ident == record.ident and r.start >= released and r is not record
+               and (hop or normalize(r.url) == normalize(record.url))
+               for r in list(server.records)):
+            return True
+        if hop:
+            return False
+        fresh = [line for line in recorder.since(0) if line["t"] >= released]
+        if not fresh:
+            return False
+        url = normalize(record.url)
+        mine = owner.get(url, url)
+        every = {normalize(r.url) for r in server.records} | {url} | set(owner)
+        parts = names(every)
+        for line in fresh:
+            hit = named_url(line["text"], parts)
+            # Any status line counts (a wrong code is prints_status's business, not timing's).
+            if hit is not None and owner.get(hit[0], hit[0]) == mine and looks_like_status(hit[1]):
+                return True
+        return False
+    return reacted

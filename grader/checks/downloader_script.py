@@ -155,7 +155,7 @@ def run_script(ctx: ProbeContext, failing: bool) -> dict[str, Any]:
 
     with server:
         recorder = httpmock.StdoutRecorder(server.now)
-        server.reported = _reaction_test(server, recorder)
+        server.reported = wording.reaction_test(server, recorder)
         runner = threading.Thread(target=run, name="grader-script", daemon=True)
         sys.argv = [str(ctx.path)]
         threading.excepthook = hook
@@ -183,21 +183,6 @@ def run_script(ctx: ProbeContext, failing: bool) -> dict[str, Any]:
             "own_urls": urls, "routes": {u: r.describe() for u, r in routes.items()},
             "server": snapshot, "lines": lines[:2000], "thread_errors": thread_errors,
             "network": list(netguard.ATTEMPTS[network_before:network_before + 20])}
-
-
-def _reaction_test(server: Any, recorder: Any) -> Any:
-    """Has the program printed the status line of an answered request: a line since the
-    answer naming its URL and reporting its outcome?"""
-    def reacted(record: Any) -> bool:
-        released = record.released or 0.0
-        fresh = [line for line in recorder.since(0) if line["t"] >= released]
-        if not fresh:
-            return False
-        url = normalize(record.url)
-        names = wording.names({normalize(r.url) for r in server.records} | {url})
-        return any((hit := wording.named_url(line["text"], names)) is not None and hit[0] == url
-                   and wording.reports_outcome(hit[1], record.outcome) for line in fresh)
-    return reacted
 
 
 # ============================================================================================
@@ -341,7 +326,7 @@ def script_completion_order(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         return failed("fewer than two answered requests were in flight together, so the order of "
                       "the lines cannot be judged", _timeline(obs))
     releases = sorted(r["released"] for r in reqs)
-    reporting = _reporting(obs)
+    reporting = _found(obs)  # any status line: whether its code is right is status_lines' job
     claimed: set[tuple[float, str]] = set()
     late: list[tuple[dict[str, Any], dict[str, Any], float]] = []
     for r in sorted(together, key=lambda r: r["released"]):
@@ -357,7 +342,7 @@ def script_completion_order(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     if late:
         r, line, _ = late[0]
         answered = [normalize(x["url"]).rsplit("/", 1)[-1] or x["url"]
-                    for x in sorted(together, key=lambda x: x["released"])]
+                    for x in sorted(together, key=lambda x: (x["answered"] or 0, x["released"]))]
         return failed(
             f"{len(late)} status line(s) printed late: {r['url']} had its answer, but its line "
             f"{line['text']!r} came only after the grader had answered another request. Print "
