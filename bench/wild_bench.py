@@ -45,6 +45,7 @@ class Row:
     scores: list[float] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     error: str | None = None
+    review: list[str] = field(default_factory=list)  # why the report was flagged for review
 
     @property
     def full(self) -> bool:
@@ -80,6 +81,7 @@ def _grade(rubric, folder: Path, task: str, meta: dict, repeat: int) -> Row:
         row.scores.append(report.score)
         if len(row.scores) == 1:
             row.score, row.max_score, row.error = report.score, report.max_score, report.error
+            row.review = list(report.needs_review)
             row.findings = [f"{c.id}: {c.message}"[:160] for c in report.checks
                             if c.status != "passed" and not c.bonus]
     return row
@@ -112,6 +114,8 @@ def main() -> int:
                   f"{row.seconds:5.1f}s" + ("" if len(set(row.scores)) <= 1 else f"  SCORES VARY {row.scores}"))
             if row.error:
                 print(f"       error: {row.error[:150]}")
+            for reason in row.review[:4]:
+                print(f"       needs review: {reason[:150]}")
             if row.agrees is False or args.repeat == 1 and not args.quiet and row.label == "buggy":
                 for finding in row.findings[:4]:
                     print(f"       - {finding}")
@@ -127,6 +131,8 @@ def main() -> int:
               f"{len(correct)}; buggy losing points {sum(not r.full for r in buggy)}/{len(buggy)}; "
               f"correct scored 0: {sum(r.score <= 0 for r in correct)}; "
               f"scores repeat: {sum(len(set(r.scores)) == 1 for r in mine)}/{len(mine)}; "
+              f"flagged for review {sum(bool(r.review) for r in mine)} "
+              f"({sum(bool(r.review) for r in correct)} correct); "
               f"time median {statistics.median(times):.1f}s max {max(times):.1f}s")
     if args.json:
         args.json.write_text(json.dumps([r.__dict__ for r in rows], indent=1), encoding="utf-8")

@@ -77,6 +77,8 @@ def _batch_parser(sub: argparse._SubParsersAction) -> None:
                                          f"{', '.join(sorted(load_outputs()))})")
     batch.add_argument("--rubric", help="rubric file (default: the bundled rubric.yaml)")
     batch.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    batch.add_argument("--overrides", help="CSV of decisions on flagged grades (student,task,decision,note; "
+                                           "decision: release or a score), applied to every output")
     batch.add_argument("--workflow", help="the workflow grader init-ci wrote: flag every GitHub Classroom "
                                           "repository whose .github/workflows/grade.yml differs from it")
 
@@ -140,6 +142,7 @@ def _batch(args: argparse.Namespace) -> int:
                            layout=args.layout, titles=titles, progress=not args.quiet,
                            cache_dir=Path(args.cache) if args.cache else None,
                            workflow=Path(args.workflow) if args.workflow else None,
+                           overrides=Path(args.overrides) if args.overrides else None,
                            formats=[f.strip() for f in args.formats.split(",") if f.strip()]
                            if args.formats else None)
     if args.jobs:

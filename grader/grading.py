@@ -105,6 +105,9 @@ def plan_runs(specs: tuple[CheckSpec, ...], seed: int, default_timeout: float
     return list(runs.values()), sent
 
 
+SCRIPT_EVIDENCE = ("a script drives itself, so there is no grader-made plan to check its run "
+                   "against: its results rest on what the program printed and did while the grader "
+                   "scheduled its threads, and stand only while the audit finds nothing")
 FORGED = ("this check's result does not come from this run of the grader (a replayed or forged "
           "observation), so it cannot count")
 
@@ -188,6 +191,8 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
                         f"define {', '.join(task.entry_points.values())}")
         return report
     report.needs_review = [f.text() for f in audit_submission(submission.path)]
+    if submission.style == "script":
+        report.notes.append(SCRIPT_EVIDENCE)
     runs, sent = plan_runs(specs, seed, task.limits.check_seconds)
     outcome = sandbox.run(submission.path, submission.style, task.entry_points, runs, seed,
                           task.limits)

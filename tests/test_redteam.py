@@ -496,6 +496,7 @@ def test_a_sibling_conftest_and_ini_do_not_pass_the_instructors_tests(tmp_path):
     failing = next(c for c in report.checks if c.id == "extra::test_fails")
     assert failing.status == "failed" and "AssertionError" in failing.message
     assert next(c for c in report.checks if c.id == "extra::test_passes").status == "passed"
+    assert "test_fails" not in report.stdout + report.stderr  # pytest's own report goes nowhere
 
 
 def test_replayed_observations_from_another_run_earn_nothing(rubric, tmp_path, monkeypatch):

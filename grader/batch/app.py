@@ -18,6 +18,7 @@ from grader.batch.cache import Cache, engine_version
 from grader.batch.discover import Discovery
 from grader.batch.naming import display_name
 from grader.batch.outputs import OUTPUTS, load_outputs
+from grader.batch.overrides import apply_overrides, load_overrides
 from grader.batch.progress import Progress
 from grader.batch.records import (FAILED, GRADED, MISSING, BatchResult, BatchStats, Found, Student,
                                   StudentResult, TaskGrade)
@@ -45,6 +46,7 @@ class BatchOptions:
     cache_dir: Path | None = None  # default: <out>/.cache
     progress: bool = True
     workflow: Path | None = None  # the CI workflow every Classroom repository should carry unchanged
+    overrides: Path | None = None  # the instructor's decisions on flagged grades (grader.batch.overrides)
     stream: TextIO | None = None  # where progress and warnings go (default: stderr)
 
 
@@ -129,6 +131,7 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
     engine = engine_version()
 
     roster = load_roster(options.roster) if options.roster else None
+    decisions = load_overrides(options.overrides) if options.overrides is not None else []
     titles = assignment_titles(roster, [(t.name, t.file) for t in specs], options.titles)
     discovery = Discovery(specs, work / "extracted", roster.github_users() if roster else frozenset(),
                           exclude=frozenset({out}))
@@ -200,6 +203,8 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
         students.append(StudentResult(student, grades, bool(found and found.late),
                                       found.layout if found else "", notes))
     students.sort(key=lambda s: ((s.student.sortable_name or s.student.name).lower(), s.student.key))
+    if options.overrides is not None:
+        apply_overrides(students, decisions, options.overrides, warnings)
 
     for task in specs:
         full = nominal_maximum(task)

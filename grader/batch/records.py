@@ -64,6 +64,7 @@ class TaskGrade:
     key: str = ""  # content key: equal keys mean identical submissions, hence equal grades
     cached: bool = False
     note: str = ""  # "no submission", the grading error, ...
+    decision: str = ""  # the instructor's decision from --overrides (releases a flagged score)
 
     @property
     def bonus(self) -> float:
@@ -73,8 +74,11 @@ class TaskGrade:
 
     @property
     def needs_review(self) -> list[str]:
-        """Why the automated score is withheld until a person has looked (empty: it stands)."""
-        return list(self.report.needs_review) if self.report is not None else []
+        """Why the automated score is withheld until a person has looked (empty: it stands, or
+        the instructor decided on it with --overrides)."""
+        if self.decision or self.report is None:
+            return []
+        return list(self.report.needs_review)
 
 
 @dataclass

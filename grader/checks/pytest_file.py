@@ -5,6 +5,8 @@ run (one pytest session in the child), and each judge reads its own test's outco
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import secrets
 import shutil
@@ -55,8 +57,12 @@ def pytest_probe(ctx: ProbeContext) -> dict[str, Any]:
                     outcomes[name] = {"outcome": report.outcome, "longrepr": text[-3000:]}
 
     try:
-        pytest.main([str(target), "-q", "-c", str(ini), "--rootdir", str(private), "--noconftest",
-                     "-p", "no:cacheprovider", "-o", "addopts="], plugins=[Collector()])
+        # pytest's own report names the tests: it goes nowhere, so a hidden test's name and
+        # output reach the student only through the checks the rubric lets them see.
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            pytest.main([str(target), "-q", "-c", str(ini), "--rootdir", str(private),
+                         "--noconftest", "-p", "no:cacheprovider", "-o", "addopts="],
+                        plugins=[Collector()])
     finally:
         _remove(private)
     return {"outcomes": outcomes}

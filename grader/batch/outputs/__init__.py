@@ -60,6 +60,8 @@ def gradebook_score(grade: TaskGrade) -> str:
 def grade_notes(grade: TaskGrade, result: BatchResult) -> list[str]:
     """What an instructor should know about one grade besides its score, in every output."""
     notes = [f"needs review: {reason}" for reason in grade.needs_review]
+    if grade.decision:
+        notes.append(grade.decision)
     if grade.note:
         notes.append(grade.note.splitlines()[0] if grade.note.strip() else grade.note)
     others = result.identical(grade)
