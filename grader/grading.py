@@ -131,6 +131,10 @@ def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext,
         return Verdict(FAILED, str(crash.get("message")))
     if sent is not None and obs.get("__nonce__") != sent.nonce:
         return Verdict(FAILED, FORGED, data={"forged": "its nonce is not this run's"})
+    echo = (sent.plan or {}).get("echo", {}) if sent is not None else {}
+    for name, value in echo.items():
+        if obs.get(name) != value:
+            return Verdict(FAILED, FORGED, data={"forged": f"its {name} are not the plan's"})
     try:
         return CHECKS[spec.check].judge(obs, ctx)
     except Exception as exc:  # a bug of the grader must not cost the student the whole report

@@ -92,7 +92,9 @@ def probe(name: str) -> Callable[[ProbeFn], ProbeFn]:
 
 def planner(name: str) -> Callable[[Planner], Planner]:
     """Register the planner of probe `name`: `fn(rng, params) -> plan`, plain JSON data; `rng`
-    is seeded from the probe's name and the grading seed."""
+    is seeded from the probe's name and the grading seed. A plan's `echo` entry maps fields of
+    the observation to the values they must have (a probe that reports its own scenario: the
+    URLs and answers it served); the grader checks them before any judge reads them."""
     def register(fn: Planner) -> Planner:
         if name in PLANNERS:
             raise RuntimeError(f"planner {name!r} registered twice")

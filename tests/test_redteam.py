@@ -574,3 +574,21 @@ def test_made_up_numbers_in_an_observation_do_not_pass_a_check(rubric, tmp_path)
     observations[keys["no_lost_update"]]["runs"][0]["final"] = right  # one schedule of 40
     result = judge_all(task, lone, observations, "bank.py", 7, sent)[0]
     assert result.status == "failed" and result.data.get("forged")
+
+
+def test_a_downloader_observation_reporting_its_own_scenario_is_checked_against_the_plan(rubric):
+    """The downloader's probes report the URLs, answers and limits they served; a forger that
+    reports a scenario of its own (e.g. max_workers 100, so any peak looks in bounds) is refused
+    before a judge reads it."""
+    from grader.grading import Sent, judge_all, probe_key, probe_params
+    from grader.registry import CHECKS, make_plan
+
+    task = rubric.task("downloader")
+    spec = next(s for s in task.checks_for("contract") if CHECKS[s.check].probe == "downloader.gated")
+    spec = type(spec)(**{**spec.__dict__, "depends": ()})
+    key = probe_key(spec)
+    plan = make_plan("downloader.gated", 3, probe_params(spec))
+    sent = {key: Sent(plan, "n" * 24)}
+    obs = {**plan["echo"], "__nonce__": "n" * 24, "max_workers": 100}
+    result = judge_all(task, (spec,), {key: obs}, "downloader.py", 3, sent)[0]
+    assert result.status == "failed" and "max_workers" in result.data["forged"]

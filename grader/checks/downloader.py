@@ -19,6 +19,7 @@ Two runs serve all the checks:
 from __future__ import annotations
 
 import inspect
+import random
 import threading
 import time
 from typing import Any
@@ -27,7 +28,7 @@ from grader.httpmock import Route, connection_error, normalize, redirect, render
     slow_response, status
 from grader.checks import downloader_lines as wording
 from grader.probing import ProbeContext, describe, exc_text, plain
-from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
+from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
 
 QUIET = 1.0  # the gate opens when no new request arrived for this long (only buggy code waits)
 CALL_DEADLINE = 12.0  # download_pages must return within this (else: "did not return")
@@ -194,9 +195,7 @@ def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], m
         lines = recorder.finish()
         snapshot = server.snapshot()
     return {
-        "urls": list(urls), "max_workers": max_workers, "timeout": timeout,
-        "routes": {u: {"kind": r.kind, "status": r.status, "location": r.location,
-                       "answer": r.describe()} for u, r in routes.items()},
+        **scenario(urls, routes, max_workers, timeout),
         "call": {"finished": finished, "started_at": round(started, 4),
                  "returned_at": round(box["returned_at"], 4) if "returned_at" in box else None,
                  "in_flight_at_return": box.get("in_flight"), "error": box.get("error"),
@@ -208,14 +207,33 @@ def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], m
     }
 
 
+def scenario(urls: list[str], routes: dict[str, Route], max_workers: int, timeout: float
+             ) -> dict[str, Any]:
+    """The run's scenario as the observation reports it; the grader's plan holds the same, and
+    the grader checks the two are equal before a judge reads them (grader.registry)."""
+    return {"urls": list(urls), "max_workers": max_workers, "timeout": timeout,
+            "routes": {u: {"kind": r.kind, "status": r.status, "location": r.location,
+                           "answer": r.describe()} for u, r in routes.items()}}
+
+
 @probe("downloader.gated")
 def gated_probe(ctx: ProbeContext) -> dict[str, Any]:
     return run_download(ctx, GATED_URLS, GATED_ROUTES, GATED_WORKERS, GATED_TIMEOUT)
 
 
+@planner("downloader.gated")
+def gated_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    return {"echo": scenario(GATED_URLS, GATED_ROUTES, GATED_WORKERS, GATED_TIMEOUT)}
+
+
 @probe("downloader.order")
 def order_probe(ctx: ProbeContext) -> dict[str, Any]:
     return run_download(ctx, ORDER_URLS, ORDER_ROUTES, ORDER_WORKERS, ORDER_TIMEOUT, ORDER_LAST)
+
+
+@planner("downloader.order")
+def order_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    return {"echo": scenario(ORDER_URLS, ORDER_ROUTES, ORDER_WORKERS, ORDER_TIMEOUT)}
 
 
 # ============================================================================================
