@@ -30,16 +30,16 @@ seen alive for the run, so an `id()` is never recycled into a different location
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Hashable
+from dataclasses import dataclass, field
+from typing import Any, Hashable, NamedTuple
 
 VectorClock = dict[int, int]
 Location = tuple[int, Hashable]
 
 
-@dataclass(frozen=True)
-class Access:
-    """One read or write as a student can find it in their own code."""
+class Access(NamedTuple):
+    """One read or write as a student can find it in their own code (a NamedTuple: one is
+    made per access, so it must be cheap)."""
 
     thread: str
     kind: str  # read | check | spin | write
@@ -73,7 +73,8 @@ class Violation:
                 f"{self.write.thread}'s read and write of it: one of the two updates can be lost"]
 
     def as_plain(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"location": self.location, "start": _plain(self.start), "write": _plain(self.write),
+                "other": _plain(self.other)}
 
     @staticmethod
     def from_plain(data: dict[str, Any]) -> "Violation":
@@ -90,7 +91,7 @@ class RacyRead:
     write: Access
 
     def as_plain(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"location": self.location, "read": _plain(self.read), "write": _plain(self.write)}
 
     @staticmethod
     def from_plain(data: dict[str, Any]) -> "RacyRead":
@@ -107,11 +108,17 @@ class UnorderedWrites:
     second: Access
 
     def as_plain(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"location": self.location, "first": _plain(self.first), "second": _plain(self.second)}
 
     @staticmethod
     def from_plain(data: dict[str, Any]) -> "UnorderedWrites":
         return UnorderedWrites(data["location"], _access(data["first"]), _access(data["second"]))
+
+
+def _plain(access: Access) -> dict[str, Any]:
+    data = access._asdict()
+    data["locks"] = list(access.locks)
+    return data
 
 
 def _access(data: dict[str, Any]) -> Access:
