@@ -531,7 +531,7 @@ class SequencedServer(MockServer):
                     self._release(self.held[0], index)
                     singles += 1
                     # A sequential stretch: does a threaded part start now?
-                    target, quiet = 2, self.short_quiet if singles < 8 else self.short_quiet / 4
+                    target, quiet = 2, self.short_quiet if singles < 4 else self.short_quiet / 10
                     continue
                 singles = 0
                 while self.held and not self.closed:
