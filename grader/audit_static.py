@@ -69,7 +69,11 @@ MODULES = {
     "gc": None,  # gc.collect() is harmless; gc.get_objects and friends are listed above
 }
 DYNAMIC = {"exec", "eval", "compile"}
-COMPUTED = {"__import__", "import_module", "getattr", "setattr", "delattr"}
+COMPUTED = {"__import__", "import_module", "getattr", "setattr", "delattr", "attrgetter",
+            "methodcaller"}
+# Builtins that, passed around as values (`g = getattr`), would hide a computed call from this audit.
+INDIRECT = {"getattr", "setattr", "delattr", "__import__", "eval", "exec", "compile", "globals",
+            "vars", "locals"}
 # Calls through which an attribute of an imported object is replaced.
 SETTERS = {"setattr", "delattr", "__setattr__", "__delattr__"}
 GRADER_TEXT = re.compile(r"__grader|\bgrader\.(?:child|channel|registry|probing|preempt|checks|"
@@ -106,6 +110,7 @@ class _Auditor(ast.NodeVisitor):
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.imported: set[str] = set()  # names bound to imported modules, classes, functions
+        self.called: set[int] = set()  # id() of the Name nodes that are called directly
         self.found: dict[tuple[int, str], Finding] = {}
 
     def flag(self, node: ast.AST, what: str) -> None:
@@ -140,11 +145,15 @@ class _Auditor(ast.NodeVisitor):
         base = node.value
         if isinstance(base, ast.Name) and (base.id, node.attr) in MODULE_ATTRIBUTES:
             self.flag(node, MODULE_ATTRIBUTES[(base.id, node.attr)])
+        if node.attr == "__dict__" and self._is_imported(base):
+            self.flag(node, f"reads the namespace of the imported {ast.unparse(base)[:60]} (__dict__)")
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id == "__builtins__" or node.id.startswith("__grader"):
             self.flag(node, ATTRIBUTES.get(node.id, f"uses the grader's name {node.id}"))
+        elif node.id in INDIRECT and id(node) not in self.called and isinstance(node.ctx, ast.Load):
+            self.flag(node, f"passes the builtin {node.id} around as a value")
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str):
@@ -155,6 +164,7 @@ class _Auditor(ast.NodeVisitor):
 
     # -- calls ------------------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
+        self.called.add(id(node.func))
         name = _call_name(node)
         first = node.args[0] if node.args else None
         computed = first is not None and not (isinstance(first, ast.Constant)
@@ -163,11 +173,17 @@ class _Auditor(ast.NodeVisitor):
             self.flag(node, f"runs code built at run time ({name})")
         elif name == "globals" and isinstance(node.func, ast.Name):
             self.flag(node, "reads or changes its module's variables through globals()")
+        elif name == "vars" and isinstance(node.func, ast.Name) and first is not None \
+                and self._is_imported(first):
+            self.flag(node, f"reads the namespace of the imported {ast.unparse(first)[:60]} (vars)")
         elif name in COMPUTED:
             attr = node.args[1] if len(node.args) > 1 else None
-            if name in ("getattr", "setattr", "delattr"):
+            if name in ("getattr", "setattr", "delattr") and isinstance(node.func, ast.Name):
                 if attr is not None and not (isinstance(attr, ast.Constant)
                                              and isinstance(attr.value, str)):
+                    self.flag(node, f"{name} with a name computed at run time")
+            elif name in ("attrgetter", "methodcaller"):
+                if computed:
                     self.flag(node, f"{name} with a name computed at run time")
             elif computed:
                 self.flag(node, f"imports a module whose name is computed at run time ({name})")

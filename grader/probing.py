@@ -112,4 +112,4 @@ def plain(value: Any) -> Any:
     if kind is decimal.Decimal or kind is fractions.Fraction:
         number = _float(value)
         return _int(number) if number.is_integer() else number
-    return {"__type__": _type.__dict__["__name__"].__get__(kind)}
+    return {"__type__": _type.__dict__["__name__"].__get__(kind)[:100]}

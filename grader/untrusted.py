@@ -15,6 +15,7 @@ from typing import Any
 MAX_STRING = 20_000  # far above any message the grader writes; stops a file being carried out
 MAX_NAME = 100  # exception and type names: identifiers, never essays
 MAX_DEPTH = 64
+NAMES = frozenset({"type", "__type__", "thread", "where"})  # fields that hold a name, never prose
 MAX_ITEMS = 50_000
 
 # C0 controls except \t and \n, DEL, C1 controls (\x9b is a one-byte CSI), bidi controls.
@@ -52,8 +53,8 @@ def data(value: Any, depth: int = 0) -> Any:
     if depth >= MAX_DEPTH:
         return "<nested too deeply>"
     if isinstance(value, dict):
-        return {text(str(k), MAX_NAME * 10): data(v, depth + 1)
-                for k, v in list(value.items())[:MAX_ITEMS]}
+        return {text(str(k), MAX_NAME * 10): name(v) if k in NAMES and isinstance(v, str)
+                else data(v, depth + 1) for k, v in list(value.items())[:MAX_ITEMS]}
     if isinstance(value, list):
         return [data(v, depth + 1) for v in value[:MAX_ITEMS]]
     return text(repr(value))

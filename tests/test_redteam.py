@@ -391,12 +391,13 @@ def test_taking_the_token_from_a_frame_and_forging_results_is_flagged(rubric, tm
 
 def test_frames_reached_without_a_name_the_source_audit_knows_are_seen_at_run_time(rubric, tmp_path):
     path = submit(tmp_path, """
-        import sys
-        _peek = sys.__dict__["_GETFRAME".lower()]
-        _caller = _peek(0)
+        with open("later.py", "w") as _out:  # a module the source audit never sees
+            _out.write("import sys\\nFRAME = sys._getframe(0)\\n")
+        import later
     """, base=REFERENCE)
     report = grade(rubric, "bank", path)
-    assert "takes an interpreter frame (sys._getframe) (seen while it ran)" in review(report)
+    assert report.needs_review == ["later.py line 2: takes an interpreter frame (sys._getframe) "
+                                   "(seen while it ran)"]
     assert report.score >= report.max_score  # the honest part still earns its points
 
 
