@@ -81,6 +81,8 @@ def _batch_parser(sub: argparse._SubParsersAction) -> None:
                                            "decision: release or a score), applied to every output")
     batch.add_argument("--workflow", help="the workflow grader init-ci wrote: flag every GitHub Classroom "
                                           "repository whose .github/workflows/grade.yml differs from it")
+    batch.add_argument("--allow-weak-isolation", action="store_true",
+                       help="grade even where the sandbox cannot keep students apart (no bubblewrap)")
 
 
 def _bundle_parser(sub: argparse._SubParsersAction) -> None:
@@ -147,6 +149,7 @@ def _batch(args: argparse.Namespace) -> int:
                            if args.formats else None)
     if args.jobs:
         options.jobs = args.jobs
+    options.allow_weak_isolation = args.allow_weak_isolation
     result, written = run_batch(Path(args.path), rubric, options)
     for warning in result.warnings:
         print(f"grader: warning: {warning}", file=sys.stderr)

@@ -38,6 +38,7 @@ class Limits:
     file_size_mb: int = 16
     output_kb: int = 64  # captured stdout/stderr kept per stream
     processes: int = 512  # tasks (processes and threads) at once
+    disk_mb: int = 64  # bytes the child may write in all (its /tmp, its /dev/shm: each capped)
 
 
 @dataclass(frozen=True)

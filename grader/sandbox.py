@@ -1,13 +1,16 @@
 """Run probes against one submission in a separate, limited child process.
 
-Everything the student wrote runs here and only here: a fresh temporary folder holding a copy of
-the submission, an environment of our making, resource limits, its own process group (a
-timeout kills every thread and process it started), no network where a namespace is available.
-A probe that hangs or kills the child costs only that probe: the child is restarted for the
-probes still to run, within the submission's overall time budget.
+Everything the student wrote runs here and only here, at the strongest isolation level the
+machine offers (see `isolation_level`): its own copy of the submission, an environment of our
+making, resource limits, its own process group and, where possible, its own root file system,
+uid, PID and network namespaces and cgroup. A probe that hangs or kills the child costs only
+that probe: the child is restarted for the probes still to run, within the submission's overall
+time budget. When a child ends, everything it started is killed (cgroup, PID namespace, or every
+process of its dedicated uid), before the grader looks at the result or writes anything.
 """
 from __future__ import annotations
 
+import ctypes
 import functools
 import json
 import os
@@ -15,19 +18,25 @@ import secrets
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from grader import bootcopy, jail, seccomp, uidslots
+from grader.cgroups import TaskCgroup
 from grader.channel import FrameReader
+from grader.errors import GraderError
 from grader.rubric import Limits
 
 MAX_SIBLING_FILES = 20  # helper modules a student may split their work into
 MAX_SIBLING_BYTES = 200_000
+MAX_MAIN_BYTES = 1_000_000
 MAX_COMPANION_FILES = 20  # data files a program reads (urls.txt) next to it
 MAX_COMPANION_BYTES = 1_000_000
 
@@ -52,75 +61,84 @@ class SandboxResult:
     audit: list[dict[str, Any]] = field(default_factory=list)  # the child's audit hook findings
 
 
-def _works(cmd: list[str]) -> bool:
+def _works(cmd: list[str], **kwargs: Any) -> bool:
     try:
-        return subprocess.run(cmd, capture_output=True, timeout=10).returncode == 0
+        return subprocess.run(cmd, capture_output=True, timeout=10, **kwargs).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
 
 
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def keeps_students_apart(level: str) -> bool:
+    """True where one student's child sees neither another student's files nor the grader's
+    state (rubric, outputs, cache): what grading a whole class on one machine needs."""
+    return level == "bubblewrap"
+
+
+def guards_the_grader(level: str) -> bool:
+    """True where the child can neither write the grader's files nor outlive its grading:
+    enough for one submission per machine (a Gradescope container)."""
+    return level in ("bubblewrap", "uid")
+
+
+def require_isolation(purpose: str, enough: Callable[[str], bool], allowed: bool) -> str:
+    """The level, or a one-line refusal when it is too weak for `purpose` and the user did not
+    pass --allow-weak-isolation."""
+    level = isolation_level()
+    if enough(level) or allowed:
+        return level
+    why = ("a student's program would run as your own user and could read or rewrite other "
+           "students' files, the outputs and the cache" if level == "process" else
+           "a student's program could read every file other users may read, classmates' included")
+    raise GraderError(f"isolation level {level!r} is too weak for {purpose}: {why}; install "
+                      "bubblewrap (./install.sh as root, or apt-get install bubblewrap), or pass "
+                      "--allow-weak-isolation to grade anyway")
+
+
 @functools.lru_cache(maxsize=1)
 def isolation_level() -> str:
-    """The strongest isolation this machine offers.
+    """The strongest isolation this machine offers (README, "Isolation levels").
 
-    bubblewrap: read-only system, private /tmp, no network, own PID namespace, the grader's
-    tree and the submission's folder hidden; else a private network namespace (root only);
-    else a plain child process (the in-process socket guard still refuses connections).
-    `GRADER_ISOLATION=process` (or `unshare-net`) asks for a weaker level, e.g. for debugging.
+    bubblewrap: an allow-list root, size-capped /tmp, no network, own PID namespace; as root
+    the child runs as a dedicated unprivileged uid, as a normal user in a user namespace.
+    uid (root without namespaces, e.g. a Docker container): a dedicated unprivileged uid, no
+    capabilities, RLIMIT_NPROC, everything that uid runs killed at the end.
+    process: a plain child as the grader's own user; nothing keeps it from the grader's files.
+    `GRADER_ISOLATION=uid` or `process` asks for a weaker level, e.g. for debugging.
     """
     wanted = os.environ.get("GRADER_ISOLATION", "")
-    if wanted not in ("process", "unshare-net") and shutil.which("bwrap") and _works(
-            ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all",
-             "--die-with-parent", "--new-session", "true"]):
-        return "bubblewrap"
-    if wanted != "process" and shutil.which("unshare") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        try:
-            done = subprocess.run(["unshare", "--net", "true"], capture_output=True, timeout=5)
-            if done.returncode == 0:
-                return "unshare-net"
-        except (OSError, subprocess.SubprocessError):
-            pass
+    wanted = "uid" if wanted == "unshare-net" else wanted
+    root = _is_root()
+    if wanted not in ("uid", "process") and shutil.which("bwrap") and (shutil.which("setpriv") or not root):
+        with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
+            probe = _jail_command(Path(tmp), [], uidslots.uid_base(), 1 << 20) + ["/bin/true"]
+            if _works(probe, cwd="/"):
+                return "bubblewrap"
+    if wanted != "process" and root and shutil.which("setpriv"):
+        return "uid"
     return "process"
 
 
-PIDS_ROOT = Path("/sys/fs/cgroup/pids")
+@functools.lru_cache(maxsize=1)
+def _unshare_net() -> bool:
+    """A private network namespace for the `uid` level, where the kernel allows one."""
+    return bool(shutil.which("unshare")) and _is_root() and _works(["unshare", "--net", "true"])
 
 
-class PidsCgroup:
-    """A pids cgroup capping the tasks (processes and threads) of one child.
-
-    RLIMIT_NPROC does not bind root, so a fork bomb in a root CI job would exhaust the whole
-    machine; a cgroup binds everyone. Used where the cgroup v1 pids controller is writable.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.path: Path | None = None
-        if not os.access(PIDS_ROOT, os.W_OK):
-            return
-        try:
-            path = PIDS_ROOT / f"grader-{os.getpid()}-{secrets.token_hex(4)}"
-            path.mkdir()
-            (path / "pids.max").write_text(str(limit))
-            self.path = path
-        except OSError:
-            self.path = None
-
-    def wrap(self, command: list[str]) -> list[str]:
-        """Join the cgroup first, then exec the command: nothing escapes by forking early."""
-        if self.path is None:
-            return command
-        procs = self.path / "cgroup.procs"
-        return ["/bin/sh", "-c", f'echo $$ > "{procs}" && exec "$@"', "sh"] + command
-
-    def remove(self) -> None:
-        if self.path is None:
-            return
-        for _ in range(50):
-            try:
-                self.path.rmdir()
-                return
-            except OSError:
-                time.sleep(0.02)
+def _jail_command(tmp: Path, files: list[Path], uid: int, disk_bytes: int,
+                  seccomp_fd: int | None = None, writable: list[Path] | None = None) -> list[str]:
+    """bubblewrap and (as root) setpriv, up to the child's own command."""
+    etc = tmp / "etc"
+    etc.mkdir(exist_ok=True)
+    root = _is_root()
+    gid = uid if root else os.getgid()
+    args = jail.bwrap_args(as_root=root, boot=bootcopy.template(), files=files,
+                           etc=jail.passwd_files(etc, uid, gid), disk_bytes=disk_bytes,
+                           seccomp_fd=seccomp_fd, writable=writable or [])
+    return args + (jail.drop_to(uid, gid) if root else [])
 
 
 def crash(kind: str, message: str) -> dict[str, Any]:
@@ -143,25 +161,60 @@ class _Output:
         return text + (f"\n[... {self.dropped} more bytes not kept]" if self.dropped else "")
 
 
-def _copy_submission(path: Path, workdir: Path) -> None:
-    shutil.copy2(path, workdir / path.name)
-    siblings = [p for p in sorted(path.parent.glob("*.py")) if p != path]
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    """The file's bytes if it is a regular file of at most `limit` bytes; never follows a
+    symlink (a helper linked to /etc/shadow or a classmate's file) nor blocks on a FIFO."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(limit + 1)[:limit]
+    finally:
+        os.close(fd)
+
+
+def _copy_submission(path: Path, target: Path) -> tuple[list[Path], list[Path]]:
+    """Copy the submission, its sibling `.py` helpers and its companion data files into
+    `target`, regular files only; returns (code files, companions).
+
+    The main file is the one the grader was asked to grade, so a link there is followed; a
+    sibling must be a regular file of its own. Code is read-only to the child; companions
+    (`urls.txt`, a CSV of pages) stay writable, as programs may save into them."""
+    code = []
+    main = _read_regular(path.resolve(), MAX_MAIN_BYTES)
+    if main is not None:
+        (target / path.name).write_bytes(main)
+        code.append(target / path.name)
+    siblings = [p for p in sorted(path.parent.glob("*.py")) if p.name != path.name]
     for sibling in siblings[:MAX_SIBLING_FILES]:
-        if sibling.stat().st_size <= MAX_SIBLING_BYTES:
-            shutil.copy2(sibling, workdir / sibling.name)
-    _copy_companions(path.parent, workdir)
+        data = _read_regular(sibling, MAX_SIBLING_BYTES)
+        if data is not None:
+            (target / sibling.name).write_bytes(data)
+            code.append(target / sibling.name)
+    for copy in code:
+        os.chmod(copy, 0o444)
+    return code, _copy_companions(path.parent, target)
 
 
-def _copy_companions(folder: Path, workdir: Path) -> None:
+def _copy_companions(folder: Path, target: Path) -> list[Path]:
     """The submission's non-Python files (`urls.txt`, a CSV of pages) as writable copies in the
     working folder: programs read their input from there and save what they download there.
     Only regular files of the submission's own folder, small and few (a batch stages each
     student in a folder of their own, so no other student's file is ever among them)."""
     companions = [p for p in sorted(folder.iterdir()) if p.suffix.lower() != ".py"
                   and not p.name.startswith(".") and not p.is_symlink() and p.is_file()]
+    copies = []
     for companion in companions[:MAX_COMPANION_FILES]:
-        if companion.stat().st_size <= MAX_COMPANION_BYTES:
-            shutil.copyfile(companion, workdir / companion.name)
+        data = _read_regular(companion, MAX_COMPANION_BYTES)
+        if data is not None:
+            (target / companion.name).write_bytes(data)
+            copies.append(target / companion.name)
+    return copies
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -175,72 +228,138 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
-def _child_env(home: Path) -> dict[str, str]:
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+def _child_env(home: str, tmp: str, boot: str, run_id: str) -> dict[str, str]:
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
             "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2", "TMPDIR": str(home)}
+            "PYTHONUNBUFFERED": "1", "MALLOC_ARENA_MAX": "2", "TMPDIR": tmp, "PYTHONPATH": boot,
+            "GRADER_SANDBOX_RUN": run_id}
 
 
-def _hidden(submission_path: Path) -> list[Path]:
-    """Folders the child must not see: the grader's tree (rubric, reference solutions, tests)
-    and the folder the submission came from (other students' files in a batch)."""
-    folders = {_package_dir().parent, submission_path.resolve().parent, Path.cwd()}
-    system = {Path("/"), Path("/usr"), Path(sys.prefix), Path(sys.base_prefix), Path.home()}
-    return sorted(f for f in folders if f not in system and not any(
-        s != Path("/") and s.is_relative_to(f) for s in system))
+class _Reaper:
+    """Where the child runs as the grader's own user without a PID namespace (`process`), the
+    grader is the child subreaper: a `setsid` daemon that leaves the child's process group is
+    re-parented to the grader, which finds it by the run's mark in its environment and kills it."""
+
+    _lock = threading.Lock()
+    _installed = False
+
+    @classmethod
+    def install(cls) -> None:
+        with cls._lock:
+            if not cls._installed:
+                try:
+                    ctypes.CDLL(None, use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+                except (OSError, AttributeError):
+                    pass
+                cls._installed = True
+
+    @staticmethod
+    def kill_marked(run_id: str) -> None:
+        mark = f"GRADER_SANDBOX_RUN={run_id}".encode()
+        for _ in range(20):
+            found = []
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    if mark in (entry / "environ").read_bytes().split(b"\0"):
+                        found.append(int(entry.name))
+                except OSError:
+                    continue
+            if not found:
+                return
+            for pid in found:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            for pid in found:
+                try:
+                    os.waitpid(pid, os.WNOHANG)  # reap it if it was re-parented to us
+                except ChildProcessError:
+                    pass
+            time.sleep(0.01)
 
 
-def _command(tmp: Path, boot: Path, submission_path: Path) -> list[str]:
-    cmd = [sys.executable, "-s"]
-    if sys.version_info >= (3, 11):
-        cmd.append("-P")  # never put the working folder on sys.path
-    cmd += ["-m", "grader.child"]
-    level = isolation_level()
+@dataclass
+class _Setup:
+    """How children of one submission start: the command and what the child sees."""
+
+    level: str
+    command: list[str]  # up to and including `--`; the child's own command follows
+    cwd: str
+    workdir: str  # the working folder, as the child sees it
+    tmp: str
+    boot: str
+    slot: uidslots.Slot | None
+    uid: int
+    seccomp: bytes | None = None
+
+    @property
+    def isolation(self) -> str:
+        return f"{self.level}, uid {self.uid}"
+
+
+def _setup(level: str, tmp: Path, submission_path: Path, limits: Limits) -> _Setup:
+    """Copy the submission and decide how its children start, at `level`."""
+    root = _is_root()
+    slot = uidslots.claim() if root and level in ("bubblewrap", "uid") else None
+    if root and level in ("bubblewrap", "uid") and slot is None:
+        raise RuntimeError("no free sandbox uid (64 gradings at once, or the uid range is taken; "
+                           "set GRADER_UID_BASE)")
+    uid = slot.uid if slot else os.getuid()
+    source = tmp / "src"
+    source.mkdir()
+    os.chmod(source, 0o755)
+    files, companions = _copy_submission(submission_path, source)
+    for companion in companions:
+        os.chmod(companion, 0o644)
+        if slot is not None:
+            os.chown(companion, slot.uid, slot.gid)  # writable by the child (RLIMIT_FSIZE caps it)
+    disk = limits.disk_mb * 1024 * 1024
     if level == "bubblewrap":
-        wrap = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-        for folder in _hidden(submission_path):
-            wrap += ["--tmpfs", str(folder)]
-        for prefix in sorted({sys.prefix, sys.base_prefix}):  # a venv may live under /tmp
-            wrap += ["--ro-bind", prefix, prefix]
-        wrap += ["--bind", str(tmp), str(tmp), "--ro-bind", str(_package_dir()), str(boot / "grader"),
-                 "--unshare-all", "--die-with-parent", "--new-session", "--"]
-        return wrap + cmd
-    if level == "unshare-net":
-        return ["unshare", "--net", "--"] + cmd
-    return cmd
-
-
-def _package_dir() -> Path:
-    return Path(__file__).resolve().parent
+        command = _jail_command(tmp, files, uid, disk, writable=companions)
+        return _Setup(level, command, "/", jail.WORK, "/tmp", jail.BOOT, slot, uid,
+                      seccomp.no_user_namespaces())
+    # Without a private root the working folder is the copy itself: the run's folder is
+    # reachable by the child's uid only, the folder sticky (the child adds files but cannot
+    # replace the submission's), the boot copy not writable by the child.
+    if slot is not None:
+        os.chown(tmp, 0, slot.gid)
+        os.chmod(tmp, 0o710)
+        os.chmod(source, 0o1777)
+        boot = bootcopy.template()
+        command = (["unshare", "--net", "--"] if _unshare_net() else []) + jail.drop_to(slot.uid, slot.gid)
+    else:
+        boot = bootcopy.fresh_copy(tmp / "boot")
+        command = []
+        _Reaper.install()
+    return _Setup(level, command, str(source), str(source), str(source), str(boot), slot, uid)
 
 
 def run(submission_path: Path, style: str, entry_points: dict[str, str], runs: list[ProbeRun],
         seed: int, limits: Limits) -> SandboxResult:
     """Run every probe in `runs`; each gets an observation or a crash record saying why not."""
-    result = SandboxResult(isolation=isolation_level())
+    level = isolation_level()
+    result = SandboxResult(isolation=level)
     started = time.monotonic()
     deadline = started + limits.submission_seconds
     stdout, stderr = _Output(limits.output_kb * 1024), _Output(limits.output_kb * 1024)
     remaining = list(runs)
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
-        boot, workdir = Path(tmp, "boot"), Path(tmp, "work")
-        boot.mkdir()
-        workdir.mkdir()
-        # The child sees the grader package and nothing else of the grader's tree (no rubric,
-        # no reference solutions, no tests) on its import path.
-        if isolation_level() == "bubblewrap":
-            (boot / "grader").mkdir()  # the package is bind-mounted here, read-only
-        else:
-            (boot / "grader").symlink_to(_package_dir(), target_is_directory=True)
-        _copy_submission(submission_path, workdir)
-        first = True
-        while first or remaining:
-            first = False
-            command = _command(Path(tmp), boot, submission_path)
-            outcome = _one_child(result, remaining, command, boot, workdir, submission_path.name,
-                                 style, entry_points, seed, limits, deadline, stdout, stderr)
-            if outcome == "stop":
-                break
+        setup = _setup(level, Path(tmp), submission_path, limits)
+        result.isolation = setup.isolation
+        try:
+            first = True
+            while first or remaining:
+                first = False
+                outcome = _one_child(result, remaining, setup, submission_path.name, style,
+                                     entry_points, seed, limits, deadline, stdout, stderr)
+                if outcome == "stop":
+                    break
+        finally:
+            if setup.slot is not None:
+                setup.slot.release()
         for left in remaining:
             result.observations.setdefault(
                 left.key, crash("budget", "not run: the submission used up its time budget "
@@ -250,28 +369,41 @@ def run(submission_path: Path, style: str, entry_points: dict[str, str], runs: l
     return result
 
 
-def _one_child(result: SandboxResult, remaining: list[ProbeRun], command: list[str], boot: Path,
-               workdir: Path,
+def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                filename: str, style: str, entry_points: dict[str, str], seed: int, limits: Limits,
                deadline: float, stdout: _Output, stderr: _Output) -> str:
     """Start a child for the probes in `remaining`; return "stop" when no restart can help."""
     if time.monotonic() >= deadline:
         return "stop"
     token = secrets.token_hex(16)
+    run_id = secrets.token_hex(8)
     read_fd, write_fd = os.pipe()
-    env = _child_env(workdir)
-    env["PYTHONPATH"] = str(boot)
-    job = {"token": token, "result_fd": write_fd, "workdir": str(workdir), "filename": filename,
+    fds = [write_fd]
+    command = list(setup.command)
+    if setup.seccomp is not None:
+        filter_read, filter_write = os.pipe()
+        os.write(filter_write, setup.seccomp)
+        os.close(filter_write)
+        fds.append(filter_read)
+        command[command.index("--remount-ro"):command.index("--remount-ro")] = ["--seccomp", str(filter_read)]
+    python = [sys.executable, "-s"] + (["-P"] if sys.version_info >= (3, 11) else [])
+    command += python + ["-m", "grader.child"]
+    env = _child_env(setup.workdir, setup.tmp, setup.boot, run_id)
+    job = {"token": token, "result_fd": write_fd, "workdir": setup.workdir, "filename": filename,
            "style": style, "entry_points": entry_points, "seed": seed,
            "limits": limits.__dict__,
            "runs": [{"key": r.key, "probe": r.probe, "params": r.params} for r in remaining]}
-    pids = PidsCgroup(limits.processes)
+    tasks = TaskCgroup(limits.processes)
     try:
-        proc = subprocess.Popen(pids.wrap(command), cwd=boot, env=env, stdin=subprocess.PIPE,
+        proc = subprocess.Popen(tasks.wrap(command), cwd=setup.cwd, env=env, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                pass_fds=(write_fd,), start_new_session=True)
+                                pass_fds=tuple(fds), start_new_session=True)
+    except BaseException:
+        tasks.remove()
+        raise
     finally:
-        os.close(write_fd)
+        for fd in fds:
+            os.close(fd)
     assert proc.stdin and proc.stdout and proc.stderr
     try:
         proc.stdin.write(json.dumps(job).encode() + b"\n")
@@ -371,7 +503,18 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], command: list[s
         selector.close()
         os.close(read_fd)
         _kill(proc)
-        pids.remove()
+        _end_everything(setup, tasks, run_id)
+
+
+def _end_everything(setup: _Setup, tasks: TaskCgroup, run_id: str) -> None:
+    """Kill whatever the child started that outlived it (a daemon in its own session, a forked
+    process that ignored the process group's SIGKILL by leaving the group), at every level."""
+    tasks.kill_all()
+    if setup.slot is not None:
+        setup.slot.kill_all()
+    elif setup.level == "process":
+        _Reaper.kill_marked(run_id)
+    tasks.remove()
 
 
 def _drain(selector: selectors.BaseSelector, stdout: _Output, stderr: _Output) -> None:

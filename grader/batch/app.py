@@ -28,7 +28,7 @@ from grader.batch.stage import Staged, stage
 from grader.errors import GraderError
 from grader.presentation import nominal_maximum
 from grader.rubric import Rubric
-from grader.sandbox import isolation_level
+from grader.sandbox import keeps_students_apart, require_isolation
 
 NO_SUBMISSION = "no submission"
 
@@ -48,6 +48,7 @@ class BatchOptions:
     workflow: Path | None = None  # the CI workflow every Classroom repository should carry unchanged
     overrides: Path | None = None  # the instructor's decisions on flagged grades (grader.batch.overrides)
     stream: TextIO | None = None  # where progress and warnings go (default: stderr)
+    allow_weak_isolation: bool = False  # grade even where the sandbox cannot keep students apart
 
 
 def default_out(source: Path) -> Path:
@@ -165,7 +166,8 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
     for (_, task_name), item in sorted(staged.items()):
         jobs.setdefault(item.key, Job(item.key, task_name, item.main, counts[item.key]))
 
-    isolation_level()  # probe once, before the threads start
+    if staged:  # probe once, before the threads start; refuse a sandbox that mixes students
+        require_isolation("grading a class", keeps_students_apart, options.allow_weak_isolation)
     progress = Progress(len(staged), options.jobs, stream, options.progress and bool(staged))
     outcomes = run_jobs(rubric, sorted(jobs.values(), key=lambda j: (j.task, j.key)), cache,
                         options.jobs, options.force, progress)

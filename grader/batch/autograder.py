@@ -27,9 +27,13 @@ from grader.batch.stage import stage
 from grader.grading import grade
 from grader.presentation import nominal_maximum
 from grader.rubric import load_rubric
+from grader.sandbox import guards_the_grader, require_isolation
 
 
-def grade_submission(submission: Path, rubric_path: str | None, tasks: list[str] | None) -> dict[str, Any]:
+def grade_submission(submission: Path, rubric_path: str | None, tasks: list[str] | None,
+                     allow_weak_isolation: bool = False) -> dict[str, Any]:
+    # One submission per container: a dedicated uid is enough, the grader's own user is not.
+    require_isolation("Gradescope", guards_the_grader, allow_weak_isolation)
     rubric = load_rubric(rubric_path)
     names = tasks or list(rubric.tasks)
     specs = [rubric.task(t) for t in names]
@@ -63,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("results", help="where to write results.json (/autograder/results/results.json)")
     parser.add_argument("--rubric", help="rubric file (default: the bundled rubric.yaml)")
     parser.add_argument("--task", action="append", dest="tasks", help="task(s) to grade (default: all)")
+    parser.add_argument("--allow-weak-isolation", action="store_true",
+                        help="grade even where the child would run as the grader's own user")
     args = parser.parse_args(argv)
     try:
-        data = grade_submission(Path(args.submission), args.rubric, args.tasks)
+        data = grade_submission(Path(args.submission), args.rubric, args.tasks, args.allow_weak_isolation)
     except Exception as exc:  # anything at all: the student must still get a readable result
         traceback.print_exc()
         data = {"score": 0.0, "output": "The autograder could not grade this submission "

@@ -1,0 +1,63 @@
+"""The copy of the grader's code that the sandboxed child imports (`grader.child` and what it
+needs), and nothing else of the grader's tree.
+
+The child must not see the rubric, the reference solutions, the tests, the instructor's files
+next to the package, nor any file it could patch for later gradings. So it gets a copy, made
+once per grader process, of the engine's modules only: every `.py` file of the package except
+the parts that run in the grader alone (batch grading, reports, the command line), compiled
+once so each child starts without recompiling. Owned by the grader and read-only to others;
+bubblewrap mounts it read-only too. Where the child runs as the grader's own uid without a
+sandbox, each run gets a fresh copy, since that child could edit this one.
+"""
+from __future__ import annotations
+
+import atexit
+import compileall
+import functools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+GRADER_ONLY = ("batch", "reports", "cli.py", "__main__.py")
+
+
+def package_dir() -> Path:
+    return Path(__file__).resolve().parent
+
+
+def _engine_files() -> list[Path]:
+    package = package_dir()
+    return sorted(p for p in package.rglob("*.py")
+                  if p.relative_to(package).parts[0] not in GRADER_ONLY and "__pycache__" not in p.parts)
+
+
+def _fill(folder: Path) -> None:
+    package = package_dir()
+    for source in _engine_files():
+        target = folder / "grader" / source.relative_to(package)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        shutil.copy2(source, target)  # keeps the mtime, so the compiled files stay valid
+        os.chmod(target, 0o644)
+
+
+@functools.lru_cache(maxsize=1)
+def template() -> Path:
+    """The per-process boot folder: `<folder>/grader/...`, compiled, readable by everyone."""
+    folder = Path(tempfile.mkdtemp(prefix="grader-boot-"))
+    atexit.register(shutil.rmtree, folder, True)
+    os.chmod(folder, 0o755)
+    _fill(folder)
+    compileall.compile_dir(str(folder / "grader"), quiet=2, workers=1)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o755)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o644)
+    return folder
+
+
+def fresh_copy(target: Path) -> Path:
+    """A private copy of the template under `target` (for a child that could edit a shared one)."""
+    shutil.copytree(template(), target, dirs_exist_ok=True)
+    return target
