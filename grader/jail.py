@@ -75,7 +75,7 @@ def bwrap_args(*, as_root: bool, boot: Path, files: list[Path], etc: tuple[Path,
         args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                  "--unshare-cgroup-try"]
     else:
-        args += ["--unshare-all", "--disable-userns"]
+        args += ["--unshare-all", "--unshare-user", "--disable-userns"]
     args += ["--die-with-parent", "--new-session", "--hostname", "sandbox", "--tmpfs", "/",
              "--ro-bind", "/usr", "/usr"]
     for link in SYSTEM_LINKS:

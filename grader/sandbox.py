@@ -39,6 +39,7 @@ MAX_SIBLING_BYTES = 200_000
 MAX_MAIN_BYTES = 1_000_000
 MAX_COMPANION_FILES = 20  # data files a program reads (urls.txt) next to it
 MAX_COMPANION_BYTES = 1_000_000
+DONE_GRACE = 1.0  # seconds to flush output after "done", should a daemon hold the pipes open
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+LEVELS = ("bubblewrap", "uid", "process")
+
+
 def keeps_students_apart(level: str) -> bool:
     """True where one student's child sees neither another student's files nor the grader's
     state (rubric, outputs, cache): what grading a whole class on one machine needs."""
@@ -99,6 +103,33 @@ def require_isolation(purpose: str, enough: Callable[[str], bool], allowed: bool
 
 
 @functools.lru_cache(maxsize=1)
+def available_levels() -> tuple[str, ...]:
+    """The levels that work on this machine, strongest first ("process" always does)."""
+    levels = []
+    root = _is_root()
+    if shutil.which("bwrap") and (shutil.which("setpriv") or not root):
+        with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
+            probe = _jail_command(Path(tmp), [], uidslots.uid_base(), 1 << 20) + ["/bin/true"]
+            if _works(probe, cwd="/"):
+                levels.append("bubblewrap")
+    if root and shutil.which("setpriv") and _runtime_reachable_as(uidslots.uid_base()):
+        levels.append("uid")
+    return tuple(levels + ["process"])
+
+
+def _runtime_reachable_as(uid: int) -> bool:
+    """Without a private root the child's uid must reach the interpreter and its library on the
+    host (not so for a pyenv under a 0700 /root)."""
+    try:
+        done = subprocess.run(jail.drop_to(uid, uid) + [sys.executable, "-s", "-c",
+                                                         "import sys; print(sys.prefix)"],
+                              capture_output=True, text=True, timeout=20, cwd="/")
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and done.stdout.strip() == sys.prefix
+
+
+@functools.lru_cache(maxsize=1)
 def isolation_level() -> str:
     """The strongest isolation this machine offers (README, "Isolation levels").
 
@@ -111,15 +142,9 @@ def isolation_level() -> str:
     """
     wanted = os.environ.get("GRADER_ISOLATION", "")
     wanted = "uid" if wanted == "unshare-net" else wanted
-    root = _is_root()
-    if wanted not in ("uid", "process") and shutil.which("bwrap") and (shutil.which("setpriv") or not root):
-        with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
-            probe = _jail_command(Path(tmp), [], uidslots.uid_base(), 1 << 20) + ["/bin/true"]
-            if _works(probe, cwd="/"):
-                return "bubblewrap"
-    if wanted != "process" and root and shutil.which("setpriv"):
-        return "uid"
-    return "process"
+    levels = available_levels()
+    weaker = {"uid": ("uid", "process"), "process": ("process",)}.get(wanted, LEVELS)
+    return next(level for level in levels if level in weaker)
 
 
 @functools.lru_cache(maxsize=1)
@@ -420,10 +445,13 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
     phase_deadline = min(deadline, time.monotonic() + limits.import_seconds)
     by_key = {r.key: r for r in remaining}
     outcome = "restart"
+    finished = False  # the child said "done": whatever still holds its pipes is not waited for
     try:
         while True:
             timeout = phase_deadline - time.monotonic()
             if timeout <= 0:
+                if finished:
+                    break
                 if not imported:
                     result.import_error = (f"{filename}: importing your module did not finish within "
                                            f"{limits.import_seconds:g} s (infinite loop or blocking "
@@ -470,6 +498,8 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                             result.audit.append(frame["finding"])
                         elif kind == "done":
                             outcome = "stop" if not remaining else "restart"
+                            finished = True
+                            phase_deadline = min(phase_deadline, time.monotonic() + DONE_GRACE)
                 elif chunk:
                     key.data.add(chunk)
                 else:

@@ -1,6 +1,13 @@
 """Hostile submissions: each scores at most what its honest part earns, gets a clear message,
 and leaves the grader and the machine unharmed, within its time limits."""
+import hashlib
+import hmac
+import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -8,9 +15,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from grader import bootcopy, jail
+from grader.batch.app import BatchOptions, run_batch
+from grader.errors import GraderError
 from grader.grading import grade
 from grader.rubric import parse_rubric
-from grader.sandbox import isolation_level
+from grader.sandbox import available_levels, isolation_level
 
 REFERENCE = (ROOT / "reference" / "bank.py").read_text()
 
@@ -593,3 +603,385 @@ def test_a_downloader_observation_reporting_its_own_scenario_is_checked_against_
     obs = {**plan["echo"], "__nonce__": "n" * 24, "max_workers": 100}
     result = judge_all(task, (spec,), {key: obs}, "downloader.py", 3, sent)[0]
     assert result.status == "failed" and "max_workers" in result.data["forged"]
+
+
+# --- The sandbox itself (issue 12): an allow-list root, no privilege, caps, nothing left running.
+# Each attack runs at every level this machine offers where the level promises to stop it, and
+# once more with the grader itself running as an unprivileged user.
+
+API_ONLY = """
+version: 1
+tasks:
+  bank:
+    file: bank.py
+    entry_points: {account_class: BankAccount, simulate: simulate, transfer: transfer}
+    limits: {disk_mb: 8, import_seconds: 20}
+    checks:
+      - {id: api, points: 1, description: the API exists}
+"""
+LEVELS = ("bubblewrap", "uid", "process")
+SYSTEM_TOP = {"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "dev", "proc", "tmp",
+              "grader-boot"}
+PROBE = '''
+import json as _json, os as _os
+FINDINGS = {}
+def _try(name, action):
+    try:
+        FINDINGS[name] = action()
+    except BaseException as exc:
+        FINDINGS[name] = "refused: " + type(exc).__name__
+'''
+REPORT = '\nprint("FINDINGS " + _json.dumps(FINDINGS, default=str))\n'
+
+
+def levels_here():
+    return available_levels()
+
+
+@pytest.fixture
+def api_rubric(tmp_path):
+    return parse_rubric(tmp_path / "api-rubric.yaml", API_ONLY)
+
+
+@pytest.fixture
+def at_level(monkeypatch):
+    """Switch the sandbox to a given level for one test."""
+    def switch(level):
+        if level not in levels_here():
+            pytest.skip(f"level {level} does not work on this machine (here: {', '.join(available_levels())})")
+        monkeypatch.setenv("GRADER_ISOLATION", level)
+        isolation_level.cache_clear()
+        return level
+    yield switch
+    isolation_level.cache_clear()
+
+
+def findings(report):
+    lines = [line for line in report.stdout.splitlines() if line.startswith("FINDINGS ")]
+    assert lines, f"the submission's findings are missing: {report.error} {report.stdout[-500:]}"
+    return json.loads(lines[-1][len("FINDINGS "):])
+
+
+def running_with(marker):
+    """Processes whose command line carries `marker`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if marker.encode() in (proc / "cmdline").read_bytes():
+                found.append(proc.name)
+        except OSError:
+            continue
+    return found
+
+
+def allow_list_probe(class_folder):
+    return PROBE + f'''
+_try("root", lambda: sorted(_os.listdir("/")))
+_try("root_home", lambda: sorted(_os.listdir("/root")))
+_try("home", lambda: sorted(_os.listdir("/home")))
+_try("class", lambda: sorted(_os.listdir({str(class_folder)!r})))
+_try("etc", lambda: sorted(_os.listdir("/etc")))
+_try("work", lambda: sorted(_os.listdir(".")))
+_try("boot", lambda: sorted(f for _, _, files in _os.walk("/grader-boot") for f in files))
+_try("shadow", lambda: open("/etc/shadow").read()[:10])
+_try("grader_tree", lambda: _os.path.exists({str(ROOT / "rubric.yaml")!r}))
+''' + REPORT
+
+
+def check_allow_list(seen, class_folder):
+    runtime_tops = {p.parts[1] for p in jail.runtime_folders()}
+    assert set(seen["root"]) <= SYSTEM_TOP | runtime_tops, seen["root"]
+    expected_root = sorted({p.parts[2] for p in jail.runtime_folders() if p.parts[1] == "root"})
+    assert seen["root_home"] == expected_root or seen["root_home"].startswith("refused")
+    assert seen["home"] == sorted({p.parts[2] for p in jail.runtime_folders() if p.parts[1] == "home"}) \
+        or seen["home"].startswith("refused")
+    assert seen["class"].startswith("refused"), f"the class folder {class_folder} is visible"
+    assert set(seen["etc"]) <= {"passwd", "group", "ld.so.cache", "ld.so.conf", "localtime", "nsswitch.conf"}
+    assert seen["work"] == ["bank.py"]
+    assert all(name.endswith((".py", ".pyc")) for name in seen["boot"]) and "child.py" in seen["boot"]
+    assert seen["shadow"].startswith("refused") and seen["grader_tree"] is False
+
+
+@pytest.mark.skipif(isolation_level() != "bubblewrap", reason="needs bubblewrap")
+def test_the_child_sees_only_the_allow_list(api_rubric, tmp_path):
+    classmate = tmp_path / "submission" / "classmate"
+    classmate.mkdir(parents=True)
+    (classmate / "bank.py").write_text("SECRET = 1\n")
+    path = submit(tmp_path, allow_list_probe(tmp_path), base=REFERENCE)
+    report = grade(api_rubric, "bank", path)
+    assert report.score == 1 and report.isolation.startswith("bubblewrap, uid ")
+    check_allow_list(findings(report), tmp_path)
+
+
+def privilege_probe(package):
+    return PROBE + f'''
+import ctypes, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+def _syscall(result):
+    if result != 0:
+        raise OSError(ctypes.get_errno(), "refused")
+    return "DONE"
+_try("uid", _os.getuid)
+_try("caps", lambda: [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff")][0])
+_try("no_new_privs", lambda: [l.split()[1] for l in open("/proc/self/status") if l.startswith("NoNewPrivs")][0])
+_try("shadow", lambda: open("/etc/shadow").read()[:10])
+_try("setuid0", lambda: _os.setuid(0) or "DONE")
+_try("mount", lambda: _syscall(libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)))
+_try("umount", lambda: _syscall(libc.umount2(b"/tmp", 2)))
+_try("remount", lambda: _syscall(libc.mount(None, b"/", None, 32 | 4096, None)))  # MS_REMOUNT|MS_BIND
+_try("userns", lambda: _syscall(libc.unshare(0x10000000)))
+_try("patch_grader", lambda: open({str(package / "child.py")!r}, "a").write("# pwned"))
+_try("patch_boot", lambda: open(_os.environ["PYTHONPATH"] + "/grader/child.py", "a").write("# pwned"))
+''' + REPORT
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the grader is not root")
+@pytest.mark.parametrize("level", ["bubblewrap", "uid"])
+def test_a_root_grader_gives_the_child_no_privilege(api_rubric, tmp_path, at_level, level):
+    at_level(level)
+    package = bootcopy.package_dir()
+    before = (package / "child.py").read_bytes()
+    report = grade(api_rubric, "bank", submit(tmp_path, privilege_probe(package), base=REFERENCE))
+    seen = findings(report)
+    assert report.score == 1 and report.isolation == f"{level}, uid {seen['uid']}"
+    assert seen["uid"] != 0 and seen["caps"] == "0000000000000000" and seen["no_new_privs"] == "1"
+    for attack in ("shadow", "setuid0", "mount", "umount", "remount", "patch_grader", "patch_boot"):
+        assert str(seen[attack]).startswith("refused"), (attack, seen[attack])
+    if level == "bubblewrap":
+        assert seen["userns"].startswith("refused")
+    assert (package / "child.py").read_bytes() == before
+
+
+def daemon_probe(marker):
+    return PROBE + f'''
+import subprocess, sys
+CODE = "import time\\nwhile True: time.sleep(0.05)  # {marker}"
+pid = _os.fork()
+if pid == 0:
+    _os.setsid()
+    if _os.fork() == 0:
+        _os.execv(sys.executable, [sys.executable, "-c", CODE])
+    _os._exit(0)
+_os.waitpid(pid, 0)
+subprocess.Popen([sys.executable, "-c", CODE], start_new_session=True)
+''' + REPORT
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_setsid_daemon_does_not_outlive_the_grading(api_rubric, tmp_path, at_level, level):
+    at_level(level)
+    marker = f"grader-daemon-{os.getpid()}-{tmp_path.name}"
+    report = grade(api_rubric, "bank", submit(tmp_path, daemon_probe(marker), base=REFERENCE))
+    assert report.score == 1
+    time.sleep(0.3)
+    assert running_with(marker) == []
+
+
+@pytest.mark.parametrize("level", ["bubblewrap", "uid"])
+def test_the_graders_environment_is_out_of_reach(api_rubric, tmp_path, at_level, level, monkeypatch):
+    at_level(level)
+    secret = f"redteam-{tmp_path.name}"
+    monkeypatch.setenv("GRADER_REDTEAM_SECRET", secret)
+    path = submit(tmp_path, PROBE + '''
+def _scan():
+    found = []
+    for pid in _os.listdir("/proc"):
+        try:
+            found.append(open(f"/proc/{pid}/environ", "rb").read().decode("latin-1"))
+        except OSError:
+            pass
+    return found
+_try("environs", _scan)
+''' + REPORT, base=REFERENCE)
+    report = grade(api_rubric, "bank", path)
+    assert report.score == 1
+    assert not any(secret in env for env in findings(report)["environs"])
+
+
+@pytest.mark.skipif(isolation_level() != "bubblewrap", reason="total writes are capped by bubblewrap's tmpfs")
+def test_total_bytes_written_are_capped(api_rubric, tmp_path):
+    path = submit(tmp_path, PROBE + '''
+def _fill(folder):
+    written = 0
+    for i in range(100):
+        try:
+            with open(f"{folder}/fill-{i}", "wb") as out:
+                out.write(b"x" * 1024 * 1024)
+            written += 1024 * 1024
+        except OSError:
+            break
+    return written
+_try("work", lambda: _fill("."))
+_try("shm", lambda: _fill("/dev/shm"))
+''' + REPORT, base=REFERENCE)
+    report = grade(api_rubric, "bank", path)
+    seen = findings(report)
+    assert report.score == 1
+    assert seen["work"] <= 8 * 1024 * 1024 and seen["shm"] <= 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_symlinked_and_special_helpers_are_not_followed(api_rubric, tmp_path, at_level, level):
+    at_level(level)
+    outside = tmp_path / "outside.py"
+    outside.write_text("SECRET = 'classmate-secret'\n")
+    path = submit(tmp_path, PROBE + '''
+_try("leak", lambda: __import__("leak").SECRET)
+_try("files", lambda: sorted(_os.listdir(".")))
+''' + REPORT, base=REFERENCE)
+    (path.parent / "leak.py").symlink_to(outside)
+    os.mkfifo(path.parent / "fifo.py")
+    report = grade(api_rubric, "bank", path)
+    seen = findings(report)
+    assert report.score == 1 and seen["leak"].startswith("refused")
+    assert "leak.py" not in seen["files"] and "fifo.py" not in seen["files"]
+
+
+def test_a_forged_or_edited_cache_entry_is_ignored_and_regraded(api_rubric, tmp_path):
+    folder = tmp_path / "class"
+    for name, code in (("ann", REFERENCE), ("bob", "class Nothing: pass\n")):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "bank.py").write_text(code)
+    options = BatchOptions(tasks=["bank"], out=tmp_path / "out", jobs=2, progress=False,
+                           allow_weak_isolation=True)
+    first, _ = run_batch(folder, api_rubric, options)
+    scores = {s.student.key: s.grades["bank"].score for s in first.students}
+    assert scores == {"ann": 1, "bob": 0}
+    entries = sorted((tmp_path / "out" / ".cache").rglob("*.json"))
+    assert len(entries) == 2
+    for entry in entries:  # a forger without the key: full marks for everyone, a MAC of its own
+        data = json.loads(entry.read_text())
+        data["report"] = data["report"].replace('"score": 0.0', '"score": 1.0')
+        data["mac"] = hmac.new(b"guessed", data["report"].encode(), hashlib.sha256).hexdigest()
+        entry.write_text(json.dumps(data))
+    second, _ = run_batch(folder, api_rubric, options)
+    assert second.stats.gradings == 2
+    assert {s.student.key: s.grades["bank"].score for s in second.students} == scores
+
+
+@pytest.mark.skipif(isolation_level() != "bubblewrap", reason="needs bubblewrap")
+def test_a_student_in_a_batch_cannot_reach_classmates_or_outputs(api_rubric, tmp_path):
+    folder = tmp_path / "class"
+    thief = "class BankAccount:\n    pass\n" + PROBE + '''
+def _steal():
+    stolen = []
+    for top in ("/", "/root", "/home", "/tmp", "/work"):
+        for here, dirs, files in _os.walk(top):
+            dirs[:] = [d for d in dirs if d not in ("proc", "sys", "dev", "usr")]
+            for name in files:
+                path = _os.path.join(here, name)
+                try:
+                    if name == "bank.py" and not path.startswith("/tmp/work"):
+                        text = open(path).read()
+                        if "def deposit" in text:
+                            exec(text, globals())
+                            stolen.append(path)
+                    if name.endswith(".json") or name == ".key":
+                        open(path, "w").write("{}")
+                        stolen.append(path)
+                except Exception:
+                    pass
+    return stolen
+_try("stolen", _steal)
+''' + REPORT
+    for name, code in (("ann", REFERENCE), ("bob", thief)):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "bank.py").write_text(code)
+    options = BatchOptions(tasks=["bank"], out=tmp_path / "out", jobs=2, progress=False)
+    run_batch(folder, api_rubric, options)
+    again, _ = run_batch(folder, api_rubric, options)  # from the cache: nothing was overwritten
+    grades = {s.student.key: s.grades["bank"] for s in again.students}
+    assert again.stats.cached == 2
+    assert grades["ann"].score == 1 and grades["bob"].score == 0
+    assert findings(grades["bob"].report)["stolen"] == []
+
+
+def test_batch_refuses_a_level_that_cannot_keep_students_apart(api_rubric, tmp_path, at_level):
+    at_level("process")
+    (tmp_path / "class" / "ann").mkdir(parents=True)
+    (tmp_path / "class" / "ann" / "bank.py").write_text(REFERENCE)
+    with pytest.raises(GraderError, match="allow-weak-isolation"):
+        run_batch(tmp_path / "class", api_rubric, BatchOptions(tasks=["bank"], out=tmp_path / "out", progress=False))
+
+
+# The grader run by a normal user: the same attacks, through `grader check` under setpriv.
+USER_UID = 64990
+
+
+def run_outside(code, uid=USER_UID, env_extra=None):
+    """`python -m grader check bank` in a separate grader process, as uid `uid` (None: as root),
+    where pyenv's 0700 /root is made reachable by an outer bubblewrap that changes nothing
+    else; returns the JSON report and the submission's folder."""
+    work = Path(tempfile.mkdtemp(prefix="grader-redteam-user-"))
+    try:
+        os.chmod(work, 0o755)
+        (work / "sub").mkdir()
+        (work / "sub" / "bank.py").write_text(REFERENCE + textwrap.dedent(code))
+        (work / "rubric.yaml").write_text(API_ONLY)
+        for path in [work, *work.rglob("*")]:
+            os.chown(path, uid or 0, uid or 0)
+        outer = ["bwrap", "--dev-bind", "/", "/", "--die-with-parent"]
+        under_root = [p for p in jail.runtime_folders() if p.is_relative_to("/root")]
+        if under_root:
+            outer += ["--perms", "0755", "--tmpfs", "/root"]
+            made = set()
+            for folder in under_root:
+                for parent in reversed(folder.parents):
+                    if parent.is_relative_to("/root") and parent != Path("/root") and parent not in made:
+                        made.add(parent)
+                        outer += ["--perms", "0755", "--dir", str(parent)]
+                outer += ["--ro-bind", str(folder), str(folder)]
+        drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"] if uid else []
+        command = outer + ["--"] + drop + [sys.executable, "-m", "grader", "check", "bank", str(work / "sub" / "bank.py"),
+                           "--rubric", str(work / "rubric.yaml"), "--format", "json"]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8",
+               "PYTHONPATH": str(ROOT), **(env_extra or {})}
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=work, env=env)
+        assert done.stdout.strip().startswith("{"), done.stderr[-2000:]
+        data = json.loads(done.stdout)
+        return data, work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv")
+                    or isolation_level() != "bubblewrap",
+                    reason="runs the grader as a normal user via setpriv: needs root and bubblewrap")
+def test_as_a_normal_user_the_sandbox_holds(tmp_path):
+    marker = f"grader-daemon-user-{os.getpid()}-{tmp_path.name}"
+    code = (allow_list_probe(Path("/work-of-the-class")) + privilege_probe(bootcopy.package_dir())
+            + daemon_probe(marker)).replace("FINDINGS = {}", "FINDINGS = globals().get('FINDINGS', {})")
+    data, work = run_outside(code)
+    assert data["isolation"] == f"bubblewrap, uid {USER_UID}" and data["score"] == 1, data.get("error")
+    lines = [line for line in data["stdout"].splitlines() if line.startswith("FINDINGS ")]
+    seen = json.loads(lines[-1][len("FINDINGS "):])
+    check_allow_list(seen, work)
+    assert seen["uid"] == USER_UID and seen["caps"] == "0000000000000000"
+    for attack in ("shadow", "setuid0", "mount", "umount", "remount", "userns", "patch_grader", "patch_boot"):
+        assert str(seen[attack]).startswith("refused"), (attack, seen[attack])
+    time.sleep(0.3)
+    assert running_with(marker) == []
+
+
+def combined_attack(marker):
+    return (allow_list_probe(Path("/work-of-the-class")) + privilege_probe(bootcopy.package_dir())
+            + daemon_probe(marker)).replace("FINDINGS = {}", "FINDINGS = globals().get('FINDINGS', {})")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv")
+                    or not shutil.which("bwrap"),
+                    reason="simulates a container without namespaces: needs root, setpriv and bubblewrap")
+def test_in_a_container_without_namespaces_the_dedicated_uid_holds(tmp_path):
+    """Gradescope's case: root, no user namespaces. Simulated with GRADER_ISOLATION=uid in a
+    grader process whose Python is reachable by other uids."""
+    marker = f"grader-daemon-uid-{os.getpid()}-{tmp_path.name}"
+    data, _ = run_outside(combined_attack(marker), uid=None,
+                          env_extra={"GRADER_ISOLATION": "uid", "GRADER_REDTEAM_SECRET": marker})
+    assert data["isolation"].startswith("uid, uid ") and data["score"] == 1, data.get("error")
+    lines = [line for line in data["stdout"].splitlines() if line.startswith("FINDINGS ")]
+    seen = json.loads(lines[-1][len("FINDINGS "):])
+    assert data["isolation"] == f"uid, uid {seen['uid']}" and seen["caps"] == "0000000000000000"
+    for attack in ("shadow", "setuid0", "mount", "umount", "remount", "patch_grader", "patch_boot"):
+        assert str(seen[attack]).startswith("refused"), (attack, seen[attack])
+    time.sleep(0.3)
+    assert running_with(marker) == []
