@@ -14,5 +14,6 @@ apt_install() {
 }
 
 apt_install bwrap bubblewrap "grader falls back to a weaker sandbox"
+apt_install setpriv util-linux "as root, the sandbox cannot drop to an unprivileged uid"
 apt_install chromium chromium "the HTML report's rendering test will be skipped"
 python3 -m pip install -q -e '.[test]'

@@ -18,7 +18,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.files import read_regular
+
 MAX_FILES = 50
+MAX_AUDIT_BYTES = 1_000_000  # as much as the sandbox copies of a submission's main file
 MAX_PER_FILE = 20
 
 # Attribute names that give access to other code's frames, functions or tracing.
@@ -250,9 +253,8 @@ def audit_submission(path: Path) -> list[Finding]:
     files = [path] + sorted(p for p in path.parent.glob("*.py") if p != path)
     findings: list[Finding] = []
     for file in files[:MAX_FILES]:
-        try:
-            source = file.read_text(encoding="utf-8-sig", errors="replace")
-        except OSError:
+        data = read_regular(file.resolve() if file == path else file, MAX_AUDIT_BYTES)
+        if data is None:  # a symlink, a FIFO, a device, too big: the sandbox does not copy it either
             continue
-        findings += audit_source(source, file.name)
+        findings += audit_source(data.decode("utf-8-sig", errors="replace"), file.name)
     return findings

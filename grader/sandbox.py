@@ -18,7 +18,6 @@ import secrets
 import selectors
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from grader import bootcopy, jail, seccomp, uidslots
 from grader.cgroups import TaskCgroup
 from grader.channel import FrameReader
 from grader.errors import GraderError
+from grader.files import read_regular
 from grader.rubric import Limits
 
 MAX_SIBLING_FILES = 20  # helper modules a student may split their work into
@@ -186,23 +186,6 @@ class _Output:
         return text + (f"\n[... {self.dropped} more bytes not kept]" if self.dropped else "")
 
 
-def _read_regular(path: Path, limit: int) -> bytes | None:
-    """The file's bytes if it is a regular file of at most `limit` bytes; never follows a
-    symlink (a helper linked to /etc/shadow or a classmate's file) nor blocks on a FIFO."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            return handle.read(limit + 1)[:limit]
-    finally:
-        os.close(fd)
-
-
 def _copy_submission(path: Path, target: Path) -> tuple[list[Path], list[Path]]:
     """Copy the submission, its sibling `.py` helpers and its companion data files into
     `target`, regular files only; returns (code files, companions).
@@ -211,13 +194,13 @@ def _copy_submission(path: Path, target: Path) -> tuple[list[Path], list[Path]]:
     sibling must be a regular file of its own. Code is read-only to the child; companions
     (`urls.txt`, a CSV of pages) stay writable, as programs may save into them."""
     code = []
-    main = _read_regular(path.resolve(), MAX_MAIN_BYTES)
+    main = read_regular(path.resolve(), MAX_MAIN_BYTES)
     if main is not None:
         (target / path.name).write_bytes(main)
         code.append(target / path.name)
     siblings = [p for p in sorted(path.parent.glob("*.py")) if p.name != path.name]
     for sibling in siblings[:MAX_SIBLING_FILES]:
-        data = _read_regular(sibling, MAX_SIBLING_BYTES)
+        data = read_regular(sibling, MAX_SIBLING_BYTES)
         if data is not None:
             (target / sibling.name).write_bytes(data)
             code.append(target / sibling.name)
@@ -235,7 +218,7 @@ def _copy_companions(folder: Path, target: Path) -> list[Path]:
                   and not p.name.startswith(".") and not p.is_symlink() and p.is_file()]
     copies = []
     for companion in companions[:MAX_COMPANION_FILES]:
-        data = _read_regular(companion, MAX_COMPANION_BYTES)
+        data = read_regular(companion, MAX_COMPANION_BYTES)
         if data is not None:
             (target / companion.name).write_bytes(data)
             copies.append(target / companion.name)
