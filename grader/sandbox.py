@@ -316,8 +316,10 @@ def _setup(level: str, tmp: Path, submission_path: Path, limits: Limits) -> _Set
         raise RuntimeError("no free sandbox uid (64 gradings at once, or the uid range is taken; "
                            "set GRADER_UID_BASE)")
     uid = slot.uid if slot else os.getuid()
-    source = tmp / "src"
-    source.mkdir()
+    box = tmp / "box"  # the working folder's parent: probes make private folders beside it
+    source = box / "work"
+    source.mkdir(parents=True)
+    os.chmod(box, 0o755)
     os.chmod(source, 0o755)
     files, companions = _copy_submission(submission_path, source)
     for companion in companions:
@@ -335,6 +337,7 @@ def _setup(level: str, tmp: Path, submission_path: Path, limits: Limits) -> _Set
     if slot is not None:
         os.chown(tmp, 0, slot.gid)
         os.chmod(tmp, 0o710)
+        os.chmod(box, 0o1777)
         os.chmod(source, 0o1777)
         boot = bootcopy.template()
         command = (["unshare", "--net", "--"] if _unshare_net() else []) + jail.drop_to(slot.uid, slot.gid)
