@@ -63,19 +63,22 @@ def passwd_files(folder: Path, uid: int, gid: int) -> tuple[Path, Path]:
 
 
 def bwrap_args(*, as_root: bool, boot: Path, files: list[Path], etc: tuple[Path, Path],
-               disk_bytes: int, seccomp_fd: int | None, writable: list[Path] = ()) -> list[str]:
+               disk_bytes: int, filtered: bool, writable: list[Path] = ()) -> list[str]:
     """bubblewrap's arguments, up to and including `--`, for the allow-list root.
 
     As root, no user namespace: bubblewrap builds the root with real privilege and the command
     after `--` must drop it (setpriv to a dedicated uid). As a normal user, bubblewrap's user
-    namespace maps the user to itself and drops every capability on exec.
+    namespace maps the user to itself and drops every capability on exec. `filtered`: the
+    caller adds `--seccomp FD` (grader.seccomp) before `--remount-ro`.
     """
     args = ["bwrap"]
     if as_root:
         args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                  "--unshare-cgroup-try"]
     else:
-        args += ["--unshare-all", "--unshare-user", "--disable-userns"]
+        args += ["--unshare-all", "--unshare-user"]
+        if not filtered:  # no seccomp filter for this machine: bubblewrap's own switch (0.8+)
+            args += ["--disable-userns"]
     args += ["--die-with-parent", "--new-session", "--hostname", "sandbox", "--tmpfs", "/",
              "--ro-bind", "/usr", "/usr"]
     for link in SYSTEM_LINKS:
@@ -101,8 +104,6 @@ def bwrap_args(*, as_root: bool, boot: Path, files: list[Path], etc: tuple[Path,
         args += ["--ro-bind", str(path), f"{WORK}/{path.name}"]
     for path in writable:  # companion data files: one file each, RLIMIT_FSIZE caps its growth
         args += ["--bind", str(path), f"{WORK}/{path.name}"]
-    if seccomp_fd is not None:
-        args += ["--seccomp", str(seccomp_fd)]
     args += ["--remount-ro", "/", "--chdir", WORK, "--"]
     return args
 

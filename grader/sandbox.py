@@ -154,7 +154,7 @@ def _unshare_net() -> bool:
 
 
 def _jail_command(tmp: Path, files: list[Path], uid: int, disk_bytes: int,
-                  seccomp_fd: int | None = None, writable: list[Path] | None = None) -> list[str]:
+                  filtered: bool = False, writable: list[Path] | None = None) -> list[str]:
     """bubblewrap and (as root) setpriv, up to the child's own command."""
     etc = tmp / "etc"
     etc.mkdir(exist_ok=True)
@@ -162,7 +162,7 @@ def _jail_command(tmp: Path, files: list[Path], uid: int, disk_bytes: int,
     gid = uid if root else os.getgid()
     args = jail.bwrap_args(as_root=root, boot=bootcopy.template(), files=files,
                            etc=jail.passwd_files(etc, uid, gid), disk_bytes=disk_bytes,
-                           seccomp_fd=seccomp_fd, writable=writable or [])
+                           filtered=filtered, writable=writable or [])
     return args + (jail.drop_to(uid, gid) if root else [])
 
 
@@ -328,9 +328,9 @@ def _setup(level: str, tmp: Path, submission_path: Path, limits: Limits) -> _Set
             os.chown(companion, slot.uid, slot.gid)  # writable by the child (RLIMIT_FSIZE caps it)
     disk = limits.disk_mb * 1024 * 1024
     if level == "bubblewrap":
-        command = _jail_command(tmp, files, uid, disk, writable=companions)
-        return _Setup(level, command, "/", jail.WORK, "/tmp", jail.BOOT, slot, uid,
-                      seccomp.no_user_namespaces())
+        rules = seccomp.no_user_namespaces()
+        command = _jail_command(tmp, files, uid, disk, filtered=rules is not None, writable=companions)
+        return _Setup(level, command, "/", jail.WORK, "/tmp", jail.BOOT, slot, uid, rules)
     # Without a private root the working folder is the copy itself: the run's folder is
     # reachable by the child's uid only, the folder sticky (the child adds files but cannot
     # replace the submission's), the boot copy not writable by the child.
