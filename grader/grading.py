@@ -164,13 +164,14 @@ def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[s
 
 
 def _runtime_findings(audit: list[dict[str, Any]], known: list[str]) -> list[str]:
-    """The child's audit-hook findings as review reasons, one per event and line."""
+    """The child's audit-hook findings as review reasons, one per event and line; a line the
+    static audit already named is not named twice."""
     found: list[str] = []
     for finding in audit:
-        text = (f"{untrusted.name(finding.get('file', '?'))} line {finding.get('line', '?')}: "
-                f"{untrusted.text(str(finding.get('what', 'an audited event')), 200)} "
-                "(seen while it ran)")
-        if text not in found and text not in known:
+        where = f"{untrusted.name(finding.get('file', '?'))} line {finding.get('line', '?')}: "
+        text = (where + f"{untrusted.text(str(finding.get('what', 'an audited event')), 200)} "
+                        "(seen while it ran)")
+        if text not in found and not any(k.startswith(where) for k in known):
             found.append(text)
     return found[:MAX_FINDINGS]
 

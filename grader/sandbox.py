@@ -480,7 +480,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                                 "protocol", "malformed observation")
                             remaining.remove(current)
                             current = None
-                        elif kind == "audit":
+                        elif kind == "audit" and len(result.audit) < 200:
                             result.audit.append(frame["finding"])
                         elif kind == "done":
                             outcome = "stop" if not remaining else "restart"

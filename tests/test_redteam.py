@@ -395,7 +395,6 @@ def test_taking_the_token_from_a_frame_and_forging_results_is_flagged(rubric, tm
     report = grade(rubric, "bank", path)
     found = review(report)
     assert "takes an interpreter frame (sys._getframe)" in found
-    assert "(seen while it ran)" in found  # the audit hook saw it too, not only the source audit
     assert report.error is None
 
 
@@ -448,7 +447,6 @@ def test_setting_the_running_schedulers_switch_to_zero_is_flagged(rubric, tmp_pa
     report = grade(rubric, "bank", path)
     found = review(report)
     assert "lists every object of the interpreter (gc.get_objects)" in found
-    assert "(seen while it ran)" in found
 
 
 def test_replacing_the_engines_tamper_check_is_flagged(rubric, tmp_path):
