@@ -59,6 +59,8 @@ def install(student_folder: str, report: Report) -> None:
         elif event in ("object.__setattr__", "object.__delattr__") and len(args) > 1 \
                 and args[1] in SWAPPED_ATTRIBUTES:
             detail = f"replaces .{args[1]} of a {_type_name(args[0])} object"
+        elif event == "open" and args and _is_proc(args[0]):
+            detail = "opens a file under /proc (the interpreter's own memory, files and state)"
         else:
             return
         if getattr(busy, "on", False):
@@ -80,6 +82,12 @@ def install(student_folder: str, report: Report) -> None:
             busy.on = False
 
     sys.addaudithook(hook)
+
+
+def _is_proc(path: object) -> bool:
+    if isinstance(path, bytes):
+        path = path.decode("utf-8", "replace")
+    return isinstance(path, str) and path.startswith("/proc/")
 
 
 def _type_name(obj: object) -> str:

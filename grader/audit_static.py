@@ -146,8 +146,10 @@ class _Auditor(ast.NodeVisitor):
         if node.attr in ATTRIBUTES:
             self.flag(node, ATTRIBUTES[node.attr])
         base = node.value
-        if isinstance(base, ast.Name) and (base.id, node.attr) in MODULE_ATTRIBUTES:
-            self.flag(node, MODULE_ATTRIBUTES[(base.id, node.attr)])
+        base_name = base.id if isinstance(base, ast.Name) else base.attr \
+            if isinstance(base, ast.Attribute) else ""
+        if (base_name, node.attr) in MODULE_ATTRIBUTES:
+            self.flag(node, MODULE_ATTRIBUTES[(base_name, node.attr)])
         if node.attr == "__dict__" and self._is_imported(base):
             self.flag(node, f"reads the namespace of the imported {ast.unparse(base)[:60]} (__dict__)")
         self.generic_visit(node)
@@ -190,6 +192,8 @@ class _Auditor(ast.NodeVisitor):
                     self.flag(node, f"{name} with a name computed at run time")
             elif computed:
                 self.flag(node, f"imports a module whose name is computed at run time ({name})")
+            elif first is not None:
+                self._imports(node, str(first.value))  # __import__("ctypes") is an import too
         if name in SETTERS and first is not None and self._is_imported(first):
             self.flag(node, f"replaces an attribute of the imported {ast.unparse(first)[:60]}")
         self.generic_visit(node)

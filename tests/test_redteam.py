@@ -983,3 +983,13 @@ def test_in_a_container_without_namespaces_the_dedicated_uid_holds(tmp_path):
         assert str(seen[attack]).startswith("refused"), (attack, seen[attack])
     time.sleep(0.3)
     assert running_with(marker) == []
+
+
+def test_reading_the_interpreters_memory_through_proc_is_flagged(rubric, tmp_path):
+    path = submit(tmp_path, """
+        _where = "/".join(["", "proc", "self", "maps"])
+        with open(_where) as _maps:
+            _maps.read(100)
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    assert "opens a file under /proc" in review(report)
