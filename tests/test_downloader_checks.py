@@ -483,3 +483,43 @@ def test_status_lines_logged_to_stderr_in_any_clear_wording_pass_prints_status(
     """)
     assert failed_ids(checks) == set()
     assert checks["prints_status"].status == checks["completion_order"].status == "passed"
+
+
+def test_the_sequenced_server_answers_one_at_a_time_latest_arrival_first(mock: Any) -> None:
+    import requests
+
+    urls = [f"https://s.test/{name}" for name in ("first", "second", "third")]
+    with mock.SequencedServer(lambda url: mock.status(200, 0.0), lambda url: 0.0,
+                              first_target=3, quiet=5.0, settle=0.2, patience=5) as server:
+        server.reported = lambda record: True  # every answer is reacted to at once
+        threads = []
+        for u in urls:  # one at a time, so that arrival order is known
+            t = threading.Thread(target=requests.get, args=(u,))
+            t.start()
+            threads.append(t)
+            deadline = time.monotonic() + 5
+            while len(server.records) < len(threads) and time.monotonic() < deadline:
+                time.sleep(0.005)
+        for t in threads:
+            t.join(10)
+    snap = server.snapshot()
+    answered = sorted(snap["requests"], key=lambda r: r["answered"])
+    assert [r["url"] for r in answered] == list(reversed(urls))
+    assert snap["phases"][0]["count"] == 3 and snap["phases"][0]["reason"] == "target"
+    assert snap["peak"] == 3 and snap["unanswered"] == 0
+
+
+def test_the_sequenced_server_stops_waiting_after_answers_nobody_reported(mock: Any) -> None:
+    import requests
+
+    urls = [f"https://s.test/{n}" for n in range(4)]
+    with mock.SequencedServer(lambda url: mock.status(200, 0.0), lambda url: 0.0,
+                              first_target=4, quiet=5.0, settle=0.1, patience=2) as server:
+        threads = [threading.Thread(target=requests.get, args=(u,)) for u in urls]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+    snap = server.snapshot()
+    assert snap["unanswered"] == 2  # then it answered the rest without waiting
+    assert all(r["outcome"] == "200" for r in snap["requests"])
