@@ -7,13 +7,15 @@ once per grader process, of the engine's modules only: every `.py` file of the p
 the parts that run in the grader alone (batch grading, reports, the command line), compiled
 once so each child starts without recompiling. Owned by the grader and read-only to others;
 bubblewrap mounts it read-only too. Where the child runs as the grader's own uid without a
-sandbox, each run gets a fresh copy, since that child could edit this one.
+sandbox, it could edit the copy: `intact()` is checked before each such child starts, and an
+edited copy is replaced by a new one.
 """
 from __future__ import annotations
 
 import atexit
 import compileall
 import functools
+import hashlib
 import os
 import shutil
 import tempfile
@@ -41,6 +43,17 @@ def _fill(folder: Path) -> None:
         os.chmod(target, 0o644)
 
 
+def _digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() or path.is_symlink():
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+_DIGESTS: dict[Path, str] = {}
+
+
 @functools.lru_cache(maxsize=1)
 def template() -> Path:
     """The per-process boot folder: `<folder>/grader/...`, compiled, readable by everyone."""
@@ -54,10 +67,19 @@ def template() -> Path:
             os.chmod(os.path.join(root, name), 0o755)
         for name in files:
             os.chmod(os.path.join(root, name), 0o644)
+    _DIGESTS[folder] = _digest(folder)
     return folder
 
 
-def fresh_copy(target: Path) -> Path:
-    """A private copy of the template under `target` (for a child that could edit a shared one)."""
-    shutil.copytree(template(), target, dirs_exist_ok=True)
-    return target
+def intact() -> Path:
+    """The template, made anew if anything in it changed since it was made."""
+    folder = template()
+    try:
+        same = _digest(folder) == _DIGESTS.get(folder)
+    except OSError:
+        same = False
+    if not same:
+        template.cache_clear()
+        shutil.rmtree(folder, ignore_errors=True)
+        folder = template()
+    return folder

@@ -342,7 +342,7 @@ def _setup(level: str, tmp: Path, submission_path: Path, limits: Limits) -> _Set
         boot = bootcopy.template()
         command = (["unshare", "--net", "--"] if _unshare_net() else []) + jail.drop_to(slot.uid, slot.gid)
     else:
-        boot = bootcopy.fresh_copy(tmp / "boot")
+        boot = bootcopy.intact()  # the child could edit it: checked again before every child
         command = []
         _Reaper.install()
     return _Setup(level, command, str(source), str(source), str(source), str(boot), slot, uid)
@@ -397,6 +397,8 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
         os.close(filter_write)
         fds.append(filter_read)
         command[command.index("--remount-ro"):command.index("--remount-ro")] = ["--seccomp", str(filter_read)]
+    if setup.level == "process":
+        setup.boot = str(bootcopy.intact())
     python = [sys.executable, "-s"] + (["-P"] if sys.version_info >= (3, 11) else [])
     command += python + ["-m", "grader.child"]
     env = _child_env(setup.workdir, setup.tmp, setup.boot, run_id)

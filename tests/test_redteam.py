@@ -993,3 +993,16 @@ def test_reading_the_interpreters_memory_through_proc_is_flagged(rubric, tmp_pat
     """, base=REFERENCE)
     report = grade(rubric, "bank", path)
     assert "opens a file under /proc" in review(report)
+
+
+def test_an_edited_boot_copy_is_replaced_before_the_next_child(api_rubric, tmp_path, at_level):
+    """At `process` the child may write the grader's child-side copy; the next child (of this
+    grading or a later one) must not run the edit."""
+    at_level("process")
+    path = submit(tmp_path, PROBE + '''
+_try("edited", lambda: open(_os.environ["PYTHONPATH"] + "/grader/child.py", "w").write("raise SystemExit(0)\\n") and "yes")
+''' + REPORT, base=REFERENCE)
+    first = grade(api_rubric, "bank", path)
+    assert findings(first)["edited"] == "yes"
+    again = grade(api_rubric, "bank", submit(tmp_path, REFERENCE))
+    assert again.score == 1 and again.error is None
