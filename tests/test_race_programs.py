@@ -379,3 +379,44 @@ def test_a_counter_updated_under_a_lock_and_a_dict_update_are_not_flagged():
         for t in ts: t.start()
         for t in ts: t.join()
     """) == []
+
+
+def test_a_getter_and_a_setter_called_from_the_threads_entry_are_one_update():
+    found = violations("""
+        import threading
+        class Account:
+            def __init__(self):
+                self.balance = 0
+            def get(self):
+                return self.balance
+            def set(self, value):
+                self.balance = value
+            def deposit(self, n):
+                self.set(self.get() + n)
+        acct = Account()
+        ts = [threading.Thread(target=acct.deposit, args=(n,)) for n in (1, 2)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+    """)
+    assert found and found[0][0] == "self.balance"
+
+
+def test_a_check_made_in_an_earlier_iteration_does_not_open_a_window():
+    assert violations("""
+        import threading
+        balance = 100
+        lock = threading.Lock()
+        def withdraw(n):
+            global balance
+            with lock:
+                if balance >= n:
+                    balance -= n
+        def teller():
+            for _ in range(3):
+                if balance > 1000:
+                    print("rich")
+                withdraw(10)
+        ts = [threading.Thread(target=teller) for _ in range(2)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+    """) == []

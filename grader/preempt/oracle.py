@@ -10,10 +10,11 @@ started (fork) and a thread joined. Nothing else orders two threads, so a race i
 across a channel the scheduler does not see, and never missed because one happened to be
 scheduled first.
 
-An *atomicity window* is a thread's read of a location followed by its write of the same
-location within one region (one call of a student operation, or one call made by a thread's
-entry function, e.g. one loop iteration's `deposit`): the write depends on the read (a
-read-modify-write, or a check then act). Another thread's write to that location is a
+An *atomicity window* is a thread's latest read of a location followed by its write of the
+same location within one region (the outermost call of student code: an operation the grader
+calls, or a thread's entry function), or its latest check (a read in a condition) followed by
+the write within one operation (one call made by a thread's entry function, e.g. one loop
+iteration's `withdraw`): the write depends on the read (a read-modify-write, or a check then act). Another thread's write to that location is a
 violation when it is unordered with the window: it neither happened before the read nor after
 the write (Velodrome's serializability, Lipton's reduction). That covers an unlocked `+=`
 (the writes are concurrent) and a check and an update taken under two separate holdings of
@@ -299,7 +300,10 @@ class RaceOracle:
 
     def _window_start(self, tid: int, loc: Location, region: tuple[Any, ...]) -> _Pending | None:
         plain, check = self.pending.get(tid, {}).get(loc, (None, None))
-        live = [p for p in (plain, check) if p is not None and _same_region(p.region, region)]
+        # a read counts anywhere in the same outermost call (a getter's read, a setter's write);
+        # a check only in the same operation (not one a thread's loop made an iteration ago)
+        live = [p for p in (plain, check) if p is not None
+                and _same_region(p.region, region, strict=p is check)]
         return min(live, key=lambda p: (p.seq, p.clock)) if live else None
 
     # -- findings ------------------------------------------------------------------------------
@@ -337,5 +341,7 @@ def _join_into(target: VectorClock, source: VectorClock) -> None:
             target[tid] = clock
 
 
-def _same_region(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+def _same_region(a: tuple[Any, ...], b: tuple[Any, ...], strict: bool = True) -> bool:
+    if not strict:
+        return bool(a) and bool(b) and a[0] is b[0] or a == b == ()
     return len(a) == len(b) and all(x is y for x, y in zip(a, b))
