@@ -143,9 +143,11 @@ def check_view(check: CheckResult, file: str) -> CheckView:
                      student_line(file, check.message, check.details))
 
 
-def view(report: GradeReport, audience: str = STAFF) -> TaskView:
+def view(report: GradeReport, audience: str = STAFF, review: list[str] | None = None) -> TaskView:
     """The report as `audience` reads it: the checks it sees itemised, the rest as one line, and
-    the figures (for SELF_CHECK those of the shown checks, else the report's own)."""
+    the figures (for SELF_CHECK those of the shown checks, else the report's own). `review`
+    replaces the report's own review reasons once someone has decided on them (a batch's
+    overrides)."""
     if audience not in SHOWN:
         raise ValueError(f"unknown audience {audience!r}")
     shown_kinds = SHOWN[audience]
@@ -165,7 +167,7 @@ def view(report: GradeReport, audience: str = STAFF) -> TaskView:
         withheld_checks=len(withheld), withheld_points=withheld_max, withheld_score=withheld_score,
         seed=report.seed, replay=replay_command(report), isolation=report.isolation,
         seconds=report.seconds, error=report.error,
-        needs_review=tuple(report.needs_review), notes=tuple(report.notes))
+        needs_review=tuple(report.needs_review if review is None else review), notes=tuple(report.notes))
 
 
 def check_text(check: CheckView) -> str:

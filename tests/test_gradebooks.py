@@ -113,3 +113,16 @@ def test_a_script_submission_reads_the_same_figures_everywhere(result):
     results = gradescope.results(ann, ["bank"])
     assert results["score"] == 10 and sum(t["max_score"] for t in results["tests"]) == 10
     assert json.loads(json.dumps(json_grades.render(result)))["students"][0]["grades"]["bank"]["max_score"] == 10
+
+
+def test_a_released_flag_leaves_every_output(result):
+    """Once the instructor decided (--overrides), no output says "needs review" any more."""
+    from dataclasses import replace
+
+    cy = result.students[2]
+    cy.grades["bank"] = replace(cy.grades["bank"], decision="released after review")
+    assert "Needs review" not in feedback.render(cy, result)
+    assert not any("needs review" in t["name"] for t in gradescope.results(cy, ["bank"])["tests"])
+    assert "needs-review" not in junit.render(result)
+    rows = {r["ID"]: r for r in csv.DictReader(io.StringIO(plain_csv.render(result)))}
+    assert rows["cy"]["Bank account (4711)"] == "7" and rows["cy"]["Status"] == "submitted"

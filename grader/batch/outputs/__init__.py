@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader.batch.records import MISSING, BatchResult, TaskGrade
-from grader.presentation import points
+from grader.presentation import TaskView, points, view
 
 Writer = Callable[[BatchResult, Path], list[Path]]
 OUTPUTS: dict[str, Writer] = {}
@@ -55,6 +55,12 @@ def gradebook_score(grade: TaskGrade) -> str:
     if grade.status == MISSING or grade.needs_review:
         return ""
     return points(grade.score)
+
+
+def grade_view(grade: TaskGrade, audience: str) -> TaskView | None:
+    """The grade's report as `audience` reads it, with the review reasons that still stand after
+    the instructor's overrides; None for a submission never graded."""
+    return None if grade.report is None else view(grade.report, audience, grade.needs_review)
 
 
 def grade_notes(grade: TaskGrade, result: BatchResult) -> list[str]:

@@ -36,7 +36,7 @@ def _task_section(title: str, grade: TaskGrade) -> list[str]:
     if report is None:
         head = f"## {md_text(title)}: {points(grade.score)} / {points(grade.max_score)}"
         return [head, "", f"**{md_text(grade.note or 'not graded')}**", ""]
-    task = view(report, FEEDBACK)
+    task = view(report, FEEDBACK, grade.needs_review)
     head = f"## {md_text(title)}: {points(task.score)} / {points(task.maximum)}"
     if task.bonus:
         head += f" (+{points(task.bonus)} bonus)"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from grader.batch.outputs import output, points
+from grader.batch.outputs import grade_view, output, points
 from grader.batch.records import FAILED, MISSING, BatchResult
-from grader.presentation import STAFF, view
+from grader.presentation import STAFF
 from grader.reports.junit import COUNTS, document, task_suite
 
 
@@ -24,7 +24,7 @@ def render(result: BatchResult) -> str:
             grade = row.grades[task]
             name = f"{task}.{row.student.key}"
             problem = grade.note if grade.status in (MISSING, FAILED) else ""
-            counts = task_suite(root, name, name, view(grade.report, STAFF) if grade.report else None,
+            counts = task_suite(root, name, name, grade_view(grade, STAFF),
                                 problem, {"student": row.student.name, "score": points(grade.score),
                                           "max_score": points(grade.max_score), "source": grade.source},
                                 problem_type=grade.status)
