@@ -103,18 +103,18 @@ def claim() -> Slot | None:
 
 def kill_all_as(uid: int, gid: int) -> None:
     """kill(-1, SIGKILL) as `uid`: every process of that uid, in every PID namespace, except
-    the killer itself. Run twice: a fork racing the first pass dies in the second."""
+    the killer itself (`kill -9 -1`, as procps and util-linux both spell it). Run twice: a fork
+    racing the first pass dies in the second; then whatever /proc still shows of the uid."""
     kill = shutil.which("kill", path="/usr/bin:/bin")
-    command = [kill, "-s", "KILL", "--", "-1"] if kill else None
     for _ in range(2):
-        if command is None:
-            _kill_by_proc(uid)
-            continue
+        if kill is None:
+            break
         try:
-            subprocess.run(command, user=uid, group=gid, extra_groups=[], capture_output=True,
-                           timeout=10, cwd="/")
+            subprocess.run([kill, "-9", "-1"], user=uid, group=gid, extra_groups=[],
+                           capture_output=True, timeout=10, cwd="/")
         except (OSError, subprocess.SubprocessError):
-            _kill_by_proc(uid)
+            break
+    _kill_by_proc(uid)
 
 
 def _kill_by_proc(uid: int) -> None:
