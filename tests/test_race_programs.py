@@ -318,6 +318,20 @@ CLEAN = {
         for t in ts: t.join()
         print(balance)
     """,
+    "thread-local state": """
+        import threading
+        mine = threading.local()
+        totals = []
+        def work(n):
+            mine.total = 0
+            for _ in range(3):
+                mine.total = mine.total + n
+            totals.append(mine.total)
+        ts = [threading.Thread(target=work, args=(n,)) for n in (1, 2)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(sorted(totals))
+    """,
     "actor with one worker thread": """
         import threading, queue
         balance = 0

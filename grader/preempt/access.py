@@ -8,6 +8,7 @@ Outside a schedule they are plain getattr/setattr/getitem/setitem.
 """
 from __future__ import annotations
 
+import _thread
 import builtins
 import collections
 import sys
@@ -38,9 +39,27 @@ def _storage(obj: Any, name: Any) -> Any:
         namespace = _object_getattribute(obj, "__dict__")
     except Exception:
         return obj
-    if _type(namespace) is dict and name in namespace:
-        return namespace
+    if _type(namespace) is not dict:
+        return obj
+    if name in namespace or not _data_descriptor(_type(obj), name):
+        return namespace  # also for the first write, and a `threading.local`'s per-thread dict
     return obj
+
+
+def _data_descriptor(cls: type, name: str) -> bool:
+    """Is `name` a property (or other data descriptor) of the class? Then it is not stored in
+    the instance's `__dict__` under that name."""
+    try:
+        for klass in cls.__mro__:
+            found = klass.__dict__.get(name, _MISSING)
+            if found is not _MISSING:
+                return hasattr(_type(found), "__set__")
+    except Exception:
+        return True
+    return False
+
+
+_MISSING = object()
 
 
 def _region(frame: Any, thread_entry: bool) -> tuple[Any, ...]:
@@ -111,6 +130,8 @@ def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any
         return
     try:
         hash(key)
+        if _isinstance(container, _thread._local):
+            key = (key, me.index)  # each thread sees its own attributes of a threading.local
         if len(oracle.objects) >= oracle.max_locations and id(container) not in oracle.objects:
             oracle.untracked += 1
             return
