@@ -55,6 +55,7 @@ ATTRIBUTES = {
     "getouterframes": "walks interpreter frames (inspect.getouterframes)",
     "getinnerframes": "walks interpreter frames (inspect.getinnerframes)",
     "walk_stack": "walks interpreter frames (traceback.walk_stack)",
+    "getclosurevars": "reads a function's globals and closure (inspect.getclosurevars)",
     "walk_tb": "walks traceback frames (traceback.walk_tb)",
     "addaudithook": "installs an audit hook (sys.addaudithook)",
 }
