@@ -5,21 +5,23 @@ run lost money. So the oracle does not look at money; it looks at order. Every m
 carries a vector clock (FastTrack's epochs: a write is remembered as `thread@clock`, and it
 happened before an access iff that thread's entry in the accessor's clock has reached it).
 Clocks flow along every channel the scheduler models: a lock (or semaphore, event, condition,
-queue) released or signalled by one thread and then acquired or waited for by another, a thread
-started (fork) and a thread joined. Nothing else orders two threads, so a race is never reported
-across a channel the scheduler does not see, and never missed because one happened to be
-scheduled first.
+queue, barrier) released or signalled by one thread and then acquired or waited for by another,
+a thread started (fork) and a thread joined, and a `while` condition that sees another thread's
+write (a spin-wait on a flag: under the GIL every thread sees that write). Nothing else orders
+two threads, so a race is never reported across a channel the scheduler does not see, and never
+missed because one thread happened to be scheduled first.
 
 An *atomicity window* is a thread's latest read of a location followed by its write of the
 same location within one region (the outermost call of student code: an operation the grader
 calls, or a thread's entry function), or its latest check (a read in a condition) followed by
 the write within one operation (one call made by a thread's entry function, e.g. one loop
-iteration's `withdraw`): the write depends on the read (a read-modify-write, or a check then act). Another thread's write to that location is a
-violation when it is unordered with the window: it neither happened before the read nor after
-the write (Velodrome's serializability, Lipton's reduction). That covers an unlocked `+=`
-(the writes are concurrent) and a check and an update taken under two separate holdings of
-the lock (the other write is ordered, but inside the window). A Condition.wait ends a region:
-the waiter re-checks after it wakes.
+iteration's `withdraw`): the write depends on the read (a read-modify-write, or a check then
+act). Another thread's write to that location is a violation when it is unordered with the
+window: it neither happened before the read nor after the write (Velodrome's serializability,
+Lipton's reduction). That covers an unlocked `+=` (the writes are concurrent) and a check and
+an update taken under two separate holdings of the lock (the other write is ordered, but inside
+the window). A Condition.wait ends the waiter's windows (it re-checks after it wakes), and so do
+starting and joining threads (a read before the workers and a write after them are two steps).
 
 An *unordered read* (a read concurrent with another thread's write) is reported separately:
 it is a bug only where the caller says so, e.g. when the main thread prints it as the result
