@@ -93,13 +93,15 @@ def bwrap_args(*, as_root: bool, boot: Path, files: list[Path], etc: tuple[Path,
         if os.path.exists(name):
             args += ["--ro-bind", name, name]
     args += ["--ro-bind", str(etc[0]), "/etc/passwd", "--ro-bind", str(etc[1]), "/etc/group"]
-    for folder in runtime_folders():
-        args += _parents(folder, made) + ["--ro-bind", str(folder), str(folder)]
-    args += ["--ro-bind", str(boot), BOOT]
     args += ["--dev", "/dev", "--proc", "/proc",
              "--perms", "1777", "--size", str(disk_bytes), "--tmpfs", "/dev/shm",
              "--perms", "1777", "--size", str(disk_bytes), "--tmpfs", "/tmp",
              "--perms", "1777", "--dir", WORK]
+    made.update({Path("/dev"), Path("/dev/shm"), Path("/tmp")})
+    # After the private /tmp, so that an interpreter or venv living under /tmp stays visible.
+    for folder in runtime_folders():
+        args += _parents(folder, made) + ["--ro-bind", str(folder), str(folder)]
+    args += ["--ro-bind", str(boot), BOOT]
     for path in files:
         args += ["--ro-bind", str(path), f"{WORK}/{path.name}"]
     for path in writable:  # companion data files: one file each, RLIMIT_FSIZE caps its growth
