@@ -104,16 +104,25 @@ def require_isolation(purpose: str, enough: Callable[[str], bool], allowed: bool
 
 @functools.lru_cache(maxsize=1)
 def available_levels() -> tuple[str, ...]:
-    """The levels that work on this machine, strongest first ("process" always does)."""
+    """The levels that work on this machine, strongest first ("process" always does).
+
+    As root the probes run as a slot's uid while holding the slot, so that no grading that
+    starts meanwhile kills them with everything else of that uid."""
     levels = []
     root = _is_root()
-    if shutil.which("bwrap") and (shutil.which("setpriv") or not root):
-        with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
-            probe = _jail_command(Path(tmp), [], uidslots.uid_base(), 1 << 20) + ["/bin/true"]
-            if _works(probe, cwd="/"):
-                levels.append("bubblewrap")
-    if root and shutil.which("setpriv") and _runtime_reachable_as(uidslots.uid_base()):
-        levels.append("uid")
+    slot = uidslots.claim() if root else None
+    uid = slot.uid if slot else uidslots.uid_base()
+    try:
+        if shutil.which("bwrap") and (shutil.which("setpriv") or not root):
+            with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
+                probe = _jail_command(Path(tmp), [], uid, 1 << 20) + ["/bin/true"]
+                if _works(probe, cwd="/"):
+                    levels.append("bubblewrap")
+        if root and shutil.which("setpriv") and _runtime_reachable_as(uid):
+            levels.append("uid")
+    finally:
+        if slot is not None:
+            slot.release()
     return tuple(levels + ["process"])
 
 

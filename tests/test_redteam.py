@@ -909,10 +909,11 @@ def test_batch_refuses_a_level_that_cannot_keep_students_apart(api_rubric, tmp_p
 USER_UID = 64990
 
 
-def run_outside(code, uid=USER_UID, env_extra=None):
-    """`python -m grader check bank` in a separate grader process, as uid `uid` (None: as root),
-    where pyenv's 0700 /root is made reachable by an outer bubblewrap that changes nothing
-    else; returns the JSON report and the submission's folder."""
+def run_outside(code, uid=USER_UID, env_extra=None, gradescope=False):
+    """`python -m grader check bank` (or Gradescope's entry) in a separate grader process, as
+    uid `uid` (None: as root), where pyenv's 0700 /root is made reachable by an outer
+    bubblewrap that changes nothing else; returns the JSON report (or results.json) and the
+    submission's folder."""
     work = Path(tempfile.mkdtemp(prefix="grader-redteam-user-"))
     try:
         os.chmod(work, 0o755)
@@ -933,11 +934,20 @@ def run_outside(code, uid=USER_UID, env_extra=None):
                         outer += ["--perms", "0755", "--dir", str(parent)]
                 outer += ["--ro-bind", str(folder), str(folder)]
         drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"] if uid else []
-        command = outer + ["--"] + drop + [sys.executable, "-m", "grader", "check", "bank", str(work / "sub" / "bank.py"),
-                           "--rubric", str(work / "rubric.yaml"), "--format", "json"]
+        if gradescope:
+            entry = ["grader.batch.autograder", "--rubric", str(work / "source" / "rubric.yaml"),
+                     str(work / "sub"), str(work / "results.json")]
+            (work / "source").mkdir(mode=0o755)
+            (work / "rubric.yaml").rename(work / "source" / "rubric.yaml")
+        else:
+            entry = ["grader", "check", "bank", str(work / "sub" / "bank.py"), "--rubric",
+                     str(work / "rubric.yaml"), "--format", "json"]
+        command = outer + ["--"] + drop + [sys.executable, "-m"] + entry
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8",
                "PYTHONPATH": str(ROOT), **(env_extra or {})}
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=work, env=env)
+        if gradescope:
+            return json.loads((work / "results.json").read_text()), work
         assert done.stdout.strip().startswith("{"), done.stderr[-2000:]
         data = json.loads(done.stdout)
         return data, work
@@ -1012,3 +1022,22 @@ _try("edited", lambda: open(_os.environ["PYTHONPATH"] + "/grader/child.py", "w")
     assert findings(first)["edited"] == "yes"
     again = grade(api_rubric, "bank", submit(tmp_path, REFERENCE))
     assert again.score == 1 and again.error is None
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv")
+                    or not shutil.which("bwrap"),
+                    reason="simulates a container without namespaces: needs root, setpriv and bubblewrap")
+def test_the_gradescope_entry_keeps_the_rubric_folder_from_a_dedicated_uid(tmp_path):
+    """At the uid level (Gradescope) the child could read any world-readable file: the entry
+    makes the rubric's folder private before anything runs. A child that can read the rubric
+    fails its import here, so full marks mean it could not."""
+    data, _ = run_outside("""
+        import glob
+        for path in glob.glob("/tmp/grader-redteam-user-*/source/rubric.yaml"):
+            try:
+                open(path).read()
+            except OSError:
+                continue
+            raise RuntimeError("read the rubric at " + path)
+    """, uid=None, env_extra={"GRADER_ISOLATION": "uid"}, gradescope=True)
+    assert data["score"] == 1, data.get("output")

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import stat
 import sys
 import tempfile
 import traceback
@@ -33,8 +35,10 @@ from grader.sandbox import guards_the_grader, require_isolation
 def grade_submission(submission: Path, rubric_path: str | None, tasks: list[str] | None,
                      allow_weak_isolation: bool = False) -> dict[str, Any]:
     # One submission per container: a dedicated uid is enough, the grader's own user is not.
-    require_isolation("Gradescope", guards_the_grader, allow_weak_isolation)
+    level = require_isolation("Gradescope", guards_the_grader, allow_weak_isolation)
     rubric = load_rubric(rubric_path)
+    if level == "uid":  # no private root: the child's uid may read what others may read
+        _protect(rubric.path.parent)
     names = tasks or list(rubric.tasks)
     specs = [rubric.task(t) for t in names]
     work = Path(tempfile.mkdtemp(prefix="grader-autograder-"))
@@ -59,6 +63,18 @@ def grade_submission(submission: Path, rubric_path: str | None, tasks: list[str]
         return results(StudentResult(Student("submission", "submission"), grades), names)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _protect(folder: Path) -> None:
+    """Make the rubric's folder (Gradescope's /autograder/source: the rubric, the instructor's
+    test files) unreadable to other users, so a child running as a dedicated uid without a
+    private root cannot read it. The child itself needs none of it (it imports the grader's
+    boot copy and gets its parameters over stdin)."""
+    try:
+        if os.geteuid() == 0 and folder.resolve() != Path("/"):
+            os.chmod(folder, stat.S_IMODE(folder.stat().st_mode) & ~0o077)
+    except OSError as exc:
+        print(f"warning: {folder}: could not make it private ({exc})", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
