@@ -115,7 +115,7 @@ def available_levels() -> tuple[str, ...]:
     try:
         if shutil.which("bwrap") and (shutil.which("setpriv") or not root):
             with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
-                probe = _jail_command(Path(tmp), [], uid, 1 << 20) + ["/bin/true"]
+                probe = _jail_command(Path(tmp), [], uid, 1 << 20) + [sys.executable, "-s", "-c", ""]
                 if _works(probe, cwd="/"):
                     levels.append("bubblewrap")
         if root and shutil.which("setpriv") and _runtime_reachable_as(uid):
@@ -128,14 +128,16 @@ def available_levels() -> tuple[str, ...]:
 
 def _runtime_reachable_as(uid: int) -> bool:
     """Without a private root the child's uid must reach the interpreter and its library on the
-    host (not so for a pyenv under a 0700 /root)."""
+    host (not so for a pyenv under a 0700 /root): the same Python, with the same standard
+    library, must start as that uid."""
+    code = "import os, sys; print(repr((sys.version, sys.prefix, sys.base_prefix, os.__file__)))"
     try:
-        done = subprocess.run(jail.drop_to(uid, uid) + [sys.executable, "-s", "-c",
-                                                         "import sys; print(sys.prefix)"],
+        done = subprocess.run(jail.drop_to(uid, uid) + [sys.executable, "-s", "-c", code],
                               capture_output=True, text=True, timeout=20, cwd="/")
     except (OSError, subprocess.SubprocessError):
         return False
-    return done.returncode == 0 and done.stdout.strip() == sys.prefix
+    return done.returncode == 0 and done.stdout.strip() == repr(
+        (sys.version, sys.prefix, sys.base_prefix, os.__file__))
 
 
 @functools.lru_cache(maxsize=1)
