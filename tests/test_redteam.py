@@ -801,7 +801,7 @@ def _fill(folder):
     written = 0
     for i in range(20):
         try:
-            with open(f"{folder}/fill-{i}", "wb") as out:
+            with open(f"{folder}/grader-redteam-fill-{_os.getpid()}-{i}", "wb") as out:
                 out.write(b"x" * 1024 * 1024)
             written += 1024 * 1024
         except OSError:
