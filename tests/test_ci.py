@@ -202,3 +202,24 @@ def test_init_ci_pins_the_git_url_and_commit_this_grader_was_installed_from(monk
         {"url": "file:///home/me/grader", "dir_info": {"editable": True}}))
     with pytest.raises(GraderError, match="--source"):
         render(CiOptions())
+
+
+def test_grader_batch_notes_classroom_repos_whose_workflow_was_edited(tmp_path):
+    import csv
+
+    from grader.batch.app import BatchOptions, run_batch
+    from grader.rubric import load_rubric
+
+    template = render(CiOptions(source="https://example.org/g.git", ref="v1"))
+    (tmp_path / "grade.yml").write_text(template)
+    for user, workflow in (("alice", template.replace("--github", "--github || true")), ("bob", template)):
+        repo = tmp_path / "class" / f"bank-{user}"
+        (repo / ".github" / "workflows").mkdir(parents=True)
+        (repo / ".github" / "workflows" / "grade.yml").write_text(workflow)
+        (repo / "bank.py").write_text("def broken(:\n")  # a syntax error: graded without a sandbox run
+    result, _ = run_batch(tmp_path / "class", load_rubric(None), BatchOptions(
+        tasks=["bank"], layout="classroom", workflow=tmp_path / "grade.yml", formats=["csv"],
+        progress=False, jobs=1, out=tmp_path / "out"))
+    rows = {r["ID"]: r for r in csv.DictReader((tmp_path / "out" / "grades.csv").open())}
+    assert "differs from the course's template" in rows["alice"]["Notes"]
+    assert "template" not in rows["bob"]["Notes"]
