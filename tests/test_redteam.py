@@ -417,6 +417,8 @@ def test_replacing_random_random_is_flagged(rubric, tmp_path):
     """, base=NO_LOCK)
     report = grade(rubric, "bank", path)
     assert "replaces random.Random.random, part of an imported module" in review(report)
+    lost = next(c for c in report.checks if c.id == "no_lost_update")
+    assert lost.status == "failed" and "random.Random.random was replaced" in lost.message
 
 
 def test_swapping_a_functions_code_is_flagged(rubric, tmp_path):

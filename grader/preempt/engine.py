@@ -1,6 +1,7 @@
 """Explore seeded schedules of a scenario against the instrumented submission."""
 from __future__ import annotations
 
+import random
 import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -24,7 +25,16 @@ def _integrity() -> dict[str, Any]:
         for name, value in vars(cls).items():
             if callable(value):
                 items[f"{cls.__name__}.{name}"] = value
+    # The scheduler's choices come from random.Random: replacing its methods (on the class, or
+    # the module's functions bound to the shared instance) would steer every schedule.
+    for name in RNG_METHODS:
+        items[f"random.Random.{name}"] = getattr(random.Random, name, None)
+        items[f"random.{name}"] = getattr(random, name, None)
     return items
+
+
+RNG_METHODS = ("random", "getrandbits", "seed", "getstate", "setstate", "randrange", "randint",
+               "choice", "shuffle", "uniform", "sample", "_randbelow")
 
 
 def tampering(namespace: dict[str, Any]) -> str | None:
