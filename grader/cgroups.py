@@ -53,6 +53,10 @@ class TaskCgroup:
         self.killer: Path | None = None  # a v2 folder with cgroup.kill
         name = f"grader-{os.getpid()}-{secrets.token_hex(4)}"
         v2 = _v2_root()
+        v1 = _v1_pids_root()
+        for root in (v2, v1):
+            if root is not None:
+                _remove_stale(root)
         if v2 is not None:
             folder = self._make(v2 / name)
             if folder is not None:
@@ -60,7 +64,6 @@ class TaskCgroup:
                     self.capped_by = "v2"
                 if (folder / "cgroup.kill").exists():
                     self.killer = folder
-        v1 = _v1_pids_root()
         if not self.capped_by and v1 is not None:
             folder = self._make(v1 / name)
             if folder is not None and _write(folder / "pids.max", str(limit)):
@@ -123,6 +126,22 @@ class TaskCgroup:
                 except OSError:
                     time.sleep(0.01)
         self.folders = []
+
+
+def _remove_stale(root: Path) -> None:
+    """Remove the empty cgroups of graders that are gone (one that ended while a killed task
+    was still exiting could not remove its own)."""
+    try:
+        folders = [f for f in root.iterdir() if f.name.startswith("grader-")]
+    except OSError:
+        return
+    for folder in folders:
+        owner = folder.name.split("-")[1]
+        if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+            try:
+                folder.rmdir()  # fails, harmlessly, while any task is still in it
+            except OSError:
+                pass
 
 
 def _read(path: Path) -> str:
