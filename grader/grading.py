@@ -17,7 +17,7 @@ from grader.audit_static import audit_submission
 from grader.probing import exc_text
 from grader.registry import CHECKS, FAILED, PASSED, SKIPPED, JudgeContext, Verdict, make_plan
 from grader.rubric import CheckSpec, Rubric, TaskSpec
-from grader.submission import Submission, load_submission
+from grader.submission import Submission, defined_callables, load_submission
 
 
 @dataclass
@@ -125,6 +125,9 @@ def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext,
     if crash:
         if crash.get("kind") == "exception":
             return Verdict(FAILED, f"your code raised {exc_text(crash)} during this check")
+        if crash.get("kind") == "grader" and crash.get("type") == "MissingEntryPoint":
+            return Verdict(FAILED, f"{crash.get('message')}; this check needs that name (see the "
+                                   "assignment's names)")
         if crash.get("kind") == "grader":
             return Verdict(FAILED, f"internal grader error in this check ({exc_text(crash)}); "
                                    "please report it to your instructor")
@@ -155,7 +158,12 @@ def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[s
             key = probe_key(spec)
             mine = sent.get(key) if sent is not None else None
             ctx = JudgeContext(spec.params, filename, seed, mine.plan if mine else None)
-            verdict = _verdict(spec, observations.get(key), ctx, mine)
+            obs = observations.get(key)
+            verdict = _verdict(spec, obs, ctx, mine)
+            if verdict.status == FAILED and (obs is None or obs.get("__tampered__") or obs.get("__crash__")):
+                # no verdict on the code's behaviour (a crash, a timeout, tampering): never
+                # counted as a finding's evidence (see _apply_findings)
+                verdict = Verdict(FAILED, verdict.message, verdict.details, {**verdict.data, "no_result": True})
         score = spec.points if verdict.status == PASSED else 0.0
         results[spec.id] = CheckResult(spec.id, verdict.status, score, spec.points, verdict.message,
                                        spec.description, spec.visibility, spec.bonus,
@@ -182,6 +190,8 @@ MAX_FINDINGS = 30
 def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = None) -> GradeReport:
     task = rubric.task(task_name)
     submission = load_submission(task, path)
+    if task.program_graded:
+        return _grade_program(task, submission, seed)
     specs = task.checks_for(submission.style)
     seed = default_seed(submission) if seed is None else seed
     report = GradeReport(task.name, submission.filename, submission.style, 0.0,
@@ -198,22 +208,136 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
     report.needs_review = [f.text() for f in audit_submission(submission.path)]
     if submission.style == "script":
         report.notes.append(SCRIPT_EVIDENCE)
+    outcome, sent = _run_sandbox(task, submission, specs, submission.style, seed, report)
+    if outcome.import_error:
+        report.error = outcome.import_error
+        report.checks = _all_failed(specs, outcome.import_error)
+        return report
+    report.checks = _judge(task, specs, outcome, submission, seed, sent, report)
+    report.score = sum(c.score for c in report.checks)
+    return report
+
+
+def _run_sandbox(task: TaskSpec, submission: Submission, specs: tuple[CheckSpec, ...], style: str,
+                 seed: int, report: GradeReport) -> tuple[sandbox.SandboxResult, dict[str, Sent]]:
     runs, sent = plan_runs(specs, seed, task.limits.check_seconds)
-    outcome = sandbox.run(submission.path, submission.style, task.entry_points, runs, seed,
-                          task.limits)
-    report.isolation, report.seconds = outcome.isolation, round(outcome.seconds, 3)
+    outcome = sandbox.run(submission.path, style, task.entry_points, runs, seed, task.limits)
+    report.isolation = outcome.isolation
+    report.seconds = round(report.seconds + outcome.seconds, 3)
     report.stdout, report.stderr = (untrusted.text(outcome.stdout, 1 << 24),
                                     untrusted.text(outcome.stderr, 1 << 24))
     if outcome.forged_frames:
         report.notes.append(f"{outcome.forged_frames} message(s) on the result channel without the "
                             "run's token were ignored")
     report.needs_review += _runtime_findings(outcome.audit, report.needs_review)
+    return outcome, sent
+
+
+def _judge(task: TaskSpec, specs: tuple[CheckSpec, ...], outcome: sandbox.SandboxResult,
+           submission: Submission, seed: int, sent: dict[str, Sent], report: GradeReport
+           ) -> list[CheckResult]:
+    results = judge_all(task, specs, outcome.observations, submission.filename, seed, sent)
+    report.needs_review += [f"check {c.id}: {c.data['forged']}, a replayed or forged observation"
+                            for c in results if c.data.get("forged")]
+    return results
+
+
+def _grade_program(task: TaskSpec, submission: Submission, seed: int | None) -> GradeReport:
+    """Every submission is a program: run what it does when run, and the contract checks too
+    when the file defines the contract's names. The names check picks the track: passed, the
+    contract checks grade it; not passed, whichever track credits the behaviour more, so a
+    program with names of its own loses only the names check's points."""
+    seed = default_seed(submission) if seed is None else seed
+    names_spec = next(c for c in task.checks if c.id == task.names_check) if task.names_check else None
+    program = tuple(c for c in task.checks_for("program") if c is not names_spec)
+    report = GradeReport(task.name, submission.filename, "program", 0.0, task.max_score("program"),
+                         seed, [])
+    if submission.problem:  # nothing can run: listed against the assignment's own checks
+        report.error, report.style = submission.problem, "contract"
+        report.max_score = task.max_score("contract")
+        report.checks = _all_failed(task.checks_for("contract"), submission.problem)
+        return report
+    report.needs_review = [f.text() for f in audit_submission(submission.path)]
+    has_names = submission.style == "contract"  # defines at least one of the contract's names
+    contract = task.checks_for("contract") if has_names and names_spec else ()
+    outcome, sent = _run_sandbox(task, submission, contract + program,
+                                 "contract" if contract else "script", seed, report)
+    names_problem: str | None = None
+    if outcome.import_error and contract and "importing your module raised" in outcome.import_error:
+        # Importing the file (for the contract checks) runs its top level; if that raised (an
+        # assert, sys.exit, input() at end of file), it is graded as the program it is, and the
+        # names check says why. An import that hangs or kills the sandbox is not run again.
+        names_problem = (f"the contract checks import your module, and importing it failed: "
+                         f"{outcome.import_error}")
+        contract = ()
+        outcome, sent = _run_sandbox(task, submission, program, "script", seed, report)
     if outcome.import_error:
         report.error = outcome.import_error
-        report.checks = _all_failed(specs, outcome.import_error)
+        report.checks = _all_failed(task.checks_for("program"), outcome.import_error)
         return report
-    report.checks = judge_all(task, specs, outcome.observations, submission.filename, seed, sent)
-    report.needs_review += [f"check {c.id}: {c.data['forged']}, a replayed or forged observation"
-                            for c in report.checks if c.data.get("forged")]
+    results = _judge(task, contract + program, outcome, submission, seed, sent, report)
+    by_id = {r.id: r for r in results}
+    names = by_id.get(names_spec.id) if names_spec else None
+    as_contract = [by_id[c.id] for c in contract]
+    as_program = [by_id[c.id] for c in program]
+    if names_spec is not None:
+        as_program.insert(0, _names_verdict(task, names_spec, submission, names, names_problem))
+    _apply_findings(task, as_contract)
+    _apply_findings(task, as_program)
+    # The names check passed: the contract checks grade it. It did not: whichever track
+    # credits the behaviour more (a contract attempt with one misnamed method that does
+    # nothing when run keeps its contract verdicts; a program with an `Account` class of its
+    # own is graded on what it does).
+    contract_wins = names is not None and (
+        names.status == PASSED or sum(c.score for c in as_contract) >= sum(c.score for c in as_program))
+    if contract_wins:
+        report.style = "contract"
+        report.max_score = task.max_score("contract")
+        report.checks = as_contract
+        ran = [r for r in as_program if r.id != task.names_check]
+        for result in ran if any(r.status == PASSED for r in ran) else []:
+            if result.status == FAILED and names.status == PASSED:  # type: ignore[union-attr]
+                report.notes.append(f"running your file as a program: {result.message} "
+                                    "(not scored: the contract checks grade this submission)")
+    else:
+        report.checks = as_program
+        report.notes.append(SCRIPT_EVIDENCE)
     report.score = sum(c.score for c in report.checks)
     return report
+
+
+def _names_verdict(task: TaskSpec, spec: CheckSpec, submission: Submission,
+                   result: CheckResult | None, problem: str | None) -> CheckResult:
+    """The names check of a submission graded as a program: what was expected, what is there."""
+    expected = ", ".join(task.entry_points.values())
+    if problem is not None or result is not None:
+        why = f"{problem or result.message} (the assignment's names: {expected})"  # type: ignore[union-attr]
+    else:
+        found = ", ".join(defined_callables(submission.source)) or "no class or function"
+        why = f"{submission.filename} does not define the assignment's names ({expected}); it defines {found}"
+    message = (f"{why}. Graded as a program on what it does when run; the names cost only this "
+               f"check's {spec.points:g} point(s)")
+    return CheckResult(spec.id, FAILED, 0.0, spec.points, message, spec.description, spec.visibility,
+                       spec.bonus)
+
+
+def _apply_findings(task: TaskSpec, results: list[CheckResult]) -> None:
+    """One finding, one deduction: the checks that name a finding deduct together at most the
+    task's cap for it; the points above the cap come back to the later ones, which say so."""
+    finding_of = {c.id: c.finding for c in task.checks}
+    for finding, cap in task.findings.items():
+        group = [r for r in results if finding_of.get(r.id) == finding and not r.bonus
+                 and r.status == FAILED and not r.data.get("no_result") and r.score < r.max_score]
+        refund = sum(r.max_score - r.score for r in group) - cap
+        if refund <= 0:
+            continue
+        first = group[0]
+        for result in reversed(group):
+            if refund <= 0:
+                break
+            give = min(refund, result.max_score - result.score)
+            result.score += give
+            refund -= give
+            if result is not first:
+                result.message += (f" (the same finding as {first.id}: the '{finding}' checks "
+                                   f"deduct at most {cap:g} points together)")

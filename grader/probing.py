@@ -6,6 +6,7 @@ which reports it as the check's failure with the student's own file and line.
 """
 from __future__ import annotations
 
+import os
 import traceback
 import types
 from dataclasses import dataclass, field
@@ -57,11 +58,17 @@ class ProbeContext:
 
 
 def student_line(exc: BaseException, filename: str) -> str | None:
-    """The innermost `file:line` of the traceback that lies in the student's file."""
+    """The innermost `file:line` of the traceback that lies in the student's file.
+
+    Files are compared by real path, never by name: the grader's own `checks/bank.py` is not
+    the student's `bank.py`. A bare name is the file in the current folder (the sandbox's work
+    folder, where the submission is); a full path (the scheduler's) is taken as it is."""
+    target = os.path.realpath(filename)
+    shown = os.path.basename(filename)
     where = None
     for frame in traceback.extract_tb(exc.__traceback__):
-        if Path(frame.filename).name == filename:
-            where = f"{filename}:{frame.lineno}"
+        if frame.filename == filename or os.path.realpath(frame.filename) == target:
+            where = f"{shown}:{frame.lineno}"
     return where
 
 

@@ -17,7 +17,7 @@ from grader.errors import GraderError
 from grader.registry import CHECKS, load_all
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-STYLES = ("contract", "script")
+STYLES = ("contract", "script", "program")
 _PACKAGE = Path(__file__).resolve().parent
 # A source checkout reads the rubric instructors edit at the repository's root; an installed
 # grader reads the copy its build put in the package (setup.py).
@@ -53,6 +53,7 @@ class CheckSpec:
     bonus: bool
     style: str
     timeout: float | None
+    finding: str | None = None  # checks naming one finding deduct at most the task's cap for it
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,25 @@ class TaskSpec:
     entry_points: dict[str, str]
     checks: tuple[CheckSpec, ...]
     limits: Limits
+    # Program grading (a task with `style: program` checks): every submission runs as a program;
+    # `names_check` (passed: the contract's names are there) picks the contract checks instead,
+    # and counts in both. `findings` caps what the checks of one finding deduct together.
+    names_check: str | None = None
+    findings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def program_graded(self) -> bool:
+        return any(c.style == "program" for c in self.checks)
 
     def checks_for(self, style: str) -> tuple[CheckSpec, ...]:
+        """The checks that grade a submission of this style (for program grading: the program
+        track is the program checks and the names check, the contract track the contract checks)."""
+        if self.program_graded and style == "program":
+            return tuple(c for c in self.checks if c.style == "program" or c.id == self.names_check)
         return tuple(c for c in self.checks if c.style == style)
 
     def max_score(self, style: str) -> float:
+        """Points a submission of this style can earn (bonus aside), findings' caps applied."""
         return sum(c.points for c in self.checks_for(style) if not c.bonus)
 
 
@@ -164,7 +179,7 @@ def _check(path: Path, task: str, index: int, raw: Any, ids: set[str]) -> CheckS
     if not isinstance(raw, dict):
         raise _fail(path, key, "must be a mapping", "give `id`, `points` and `description`")
     allowed = {"id", "check", "points", "description", "visibility", "depends", "params",
-               "bonus", "style", "timeout"}
+               "bonus", "style", "timeout", "finding"}
     for name in raw:
         if name not in allowed:
             raise _fail(path, f"{key}.{name}", "unknown key", f"use one of: {', '.join(sorted(allowed))}")
@@ -214,9 +229,46 @@ def _check(path: Path, task: str, index: int, raw: Any, ids: set[str]) -> CheckS
                                 or timeout <= 0):
         raise _fail(path, f"{key}.timeout", f"must be a positive number of seconds, got {timeout!r}",
                     "write e.g. `timeout: 10`")
+    finding = raw.get("finding")
+    if finding is not None and (not isinstance(finding, str) or not finding.isidentifier()):
+        raise _fail(path, f"{key}.finding", f"must be a name, got {finding!r}",
+                    "write e.g. `finding: race` and list it under the task's `findings`")
     ids.add(cid)
     return CheckSpec(cid, name, float(points), description.strip(), visibility, tuple(depends),
-                     params, bonus, style, float(timeout) if timeout else None)
+                     params, bonus, style, float(timeout) if timeout else None, finding)
+
+
+def _program_grading(path: Path, key: str, traw: dict[str, Any], checks: tuple[CheckSpec, ...]
+                     ) -> tuple[str | None, dict[str, float]]:
+    """Validate `names_check` and `findings` (every finding a check names must have a cap).
+
+    The two tracks' maxima may differ (an instructor's pytest file adds contract checks only);
+    the report gives the maximum of the track a submission took. The bundled rubric keeps them
+    equal (tests/test_rubric.py)."""
+    findings_raw = traw.get("findings", {})
+    if not isinstance(findings_raw, dict) or not all(
+            isinstance(k, str) and not isinstance(v, bool) and isinstance(v, (int, float)) and v >= 0
+            for k, v in findings_raw.items()):
+        raise _fail(path, f"{key}.findings", "must map finding names to the most points they deduct",
+                    "write e.g. `findings: {race: 6}`")
+    findings = {k: float(v) for k, v in findings_raw.items()}
+    for spec in checks:
+        if spec.finding is not None and spec.finding not in findings:
+            raise _fail(path, f"{key}.checks.{spec.id}.finding", f"{spec.finding!r} is not listed "
+                        "under the task's `findings`", f"add `findings: {{{spec.finding}: POINTS}}`")
+    names_check = traw.get("names_check")
+    program = [c for c in checks if c.style == "program"]
+    contract = [c for c in checks if c.style == "contract"]
+    if names_check is None:
+        if program and contract:
+            raise _fail(path, f"{key}.names_check", "missing", "name the check that tells whether "
+                        "the contract's names are there (e.g. `names_check: api`)")
+        return None, findings
+    by_id = {c.id: c for c in checks}
+    if names_check not in by_id or by_id[names_check].style != "contract":
+        raise _fail(path, f"{key}.names_check", f"{names_check!r} is not a contract check of this task",
+                    "name one of its contract checks (e.g. `api`)")
+    return names_check, findings
 
 
 def parse_rubric(path: Path, text: str) -> Rubric:
@@ -243,9 +295,10 @@ def parse_rubric(path: Path, text: str) -> Rubric:
         if not isinstance(traw, dict):
             raise _fail(path, key, "must be a mapping", "give `file`, `entry_points` and `checks`")
         for name in traw:
-            if name not in ("file", "entry_points", "checks", "limits"):
+            if name not in ("file", "entry_points", "checks", "limits", "names_check", "findings"):
                 raise _fail(path, f"{key}.{name}", "unknown key",
-                            "use `file`, `entry_points`, `checks` and `limits`")
+                            "use `file`, `entry_points`, `checks`, `limits`, `names_check` and "
+                            "`findings`")
         file = traw.get("file")
         if not isinstance(file, str) or not file.endswith(".py") or "/" in file:
             raise _fail(path, f"{key}.file", f"must be a Python file name, got {file!r}",
@@ -266,8 +319,10 @@ def parse_rubric(path: Path, text: str) -> Rubric:
             if not spec.check.startswith(f"{tname}."):
                 raise _fail(path, f"{key}.checks.{spec.id}.check",
                             f"{spec.check!r} belongs to another task", f"use a `{tname}.` check")
+        names_check, findings = _program_grading(path, key, traw, checks)
         tasks[tname] = TaskSpec(tname, file, dict(entry), checks,
-                                _limits(path, f"{key}.limits", traw.get("limits"), base))
+                                _limits(path, f"{key}.limits", traw.get("limits"), base),
+                                names_check, findings)
     digest_input = hashlib.sha256(text.encode())
     for task in tasks.values():  # instructors' test files are part of the rubric
         for spec in task.checks:

@@ -55,6 +55,16 @@ def defined_names(tree: ast.Module) -> set[str]:
     return names
 
 
+def defined_callables(source: str) -> list[str]:
+    """Top-level classes and functions, sorted: what a file offers instead of the contract."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return sorted(node.name for node in tree.body
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
+
+
 THREAD_STARTERS = {"Thread", "start", "ThreadPoolExecutor", "submit"}
 
 
@@ -85,12 +95,18 @@ def _does_work_at_top_level(tree: ast.Module) -> bool:
 
 
 def classify(tree: ast.Module, task: TaskSpec) -> str:
-    """A module that defines an entry point follows the contract. One that defines none and
+    """For a task graded as a program (see rubric.yaml), "contract" only says that the file
+    defines some of the contract's names, so that its module is imported for the contract
+    checks; every such submission also runs as a program.
+
+    Otherwise: a module that defines an entry point follows the contract. One that defines none and
     does its work at top level, or starts threads there (a `__main__` block included), is a
     script (the textbook shape). Anything else is a contract attempt with other names, so that
     the API check can say which names are missing."""
     if defined_names(tree) & set(task.entry_points.values()):
         return "contract"
+    if task.program_graded:
+        return "script"
     if _does_work_at_top_level(tree) or _top_level_starts_threads(tree):
         return "script"
     return "contract"

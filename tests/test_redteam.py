@@ -346,16 +346,24 @@ def test_escape_codes_and_a_huge_name_in_an_exception_type_are_shown_harmlessly(
 
 
 def test_forged_frames_of_odd_shapes_are_ignored_not_crashed_on(rubric, tmp_path):
+    # The module's top level runs in a scheduled thread (no harness frame above it), so the
+    # forgery is done from a method a probe calls from the harness's own thread.
     path = submit(tmp_path, """
         import os, sys
-        frame = sys._getframe()
-        while frame is not None and "token" not in frame.f_locals:
-            frame = frame.f_back
-        if frame is not None:
-            fd, token = frame.f_locals["fd"], frame.f_locals["token"]
-            for body in ('{"type": "begin", "key": ["a"]}', '{"type": "import", "ok": false, "error": 3}',
-                         '{"type": "result", "key": 1, "obs": []}', '[' * 100000, '{"type": {}}'):
-                os.write(fd, token.encode() + b" " + body.encode() + b"\\n")
+        def _forge():
+            frame = sys._getframe()
+            while frame is not None and "token" not in frame.f_locals:
+                frame = frame.f_back
+            if frame is not None:
+                fd, token = frame.f_locals["fd"], frame.f_locals["token"]
+                for body in ('{"type": "begin", "key": ["a"]}', '{"type": "import", "ok": false, "error": 3}',
+                             '{"type": "result", "key": 1, "obs": []}', '[' * 100000, '{"type": {}}'):
+                    os.write(fd, token.encode() + b" " + body.encode() + b"\\n")
+        _original_init = BankAccount.__init__
+        def _init(self, *args, **kwargs):
+            _forge()
+            _original_init(self, *args, **kwargs)
+        BankAccount.__init__ = _init
     """, base=REFERENCE)
     report = grade(rubric, "bank", path)
     assert report.error is None

@@ -16,10 +16,29 @@ def error_for(tmp_path, text):
     return message
 
 
-def test_bundled_rubric_loads_with_both_styles():
+def test_bundled_rubric_loads_with_every_style():
     rubric = load_rubric()
     bank = rubric.task("bank")
-    assert bank.max_score("contract") > 0 and bank.max_score("script") > 0
+    assert bank.max_score("contract") > 0 and bank.max_score("program") > 0
+    assert rubric.task("downloader").max_score("script") > 0
+
+
+def test_bank_programs_and_contracts_share_one_maximum_and_the_names_cost_one_point():
+    bank = load_rubric().task("bank")
+    assert bank.max_score("program") == bank.max_score("contract")
+    names = [c for c in bank.checks_for("program") if c.id == bank.names_check]
+    assert [c.points for c in names] == [1]
+
+
+def test_a_finding_without_a_cap_is_refused(tmp_path):
+    text = GOOD.replace("    findings:\n      race: 6\n", "")
+    message = error_for(tmp_path, text)
+    assert "finding" in message and "race" in message and "findings" in message
+
+
+def test_a_names_check_that_is_not_a_contract_check_is_refused(tmp_path):
+    message = error_for(tmp_path, GOOD.replace("names_check: api", "names_check: script_runs"))
+    assert "tasks.bank.names_check" in message
 
 
 def test_bonus_checks_do_not_raise_the_maximum():
@@ -100,3 +119,4 @@ def test_editing_a_pytest_file_changes_the_rubric_digest(tmp_path):
     before = parse_rubric(tmp_path / "rubric.yaml", text).digest
     (tmp_path / "extra_tests.py").write_text(EXTRA_TESTS + "\n# edited\n")
     assert parse_rubric(tmp_path / "rubric.yaml", text).digest != before
+

@@ -22,16 +22,18 @@ from grader.errors import GraderError
 ANSI = "\x1b["
 # A small rubric (fast) with one check of each visibility.
 SMALL_RUBRIC = """
-version: 1
+version: 3
 tasks:
   bank:
     file: bank.py
     entry_points: {account_class: BankAccount, simulate: simulate, transfer: transfer}
+    names_check: api
     checks:
       - {id: api, points: 1, description: the API exists}
       - {id: basic, points: 2, description: single-thread behaviour, depends: [api], visibility: hidden}
       - {id: validation, points: 1, description: amounts are validated, depends: [api], visibility: after_due_date}
-      - {id: script_runs, points: 2, description: the script runs}
+      - {id: script_threads, points: 1, description: the program starts threads}
+      - {id: script_runs, points: 2, description: the program runs}
 """
 
 

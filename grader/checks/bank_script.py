@@ -1,141 +1,66 @@
-"""Script-style bank submissions: top-level threads over a global balance, like the textbook.
+"""Bank programs as they are run: whatever their shape, the file runs as `__main__`.
 
-The script runs twice or more under the cooperative scheduler: once with every thread run to
-completion one at a time (the result the author intended), then under seeded forced thread
-switches. A correct script ends in the same state and prints the same final line every time.
+The program runs under the cooperative scheduler (grader/preempt/runner.py) once as the
+reference (threads switch only when they block, sleep or end: the result its author intended),
+then under seeded forced thread switches, each a sample of `budget` scheduling points. Race
+verdicts come from the race oracle (grader/preempt/verdict.py): a read-then-write another
+thread's write can break, unordered writes, a result printed while threads still write it; a
+final state that merely differs (random amounts, who got the last money) is legitimate. A
+program that never ends (a simulation) is stopped after a fixed span of virtual time and
+judged on what it did until then; `input()` reads end of file, and the messages say so.
 """
 from __future__ import annotations
 
 import ast
-import builtins
-import sys
 from typing import Any
 
-from grader.preempt import scheduler as sched_mod
 from grader.preempt.engine import tampering
 from grader.preempt.explain import lost_update, recent, replay
-from grader.preempt.instrument import INSTRUMENTED, _shared_names, hooks, instrument
-from grader.preempt.primitives import patched
-from grader.preempt.scheduler import Scheduler
-from grader.preempt.siblings import siblings, submission_attrs
+from grader.preempt.instrument import _shared_names, hooks, instrument
+from grader.preempt.runner import FORCED_BUDGET, SERIAL_BUDGET, collect, run_program
+from grader.preempt.siblings import submission_attrs
 from grader.preempt.verdict import findings, race_problem, racy_result_problem, unordered_problem
-from grader.probing import ProbeContext, describe, exc_text, plain
-from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
+from grader.probing import ProbeContext, exc_text, plain
+from grader.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
 
-MAX_SCRIPT_STEPS = 400_000
-
-
-class _Output:
-    """Collects what the script prints, and whether the main thread printed each piece."""
-
-    def __init__(self, sched: Scheduler) -> None:
-        self.sched, self.parts, self.size = sched, [], 0
-        self.main_parts: list[tuple[str, int | None]] = []  # the main thread's text, source line
-
-    def write(self, text: str) -> int:
-        if self.size < 20_000:
-            me = self.sched.task()
-            main = me is None or me.thread is None
-            self.parts.append((main, str(text)))
-            if main:
-                self.main_parts.append((str(text), _printing_line()))
-            self.size += len(text)
-        return len(text)
-
-    def main_result(self) -> tuple[str, set[int], set[int]]:
-        """The main thread's last non-empty line, the source lines that printed it, and the
-        source lines that printed its other lines."""
-        lines: list[tuple[str, set[int]]] = []
-        current, sources = "", set()
-        for text, line in self.main_parts:
-            for piece in text.splitlines(keepends=True):
-                current += piece
-                if line is not None:
-                    sources.add(line)
-                if piece.endswith("\n"):
-                    lines.append((current.rstrip("\n"), sources))
-                    current, sources = "", set()
-        if current:
-            lines.append((current, sources))
-        lines = [(t, s) for t, s in lines if t.strip()]
-        if not lines:
-            return "", set(), set()
-        return lines[-1][0], lines[-1][1], {n for _, s in lines[:-1] for n in s}
-
-    def flush(self) -> None:
-        pass
-
-    def text(self) -> str:
-        return "".join(t for _, t in self.parts)
-
-    def last_line(self) -> tuple[bool, str]:
-        lines: list[tuple[bool, str]] = []
-        current, by_main = "", True
-        for main, text in self.parts:
-            for piece in text.splitlines(keepends=True):
-                current += piece
-                by_main = by_main and main
-                if piece.endswith("\n"):
-                    lines.append((by_main, current.rstrip("\n")))
-                    current, by_main = "", True
-        if current:
-            lines.append((by_main, current))
-        lines = [(m, t) for m, t in lines if t.strip()]
-        return lines[-1] if lines else (True, "")
+STOP_HINT = ("input() read end of file: the grader gives a program no input and runs it with no "
+             "command-line arguments")
 
 
-def _printing_line() -> int | None:
-    frame = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename not in INSTRUMENTED:
-        frame = frame.f_back
-    return frame.f_lineno if frame is not None else None
-
-
-def _run_script(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, serial: bool,
-                switch: float) -> dict[str, Any]:
-    sched = Scheduler(seed, filename=str(ctx.path), source=ctx.source, switch=switch, serial=serial,
-                      max_steps=MAX_SCRIPT_STEPS, stall_seconds=3.0)
-    namespace: dict[str, Any] = {"__name__": "__main__", "__file__": str(ctx.path),
-                                 "__builtins__": builtins, **hooks()}
-    out = _Output(sched)
-
-    def main() -> None:
-        try:
-            with siblings(ctx.path):
-                exec(code, namespace)
-        except SystemExit as exc:
-            if exc.code not in (None, 0):
-                raise
-
-    saved = sys.stdout
-    sys.stdout = out  # type: ignore[assignment]
-    try:
-        with patched():
-            outcome = sched.run([("MainThread", main)])
-    finally:
-        sys.stdout = saved
-    tampered = tampering(namespace)
-    by_main, last = out.last_line()
-    errors = [t.error for t in outcome.tasks if t.error]
-    data: dict[str, Any] = {
-        "seed": seed, "status": outcome.status, "output": out.text()[-2000:],
-        "last_line": last[:300], "last_by_main": by_main,
-        "globals": {name: plain(namespace.get(name)) for name in shared},
-        "errors": errors[:3], "threads": sched.spawned, "max_alive": sched.max_alive,
-        "writes": dict(sched.shared_writes), "deadlock": outcome.deadlock,
-    }
-    result, result_lines, progress_lines = out.main_result()
-    data["oracle"] = findings(sched, main="MainThread", result_line=result, result_lines=result_lines,
-                              progress_lines=progress_lines)
-    if tampered:
-        data["tampered"] = tampered
-    data["_events"] = outcome.events
+def _run(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, serial: bool) -> dict[str, Any]:
+    run = run_program(code, str(ctx.path), ctx.source, seed, serial=serial,
+                      switch=float(ctx.param("switch", 0.1)),
+                      budget=int(ctx.param("budget", SERIAL_BUDGET if serial else FORCED_BUDGET)),
+                      stop_at_budget=not serial, namespace=dict(hooks()))
+    data = collect(run, shared, plain)
+    data["seed"] = seed
+    result, result_lines, progress_lines = run.output.main_result()
+    data["oracle"] = findings(run.sched, main="MainThread", result_line=result,
+                              result_lines=result_lines, progress_lines=progress_lines)
+    if (why := tampering(run.namespace)) is not None:
+        data["tampered"] = why
+    data["_events"] = run.outcome.events
     return data
+
+
+def _input_eof(run: dict[str, Any]) -> dict[str, Any] | None:
+    return next((e for e in run["errors"] if e.get("type") == "EOFError"), None)
+
+
+def _errors(run: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in run["errors"] if e.get("type") != "EOFError"]
+
+
+def _finished(serial: dict[str, Any]) -> bool:
+    """The reference run ended by itself or was stopped by the grader's limits, with no fault."""
+    return serial["status"] not in ("deadlock", "stall") and not _errors(serial)
 
 
 def _differs(serial: dict[str, Any], run: dict[str, Any]) -> str | None:
     """How a run's end differs from the one-at-a-time run's (a fact, not yet a verdict: a
     different end is a bug only where the race oracle names an unordered write)."""
+    if run["stopped"] or serial["stopped"]:
+        return None  # a sample of a longer run: there is no end to compare
     for name, value in serial["globals"].items():
         if run["globals"].get(name) != value:
             return f"`{name}` ended as {run['globals'].get(name)!r} instead of {value!r}"
@@ -145,16 +70,15 @@ def _differs(serial: dict[str, Any], run: dict[str, Any]) -> str | None:
 
 
 def _problem(run: dict[str, Any]) -> tuple[str, list[str]] | None:
-    """What is wrong with one run: it did not finish, a thread raised, the race oracle named
-    an update that another thread's write can break, or the result printed was still being
-    written. A final state that merely differs (random amounts, who got the last money) is not."""
-    if run["status"] != "ok":
-        why = {"deadlock": "the threads deadlocked", "steps": "the script did not finish",
-               "stall": "a thread blocked in something the grader cannot schedule"}.get(
-            run["status"], run["status"])
-        return why, []
-    if run["errors"]:
-        return "a thread raised " + exc_text(run["errors"][0]), []
+    """What is wrong with one run: a deadlock, a thread that raised, an update the race oracle
+    says another thread's write can break, or a result printed while still being written.
+    Being stopped by the grader's limits (a simulation that never ends) is not a fault."""
+    if run["status"] in ("deadlock", "stall"):
+        why = {"deadlock": "the threads deadlocked",
+               "stall": "a thread blocked in something the grader cannot schedule"}[run["status"]]
+        return why, [f"{d['thread']} {d['waits']}" for d in run.get("deadlock", [])]
+    if _errors(run):
+        return "a thread raised " + exc_text(_errors(run)[0]), []
     oracle = run.get("oracle") or {}
     return race_problem(oracle) or racy_result_problem(oracle)
 
@@ -164,49 +88,78 @@ def script_probe(ctx: ProbeContext) -> dict[str, Any]:
     code = instrument(ctx.source, str(ctx.path), module_level_points=True,
                       attrs=submission_attrs(ctx.path, ctx.source))
     shared = sorted(_shared_names(ast.parse(ctx.source)))
-    serial = _run_script(ctx, code, shared, ctx.seed, serial=True, switch=0.0)
+    serial = _run(ctx, code, shared, ctx.seed, serial=True)
     serial.pop("_events")
     if serial.get("tampered"):
         return {"__tampered__": serial["tampered"]}
     runs: list[dict[str, Any]] = []
     lines = ctx.source.splitlines()
     for index in range(int(ctx.param("schedules", 6))):
-        run = _run_script(ctx, code, shared, ctx.seed + index, serial=False,
-                          switch=float(ctx.param("switch", 0.1)))
+        run = _run(ctx, code, shared, ctx.seed + index, serial=False)
         events = run.pop("_events")
         if run.get("tampered"):
             return {"__tampered__": run["tampered"]}
         runs.append(run)
-        if serial["status"] == "ok" and _problem(run):
-            if _differs(serial, run):
+        if _finished(serial) and _problem(run):
+            if _differs(serial, run) or run["status"] == "budget":
                 run["story"] = lost_update(events, ctx.filename, lines) or recent(events, ctx.filename, lines)
             break
     return {"serial": serial, "runs": runs, "shared": shared}
 
 
-@check("bank.script_runs", probe="bank.script", style="script")
+def _stop_note(serial: dict[str, Any]) -> str:
+    if (eof := _input_eof(serial)) is not None:
+        where = f" at {eof['where']}" if eof.get("where") else ""
+        return f"; it stopped at input(){where}: {STOP_HINT}"
+    if serial["stopped"]:
+        return f"; it was {serial['stopped']} and was stopped there (not a fault)"
+    return ""
+
+
+@check("bank.script_threads", probe="bank.script", style="program")
+def script_threads(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    serial = obs["serial"]
+    if serial["threads"] < 2:
+        errors = _errors(serial)
+        crash = f"; it raised {exc_text(errors[0])} first" if errors and not serial["threads"] else ""
+        return failed(f"your program started {serial['threads']} thread(s); start several customer "
+                      "threads" + crash + _stop_note(serial))
+    if serial["max_alive"] < 2:
+        return failed(f"your program started {serial['threads']} threads but each was finished before "
+                      "the next one started (join right after start?); start them all, then join")
+    return passed(f"{serial['threads']} threads, up to {serial['max_alive']} running at once")
+
+
+@check("bank.script_runs", probe="bank.script", style="program")
 def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     serial = obs["serial"]
-    if serial["errors"]:
-        return failed(f"running your script raised {exc_text(serial['errors'][0])}")
-    if serial["status"] != "ok":
-        details = "\n".join(f"{d['thread']} {d['waits']}" for d in serial["deadlock"])
-        return failed(f"your script did not finish when its threads ran one at a time "
-                      f"({serial['status']})", details)
+    errors = _errors(serial)
+    if errors:
+        return failed(f"running your program raised {exc_text(errors[0])}")
+    if serial["status"] in ("deadlock", "stall"):
+        details = "\n".join(f"{d['thread']} {d['waits']}" + "".join(f"\n    {s}" for s in d.get("stack", []))
+                            for d in serial["deadlock"])
+        what = ("its threads deadlocked: every thread waits for another" if serial["status"] == "deadlock"
+                else "a thread blocked in something the grader cannot schedule")
+        return failed(f"your program did not finish even when its threads ran one at a time: {what}",
+                      details)
     if not serial["output"].strip():
-        return failed("your script printed nothing; print the final balance")
-    return passed(f"the script ran to completion and printed {serial['last_line']!r}")
+        return failed("your program printed nothing; print the balance (at least at the end)"
+                      + _stop_note(serial))
+    if serial["stopped"] or _input_eof(serial):
+        return passed(f"your program ran and printed {serial['last_line']!r}" + _stop_note(serial))
+    return passed(f"your program ran to completion and printed {serial['last_line']!r}")
 
 
-@check("bank.script_consistent", probe="bank.script", style="script")
+@check("bank.script_consistent", probe="bank.script", style="program")
 def script_consistent(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     serial = obs["serial"]
-    if serial["status"] != "ok" or serial["errors"]:
-        return failed("the script did not run to completion even with one thread at a time")
-    shared = obs["shared"] or (serial.get("oracle") or {}).get("shared")
-    if not shared and not serial["last_by_main"]:
-        return failed("found no shared state (a global updated by the threads) nor a final line "
-                      "printed by the main thread to compare between runs")
+    if not _finished(serial):
+        return skipped("skipped: your program did not run to completion even with one thread at a "
+                       "time, so there is no result to compare (see script_runs)")
+    if serial["threads"] == 0 and not any(run["threads"] for run in obs["runs"]):
+        return skipped("skipped: your program started no threads, so nothing ran concurrently to "
+                       "check (see script_threads)" + _stop_note(serial))
     for run in [serial] + obs["runs"]:
         found = _problem(run)
         if found:
@@ -220,22 +173,28 @@ def script_consistent(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
                 details += ["How it happened:"] + run["story"]
             details.append(replay("bank", ctx.filename, run["seed"]))
             return failed(f"{seeded}{why}", "\n".join(details), seed=run["seed"])
+    sampled = "" if not serial["stopped"] else f" ({serial['stopped']}: judged on what it did)"
     same = sum(1 for run in obs["runs"] if not _differs(serial, run))
     return passed(f"no update of shared state that another thread can break, in "
                   f"{len(obs['runs']) + 1} schedules ({same} of {len(obs['runs'])} with forced "
                   "switches ended exactly as the one-at-a-time run; the others differ only in what "
-                  "legitimately depends on timing)" if same < len(obs["runs"]) else
+                  "legitimately depends on timing)" + sampled if same < len(obs["runs"]) else
                   f"the same result in {len(obs['runs'])} schedules with forced thread switches, "
-                  "and no update of shared state that another thread can break")
+                  "and no update of shared state that another thread can break" + sampled)
 
 
-@check("bank.script_uses_lock", probe="bank.script", style="script")
+@check("bank.script_uses_lock", probe="bank.script", style="program")
 def script_uses_lock(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    runs = [obs["serial"]] + obs["runs"]
+    serial = obs["serial"]
+    runs = [serial] + obs["runs"]
     oracles = [run.get("oracle") or {} for run in runs]
     shared = sorted({name for found in oracles for name in found.get("shared", [])})
-    writes = obs["serial"]["writes"]
+    writes = {key: sum(run["writes"][key] for run in runs) for key in ("locked", "unlocked")}
     if not shared and writes["locked"] + writes["unlocked"] == 0:
+        if serial["threads"] == 0 or not _finished(serial):
+            return skipped("skipped: no thread updated shared state before your program stopped or "
+                           "ended (see script_runs and script_threads), so there is no lock use to "
+                           "check")
         return failed("no thread updated state that another thread also uses (a global, or an "
                       "attribute of a shared object), so there is nothing a lock protects")
     for found in oracles:
@@ -245,15 +204,3 @@ def script_uses_lock(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
             return failed(f"{message}; protect every update with the same lock", "\n".join(story))
     return passed(f"every update of shared state by a thread ({', '.join(shared[:3]) or 'globals'}) is "
                   "ordered with the other threads' accesses (a lock, or a join, queue or event)")
-
-
-@check("bank.script_threads", probe="bank.script", style="script")
-def script_threads(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    serial = obs["serial"]
-    if serial["threads"] < 2:
-        return failed(f"the script started {serial['threads']} thread(s); start several customer "
-                      "threads")
-    if serial["max_alive"] < 2:
-        return failed(f"the script started {serial['threads']} threads but each was finished before "
-                      "the next one started (join right after start?); start them all, then join")
-    return passed(f"{serial['threads']} threads, up to {serial['max_alive']} running at once")

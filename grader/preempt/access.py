@@ -125,6 +125,7 @@ def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any
         return
     if _type(value) in (int, float):
         sched.record(me, "write" if kind == "write" else "read", line, label, value)
+    sched.note_access(me, container, key, kind == "write")
     oracle = getattr(sched, "oracle", None)
     if oracle is None:
         return
@@ -179,8 +180,6 @@ def hook_write(value: Any, label: str, line: int) -> Any:
             if label.isidentifier():
                 where = frame.f_globals if label not in frame.f_code.co_freevars else frame.f_code
                 _note("write", where, label, label, line, value, frame)
-            if me.thread is not None:
-                sched.shared_writes["locked" if me.held else "unlocked"] += 1
     return value
 
 

@@ -65,8 +65,12 @@ def instrumented_module(ctx: ProbeContext) -> types.ModuleType:
         module.__file__ = str(ctx.path)
         module.__dict__.update(hooks())
         code = instrument(ctx.source, str(ctx.path), attrs=submission_attrs(ctx.path, ctx.source))
-        with patched(), siblings(ctx.path):
-            exec(code, module.__dict__)
+        # Its top level runs under a serial schedule with virtual time (threads and sleeps a
+        # program starts at import finish at once; one that never ends is stopped).
+        from grader.preempt.runner import exec_quietly
+
+        with siblings(ctx.path):
+            exec_quietly(code, module.__dict__, str(ctx.path), ctx.source)
         return module
 
     return ctx.cached("instrumented", build)
@@ -89,7 +93,7 @@ class History:
             entry["pending"] = True
             raise
         except Exception as exc:
-            entry["error"] = describe(exc, self.sched.filename.rsplit("/", 1)[-1])
+            entry["error"] = describe(exc, self.sched.filename)
             entry["ret"] = self.sched.tick()
             return None
         entry["result"] = plain(value)

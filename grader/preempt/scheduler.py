@@ -135,7 +135,9 @@ class Scheduler:
         self.alive = 0  # threads started by the code under test and not yet finished
         self.max_alive = 0
         self.spawned = 0
-        self.shared_writes = {"locked": 0, "unlocked": 0}  # by threads the code started
+        # (id(container), key) -> [indexes of started threads that touched it, locked writes,
+        # unlocked writes]: what `shared_writes` counts
+        self.sites: dict[tuple[int, Any], list[Any]] = {}
         self.oracle = RaceOracle()  # happens-before and atomicity, fed by the access hooks
         self.now = 0.0  # virtual seconds since the schedule started
         self.time_limit = time_limit
@@ -165,6 +167,33 @@ class Scheduler:
         if self.quiet or len(self.events) >= MAX_EVENTS:
             return None
         return student_line(self.filename, depth + 1)
+
+    def note_access(self, me: Task, container: Any, key: Any, write: bool) -> None:
+        """An access by a thread the code started (the main thread's, before it starts threads
+        or after it joins them, share nothing), for `shared_writes`."""
+        if me.thread is None:
+            return
+        try:
+            site_key = (id(container), key)
+            site = self.sites.get(site_key)
+        except Exception:  # an unhashable key, a hostile __hash__
+            return
+        if site is None:
+            site = self.sites[site_key] = [set(), 0, 0]
+        site[0].add(me.index)
+        if write:
+            site[1 if me.held else 2] += 1
+
+    @property
+    def shared_writes(self) -> dict[str, int]:
+        """Writes, with and without a lock held, to state that two or more started threads
+        touched (a thread's own object, or a result the main thread reads after join, is not
+        shared)."""
+        locked = unlocked = 0
+        for threads, with_lock, without in self.sites.values():
+            if len(threads) >= 2:
+                locked, unlocked = locked + with_lock, unlocked + without
+        return {"locked": locked, "unlocked": unlocked}
 
     def tick(self) -> int:
         self.clock += 1
@@ -332,7 +361,10 @@ class Scheduler:
     def block(self, me: Task, on: Any, *, timed: bool = False, line: int | None = None,
               timeout: float | None = None) -> bool:
         """Wait until `unblock(on)`; returns True if the wait timed out instead (after
-        `timeout` virtual seconds, or as soon as nobody else can run if no timeout is given)."""
+        `timeout` virtual seconds, or as soon as nobody else can run if no timeout is given).
+        A timeout of zero or less is a poll: it times out at once, as with real threads."""
+        if timed and timeout is not None and timeout <= 0:
+            return True
         me.state, me.waiting_on, me.timed, me.timed_out = BLOCKED, on, timed, False
         me.deadline = self.now + max(0.0, float(timeout)) if timed and timeout is not None else None
         self.waiters.setdefault(id(on), []).append(me)
@@ -495,6 +527,10 @@ class Scheduler:
             stack = student_stack(frame, self.filename, self.source_lines) if frame else []
             self.deadlock.append({"thread": t.name, "waits": what, "stack": stack})
         self._abort("deadlock")
+
+    def stop(self, reason: str = "done") -> None:
+        """End the schedule from inside it (the threads still running unwind at their next turn)."""
+        self._abort(reason)
 
     def _abort(self, reason: str) -> None:
         if self.aborted:

@@ -1,5 +1,5 @@
 # corpus: buggy
-# style: script
+# style: program
 # bug: script-join-in-loop
 # must_fail: script_threads
 # may_fail:

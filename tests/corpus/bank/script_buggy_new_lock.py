@@ -1,5 +1,5 @@
 # corpus: buggy
-# style: script
+# style: program
 # bug: script-new-lock-per-call
 # must_fail: script_consistent
 # may_fail: script_uses_lock

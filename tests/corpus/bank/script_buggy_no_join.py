@@ -1,5 +1,5 @@
 # corpus: buggy
-# style: script
+# style: program
 # bug: script-no-join
 # must_fail: script_consistent
 # may_fail: script_threads

@@ -1,5 +1,5 @@
 # corpus: buggy
-# style: script
+# style: program
 # bug: script-no-lock
 # must_fail: script_consistent, script_uses_lock
 # may_fail:

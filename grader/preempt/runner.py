@@ -1,0 +1,233 @@
+"""Run a student's file as the program it is, under the cooperative scheduler.
+
+Whatever the program's shape (top-level threads, `main()` called from the `__main__` guard,
+`Thread` subclasses, executors), running the file as `__main__` does what running it does. Under
+the scheduler its sleeps are virtual, its threads are scheduled by seed, `input()` reads end of
+file and `sys.argv` is just the file; a program that never ends is stopped after a fixed span of
+virtual time (or a number of steps) and judged on what it did until then.
+
+The module's own import (for the contract checks) goes through `exec_quietly`: the same
+scheduler, serial, so that top-level threads and sleeps at import cost no real time either.
+"""
+from __future__ import annotations
+
+import builtins
+import contextlib
+import errno
+import io
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from grader.preempt.primitives import patched
+from grader.preempt.scheduler import Abort, Outcome, Scheduler
+
+TIME_LIMIT = 300.0  # virtual seconds a program may run before it is stopped (a simulation)
+MAX_STEPS = 12_000_000  # scheduling points (a busy loop that never ends; 2 x 10^6 loops fit)
+SERIAL_BUDGET = 30_000  # points recorded in the reference run before it goes quiet
+FORCED_BUDGET = 5_000  # points of a forced-switch run; it stops there (a sample)
+
+
+def _printing_line() -> int | None:
+    """The line of the instrumented file (the submission or a helper) that is printing."""
+    from grader.preempt.instrument import INSTRUMENTED
+
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename not in INSTRUMENTED:
+        frame = frame.f_back
+    return frame.f_lineno if frame is not None else None
+
+
+class Output:
+    """Collects what the program prints, and whether the main thread printed each piece."""
+
+    def __init__(self, sched: Scheduler, limit: int = 20_000) -> None:
+        self.sched, self.parts, self.size, self.limit = sched, [], 0, limit
+        self.while_alive: set[int] = set()  # parts the main thread printed while threads it started ran
+        self.main_parts: list[tuple[str, int | None]] = []  # the main thread's text, source line
+
+    def write(self, text: str) -> int:
+        text = str(text)
+        if self.size < self.limit:
+            me = self.sched.task()
+            main = me is None or me.root
+            if main and self.sched.alive:
+                self.while_alive.add(len(self.parts))
+            self.parts.append((main, text))
+            if main:
+                self.main_parts.append((text, _printing_line()))
+            self.size += len(text)
+        return len(text)
+
+    def main_result(self) -> tuple[str, set[int], set[int]]:
+        """The main thread's last non-empty line, the source lines that printed it, and the
+        source lines that printed its other lines (for the race oracle's racy-result finding)."""
+        lines: list[tuple[str, set[int]]] = []
+        current, sources = "", set()
+        for text, line in self.main_parts:
+            for piece in text.splitlines(keepends=True):
+                current += piece
+                if line is not None:
+                    sources.add(line)
+                if piece.endswith("\n"):
+                    lines.append((current.rstrip("\n"), sources))
+                    current, sources = "", set()
+        if current:
+            lines.append((current, sources))
+        lines = [(t, s) for t, s in lines if t.strip()]
+        if not lines:
+            return "", set(), set()
+        return lines[-1][0], lines[-1][1], {n for _, s in lines[:-1] for n in s}
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def text(self) -> str:
+        return "".join(t for _, t in self.parts)
+
+    def last_line(self) -> tuple[bool, str, bool]:
+        """The last non-blank line: whether the main thread printed it, its text, and whether
+        threads the program started were still running when it was printed."""
+        lines: list[tuple[bool, str, bool]] = []
+        current, by_main, early = "", True, False
+        for index, (main, text) in enumerate(self.parts):
+            for piece in text.splitlines(keepends=True):
+                current += piece
+                by_main = by_main and main
+                early = early or index in self.while_alive
+                if piece.endswith("\n"):
+                    lines.append((by_main, current.rstrip("\n"), early))
+                    current, by_main, early = "", True, False
+        if current:
+            lines.append((by_main, current, early))
+        lines = [line for line in lines if line[1].strip()]
+        return lines[-1] if lines else (True, "", False)
+
+
+@dataclass
+class ProgramOutcome:
+    """One run of the program: the schedule's outcome, its namespace and what it printed."""
+
+    outcome: Outcome
+    sched: Scheduler
+    namespace: dict[str, Any]
+    output: Output
+    exit_code: Any = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the grader stopped a program that had not ended (None if it ended by itself)."""
+        return {"time": f"still running after {self.sched.now:g} s of (virtual) time",
+                "steps": "still running after the grader's step limit",
+                "budget": "stopped after the grader's sample of forced thread switches"}.get(
+            self.outcome.status)
+
+
+@contextlib.contextmanager
+def program_environment(path: str) -> Iterator[None]:
+    """What a program sees of its process while it runs under the scheduler: no input (end of
+    file), no arguments but its file, and `signal.signal` answered without installing anything
+    (the program's main thread is a scheduled thread, where the real one raises ValueError; a
+    handler a program sets, such as ignoring SIGTERM, has no business in the grader's child).
+    `os.fork` fails with EAGAIN: a process forked from a scheduled thread would run outside the
+    schedule (and a fork bomb is stopped at once; the sandbox's process cap stays the real limit)."""
+    import signal
+
+    def no_fork() -> int:
+        raise BlockingIOError(errno.EAGAIN, "fork is not available to a program the grader runs")
+
+    saved = sys.stdin, sys.argv, signal.signal, os.fork
+    sys.stdin = io.StringIO("")
+    sys.argv = [path]
+    signal.signal = lambda signum, handler: signal.getsignal(signum)  # type: ignore[assignment]
+    os.fork = no_fork
+    try:
+        yield
+    finally:
+        sys.stdin, sys.argv, signal.signal, os.fork = saved
+
+
+def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, switch: float = 0.1,
+                budget: int = SERIAL_BUDGET, stop_at_budget: bool = False,
+                time_limit: float = TIME_LIMIT, max_steps: int = MAX_STEPS,
+                namespace: dict[str, Any] | None = None) -> ProgramOutcome:
+    """Execute `code` (the file, instrumented or not) as `__main__` under one schedule."""
+    sched = Scheduler(seed, filename=path, source=source, switch=switch, serial=serial,
+                      max_steps=max_steps, stall_seconds=3.0, budget=budget,
+                      stop_at_budget=stop_at_budget, spin=10_000, time_limit=time_limit)
+    ns = namespace if namespace is not None else {}
+    ns.setdefault("__name__", "__main__")
+    ns.setdefault("__file__", path)
+    ns.setdefault("__builtins__", builtins)
+    sched.namespaces.append(ns)
+    out = Output(sched)
+    result = ProgramOutcome(None, sched, ns, out)  # type: ignore[arg-type]
+
+    def main() -> None:
+        from grader.preempt.siblings import siblings
+
+        try:
+            with siblings(Path(path)):  # helper modules it imports: instrumented too
+                exec(code, ns)
+        except SystemExit as exc:
+            result.exit_code = exc.code
+            if exc.code not in (None, 0):
+                raise
+
+    saved = sys.stdout
+    sys.stdout = out  # type: ignore[assignment]
+    try:
+        with program_environment(path), patched([ns]):
+            result.outcome = sched.run([("MainThread", main)])
+    finally:
+        sys.stdout = saved
+    return result
+
+
+def exec_quietly(code: Any, namespace: dict[str, Any], path: str, source: str,
+                 *, time_limit: float = TIME_LIMIT) -> Outcome:
+    """Execute a module's code (its import) under a serial schedule with virtual time, so that
+    threads it waits for and its sleeps finish at once; a module that never finishes importing
+    is stopped after `time_limit` virtual seconds with what it defined so far."""
+    sched = Scheduler(0, filename=path, source=source, serial=True, max_steps=MAX_STEPS,
+                      stall_seconds=3.0, budget=0, spin=10_000, time_limit=time_limit)
+    sched.namespaces.append(namespace)
+    failure: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            exec(code, namespace)
+        except Abort:  # stopped by the grader's limits: the module keeps what it defined
+            raise
+        except BaseException as exc:  # re-raised in the caller's thread, with its traceback
+            failure.append(exc)
+        # The import is over: threads it started and did not wait for are let go (the program
+        # run, not the import, is where they are judged), so one that never ends costs nothing.
+        sched.stop("done")
+
+    with program_environment(path), patched([namespace]):
+        outcome = sched.run([("MainThread", body)])
+    if failure:
+        raise failure[0]
+    return outcome
+
+
+def collect(run: ProgramOutcome, shared: list[str], plain: Callable[[Any], Any]) -> dict[str, Any]:
+    """A run as plain data for the judges."""
+    outcome, sched = run.outcome, run.sched
+    by_main, last, early = run.output.last_line()
+    errors = [t.error for t in outcome.tasks if t.error]
+    return {
+        "status": outcome.status, "stopped": run.stopped, "virtual_seconds": round(sched.now, 3),
+        "steps": outcome.steps, "output": run.output.text()[-2000:], "last_line": last[:300],
+        "last_by_main": by_main, "last_while_threads_ran": by_main and early,
+        "globals": {name: plain(run.namespace.get(name)) for name in shared},
+        "errors": errors[:3], "threads": sched.spawned, "max_alive": sched.max_alive,
+        "writes": dict(sched.shared_writes), "deadlock": outcome.deadlock,
+    }

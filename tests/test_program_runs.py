@@ -1,0 +1,103 @@
+"""Every bank submission is graded as the program it is, whatever its shape and size.
+
+The programs under tests/programs/bank/ were written for these tests; each is run by the
+grader as `__main__` under its scheduler (virtual time, seeded thread switches).
+"""
+from pathlib import Path
+
+import pytest
+
+from grader.grading import grade
+
+PROGRAMS = Path(__file__).resolve().parent / "programs" / "bank"
+
+
+def graded(rubric, name):
+    report = grade(rubric, "bank", PROGRAMS / name)
+    return report, {c.id: c for c in report.checks}
+
+
+def assert_full_behaviour(rubric, report, checks):
+    """A correct program without the contract's names loses the names check's point only."""
+    names = rubric.task("bank").names_check
+    assert report.style == "program"
+    assert checks[names].status == "failed"
+    assert [c.id for c in report.checks if c.status != "passed"] == [names], \
+        [c.message for c in report.checks if c.status != "passed"]
+    assert report.score == report.max_score - checks[names].max_score
+
+
+@pytest.mark.parametrize("name", ["own_class_main.py", "thread_subclass.py", "executor.py",
+                                  "other_bankaccount_toplevel.py"])
+def test_a_correct_program_of_any_shape_earns_every_behaviour_point(rubric, name):
+    report, checks = graded(rubric, name)
+    assert_full_behaviour(rubric, report, checks)
+
+
+def test_the_names_check_says_which_names_were_expected_and_which_are_there(rubric):
+    _, checks = graded(rubric, "own_class_main.py")
+    message = checks["api"].message
+    assert "BankAccount" in message and "simulate" in message
+    assert "it defines Account, customer, main" in message
+    assert "graded as a program" in message.lower() and "cost only" in message
+
+
+def test_a_bankaccount_with_another_signature_is_graded_as_a_program(rubric):
+    report, checks = graded(rubric, "other_bankaccount_toplevel.py")
+    assert "BankAccount" in checks["api"].message and "owner" in checks["api"].message
+    assert checks["script_consistent"].status == "passed"
+
+
+def test_the_textbook_100_threads_by_1000_deposits_grades_in_full(rubric):
+    report, checks = graded(rubric, "textbook_100x1000.py")
+    assert_full_behaviour(rubric, report, checks)
+    assert "100000" in checks["script_runs"].message
+
+
+def test_two_threads_by_a_million_locked_increments_grade_in_full(rubric):
+    report, checks = graded(rubric, "race_demo_2x1000000.py")
+    assert_full_behaviour(rubric, report, checks)
+    assert "2000000" in checks["script_runs"].message
+
+
+def test_two_threads_by_a_million_unlocked_increments_lose_the_race_points(rubric):
+    report, checks = graded(rubric, "race_demo_2x1000000_no_lock.py")
+    assert checks["script_uses_lock"].status == "failed"
+    assert checks["script_consistent"].status == "failed"
+    assert "lost update" in checks["script_consistent"].message or "instead of" in \
+        checks["script_consistent"].message
+    race = rubric.task("bank").findings["race"]
+    assert report.score == report.max_score - checks["api"].max_score - race
+
+
+def test_top_level_sleeps_cost_no_real_time(rubric):
+    report, checks = graded(rubric, "top_level_sleeps.py")  # 60 s of sleeping if run for real
+    assert_full_behaviour(rubric, report, checks)
+    assert "135" in checks["script_runs"].message
+
+
+def test_a_simulation_that_never_ends_is_stopped_and_graded_on_what_it_did(rubric):
+    report, checks = graded(rubric, "forever_simulation.py")
+    assert_full_behaviour(rubric, report, checks)
+    assert "was stopped there (not a fault)" in checks["script_runs"].message
+
+
+def test_a_program_stopped_at_input_says_so(rubric):
+    report, checks = graded(rubric, "asks_input.py")
+    threads = checks["script_threads"]
+    assert threads.status == "failed" and "started 0 thread(s)" in threads.message
+    assert "input() at asks_input.py:14" in threads.message and "end of file" in threads.message
+    assert checks["script_runs"].status == "skipped"
+
+
+def test_an_exception_in_a_thread_points_at_the_students_line(rubric):
+    report, checks = graded(rubric, "thread_raises.py")
+    assert checks["script_runs"].status == "failed"
+    assert "KeyError" in checks["script_runs"].message
+    assert "(at thread_raises.py:10)" in checks["script_runs"].message
+
+
+def test_a_contract_submission_is_still_graded_by_the_contract_checks(rubric):
+    report = grade(rubric, "bank", Path(__file__).resolve().parent.parent / "reference" / "bank.py")
+    assert report.style == "contract" and report.score >= report.max_score
+    assert not any(c.id.startswith("program_") for c in report.checks)
