@@ -38,6 +38,7 @@ class CoopLock:
     def __init__(self) -> None:
         self._inner = _allocate_lock()
         self._owner: int | None = None
+        self._key = id(self)  # the scheduler's key for its waiters (no id() call per release)
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         sched = sched_mod.ACTIVE
@@ -69,7 +70,7 @@ class CoopLock:
             self._owner = None
             self._inner.release()
             if sched.waiters:
-                sched.unblock(self, 1)
+                sched.unblock(self, 1, key=self._key)
             return
         sched, me = _managed()
         if not self._inner.locked():

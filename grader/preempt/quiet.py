@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.preempt import scheduler as sched_mod
-from grader.preempt.instrument import EXEC, GETATTR, GETITEM, POINT, READ, SETATTR, SETITEM, WRITE
+from grader.preempt.instrument import EXEC, GETATTR, GETITEM, METHOD, POINT, READ, SETATTR, SETITEM, WRITE
 
 _getattr, _setattr = getattr, setattr
 
@@ -48,6 +48,10 @@ def setitem(obj: Any, key: Any, value: Any, label: str, line: int) -> None:
     obj[key] = value
 
 
+def method(obj: Any, name: str, argument: Any, label: str, line: int) -> Any:
+    return _getattr(obj, name)(argument)
+
+
 HOOKS: dict[str, Any] = {POINT: point, READ: read, WRITE: write, GETATTR: getattr_,
-                         SETATTR: setattr_, GETITEM: getitem, SETITEM: setitem}
+                         SETATTR: setattr_, GETITEM: getitem, SETITEM: setitem, METHOD: method}
 assert EXEC not in HOOKS  # exec of a string keeps instrumenting: it is rare and may start threads

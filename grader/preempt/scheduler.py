@@ -393,15 +393,17 @@ class Scheduler:
                 del self.waiters[id(task.waiting_on)]
         task.waiting_on = None
 
-    def unblock(self, on: Any, n: int | None = None) -> None:
+    def unblock(self, on: Any, n: int | None = None, key: int | None = None) -> None:
         """Wake the threads waiting on `on` (at most `n`: a released lock wakes one waiter, a
-        seeded choice, instead of a herd that would block again)."""
-        waiting = self.waiters.get(id(on))
+        seeded choice, instead of a herd that would block again). `key` is `id(on)` when the
+        caller has it: `id()` raises an audit event, which the child's audit hook pays for."""
+        key = id(on) if key is None else key
+        waiting = self.waiters.get(key)
         if not waiting:
             return
         if n is None or n >= len(waiting):
             woken = waiting
-            del self.waiters[id(on)]
+            del self.waiters[key]
         else:
             woken = []
             for _ in range(n):
