@@ -161,3 +161,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+# pwned

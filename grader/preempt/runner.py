@@ -130,13 +130,14 @@ class ProgramOutcome:
 
 
 @contextlib.contextmanager
-def program_environment(path: str) -> Iterator[None]:
+def program_environment(path: str, *, fork: bool = True) -> Iterator[None]:
     """What a program sees of its process while it runs under the scheduler: no input (end of
     file), no arguments but its file, and `signal.signal` answered without installing anything
     (the program's main thread is a scheduled thread, where the real one raises ValueError; a
     handler a program sets, such as ignoring SIGTERM, has no business in the grader's child).
-    `os.fork` fails with EAGAIN: a process forked from a scheduled thread would run outside the
-    schedule (and a fork bomb is stopped at once; the sandbox's process cap stays the real limit)."""
+    Without `fork`, `os.fork` fails with EAGAIN: a process forked from a scheduled thread would
+    run outside the schedule (a fork bomb stops at once; the sandbox's process cap stays the real
+    limit). An import runs in the child's main thread and may fork, as a plain import would."""
     import signal
 
     def no_fork() -> int:
@@ -146,7 +147,8 @@ def program_environment(path: str) -> Iterator[None]:
     sys.stdin = io.StringIO("")
     sys.argv = [path]
     signal.signal = lambda signum, handler: signal.getsignal(signum)  # type: ignore[assignment]
-    os.fork = no_fork
+    if not fork:
+        os.fork = no_fork
     try:
         yield
     finally:
@@ -183,7 +185,7 @@ def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, s
     saved = sys.stdout
     sys.stdout = out  # type: ignore[assignment]
     try:
-        with program_environment(path), patched([ns]):
+        with program_environment(path, fork=False), patched([ns]):
             result.outcome = sched.run([("MainThread", main)])
     finally:
         sys.stdout = saved
@@ -212,7 +214,7 @@ def exec_quietly(code: Any, namespace: dict[str, Any], path: str, source: str,
         sched.stop("done")
 
     with program_environment(path), patched([namespace]):
-        outcome = sched.run([("MainThread", body)])
+        outcome = sched.run_here("MainThread", body)
     if failure:
         raise failure[0]
     return outcome

@@ -571,6 +571,44 @@ class Scheduler:
         return Outcome(status, self.steps, self.events, self.deadlock, self.inversion, self.tasks,
                        self.now)
 
+    def run_here(self, name: str, body: Callable[[], Any]) -> Outcome:
+        """Run `body` as the schedule's first thread in the calling thread itself (a module's
+        import: a fork or a signal handler there behaves as in a plain import), then wait for
+        the threads it started, which are scheduled as in `run`."""
+        global ACTIVE
+        import random as random_module
+
+        from grader.preempt import vtime
+
+        previous, ACTIVE = ACTIVE, self
+        saved_random = random_module.getstate()
+        task = Task(name, 0, root=True, ident=_thread.get_ident())
+        self.tasks.append(task)
+        self.by_ident[task.ident] = task  # type: ignore[index]
+        random_module.setstate(random.Random(f"{self.seed_base}:0").getstate())
+        try:
+            with vtime.installed():
+                try:
+                    self.record(task, "start", None)
+                    task.result = body()
+                except Abort:
+                    pass
+                except BaseException as exc:  # the student's exception: reported, never fatal here
+                    from grader.probing import describe
+
+                    task.error = describe(exc, self.filename)
+                finally:
+                    self._finish(task)
+                    self.by_ident.pop(task.ident, None)  # type: ignore[arg-type]
+                self._wait()
+        finally:
+            ACTIVE = previous
+            self._restore_hooks()
+            random_module.setstate(saved_random)
+        status = "ok" if self.aborted in (None, "done") else self.aborted
+        return Outcome(status, self.steps, self.events, self.deadlock, self.inversion, self.tasks,
+                       self.now)
+
     def _wait(self) -> None:
         last, since = -1, time.monotonic()
         while not self.finished.acquire(timeout=0.05):
