@@ -29,7 +29,7 @@ DEFAULT = [PROGRAMS / "textbook_100x1000.py", PROGRAMS / "race_demo_2x1000000.py
 
 def plain_seconds(path: Path) -> float:
     started = time.monotonic()
-    subprocess.run([sys.executable, str(path)], cwd=path.parent, stdout=subprocess.DEVNULL,
+    subprocess.run([sys.executable, str(path.resolve())], cwd=path.resolve().parent, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, timeout=300, check=False)
     return time.monotonic() - started
 

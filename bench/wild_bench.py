@@ -7,7 +7,8 @@
 
 Each program sits in a folder of its own with a `meta.yaml` (`verdict: correct|buggy|unsure`,
 `bug:` saying why). The task is the folder's `bank.py` or `downloader.py`. Agreement means: a
-`correct` program gets full marks, a `buggy` one loses points. Figures, not assertions: the
+`correct` program gets every behaviour point (a program without the contract's names loses only
+the names check's point: that is what its shape earns), a `buggy` one loses behaviour points. Figures, not assertions: the
 labelled sets are other people's code and are never copied into the project.
 """
 from __future__ import annotations
@@ -46,17 +47,24 @@ class Row:
     findings: list[str] = field(default_factory=list)
     error: str | None = None
     review: list[str] = field(default_factory=list)  # why the report was flagged for review
+    style: str = ""  # the track the grader took: contract or program
+    names_lost: float = 0.0  # what the names check cost a program without the contract's names
 
     @property
     def full(self) -> bool:
         return self.max_score > 0 and self.score >= self.max_score
 
     @property
+    def full_behaviour(self) -> bool:
+        """Full marks but for the names check: all a program of its own shape can earn."""
+        return self.max_score > 0 and self.score + self.names_lost >= self.max_score
+
+    @property
     def agrees(self) -> bool | None:
         if self.label == "correct":
-            return self.full
+            return self.full_behaviour
         if self.label == "buggy":
-            return not self.full
+            return not self.full_behaviour
         return None
 
 
@@ -82,6 +90,10 @@ def _grade(rubric, folder: Path, task: str, meta: dict, repeat: int) -> Row:
         if len(row.scores) == 1:
             row.score, row.max_score, row.error = report.score, report.max_score, report.error
             row.review = list(report.needs_review)
+            row.style = report.style
+            names = rubric.task(task).names_check
+            row.names_lost = sum(c.max_score - c.score for c in report.checks
+                                 if report.style == "program" and c.id == names)
             row.findings = [f"{c.id}: {c.message}"[:160] for c in report.checks
                             if c.status != "passed" and not c.bonus]
     return row
@@ -110,7 +122,7 @@ def main() -> int:
         rows.append(row)
         if not args.quiet:
             mark = {True: "ok  ", False: "DIFF", None: "    "}[row.agrees]
-            print(f"{mark} {task:10} {row.name:42} {row.label:7} {row.score:5.1f}/{row.max_score:<4.0f} "
+            print(f"{mark} {task:10} {row.name:42} {row.label:7} {row.style[:8]:8} {row.score:5.1f}/{row.max_score:<4.0f} "
                   f"{row.seconds:5.1f}s" + ("" if len(set(row.scores)) <= 1 else f"  SCORES VARY {row.scores}"))
             if row.error:
                 print(f"       error: {row.error[:150]}")
@@ -128,7 +140,9 @@ def main() -> int:
         buggy = [r for r in mine if r.label == "buggy"]
         times = [r.seconds for r in mine]
         print(f"{task}: {len(mine)} programs; correct with full marks {sum(r.full for r in correct)}/"
-              f"{len(correct)}; buggy losing points {sum(not r.full for r in buggy)}/{len(buggy)}; "
+              f"{len(correct)}, with every behaviour point (names aside) "
+              f"{sum(r.full_behaviour for r in correct)}/{len(correct)}; buggy losing behaviour points "
+              f"{sum(not r.full_behaviour for r in buggy)}/{len(buggy)}; "
               f"correct scored 0: {sum(r.score <= 0 for r in correct)}; "
               f"scores repeat: {sum(len(set(r.scores)) == 1 for r in mine)}/{len(mine)}; "
               f"flagged for review {sum(bool(r.review) for r in mine)} "

@@ -26,8 +26,8 @@ from grader.preempt.scheduler import Abort, Outcome, Scheduler
 
 TIME_LIMIT = 300.0  # virtual seconds a program may run before it is stopped (a simulation)
 MAX_STEPS = 12_000_000  # scheduling points (a busy loop that never ends; 2 x 10^6 loops fit)
-SERIAL_BUDGET = 30_000  # points recorded in the reference run before it goes quiet
-FORCED_BUDGET = 5_000  # points of a forced-switch run; it stops there (a sample)
+SERIAL_BUDGET = 12_000  # points recorded in the reference run before it goes quiet
+FORCED_BUDGET = 2_000  # points of a forced-switch run; it stops there (a sample)
 
 
 def _printing_line() -> int | None:
