@@ -112,8 +112,22 @@ FORGED = ("this check's result does not come from this run of the grader (a repl
           "observation), so it cannot count")
 
 
+def _missing_name(crash: dict[str, Any], entry_points: tuple[str, ...]) -> str | None:
+    """The entry point a probe found missing (the grader's own lookup raised), if that is what
+    the crash was: the student's finding, never an internal grader error."""
+    if crash.get("kind") != "grader":
+        return None
+    message = str(crash.get("message", ""))
+    for name in entry_points:
+        if crash.get("type") == "MissingEntryPoint" and message.endswith(f"does not define {name}"):
+            return name
+        if crash.get("type") == "AttributeError" and message.endswith(f"has no attribute '{name}'"):
+            return name
+    return None
+
+
 def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext,
-             sent: Sent | None = None) -> Verdict:
+             sent: Sent | None = None, entry_points: tuple[str, ...] = ()) -> Verdict:
     if obs is None:
         return Verdict(FAILED, "no observation was recorded for this check")
     if obs.get("__tampered__"):
@@ -125,9 +139,10 @@ def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext,
     if crash:
         if crash.get("kind") == "exception":
             return Verdict(FAILED, f"your code raised {exc_text(crash)} during this check")
-        if crash.get("kind") == "grader" and crash.get("type") == "MissingEntryPoint":
-            return Verdict(FAILED, f"{crash.get('message')}; this check needs that name (see the "
-                                   "assignment's names)")
+        missing = _missing_name(crash, entry_points)
+        if missing is not None:
+            return Verdict(FAILED, f"{ctx.filename} does not define {missing}, which this check "
+                                   f"needs (the assignment's names: {', '.join(entry_points)})")
         if crash.get("kind") == "grader":
             return Verdict(FAILED, f"internal grader error in this check ({exc_text(crash)}); "
                                    "please report it to your instructor")
@@ -159,7 +174,7 @@ def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[s
             mine = sent.get(key) if sent is not None else None
             ctx = JudgeContext(spec.params, filename, seed, mine.plan if mine else None)
             obs = observations.get(key)
-            verdict = _verdict(spec, obs, ctx, mine)
+            verdict = _verdict(spec, obs, ctx, mine, tuple(task.entry_points.values()))
             if verdict.status == FAILED and (obs is None or obs.get("__tampered__") or obs.get("__crash__")):
                 # no verdict on the code's behaviour (a crash, a timeout, tampering): never
                 # counted as a finding's evidence (see _apply_findings)
