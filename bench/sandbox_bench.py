@@ -25,7 +25,7 @@ from grader.grading import grade  # noqa: E402
 from grader.rubric import parse_rubric  # noqa: E402
 
 RUBRIC = """
-version: 1
+version: 4
 tasks:
   bank:
     file: bank.py

@@ -102,6 +102,32 @@ def _fail(path: Path, key: str, problem: str, fix: str) -> GraderError:
     return GraderError(f"{path}: {key}: {problem}; {fix}")
 
 
+RUBRIC_VERSION = 4  # the rubric format this grader reads; rubric.yaml says which one it follows
+# What changed the meaning of a rubric's checks, by the version that changed it. A rubric older
+# than the newest of these would be graded by checks that no longer do what it says, so it is
+# refused with the list of changes instead of silently misgrading a class.
+BREAKING_CHANGES = {
+    2: "downloader: new script_* checks, checks about requests depend on overlap",
+    3: "bank: every submission runs as a program (`names_check`, `findings`, `finding:`)",
+}
+
+
+def _version(path: Path, raw: Any) -> int:
+    if raw is None:
+        raise _fail(path, "version", "missing", f"add `version: {RUBRIC_VERSION}` after checking the "
+                    "rubric against the bundled rubric.yaml")
+    if not isinstance(raw, int) or isinstance(raw, bool) or raw < 1:
+        raise _fail(path, "version", f"{raw!r} is not a rubric version", f"use `version: {RUBRIC_VERSION}`")
+    if raw > RUBRIC_VERSION:
+        raise _fail(path, "version", f"{raw} is newer than this grader reads ({RUBRIC_VERSION})",
+                    "upgrade grader")
+    changed = [f"v{v}: {what}" for v, what in sorted(BREAKING_CHANGES.items()) if v > raw]
+    if changed:
+        raise _fail(path, "version", f"{raw} predates changes to the checks ({'; '.join(changed)})",
+                    f"compare your rubric with the bundled rubric.yaml, then set `version: {RUBRIC_VERSION}`")
+    return raw
+
+
 def _limits(path: Path, key: str, raw: Any, base: Limits) -> Limits:
     if raw is None:
         return base
@@ -285,6 +311,7 @@ def parse_rubric(path: Path, text: str) -> Rubric:
     for name in data:
         if name not in ("version", "limits", "tasks"):
             raise _fail(path, str(name), "unknown key", "use `version`, `limits` and `tasks`")
+    _version(path, data.get("version"))
     base = _limits(path, "limits", data.get("limits"), Limits())
     tasks_raw = data.get("tasks")
     if not isinstance(tasks_raw, dict) or not tasks_raw:

@@ -21,7 +21,7 @@ from grader.grading import CheckResult, GradeReport
 from grader.presentation import SELF_CHECK, view
 
 CI_RUBRIC = """
-version: 1
+version: 4
 tasks:
   bank:
     file: bank.py

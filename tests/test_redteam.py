@@ -618,7 +618,7 @@ def test_a_downloader_observation_reporting_its_own_scenario_is_checked_against_
 # once more with the grader itself running as an unprivileged user.
 
 API_ONLY = """
-version: 1
+version: 4
 tasks:
   bank:
     file: bank.py

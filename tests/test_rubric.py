@@ -3,7 +3,7 @@ import pytest
 
 from conftest import ROOT
 from grader.errors import GraderError
-from grader.rubric import load_rubric, parse_rubric
+from grader.rubric import BREAKING_CHANGES, RUBRIC_VERSION, load_rubric, parse_rubric
 
 GOOD = (ROOT / "rubric.yaml").read_text()
 
@@ -23,11 +23,32 @@ def test_bundled_rubric_loads_with_every_style():
     assert rubric.task("downloader").max_score("script") > 0
 
 
-def test_bank_programs_and_contracts_share_one_maximum_and_the_names_cost_one_point():
+def test_bank_programs_and_contracts_share_one_maximum_and_the_names_cost_nothing_by_default():
     bank = load_rubric().task("bank")
     assert bank.max_score("program") == bank.max_score("contract")
     names = [c for c in bank.checks_for("program") if c.id == bank.names_check]
-    assert [c.points for c in names] == [1]
+    assert [c.points for c in names] == [0]
+
+
+def test_a_rubric_without_a_version_is_refused_with_the_current_one(tmp_path):
+    message = error_for(tmp_path, GOOD.replace(f"version: {RUBRIC_VERSION}\n", ""))
+    assert "version" in message and f"version: {RUBRIC_VERSION}" in message
+
+
+def test_a_rubric_older_than_a_change_of_the_checks_names_the_changes(tmp_path):
+    message = error_for(tmp_path, GOOD.replace(f"version: {RUBRIC_VERSION}\n", "version: 2\n"))
+    assert "v3" in message and "bank" in message and "v2:" not in message
+
+
+def test_a_rubric_newer_than_the_grader_asks_for_an_upgrade(tmp_path):
+    message = error_for(tmp_path, GOOD.replace(f"version: {RUBRIC_VERSION}\n", f"version: {RUBRIC_VERSION + 1}\n"))
+    assert "upgrade grader" in message
+
+
+def test_a_rubric_after_the_last_change_of_the_checks_is_read():
+    for version in range(max(BREAKING_CHANGES), RUBRIC_VERSION + 1):
+        text = GOOD.replace(f"version: {RUBRIC_VERSION}\n", f"version: {version}\n")
+        assert parse_rubric(ROOT / "rubric.yaml", text).task("bank")
 
 
 def test_a_finding_without_a_cap_is_refused(tmp_path):
