@@ -7,8 +7,9 @@
 
 Each program sits in a folder of its own with a `meta.yaml` (`verdict: correct|buggy|unsure`,
 `bug:` saying why). The task is the folder's `bank.py` or `downloader.py`. Agreement means: a
-`correct` program gets every behaviour point (a program without the contract's names loses only
-the names check's point: that is what its shape earns), a `buggy` one loses behaviour points. Figures, not assertions: the
+`correct` program gets every behaviour point (the names check costs a program without the
+contract's names whatever points the rubric gives it: none by default), a `buggy` one loses
+behaviour points. Figures, not assertions: the
 labelled sets are other people's code and are never copied into the project.
 """
 from __future__ import annotations
