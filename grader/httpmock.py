@@ -278,22 +278,26 @@ class MockServer:
             self.gate_reason = reason
             self._cond.notify_all()
 
-    def _arrive(self, request: Any) -> Record:
+    def _record_arrival(self, request: Any) -> Record:  # with self._cond held
+        """Count a request in flight and keep its record: the evidence every verdict reads."""
         timeout = read_timeout(getattr(request, "req_kwargs", {}).get("timeout"))
         ident = threading.get_ident()
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        now = self.now()
+        self._last_arrival = now
+        thread = self._threads.setdefault(ident, len(self._threads) + 1)
+        record = Record(len(self.records) + self.dropped + 1, str(request.url),
+                        str(request.method), thread, now, timeout, self.in_flight, ident=ident)
+        if len(self.records) < MAX_RECORDS:
+            self.records.append(record)
+        else:
+            self.dropped += 1
+        return record
+
+    def _arrive(self, request: Any) -> Record:
         with self._cond:
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
-            now = self.now()
-            self._last_arrival = now
-            thread = self._threads.setdefault(ident, len(self._threads) + 1)
-            record = Record(len(self.records) + self.dropped + 1, str(request.url),
-                            str(request.method), thread, now, timeout, self.in_flight,
-                            ident=ident)
-            if len(self.records) < MAX_RECORDS:
-                self.records.append(record)
-            else:
-                self.dropped += 1
+            record = self._record_arrival(request)
             if self.in_flight >= self.gate_target:
                 self._open_gate("target")
             while not self.gate_open:
@@ -466,23 +470,10 @@ class SequencedServer(MockServer):
             return self.planned[key]
 
     def _arrive(self, request: Any) -> Record:
-        timeout = read_timeout(getattr(request, "req_kwargs", {}).get("timeout"))
-        ident = threading.get_ident()
         with self._cond:
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
-            now = self.now()
-            self._last_arrival = now
-            thread = self._threads.setdefault(ident, len(self._threads) + 1)
-            record = Record(len(self.records) + self.dropped + 1, str(request.url),
-                            str(request.method), thread, now, timeout, self.in_flight,
-                            ident=ident)
-            if len(self.records) < MAX_RECORDS:
-                self.records.append(record)
-            else:
-                self.dropped += 1
+            record = self._record_arrival(request)
             if self.closed:
-                record.released = now
+                record.released = record.start
             else:
                 self.held.append(record)
             self._cond.notify_all()
