@@ -567,9 +567,7 @@ class Scheduler:
             ACTIVE = previous
             self._restore_hooks()
             random_module.setstate(saved_random)
-        status = "ok" if self.aborted in (None, "done") else self.aborted
-        return Outcome(status, self.steps, self.events, self.deadlock, self.inversion, self.tasks,
-                       self.now)
+        return self._outcome()
 
     def run_here(self, name: str, body: Callable[[], Any]) -> Outcome:
         """Run `body` as the schedule's first thread in the calling thread itself (a module's
@@ -605,6 +603,9 @@ class Scheduler:
             ACTIVE = previous
             self._restore_hooks()
             random_module.setstate(saved_random)
+        return self._outcome()
+
+    def _outcome(self) -> Outcome:
         status = "ok" if self.aborted in (None, "done") else self.aborted
         return Outcome(status, self.steps, self.events, self.deadlock, self.inversion, self.tasks,
                        self.now)
