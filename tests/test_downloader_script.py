@@ -54,7 +54,7 @@ THREAD_PER_URL = """
 def test_a_thread_per_url_script_printing_in_its_threads_gets_full_marks(rubric, tmp_path) -> None:
     report = graded(rubric, tmp_path, THREAD_PER_URL)
     assert not_passed(report) == set()
-    assert report.score >= report.max_score == 13
+    assert report.score >= report.max_score == 20
     checks = by_id(report)
     # No try/except and no timeout=: the extra credit is not earned, nothing else is lost.
     assert checks["script_errors"].status == "failed" and checks["script_errors"].bonus
