@@ -560,7 +560,21 @@ class SequencedServer(MockServer):
 # The student's stdout, timestamped
 # --------------------------------------------------------------------------------------------
 
-class StdoutRecorder(io.TextIOBase):
+class _TextSink(io.TextIOBase):
+    """A writable UTF-8 text stream that is never a terminal: what print and logging need."""
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+
+class StdoutRecorder(_TextSink):
     """Stands in for sys.stdout and keeps each line with the time its first write happened.
 
     Lines are assembled per thread, so `print(url, code)` from two threads at once (four
@@ -581,16 +595,6 @@ class StdoutRecorder(io.TextIOBase):
         self.lines: list[dict[str, Any]] = []
         self.dropped = 0
         self.stderr = _StreamView(self, "stderr")
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return "utf-8"
-
-    def writable(self) -> bool:
-        return True
-
-    def isatty(self) -> bool:
-        return False
 
     def thread_number(self, ident: int) -> int:
         """The number lines of thread `ident` carry (1 for the first thread that printed)."""
@@ -642,22 +646,12 @@ class StdoutRecorder(io.TextIOBase):
             return sorted(self.lines, key=lambda line: line["t"])
 
 
-class _StreamView(io.TextIOBase):
+class _StreamView(_TextSink):
     """A second named stream of a StdoutRecorder (stderr)."""
 
     def __init__(self, recorder: StdoutRecorder, name: str) -> None:
         super().__init__()
         self._recorder, self._name = recorder, name
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return "utf-8"
-
-    def writable(self) -> bool:
-        return True
-
-    def isatty(self) -> bool:
-        return False
 
     def write(self, text: Any) -> int:  # type: ignore[override]
         return self._recorder.write(text, self._name)
