@@ -434,3 +434,201 @@ def test_a_check_made_in_an_earlier_iteration_does_not_open_a_window():
         for t in ts: t.start()
         for t in ts: t.join()
     """) == []
+
+
+# -- a container's size: slots taken from len(), checks before a pop --------------------------
+SLOT_BUGS = {
+    "append, then len - 1": """
+        import threading
+        results = []
+        def fetch(url):
+            code = 200
+            results.append(None)
+            slot = len(results) - 1
+            results[slot] = (url, code)
+        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abc"]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(results)
+    """,
+    "len, then append": """
+        import threading
+        results = []
+        def fetch(url):
+            slot = len(results)
+            results.append(None)
+            results[slot] = url
+        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abc"]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(results)
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SLOT_BUGS))
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_slot_taken_from_a_shared_length_is_a_race_in_every_schedule(name, seed):
+    oracle = run(SLOT_BUGS[name], seed=seed)
+    found = [v for v in oracle.violations if v.via is not None]
+    assert found, oracle.violations
+    assert found[0].location == "len(results)"
+    assert found[0].via.label == "len(results)" and found[0].write.label.startswith("results[")
+
+
+SPLIT_SLOT = """
+        import threading
+        results = []
+        lock = threading.Lock()
+        def fetch(url):
+            with lock:
+                results.append(None)
+            with lock:
+                slot = len(results) - 1
+            results[slot] = url
+        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abc"]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(results)
+    """
+
+
+def test_a_slot_taken_across_two_lock_holdings_is_named_when_a_thread_falls_between():
+    """Each holding is ordered; the gap between them is what another append can fall into,
+    so the finding needs a schedule that switches there (one of a few seeds does)."""
+    found = [v for seed in range(1, 7) for v in run(SPLIT_SLOT, seed=seed).violations
+             if v.via is not None]
+    assert found and found[0].via.locks == ("lock",)
+
+
+SIZE_CLEAN = {
+    "append and len under one lock, the write outside it": """
+        import threading
+        results = []
+        lock = threading.Lock()
+        def fetch(url):
+            with lock:
+                results.append(None)
+                slot = len(results) - 1
+            results[slot] = url
+        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abc"]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(results)
+    """,
+    "unlocked appends of finished results": """
+        import threading
+        results = []
+        def fetch(url):
+            results.append((url, 200))
+        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abcd"]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(len(results))
+    """,
+    "a progress line around an append": """
+        import threading
+        results = []
+        def fetch(url):
+            print(f"{len(results)} done before {url}")
+            results.append(url)
+            print(f"{len(results)} of 4 done")
+        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abcd"]
+        for t in ts: t.start()
+        for t in ts: t.join()
+    """,
+    "each thread writes its own index": """
+        import threading
+        urls = list("abcd")
+        results = [None] * len(urls)
+        def fetch(i):
+            results[i] = (urls[i], len(urls))
+        ts = [threading.Thread(target=fetch, args=(i,)) for i in range(len(urls))]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(results)
+    """,
+    "workers popping a shared list until it is empty": """
+        import threading
+        from collections import deque
+        urls = deque("abcdef")
+        done = []
+        def worker():
+            while True:
+                try:
+                    url = urls.popleft()
+                except IndexError:
+                    return
+                done.append(url)
+        ts = [threading.Thread(target=worker) for _ in range(3)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(sorted(done))
+    """,
+    "a slot taken under a lock from a list built before the threads": """
+        import threading
+        results = []
+        lock = threading.Lock()
+        for _ in range(3):
+            results.append(None)
+        def fetch(url):
+            with lock:
+                slot = results.index(None)
+                results[slot] = url
+        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abc"]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(results)
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SIZE_CLEAN))
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_atomic_container_calls_and_owned_slots_are_not_flagged(name, seed):
+    oracle = run(SIZE_CLEAN[name], seed=seed)
+    assert oracle.violations == []
+    assert oracle.unordered_writes == []
+
+
+def test_a_size_check_then_an_unlocked_pop_is_a_check_then_act():
+    oracle = run("""
+        import threading
+        urls = list("abcdef")
+        def worker():
+            while True:
+                if len(urls) == 0:
+                    return
+                try:
+                    urls.pop()
+                except IndexError:  # what the check was meant to prevent
+                    return
+        ts = [threading.Thread(target=worker) for _ in range(3)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+    """, seed=2)
+    assert any(v.location == "len(urls)" and v.write.label == "urls.pop(...)"
+               for v in oracle.violations)
+
+
+def test_a_length_printed_before_joining_is_a_racy_read_of_the_main_thread():
+    oracle = run("""
+        import threading
+        results = []
+        def fetch(url):
+            results.append(url)
+        for u in "abc":
+            threading.Thread(target=fetch, args=(u,)).start()
+        print(len(results))
+    """, seed=1)
+    assert any(r.read.thread == "MainThread" and r.location == "len(results)"
+               for r in oracle.racy_reads)
+
+
+def test_a_module_binding_its_own_len_keeps_it():
+    from grader.preempt.instrument import LEN
+    code = instrument("def len(x):\n    return 7\nn = len([1])\n", "/virtual/own_len.py")
+    assert LEN not in code.co_names
+    namespace = {"__builtins__": builtins, **hooks()}
+    exec(code, namespace)
+    assert namespace["n"] == 7

@@ -16,9 +16,9 @@ from typing import Any
 
 from grader.preempt import scheduler as sched_mod
 from grader.preempt.instrument import INSTRUMENTED, hooks, instrument
-from grader.preempt.oracle import Access
+from grader.preempt.oracle import GROW, SHRINK, SIZE, Access
 
-_getattr, _setattr, _type, _isinstance, _str = getattr, setattr, type, isinstance, str
+_getattr, _setattr, _type, _isinstance, _str, _len = getattr, setattr, type, isinstance, str, len
 _object_getattribute = object.__getattribute__
 _SHOWN = (int, float, bool)
 
@@ -125,7 +125,7 @@ def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any
         return
     if _type(value) in (int, float):
         sched.record(me, "write" if kind == "write" else "read", line, label, value)
-    sched.note_access(me, container, key, kind == "write")
+    sched.note_access(me, container, key, kind in ("write", GROW, SHRINK))
     oracle = getattr(sched, "oracle", None)
     if oracle is None:
         return
@@ -142,6 +142,8 @@ def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any
         region = _region(frame, me.thread is not None)
         if kind == "write":
             oracle.write(me.index, loc, access, region)
+        elif kind in (GROW, SHRINK):
+            oracle.write(me.index, loc, access._replace(kind="write"), region, atomic=kind)
         else:
             oracle.read(me.index, loc, access, region)
     except Exception:  # an unhashable key, a hostile __hash__: not a location the oracle can follow
@@ -248,6 +250,30 @@ def hook_method(obj: Any, name: str, argument: Any, label: str, line: int) -> An
             _note("read", obj, key, shown, line, obj.get(key, 0), frame)
             _note("write", obj, key, shown, line, None, frame)
     return method(argument)
+
+
+SIZED = (list, dict, set, collections.deque)  # containers whose size threads can share
+GROWING = frozenset({"append", "appendleft", "extend", "extendleft", "insert", "add"})
+RESIZING = GROWING | {"pop", "popleft", "remove", "clear", "discard", "popitem"}
+
+
+def hook_len(obj: Any, label: str, line: int, check: int = 0) -> int:
+    """`len(x)`: a read of the container's size."""
+    size = _len(obj)
+    if _live() is not None and _isinstance(obj, SIZED):
+        _note(_kind(check), obj, SIZE, f"len({label})", line, size, sys._getframe(1))
+        _after_read()
+    return size
+
+
+def hook_resize(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwargs: Any) -> Any:
+    """`x.append(...)`, `x.pop(...)` and the like: a change of the container's size (atomic,
+    so the call itself is made as written, after its arguments were evaluated)."""
+    method = _getattr(obj, name)
+    if _live() is not None and _isinstance(obj, SIZED):
+        _note(GROW if name in GROWING else SHRINK, obj, SIZE, f"{label}.{name}(...)", line, None,
+              sys._getframe(1))
+    return method(*args, **kwargs)
 
 
 _EXEC_CODE = hook_exec.__code__

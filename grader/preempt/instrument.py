@@ -19,8 +19,11 @@ GETATTR, SETATTR = "__grader_getattr__", "__grader_setattr__"
 GETITEM, SETITEM = "__grader_getitem__", "__grader_setitem__"
 EXEC = "__grader_exec__"
 METHOD = "__grader_method__"  # `x.update(...)`: a Counter's update is a read-modify-write per key
-HOOK_NAMES = (POINT, READ, WRITE, GETATTR, SETATTR, GETITEM, SETITEM, EXEC, METHOD)
+LEN, RESIZE = "__grader_len__", "__grader_resize__"  # `len(x)`, `x.append(...)`: a container's size
+HOOK_NAMES = (POINT, READ, WRITE, GETATTR, SETATTR, GETITEM, SETITEM, EXEC, METHOD, LEN, RESIZE)
 COMPOUND_METHODS = ("update", "subtract")
+RESIZING_METHODS = ("append", "appendleft", "extend", "extendleft", "insert", "add", "pop",
+                    "popleft", "remove", "clear", "discard", "popitem")  # see access.RESIZING
 INSTRUMENTED: set[str] = set()  # file names compiled by `instrument`: the student's frames
 STATE_ATTRS: set[str] = set()  # state attributes of everything instrumented (for exec strings)
 
@@ -33,7 +36,7 @@ def hooks() -> dict[str, Any]:
     return {POINT: hook_point, READ: access.hook_read, WRITE: access.hook_write,
             GETATTR: access.hook_getattr, SETATTR: access.hook_setattr,
             GETITEM: access.hook_getitem, SETITEM: access.hook_setitem, EXEC: access.hook_exec,
-            METHOD: access.hook_method}
+            METHOD: access.hook_method, LEN: access.hook_len, RESIZE: access.hook_resize}
 
 
 @dataclass
@@ -50,6 +53,7 @@ class _Rewriter(ast.NodeTransformer):
         self.scopes: list[_Scope] = []
         self.testing = 0  # > 0 inside a condition: a read there is a check the code then acts on
         self.spinning = 0  # > 0 inside a `while` condition: a thread waiting for another's write
+        self.len_shadowed = False  # the module binds its own `len`: its calls are left alone
 
     # -- helpers ---------------------------------------------------------------------------
     def _call(self, name: str, *args: ast.expr) -> ast.Call:
@@ -248,7 +252,17 @@ class _Rewriter(ast.NodeTransformer):
             return ast.copy_location(self._call(
                 METHOD, node.func.value, ast.Constant(node.func.attr), node.args[0],
                 ast.Constant(owner), ast.Constant(node.lineno)), node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in RESIZING_METHODS:
+            call = self._call(RESIZE, node.func.value, ast.Constant(node.func.attr),
+                              ast.Constant(owner), ast.Constant(node.lineno), *node.args)
+            call.keywords = node.keywords
+            return ast.copy_location(call, node)
         name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name == "len" and not self.len_shadowed and len(node.args) == 1 and not node.keywords \
+                and not isinstance(node.args[0], ast.Starred):
+            return ast.copy_location(self._call(
+                LEN, node.args[0], ast.Constant(self._label(node.args[0])),
+                ast.Constant(node.lineno), ast.Constant(self._check_kind())), node)
         if name in ("getattr", "setattr", "exec", "eval") and not node.keywords \
                 and not any(isinstance(a, ast.Starred) for a in node.args):
             if name == "getattr" and len(node.args) == 2:
@@ -372,6 +386,20 @@ def _bound_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     return bound
 
 
+def _binds(tree: ast.AST, name: str) -> bool:
+    """Does the code bind `name` anywhere (assignment, def, argument, import)?"""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        if isinstance(node, ast.arg) and node.arg == name:
+            return True
+        if isinstance(node, ast.alias) and (node.asname or node.name) == name:
+            return True
+    return False
+
+
 def _state_attrs(tree: ast.Module) -> set[str]:
     """Attributes the module assigns on objects (`self.balance = ...`, `setattr(o, "balance",
     ...)`): the shared state."""
@@ -419,6 +447,7 @@ def instrument(source: str, filename: str, *, module_level_points: bool = False,
     STATE_ATTRS.update(state)
     rewriter = _Rewriter(state | (STATE_ATTRS if filename.startswith("<") else set()),
                          _shared_names(tree), module_level_points)
+    rewriter.len_shadowed = _binds(tree, "len")
     tree = rewriter.visit(tree)
     ast.fix_missing_locations(tree)
     return compile(tree, filename, mode)

@@ -30,6 +30,16 @@ without joining the threads that still write it.
 Locations are (object, key) pairs: a module's globals dict and a name, an object's `__dict__`
 and an attribute, a list or dict and an index or key. The oracle keeps every object it has
 seen alive for the run, so an `id()` is never recycled into a different location.
+
+A container's *size* is a location too (key `SIZE`): `len(x)` reads it, `x.append(...)` and
+`x.pop()` write it. One such call is atomic under the GIL, so two threads' appends (or pops)
+are never a race by themselves, and an append does not depend on what the thread read before
+(a progress line `len(results)` then `results.append(r)`). A pop does: a check of the size then
+a pop is a check-then-act. And a *slot window* is the downloader's classic bug: a thread reads
+the size and then writes an item of the same container in the same call (`results.append(None)`,
+`i = len(results) - 1`, `results[i] = r`), the index taken from the size; another thread's change
+of the size that is ordered neither before the window's first size access nor after its last
+one can hand two threads the same slot, whichever order this schedule ran them in.
 """
 from __future__ import annotations
 
@@ -38,6 +48,19 @@ from typing import Any, Hashable, NamedTuple
 
 VectorClock = dict[int, int]
 Location = tuple[int, Hashable]
+
+
+class _Size:
+    """The key of a container's size (one object: its identity is the key)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<size>"
+
+
+SIZE = _Size()
+GROW, SHRINK = "grow", "shrink"  # atomic size changes: append-like, pop-like
 
 
 class Access(NamedTuple):
@@ -69,20 +92,30 @@ class Violation:
     start: Access  # the read (or check) that opened the window
     write: Access  # the same thread's write that closed it
     other: Access  # the other thread's unordered write
+    via: Access | None = None  # a slot window: the read of the size the written index came from
 
     def lines(self) -> list[str]:
+        if self.via is not None:
+            middle = [f"  {self.via.text()}"] if self.via != self.start else []
+            return [f"  {self.start.text()}", *middle, f"  {self.other.text()}",
+                    f"  {self.write.text()}",
+                    f"=> {self.other.thread}'s change of {self.location} is not ordered with "
+                    f"{self.write.thread}'s use of it as an index: two threads can take the same "
+                    "slot (and leave another one empty)"]
         return [f"  {self.start.text()}", f"  {self.other.text()}", f"  {self.write.text()}",
                 f"=> {self.other.thread}'s write of {self.location} is not ordered with "
                 f"{self.write.thread}'s read and write of it: one of the two updates can be lost"]
 
     def as_plain(self) -> dict[str, Any]:
         return {"location": self.location, "start": _plain(self.start), "write": _plain(self.write),
-                "other": _plain(self.other)}
+                "other": _plain(self.other),
+                "via": _plain(self.via) if self.via is not None else None}
 
     @staticmethod
     def from_plain(data: dict[str, Any]) -> "Violation":
+        via = data.get("via")
         return Violation(data["location"], _access(data["start"]), _access(data["write"]),
-                         _access(data["other"]))
+                         _access(data["other"]), _access(via) if via else None)
 
 
 @dataclass(frozen=True)
@@ -160,6 +193,19 @@ class _Loc:
     threads: set[int] = field(default_factory=set)  # who accessed it
 
 
+@dataclass
+class _SizeWindow:
+    """A thread's size accesses of one container within one call, up to its item write."""
+
+    region: tuple[Any, ...]
+    start: Access  # the first size access
+    start_vc: VectorClock  # the thread's clock then (what happened before the window)
+    end_clock: int  # the thread's own clock at its latest size access
+    read: Access | None = None  # the latest read of the size (an index is taken from it)
+    used: Access | None = None  # the item write that closed it
+    hits: list[Access] = field(default_factory=list)  # other threads' changes unordered with it
+
+
 class RaceOracle:
     """Fed by the scheduler's hooks while one schedule runs; read its findings afterwards."""
 
@@ -177,6 +223,7 @@ class RaceOracle:
         self.unordered_writes: list[UnorderedWrites] = []
         self._seen: set[tuple[Any, ...]] = set()
         self._openings: dict[tuple[int, Location], Access] = {}  # what opened each latest window
+        self._slots: dict[int, dict[int, _SizeWindow]] = {}  # container serial -> thread -> window
 
     # -- threads and synchronisation ---------------------------------------------------------
     def _clock(self, tid: int) -> VectorClock:
@@ -234,6 +281,8 @@ class RaceOracle:
             if len(self.locs) >= self.max_locations:
                 self.untracked += 1
                 return None
+            if loc[1] is SIZE and not label.startswith("len("):
+                label = f"len({label.rsplit('(', 1)[0].rsplit('.', 1)[0]})"  # results.append(...)
             state = self.locs[loc] = _Loc(label)
         return state
 
@@ -250,6 +299,8 @@ class RaceOracle:
             self._racy_read(state, access, w.access)
         state.reads[tid] = _Epoch(vc[tid], state.seq, access)
         state.threads.add(tid)
+        if loc[1] is SIZE:
+            self._size_access(tid, vc, loc, access, region, read=True)
         pending = _Pending(vc[tid], state.seq, stale, region, access)
         plain, check = self.pending.setdefault(tid, {}).get(loc, (None, None))
         if access.kind in ("check", "spin"):
@@ -258,13 +309,20 @@ class RaceOracle:
             plain = pending
         self.pending[tid][loc] = (plain, check)
 
-    def write(self, tid: int, loc: Location, access: Access, region: tuple[Any, ...] = ()) -> None:
+    def write(self, tid: int, loc: Location, access: Access, region: tuple[Any, ...] = (),
+              atomic: str = "") -> None:
+        """`atomic` is GROW or SHRINK for a size change made by one container call (never a
+        race with another such call; a GROW depends on nothing the thread read before)."""
         vc = self._clock(tid)
         state = self._loc(loc, access.label)
         if state is None:
             return
+        if loc[1] is SIZE:
+            self._size_access(tid, vc, loc, access, region, read=False)
+        else:
+            self._slot_used(tid, vc, loc, access, region)
         # 1. this write closes a window of this thread's own
-        start = self._window_start(tid, loc, region)
+        start = None if atomic == GROW else self._window_start(tid, loc, region)
         if start is not None:
             for u, w in start.stale.items():
                 self._violation(state, start.access, access, w.access)
@@ -272,24 +330,72 @@ class RaceOracle:
                 if u != tid and w.seq > start.seq:
                     self._violation(state, start.access, access, w.access)
         # 2. this write is unordered with another thread's window or read
-        for u, window in state.windows.items():
+        for u, window in state.windows.items() if atomic != GROW else ():
             if u != tid and window.clock > vc.get(u, 0):
                 self._violation(state, self._openings.get((u, loc), window.access), window.access,
                                 access)
         for u, r in state.reads.items():
             if u != tid and r.clock > vc.get(u, 0):
                 self._racy_read(state, r.access, access)
-        for u, w in state.writes.items():
+        for u, w in state.writes.items() if not atomic else ():
             if u != tid and w.clock > vc.get(u, 0):
                 self._unordered_writes(state, w.access, access)
         state.threads.add(tid)
         state.seq += 1
-        epoch = _Epoch(vc[tid], state.seq, access, dict(vc) if len(vc) <= 64 else None)
+        epoch = _Epoch(vc[tid], state.seq, access,
+                       dict(vc) if len(vc) <= 64 or loc[1] is SIZE else None)
         state.writes[tid] = epoch
         if start is not None:
             state.windows[tid] = epoch
             self._openings[(tid, loc)] = start.access
         self.pending.get(tid, {}).pop(loc, None)  # a write ends the window; a read opens the next
+
+    def _size_access(self, tid: int, vc: VectorClock, loc: Location, access: Access,
+                     region: tuple[Any, ...], read: bool) -> None:
+        """Extend (or open) this thread's slot window on the container; a change of the size
+        is checked against the other threads' windows it is not ordered after."""
+        windows = self._slots.setdefault(loc[0], {})
+        mine = windows.get(tid)
+        if mine is None or mine.used is not None or not _same_region(mine.region, region):
+            mine = windows[tid] = _SizeWindow(region, access, dict(vc), vc[tid])
+        mine.end_clock = vc[tid]
+        if read:
+            mine.read = access
+            return
+        for u, window in windows.items():
+            if u == tid or window.read is None or vc.get(u, 0) >= window.end_clock:
+                continue  # no index taken yet, or this change comes after the window
+            if window.used is not None:
+                self._slot_violation(loc, window, access)
+            elif not window.hits:
+                window.hits.append(access)
+
+    def _slot_used(self, tid: int, vc: VectorClock, loc: Location, access: Access,
+                   region: tuple[Any, ...]) -> None:
+        """An item write of a container whose size this thread read in the same call: the
+        window closes, and any other thread's size change not ordered around it breaks it."""
+        windows = self._slots.get(loc[0])
+        mine = windows.get(tid) if windows else None
+        if mine is None or mine.read is None or mine.used is not None \
+                or not _same_region(mine.region, region):
+            return
+        mine.used = access
+        size = self.locs.get((loc[0], SIZE))
+        others = [w.access for u, w in (size.writes.items() if size else ())
+                  if u != tid and w.clock > mine.start_vc.get(u, 0)
+                  and (w.vc is None or w.vc.get(tid, 0) < mine.end_clock)]
+        for other in mine.hits + others:
+            self._slot_violation(loc, mine, other)
+
+    def _slot_violation(self, loc: Location, window: _SizeWindow, other: Access) -> None:
+        state = self.locs.get((loc[0], SIZE))
+        assert window.used is not None and window.read is not None
+        key = ("s", loc[0], window.read.line, window.used.line, other.line, other.file)
+        if state is None or key in self._seen or len(self.violations) >= self.limit:
+            return
+        self._seen.add(key)
+        self.violations.append(Violation(state.label, window.start, window.used, other,
+                                         via=window.read))
 
     def _spin(self, tid: int, vc: VectorClock, state: _Loc) -> None:
         """`while not done:` that sees another thread's latest write of `done`: under the GIL

@@ -62,6 +62,16 @@ def race_problem(data: RaceFindings | dict[str, Any]) -> tuple[str, list[str]] |
         return None
     found = Violation.from_plain(races[0])
     held = set(found.start.locks) & set(found.write.locks)
+    if found.via is not None:
+        theirs = f"holding {', '.join(found.other.locks)}" if found.other.locks else "holding no lock"
+        message = (f"{found.write.thread} takes an index from {found.location} "
+                   f"({_where(found.via)}) and writes {found.write.label} ({_where(found.write)}) "
+                   f"while {found.other.thread} changes {found.location} ({_where(found.other)}; "
+                   f"{theirs}): nothing orders the two, so two threads can get the same index. "
+                   "Hold one lock from the change to the write, or append the finished result "
+                   "in one call")
+        story = ["The accesses (each with the locks its thread held):"] + found.lines()
+        return message, story
     verb = "checks" if found.start.kind == "check" else "reads"
     if held & set(found.other.locks):
         message = (f"{found.write.thread} {verb} {found.location} ({_where(found.start)}) and updates "
