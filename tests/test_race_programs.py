@@ -632,3 +632,43 @@ def test_a_module_binding_its_own_len_keeps_it():
     namespace = {"__builtins__": builtins, **hooks()}
     exec(code, namespace)
     assert namespace["n"] == 7
+
+
+TALLY = """
+    import threading
+    counts = {}
+    lock = threading.Lock()
+    def fetch(code):
+        {guard}counts[code] = counts.get(code, 0) + 1
+    ts = [threading.Thread(target=fetch, args=(200,)) for _ in range(3)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+    print(counts)
+"""
+
+
+def test_a_tally_kept_with_dict_get_is_a_read_then_write():
+    found = violations(TALLY.replace("{guard}", ""), seed=1)
+    assert found and found[0][0] == "counts[200]"
+
+
+def test_a_tally_kept_with_dict_get_under_a_lock_is_not_flagged():
+    oracle = run(TALLY.replace("{guard}", "with lock: "), seed=1)
+    assert oracle.violations == []
+
+
+def test_get_on_anything_but_a_dict_is_the_plain_call():
+    oracle = run("""
+        import queue, threading
+        q = queue.Queue()
+        class Pages:
+            def get(self, url):
+                return url.upper()
+        def worker():
+            print(Pages().get("a"), q.get(True, 1))
+        t = threading.Thread(target=worker)
+        t.start()
+        q.put(1)
+        t.join()
+    """)
+    assert oracle.violations == []

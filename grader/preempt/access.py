@@ -266,6 +266,17 @@ def hook_len(obj: Any, label: str, line: int, check: int = 0) -> int:
     return size
 
 
+def hook_lookup(obj: Any, label: str, line: int, check: int, /, *args: Any) -> Any:
+    """`x.get(key[, default])`: on a dict, a read of `x[key]` (the read half of a tally's
+    `d[k] = d.get(k, 0) + 1`); on anything else, the plain call."""
+    value = _getattr(obj, "get")(*args)
+    if _live() is not None and _isinstance(obj, dict):
+        _note(_kind(check), obj, args[0], f"{label}[{args[0]!r}]" if _type(args[0]) in (str, int)
+              else f"{label}[...]", line, value, sys._getframe(1))
+        _after_read()
+    return value
+
+
 def hook_resize(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwargs: Any) -> Any:
     """`x.append(...)`, `x.pop(...)` and the like: a change of the container's size (atomic,
     so the call itself is made as written, after its arguments were evaluated)."""

@@ -20,7 +20,9 @@ GETITEM, SETITEM = "__grader_getitem__", "__grader_setitem__"
 EXEC = "__grader_exec__"
 METHOD = "__grader_method__"  # `x.update(...)`: a Counter's update is a read-modify-write per key
 LEN, RESIZE = "__grader_len__", "__grader_resize__"  # `len(x)`, `x.append(...)`: a container's size
-HOOK_NAMES = (POINT, READ, WRITE, GETATTR, SETATTR, GETITEM, SETITEM, EXEC, METHOD, LEN, RESIZE)
+LOOKUP = "__grader_lookup__"  # `d.get(key, default)`: a read of d[key]
+HOOK_NAMES = (POINT, READ, WRITE, GETATTR, SETATTR, GETITEM, SETITEM, EXEC, METHOD, LEN, RESIZE,
+              LOOKUP)
 COMPOUND_METHODS = ("update", "subtract")
 RESIZING_METHODS = ("append", "appendleft", "extend", "extendleft", "insert", "add", "pop",
                     "popleft", "remove", "clear", "discard", "popitem")  # see access.RESIZING
@@ -36,7 +38,8 @@ def hooks() -> dict[str, Any]:
     return {POINT: hook_point, READ: access.hook_read, WRITE: access.hook_write,
             GETATTR: access.hook_getattr, SETATTR: access.hook_setattr,
             GETITEM: access.hook_getitem, SETITEM: access.hook_setitem, EXEC: access.hook_exec,
-            METHOD: access.hook_method, LEN: access.hook_len, RESIZE: access.hook_resize}
+            METHOD: access.hook_method, LEN: access.hook_len, RESIZE: access.hook_resize,
+            LOOKUP: access.hook_lookup}
 
 
 @dataclass
@@ -257,6 +260,11 @@ class _Rewriter(ast.NodeTransformer):
                               ast.Constant(owner), ast.Constant(node.lineno), *node.args)
             call.keywords = node.keywords
             return ast.copy_location(call, node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and not node.keywords \
+                and 1 <= len(node.args) <= 2 and not any(isinstance(a, ast.Starred) for a in node.args):
+            return ast.copy_location(self._call(
+                LOOKUP, node.func.value, ast.Constant(owner), ast.Constant(node.lineno),
+                ast.Constant(self._check_kind()), *node.args), node)
         name = node.func.id if isinstance(node.func, ast.Name) else None
         if name == "len" and not self.len_shadowed and len(node.args) == 1 and not node.keywords \
                 and not isinstance(node.args[0], ast.Starred):

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from grader.preempt import scheduler as sched_mod
-from grader.preempt.instrument import EXEC, GETATTR, GETITEM, METHOD, POINT, READ, SETATTR, SETITEM, WRITE
+from grader.preempt.instrument import EXEC, GETATTR, GETITEM, LEN, LOOKUP, METHOD, POINT, READ, RESIZE, \
+    SETATTR, SETITEM, WRITE
 
 _getattr, _setattr = getattr, setattr
 
@@ -52,6 +53,19 @@ def method(obj: Any, name: str, argument: Any, label: str, line: int) -> Any:
     return _getattr(obj, name)(argument)
 
 
+def len_(obj: Any, label: str, line: int, check: int = 0) -> int:
+    return len(obj)
+
+
+def lookup(obj: Any, label: str, line: int, check: int, /, *args: Any) -> Any:
+    return _getattr(obj, "get")(*args)
+
+
+def resize(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwargs: Any) -> Any:
+    return _getattr(obj, name)(*args, **kwargs)
+
+
 HOOKS: dict[str, Any] = {POINT: point, READ: read, WRITE: write, GETATTR: getattr_,
-                         SETATTR: setattr_, GETITEM: getitem, SETITEM: setitem, METHOD: method}
+                         SETATTR: setattr_, GETITEM: getitem, SETITEM: setitem, METHOD: method,
+                         LEN: len_, RESIZE: resize, LOOKUP: lookup}
 assert EXEC not in HOOKS  # exec of a string keeps instrumenting: it is rare and may start threads

@@ -1,0 +1,141 @@
+"""A downloader's own bookkeeping, judged by the race oracle: counters, result lists, tallies.
+
+The other downloader checks run the student's threads for real against the gated server
+(overlap, order, errors). This one runs the program again under the cooperative scheduler
+(grader/preempt), where `requests` reaches an in-process server whose latency is a *virtual*
+sleep: a page costs no real time, the threads interleave by seed, and the race oracle sees
+every access the threads make to shared state. It names an update another thread's write can
+break (an unlocked `count += 1`, `status_counts[code] += 1`, an index taken with
+`results.append(None)` then `len(results) - 1`), whether or not the schedule it ran lost
+anything. Atomic container calls are not races: appending finished results from every thread
+without a lock is fine.
+
+Scripts run as `__main__` over their own URLs; a contract submission's `download_pages` is
+called from a scheduled main thread with five URLs. The first schedule switches threads only
+when they block (the run its author intended), the others force switches at random points.
+"""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from grader.checks.downloader_script import own_urls
+from grader.httpmock import MockServer, Route, status
+from grader.preempt import scheduler as sched_mod
+from grader.preempt.engine import Scenario, explore, instrumented_module, tampering
+from grader.preempt.explain import replay
+from grader.preempt.instrument import hooks, instrument
+from grader.preempt.runner import FORCED_BUDGET, SERIAL_BUDGET, run_program
+from grader.preempt.siblings import submission_attrs
+from grader.preempt.verdict import findings, race_problem
+from grader.probing import ProbeContext, exc_text
+from grader.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
+
+SCHEDULES = 4  # one run where threads switch only when they block, three with forced switches
+CONTRACT_URLS = [f"http://pages.grader.test/page-{n}" for n in range(1, 6)]
+
+
+def _virtual_now() -> float:
+    sched = sched_mod.ACTIVE
+    return sched.now if sched is not None else 0.0
+
+
+def _server(urls: list[str], seed: int) -> MockServer:
+    """Every URL answers 200 after a seeded latency in virtual time (a virtual sleep in the
+    requesting thread), so completions come in a different order in each schedule."""
+    rng = random.Random(seed)
+    routes: dict[str, Route] = {u: status(200, round(rng.uniform(0.05, 1.0), 3)) for u in urls}
+    return MockServer(routes, any_url=status(200, 0.5), clock=_virtual_now)
+
+
+def _summary(seed: int, status_: str, errors: list[dict[str, Any]], oracle: dict[str, Any],
+             server: MockServer, serial: bool) -> dict[str, Any]:
+    return {"seed": seed, "serial": serial, "status": status_, "errors": errors[:3],
+            "oracle": oracle, "requests": len(server.records), "peak": server.peak}
+
+
+@probe("downloader.script_races")
+def script_races_probe(ctx: ProbeContext) -> dict[str, Any]:
+    code = instrument(ctx.source, str(ctx.path), module_level_points=True,
+                      attrs=submission_attrs(ctx.path, ctx.source))
+    urls = own_urls(ctx.source, ctx.path.parent, ctx.path)
+    runs: list[dict[str, Any]] = []
+    for index in range(int(ctx.param("schedules", SCHEDULES))):
+        serial, seed = index == 0, ctx.seed + index
+        with _server(urls, seed) as server:
+            run = run_program(code, str(ctx.path), ctx.source, seed, serial=serial,
+                              switch=float(ctx.param("switch", 0.1)),
+                              budget=SERIAL_BUDGET if serial else FORCED_BUDGET,
+                              stop_at_budget=not serial, namespace=dict(hooks()))
+        if (why := tampering(run.namespace)) is not None:
+            return {"__tampered__": why}
+        errors = [t.error for t in run.outcome.tasks if t.error]
+        runs.append(_summary(seed, run.outcome.status, errors, findings(run.sched), server, serial))
+        if runs[-1]["oracle"]["races"]:
+            break
+    return {"runs": runs}
+
+
+@probe("downloader.races")
+def contract_races_probe(ctx: ProbeContext) -> dict[str, Any]:
+    import contextlib
+    import io
+
+    module = instrumented_module(ctx)
+    name = ctx.entry_points.get("download", "download_pages")
+    summaries: list[dict[str, Any]] = []
+
+    def build(sched: Any) -> Scenario:
+        def body() -> None:
+            getattr(module, name)(list(CONTRACT_URLS), max_workers=3, timeout=5.0)
+
+        def collect(outcome: Any) -> dict[str, Any]:
+            return {"serial": False, "requests": len(server.records), "peak": server.peak}
+
+        return Scenario([("MainThread", body)], collect)
+
+    with _server(CONTRACT_URLS, ctx.seed) as server, \
+            contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        result = explore(ctx, module, build, lambda data: "x" if data["oracle"]["races"] else None,
+                         schedules=int(ctx.param("schedules", SCHEDULES)),
+                         switch=float(ctx.param("switch", 0.1)))
+    if "__tampered__" in result:
+        return result
+    for data in result["runs"]:
+        summaries.append({**data, "errors": data.pop("thread_errors", [])})
+    return {"runs": summaries}
+
+
+def _judge(obs: dict[str, Any], task: str, filename: str) -> Verdict:
+    runs = obs["runs"]
+    if not runs or not any(run["requests"] for run in runs):
+        return skipped("skipped: no download was made when the grader ran the program under its "
+                       "scheduler, so there was no shared bookkeeping to look at")
+    for run in runs:
+        found = race_problem(run["oracle"])
+        if found:
+            message, story = found
+            how = "" if run["serial"] else f" (schedule seed {run['seed']}, forced thread switches)"
+            return failed(f"the download threads share state without a lock{how}: {message}",
+                          "\n".join(story + [replay(task, filename, run["seed"])]),
+                          seed=run["seed"])
+    stalled = [run for run in runs if run["status"] == "stall"]
+    if stalled and len(stalled) == len(runs):
+        return passed("not examined: the program blocks in something the grader cannot schedule, "
+                      "so its bookkeeping could not be followed (no race was seen)")
+    shared = sorted({loc for run in runs for loc in run["oracle"]["shared"]})
+    what = f" ({', '.join(shared[:4])})" if shared else ""
+    crashed = next((e for run in runs for e in run["errors"]), None)
+    note = f"; a thread raised {exc_text(crashed)} there (see the other checks)" if crashed else ""
+    return passed(f"no update of shared state{what} that another download thread can break, in "
+                  f"{len(runs)} schedules{note}")
+
+
+@check("downloader.script_shared_state", probe="downloader.script_races", style="script")
+def script_shared_state(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    return _judge(obs, "downloader", ctx.filename)
+
+
+@check("downloader.shared_state", probe="downloader.races")
+def shared_state(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    return _judge(obs, "downloader", ctx.filename)
