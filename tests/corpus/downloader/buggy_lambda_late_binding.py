@@ -2,7 +2,7 @@
 # style: contract
 # bug: late-binding-lambda
 # must_fail: statuses, errors_to_none, each_once, prints_status
-# may_fail: overlap, completion_order, timeout, waits_for_all
+# may_fail: overlap, completion_order, timeout, waits_for_all, shared_state
 import threading
 import requests
 

@@ -2,7 +2,7 @@
 # style: contract
 # bug: lock-serializes
 # must_fail: overlap
-# may_fail: max_workers, completion_order, waits_for_all
+# may_fail: max_workers, completion_order, waits_for_all, shared_state
 import threading
 import requests
 

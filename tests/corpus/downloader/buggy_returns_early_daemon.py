@@ -2,7 +2,7 @@
 # style: contract
 # bug: returns-early
 # must_fail: waits_for_all
-# may_fail: statuses, errors_to_none, each_once, overlap, prints_status, completion_order, timeout, no_network
+# may_fail: statuses, errors_to_none, each_once, overlap, prints_status, completion_order, timeout, no_network, shared_state
 import threading
 import requests
 

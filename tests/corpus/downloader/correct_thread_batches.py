@@ -2,7 +2,7 @@
 # style: contract
 # bug: none
 # must_fail: 
-# may_fail: overlap, completion_order
+# may_fail: overlap, completion_order, shared_state
 # Starts the threads in batches of max_workers and waits for each batch
 # before starting the next one. Never more than max_workers in flight,
 # downloads inside a batch overlap (less efficient than a pool, but correct).

@@ -2,7 +2,7 @@
 # style: script
 # bug: script-join-in-loop
 # must_fail: script_overlap
-# may_fail: script_completion_order, script_waits
+# may_fail: script_completion_order, script_waits, script_shared_state
 from threading import Thread
 import requests
 

@@ -2,7 +2,7 @@
 # style: script
 # bug: script-sequential
 # must_fail: script_overlap
-# may_fail: script_completion_order, script_waits
+# may_fail: script_completion_order, script_waits, script_shared_state
 import requests
 import time
 
