@@ -422,9 +422,21 @@ def patched(namespaces: list[dict[str, Any]] = ()) -> Iterator[None]:  # type: i
             if value is REAL_SLEEP:
                 saved_ns.append((ns, key, value))
                 ns[key] = _sleep
+    import itertools
     import queue
 
     real_simple_queue = queue.SimpleQueue
+    # Threads are named Thread-1, Thread-2... from each schedule's start, so a finding names the
+    # same threads whatever ran in the process before (the grader's own threads included).
+    # (Only "Thread-%d": a scheduled task's first current_thread() makes a Dummy-%d, or not.)
+    real_newname = getattr(threading, "_newname", None)
+    numbers = itertools.count(1)
+    threading._newname = lambda template: template % (  # type: ignore[attr-defined]
+        next(numbers) if template.startswith("Thread-") else 0)
+    from concurrent.futures import ThreadPoolExecutor
+
+    real_pools = ThreadPoolExecutor.__dict__.get("_counter")
+    ThreadPoolExecutor._counter = itertools.count().__next__  # type: ignore[attr-defined]
     for name, _ in originals:
         setattr(threading, name, REPLACEMENTS[name])
     _thread.allocate_lock = CoopLock  # type: ignore[assignment]  # `_thread.allocate_lock()` in student code
@@ -440,6 +452,10 @@ def patched(namespaces: list[dict[str, Any]] = ()) -> Iterator[None]:  # type: i
         time.sleep = REAL_SLEEP
         _thread.allocate_lock = _allocate_lock
         queue.SimpleQueue = real_simple_queue  # type: ignore[misc]
+        if real_newname is not None:
+            threading._newname = real_newname  # type: ignore[attr-defined]
+        if real_pools is not None:
+            ThreadPoolExecutor._counter = real_pools  # type: ignore[attr-defined]
         for ns, key, value in saved_ns:
             ns[key] = value
 
