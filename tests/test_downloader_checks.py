@@ -88,7 +88,8 @@ def test_a_sequential_loop_fails_overlap_with_a_timeline_showing_one_request_at_
             return results
     """)
     # What only means something once downloads overlap is skipped, not passed.
-    assert failed_ids(checks) == {"overlap", "max_workers", "completion_order", "waits_for_all"}
+    assert failed_ids(checks) == {"overlap", "max_workers", "completion_order", "waits_for_all",
+                                  "shared_state"}
     assert {checks[c].status for c in ("max_workers", "completion_order", "waits_for_all")} == {
         "skipped"}
     assert sum(c.score for c in checks.values()) <= sum(c.max_score for c in checks.values()) / 2
@@ -268,8 +269,9 @@ def test_a_script_that_joins_each_thread_before_starting_the_next_fails_script_o
     assert report.style == "script"
     checks = {c.id: c for c in report.checks}
     assert {cid for cid, c in checks.items() if c.status != "passed" and not c.bonus} == {
-        "script_overlap", "script_completion_order", "script_waits"}
+        "script_overlap", "script_completion_order", "script_waits", "script_shared_state"}
     assert checks["script_completion_order"].status == checks["script_waits"].status == "skipped"
+    assert checks["script_shared_state"].status == "skipped"
     assert report.score <= report.max_score / 2
     assert "one after another" in checks["script_overlap"].message
     assert "https://pypi.org/simple/" in checks["script_overlap"].details
@@ -442,10 +444,12 @@ def test_the_bundled_rubric_grades_both_downloader_styles(rubric: Rubric) -> Non
     assert task.entry_points == {"download": "download_pages"}
     assert [c.id for c in task.checks_for("contract")] == [
         "api", "statuses", "errors_to_none", "each_once", "overlap", "max_workers",
-        "prints_status", "completion_order", "timeout", "waits_for_all", "no_network"]
+        "prints_status", "completion_order", "shared_state", "timeout", "waits_for_all",
+        "no_network"]
     assert [c.id for c in task.checks_for("script")] == [
         "script_runs", "script_overlap", "script_status_lines", "script_completion_order",
-        "script_waits", "script_no_network", "script_errors", "script_timeout"]
+        "script_waits", "script_shared_state", "script_no_network", "script_errors",
+        "script_timeout"]
     assert task.max_score("contract") == task.max_score("script") == 20
 
 
