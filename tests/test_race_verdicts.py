@@ -338,3 +338,42 @@ def test_regrading_a_racy_program_gives_the_same_finding(rubric, tmp_path):
     second, _ = graded(rubric, tmp_path, source)
     assert first["script_consistent"].status == "failed"
     assert [(c.status, c.message) for c in first.values()] == [(c.status, c.message) for c in second.values()]
+
+
+LAST_MONEY = """
+    import threading
+    balance = 1000
+    lock = threading.Lock()
+    winner = None
+    def customer(name):
+        global balance, winner
+        with lock:
+            if balance >= 800:
+                balance -= 800
+                winner = name
+    threads = [threading.Thread(target=customer, args=(n,)) for n in ("alice", "bob", "carol")]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    print(winner, "got the money; balance", balance)
+"""
+
+
+def test_an_end_another_thread_order_reaches_one_at_a_time_is_legitimate(tmp_path):
+    """Forced switches let bob or carol get the money; seeded one-at-a-time runs (who runs
+    first when the main thread waits) reach those ends too, so the check says so and passes."""
+    from grader.checks.bank_script import _end_differs, script_probe
+    from grader.probing import ProbeContext
+
+    path = tmp_path / "bank.py"
+    path.write_text(textwrap.dedent(LAST_MONEY), encoding="utf-8")
+    obs = script_probe(ProbeContext(None, path, path.read_text(), {}, {"schedules": 6}, 4, {}))
+    serial = obs["serial"]
+    assert serial["globals"]["winner"] == "alice"
+    if any(_end_differs(serial, run) for run in obs["runs"]):
+        assert {end["globals"]["winner"] for end in obs["serial_ends"]} - {"alice"}
+
+
+def test_who_got_the_last_money_never_fails_a_locked_program(rubric, tmp_path):
+    checks, report = graded(rubric, tmp_path, {"bank.py": LAST_MONEY})
+    assert failed(checks) == set(), [c.message for c in checks.values() if c.status == "failed"]
+    assert "no update of shared state that another thread can break" in checks["script_consistent"].message

@@ -158,11 +158,12 @@ def program_environment(path: str, *, fork: bool = True) -> Iterator[None]:
 def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, switch: float = 0.1,
                 budget: int = SERIAL_BUDGET, stop_at_budget: bool = False,
                 time_limit: float = TIME_LIMIT, max_steps: int = MAX_STEPS,
-                namespace: dict[str, Any] | None = None) -> ProgramOutcome:
+                namespace: dict[str, Any] | None = None, ordered: bool = True) -> ProgramOutcome:
     """Execute `code` (the file, instrumented or not) as `__main__` under one schedule."""
     sched = Scheduler(seed, filename=path, source=source, switch=switch, serial=serial,
                       max_steps=max_steps, stall_seconds=3.0, budget=budget,
-                      stop_at_budget=stop_at_budget, spin=10_000, time_limit=time_limit)
+                      stop_at_budget=stop_at_budget, spin=10_000, time_limit=time_limit,
+                      ordered=ordered)
     ns = namespace if namespace is not None else {}
     ns.setdefault("__name__", "__main__")
     ns.setdefault("__file__", path)

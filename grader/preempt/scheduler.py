@@ -109,7 +109,10 @@ class Scheduler:
     def __init__(self, seed: int, *, filename: str, source: str = "", switch: float = 0.5,
                  serial: bool = False, max_steps: int = 50_000, stall_seconds: float = 2.0,
                  budget: int | None = None, stop_at_budget: bool = False, spin: int = 10_000,
-                 time_limit: float | None = None) -> None:
+                 time_limit: float | None = None, ordered: bool = True) -> None:
+        """`serial`: threads switch only when they block, sleep, yield or end. `ordered` (with
+        serial): the next thread is the first in line; without it, a seeded choice, so seeded
+        serial runs reach the ends other legitimate orders reach (who got the last money)."""
         self.rng = random.Random(seed)
         self.seed = seed
         self.seed_base = 0  # per-thread random streams depend on the thread's index only
@@ -117,6 +120,7 @@ class Scheduler:
         self.source_lines = source.splitlines()
         self.switch = switch
         self.serial = serial
+        self.in_line = serial and ordered  # every choice of the next thread: the first in line
         self.max_steps = max_steps
         self.stall_seconds = stall_seconds
         self.tasks: list[Task] = []
@@ -227,11 +231,11 @@ class Scheduler:
             if self.time_limit is not None and self.now > self.time_limit:
                 self._abort("time")
                 return None
-            chosen = due[0] if self.serial else self.rng.choice(due)
+            chosen = due[0] if self.in_line else self.rng.choice(due)
             self._unwait(chosen)
             chosen.state, chosen.timed_out = RUNNABLE, True
             return chosen
-        if self.serial:
+        if self.in_line:
             return runnable[0]
         return self.rng.choice(runnable)
 
@@ -352,7 +356,7 @@ class Scheduler:
         others = [t for t in self._runnable() if t is not me]
         if not others:
             return
-        if self.serial:
+        if self.in_line:
             later = [t for t in others if t.index > me.index]
             self._hand_over(me, (later or others)[0])
         else:
@@ -407,7 +411,7 @@ class Scheduler:
         else:
             woken = []
             for _ in range(n):
-                index = 0 if self.serial else self.rng.randrange(len(waiting))
+                index = 0 if self.in_line else self.rng.randrange(len(waiting))
                 woken.append(waiting.pop(index))
         for t in woken:
             if t.state == BLOCKED and t.waiting_on is on:
