@@ -161,4 +161,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-# pwned
