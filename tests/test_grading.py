@@ -121,6 +121,42 @@ def test_a_hanging_method_costs_only_its_own_check(tmp_path):
     assert by_id["no_lost_update"].status == "passed"
 
 
+def test_sleeps_inside_methods_cost_no_real_time_in_the_contract_checks(rubric, tmp_path):
+    """Each direct call of the student's methods runs with virtual time: a 30 s sleep per
+    deposit would otherwise time every sequential check out."""
+    source = (ROOT / "reference" / "bank.py").read_text()
+    path = write(tmp_path, "bank.py", source + textwrap.dedent("""
+        import time
+        _orig = BankAccount.deposit
+        def _slow(self, amount):
+            time.sleep(30)
+            return _orig(self, amount)
+        BankAccount.deposit = _slow
+    """))
+    report = grade(rubric, "bank", path)
+    by_id = {c.id: c for c in report.checks}
+    assert {by_id[c].status for c in ("basic", "validation", "model")} == {"passed"}
+    assert report.seconds < 60
+
+
+def test_a_method_that_takes_its_own_lock_twice_is_named_at_once(rubric, tmp_path):
+    source = (ROOT / "reference" / "bank.py").read_text()
+    path = write(tmp_path, "bank.py", source + textwrap.dedent("""
+        import threading
+        _orig = BankAccount.deposit
+        def _twice(self, amount):
+            with self._grader_test_lock:
+                with self._grader_test_lock:
+                    return _orig(self, amount)
+        BankAccount._grader_test_lock = threading.Lock()
+        BankAccount.deposit = _twice
+    """))
+    report = grade(rubric, "bank", path)
+    basic = next(c for c in report.checks if c.id == "basic")
+    assert basic.status == "failed" and "it waits forever" in basic.message, basic.message
+    assert "timed out" not in basic.message
+
+
 def test_os_exit_inside_a_method_fails_that_check_with_a_reason(rubric, tmp_path):
     source = (ROOT / "reference" / "bank.py").read_text()
     path = write(tmp_path, "bank.py", source + textwrap.dedent("""

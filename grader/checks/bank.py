@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import inspect
 import random
+import sys
+from pathlib import Path
 from typing import Any, Callable
 
 from grader.probing import ProbeContext, describe, exc_text, plain
@@ -60,14 +62,29 @@ def api(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     return passed("BankAccount and simulate have the expected signatures")
 
 
-def _outcome(fn: Callable[[], Any], filename: str) -> dict[str, Any]:
-    try:
-        return {"value": plain(fn())}
-    except Exception as exc:
-        return {"error": describe(exc, filename)}
+def _outcome(fn: Callable[[], Any], filename: str, where: tuple[dict[str, Any], str, str]) -> dict[str, Any]:
+    """One call of the student's code, made in a serial schedule with virtual time (its sleeps
+    cost nothing; a call that waits forever for a lock is reported as stuck at once)."""
+    from grader.preempt.runner import call_quietly
+
+    namespace, path, source = where
+    done = call_quietly(fn, namespace, path, source)
+    if done.stuck is not None:
+        what = {"deadlock": "it waits forever: " + ("; ".join(done.waits[:2]) or "a lock nobody releases"),
+                "time": "it was still running after 60 s (of virtual time)",
+                "steps": "it was still running after the grader's step limit",
+                "stall": "it blocked in something the grader cannot schedule"}.get(done.stuck, done.stuck)
+        return {"error": {"type": "NeverReturned", "message": what, "where": None}}
+    if done.error is not None:
+        if not isinstance(done.error, Exception):
+            raise done.error  # SystemExit, KeyboardInterrupt: the child's protocol handles them
+        return {"error": describe(done.error, filename)}
+    return {"value": plain(done.value)}
 
 
 def _show(outcome: dict[str, Any]) -> str:
+    if "error" in outcome and outcome["error"].get("type") == "NeverReturned":
+        return f"never returned ({outcome['error'].get('message')})"
     if "error" in outcome:
         return f"raised {exc_text(outcome['error'])}"
     value = outcome["value"]
@@ -92,9 +109,16 @@ def _apply(cls: Any, steps: list[list[Any]], filename: str) -> list[dict[str, An
         result = getattr(box["account"], op)(step[1])
         return None if op == "deposit" and result is None else result
 
+    module = sys.modules.get(getattr(cls, "__module__", None) or "")
+    namespace = vars(module) if module is not None else {}
+    path = str(namespace.get("__file__") or filename)
+    try:
+        source = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, ValueError):
+        source = ""
     for index, step in enumerate(steps):
         history.append({"step": index, "op": str(step[0]), "args": list(step[1:]),
-                        **_outcome(lambda step=step: run(step), filename)})
+                        **_outcome(lambda step=step: run(step), filename, (namespace, path, source))})
     return history
 
 

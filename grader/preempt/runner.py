@@ -221,6 +221,46 @@ def exec_quietly(code: Any, namespace: dict[str, Any], path: str, source: str,
     return outcome
 
 
+CALL_TIME_LIMIT = 60.0  # virtual seconds one call of the student's code may take
+
+
+@dataclass
+class CallOutcome:
+    """One call made under `call_quietly`: its value or exception, or why it never returned."""
+
+    value: Any = None
+    error: BaseException | None = None
+    stuck: str | None = None  # "deadlock" | "stall" | "time" | "steps": the call never returned
+    waits: list[str] = field(default_factory=list)  # what each stuck thread waits for
+
+
+def call_quietly(fn: Callable[[], Any], namespace: dict[str, Any], path: str, source: str,
+                 *, time_limit: float = CALL_TIME_LIMIT) -> CallOutcome:
+    """Call `fn()` (a method of the student's code) in a serial schedule with virtual time:
+    its sleeps cost nothing, and a lock it waits for forever (one it already holds, say) is a
+    deadlock found at once instead of a probe that hangs until its real timeout."""
+    sched = Scheduler(0, filename=path, source=source, serial=True, max_steps=MAX_STEPS,
+                      stall_seconds=3.0, budget=0, spin=10_000, time_limit=time_limit)
+    sched.namespaces.append(namespace)
+    result = CallOutcome()
+
+    def body() -> None:
+        try:
+            result.value = fn()
+        except Abort:
+            raise
+        except BaseException as exc:  # re-raised in the caller's thread, with its traceback
+            result.error = exc
+        sched.stop("done")  # threads the call started and did not wait for are let go
+
+    with patched([namespace]):
+        outcome = sched.run_here("the grader's call", body)
+    if outcome.status in ("deadlock", "stall", "time", "steps"):
+        result.stuck = outcome.status
+        result.waits = [f"{d['thread']} {d['waits']}" for d in outcome.deadlock]
+    return result
+
+
 def collect(run: ProgramOutcome, shared: list[str], plain: Callable[[Any], Any]) -> dict[str, Any]:
     """A run as plain data for the judges."""
     outcome, sched = run.outcome, run.sched
