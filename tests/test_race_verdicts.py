@@ -377,3 +377,30 @@ def test_who_got_the_last_money_never_fails_a_locked_program(rubric, tmp_path):
     checks, report = graded(rubric, tmp_path, {"bank.py": LAST_MONEY})
     assert failed(checks) == set(), [c.message for c in checks.values() if c.status == "failed"]
     assert "no update of shared state that another thread can break" in checks["script_consistent"].message
+
+
+def test_threads_left_in_a_lock_cycle_after_main_ends_are_a_deadlock(rubric, tmp_path):
+    """The main thread gives up waiting (join with a timeout) and ends; the two transfers hold
+    each other's lock, so the real program would never exit."""
+    checks, _ = graded(rubric, tmp_path, {"bank.py": """
+        import threading, time
+        class Account:
+            def __init__(self, balance):
+                self.balance = balance
+                self.lock = threading.Lock()
+        def transfer(src, dst, amount):
+            with src.lock:
+                time.sleep(0.5)
+                with dst.lock:
+                    src.balance -= amount
+                    dst.balance += amount
+        a, b = Account(100), Account(100)
+        t1 = threading.Thread(target=transfer, args=(a, b, 10))
+        t2 = threading.Thread(target=transfer, args=(b, a, 20))
+        t1.start(); t2.start()
+        t1.join(2); t2.join(2)
+        print("balances", a.balance, b.balance)
+    """})
+    runs = checks["script_runs"]
+    assert runs.status == "failed" and "deadlocked" in runs.message
+    assert "held by" in runs.details and "bank.py:10" in runs.details

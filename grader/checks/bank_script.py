@@ -162,11 +162,15 @@ def script_threads(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     serial = obs["serial"]
     errors = _errors(serial)
+    details = "\n".join(f"{d['thread']} {d['waits']}" + "".join(f"\n    {s}" for s in d.get("stack", []))
+                        for d in serial["deadlock"])
+    if errors and serial["status"] == "deadlock" and serial["deadlock"]:
+        return failed(f"your program's threads deadlocked even when they ran one at a time (each "
+                      "waits for a lock another holds, so the program never exits), and running "
+                      f"it raised {exc_text(errors[0])}", details)
     if errors:
         return failed(f"running your program raised {exc_text(errors[0])}")
     if serial["status"] in ("deadlock", "stall"):
-        details = "\n".join(f"{d['thread']} {d['waits']}" + "".join(f"\n    {s}" for s in d.get("stack", []))
-                            for d in serial["deadlock"])
         what = ("its threads deadlocked: every thread waits for another" if serial["status"] == "deadlock"
                 else "a thread blocked in something the grader cannot schedule")
         return failed(f"your program did not finish even when its threads ran one at a time: {what}",

@@ -506,12 +506,27 @@ class Scheduler:
 
     # -- ending a schedule -----------------------------------------------------------------
     def _all_blocked(self) -> None:
-        """Nobody can run. A deadlock if a root body is stuck; else idle helpers (a pool's
-        workers waiting for work that will never come) are simply let go."""
-        if any(t.root and t.state == BLOCKED for t in self.tasks):
+        """Nobody can run. A deadlock if a root body is stuck, or if threads wait for locks
+        in a cycle (each holds what the next waits for: the program would never exit, even
+        after its main thread ended); else idle helpers (a pool's workers waiting for work
+        that will never come) are simply let go."""
+        if any(t.root and t.state == BLOCKED for t in self.tasks) or self._lock_cycle():
             self._found_deadlock()
         else:
             self._abort("done")
+
+    def _lock_cycle(self) -> bool:
+        by_ident = {t.ident: t for t in self.tasks if t.ident is not None}
+        for start in self.tasks:
+            seen: set[int] = set()
+            task: Task | None = start
+            while task is not None and task.state == BLOCKED and task.index not in seen:
+                seen.add(task.index)
+                holder = getattr(task.waiting_on, "_owner", None)
+                task = by_ident.get(holder) if holder is not None else None
+                if task is start:
+                    return True
+        return False
 
     def _found_deadlock(self) -> None:
         frames = sys._current_frames()
