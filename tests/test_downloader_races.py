@@ -38,6 +38,14 @@ def judged(obs: dict[str, Any], judge=script_shared_state):
     return judge(obs, JudgeContext({}, "downloader.py", 11))
 
 
+THREAD_PER_URL = """
+    threads = [threading.Thread(target=fetch, args=(u,)) for u in URLS]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+"""  # one thread per URL runs fetch(url); the main thread waits for them all
+
 COUNTER = """
     import threading
     import requests
@@ -50,12 +58,7 @@ COUNTER = """
         done += 1
         print(url, code, f"({done} done)")
 
-    threads = [threading.Thread(target=fetch, args=(u,)) for u in URLS]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-"""
+""" + THREAD_PER_URL
 
 
 def test_an_unlocked_counter_in_the_download_threads_fails_naming_its_line(tmp_path) -> None:
@@ -80,12 +83,7 @@ LOCKED_COUNTER = """
             n = done
         print(url, code, f"({n} done)")
 
-    threads = [threading.Thread(target=fetch, args=(u,)) for u in URLS]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-"""
+""" + THREAD_PER_URL
 
 
 def test_the_same_counter_under_a_lock_passes(tmp_path) -> None:

@@ -437,6 +437,12 @@ def test_a_check_made_in_an_earlier_iteration_does_not_open_a_window():
 
 
 # -- a container's size: slots taken from len(), checks before a pop --------------------------
+FETCH_ABC = """
+        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abc"]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(results)
+"""  # three threads run fetch("a"), fetch("b"), fetch("c"); then the results are printed
 SLOT_BUGS = {
     "append, then len - 1": """
         import threading
@@ -446,11 +452,7 @@ SLOT_BUGS = {
             results.append(None)
             slot = len(results) - 1
             results[slot] = (url, code)
-        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abc"]
-        for t in ts: t.start()
-        for t in ts: t.join()
-        print(results)
-    """,
+    """ + FETCH_ABC,
     "len, then append": """
         import threading
         results = []
@@ -458,11 +460,7 @@ SLOT_BUGS = {
             slot = len(results)
             results.append(None)
             results[slot] = url
-        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abc"]
-        for t in ts: t.start()
-        for t in ts: t.join()
-        print(results)
-    """,
+    """ + FETCH_ABC,
 }
 
 
@@ -486,11 +484,7 @@ SPLIT_SLOT = """
             with lock:
                 slot = len(results) - 1
             results[slot] = url
-        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abc"]
-        for t in ts: t.start()
-        for t in ts: t.join()
-        print(results)
-    """
+    """ + FETCH_ABC
 
 
 def test_a_slot_taken_across_two_lock_holdings_is_named_when_a_thread_falls_between():
@@ -511,11 +505,7 @@ SIZE_CLEAN = {
                 results.append(None)
                 slot = len(results) - 1
             results[slot] = url
-        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abc"]
-        for t in ts: t.start()
-        for t in ts: t.join()
-        print(results)
-    """,
+    """ + FETCH_ABC,
     "unlocked appends of finished results": """
         import threading
         results = []
@@ -575,11 +565,7 @@ SIZE_CLEAN = {
             with lock:
                 slot = results.index(None)
                 results[slot] = url
-        ts = [threading.Thread(target=fetch, args=(u,)) for u in "abc"]
-        for t in ts: t.start()
-        for t in ts: t.join()
-        print(results)
-    """,
+    """ + FETCH_ABC,
 }
 
 
