@@ -131,7 +131,7 @@ def _judge(obs: dict[str, Any], task: str, filename: str) -> Verdict:
         return passed("not examined: the program blocks in something the grader cannot schedule, "
                       "so its bookkeeping could not be followed (no race was seen)")
     shared = sorted({loc for run in runs for loc in run["oracle"]["shared"]})
-    what = f" ({', '.join(shared[:4])})" if shared else ""
+    what = f" (shared: {', '.join(f'`{name}`' for name in shared[:4])})" if shared else ""
     crashed = next((e for run in runs for e in run["errors"]), None)
     note = f"; a thread raised {exc_text(crashed)} there (see the other checks)" if crashed else ""
     return passed(f"no update of shared state{what} that another download thread can break, in "
