@@ -403,4 +403,29 @@ def test_threads_left_in_a_lock_cycle_after_main_ends_are_a_deadlock(rubric, tmp
     """})
     runs = checks["script_runs"]
     assert runs.status == "failed" and "deadlocked" in runs.message
+    assert "one fixed order" in runs.message
     assert "held by" in runs.details and "bank.py:10" in runs.details
+
+
+def test_a_method_taking_its_own_lock_twice_is_named_as_such(rubric, tmp_path):
+    checks, _ = graded(rubric, tmp_path, {"bank.py": """
+        import threading
+        class Vault:
+            def __init__(self):
+                self.gold = 0
+                self.lock = threading.Lock()
+            def add(self, n):
+                with self.lock:
+                    self._store(n)
+            def _store(self, n):
+                with self.lock:
+                    self.gold += n
+        vault = Vault()
+        workers = [threading.Thread(target=vault.add, args=(5,)) for _ in range(2)]
+        for w in workers: w.start()
+        for w in workers: w.join()
+        print(vault.gold)
+    """})
+    runs = checks["script_runs"]
+    assert runs.status == "failed" and "a lock it already holds" in runs.message
+    assert "RLock" in runs.message and "bank.py:11" in runs.details

@@ -158,6 +158,18 @@ def script_threads(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     return passed(f"{serial['threads']} threads, up to {serial['max_alive']} running at once")
 
 
+def _deadlock_kind(serial: dict[str, Any]) -> str:
+    """What the deadlocked threads wait for, in the words that say what to change."""
+    waits = [d["waits"] for d in serial["deadlock"]]
+    if any(w.endswith("which it already holds itself") for w in waits):
+        return ("a thread waits for a lock it already holds (a Lock is not reentrant: take it "
+                "once, or use an RLock)")
+    if sum(", held by " in w for w in waits) >= 2:
+        return ("each thread waits for a lock another thread holds (take the locks in one "
+                "fixed order)")
+    return "every thread waits for another (a lock, join or wait that nothing ends)"
+
+
 @check("bank.script_runs", probe="bank.script", style="program")
 def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     serial = obs["serial"]
@@ -165,13 +177,13 @@ def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     details = "\n".join(f"{d['thread']} {d['waits']}" + "".join(f"\n    {s}" for s in d.get("stack", []))
                         for d in serial["deadlock"])
     if errors and serial["status"] == "deadlock" and serial["deadlock"]:
-        return failed(f"your program's threads deadlocked even when they ran one at a time (each "
-                      "waits for a lock another holds, so the program never exits), and running "
-                      f"it raised {exc_text(errors[0])}", details)
+        return failed(f"your program's threads deadlocked even when they ran one at a time "
+                      f"({_deadlock_kind(serial)}; the program never exits), and running it "
+                      f"raised {exc_text(errors[0])}", details)
     if errors:
         return failed(f"running your program raised {exc_text(errors[0])}")
     if serial["status"] in ("deadlock", "stall"):
-        what = ("its threads deadlocked: every thread waits for another" if serial["status"] == "deadlock"
+        what = (f"its threads deadlocked: {_deadlock_kind(serial)}" if serial["status"] == "deadlock"
                 else "a thread blocked in something the grader cannot schedule")
         return failed(f"your program did not finish even when its threads ran one at a time: {what}",
                       details)
