@@ -62,24 +62,14 @@ def api(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     return passed("BankAccount and simulate have the expected signatures")
 
 
-def _outcome(fn: Callable[[], Any], filename: str, where: tuple[dict[str, Any], str, str]) -> dict[str, Any]:
-    """One call of the student's code, made in a serial schedule with virtual time (its sleeps
-    cost nothing; a call that waits forever for a lock is reported as stuck at once)."""
-    from grader.preempt.runner import call_quietly
+STUCK = {"time": "it was still running after a minute of (virtual) time",
+         "steps": "it was still running after the grader's step limit",
+         "stall": "it blocked in something the grader cannot schedule"}
 
-    namespace, path, source = where
-    done = call_quietly(fn, namespace, path, source)
-    if done.stuck is not None:
-        what = {"deadlock": "it waits forever: " + ("; ".join(done.waits[:2]) or "a lock nobody releases"),
-                "time": "it was still running after 60 s (of virtual time)",
-                "steps": "it was still running after the grader's step limit",
-                "stall": "it blocked in something the grader cannot schedule"}.get(done.stuck, done.stuck)
-        return {"error": {"type": "NeverReturned", "message": what, "where": None}}
-    if done.error is not None:
-        if not isinstance(done.error, Exception):
-            raise done.error  # SystemExit, KeyboardInterrupt: the child's protocol handles them
-        return {"error": describe(done.error, filename)}
-    return {"value": plain(done.value)}
+
+def _stuck(kind: str, waits: list[str]) -> dict[str, Any]:
+    what = STUCK.get(kind) or "it waits forever: " + ("; ".join(waits[:2]) or "a lock nobody releases")
+    return {"error": {"type": "NeverReturned", "message": what, "where": None}}
 
 
 def _show(outcome: dict[str, Any]) -> str:
@@ -116,9 +106,31 @@ def _apply(cls: Any, steps: list[list[Any]], filename: str) -> list[dict[str, An
         source = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, ValueError):
         source = ""
-    for index, step in enumerate(steps):
-        history.append({"step": index, "op": str(step[0]), "args": list(step[1:]),
-                        **_outcome(lambda step=step: run(step), filename, (namespace, path, source))})
+
+    def remaining() -> None:
+        """The steps not yet run, one after another, in one serial schedule."""
+        while len(history) < len(steps):
+            step = steps[len(history)]
+            entry: dict[str, Any] = {"step": len(history), "op": str(step[0]), "args": list(step[1:])}
+            try:
+                entry["value"] = plain(run(step))
+            except Exception as exc:
+                entry["error"] = describe(exc, filename)
+            history.append(entry)
+
+    # The student's methods run with virtual time (a sleep in them costs nothing); a step that
+    # never returns (a lock it already holds) is recorded as such, and the rest run afresh.
+    from grader.preempt.runner import CALL_TIME_LIMIT, call_quietly
+
+    while len(history) < len(steps):
+        left = len(steps) - len(history)
+        done = call_quietly(remaining, namespace, path, source, time_limit=CALL_TIME_LIMIT * left)
+        if done.error is not None:
+            raise done.error  # SystemExit, KeyboardInterrupt: the child's protocol handles them
+        if done.stuck is not None and len(history) < len(steps):
+            step = steps[len(history)]
+            history.append({"step": len(history), "op": str(step[0]), "args": list(step[1:]),
+                            **_stuck(done.stuck, done.waits)})
     return history
 
 
