@@ -37,7 +37,7 @@ class Limits:
     memory_mb: int = 2048  # address space; threads' stacks are kept small so 100+ threads fit
     file_size_mb: int = 16
     output_kb: int = 64  # captured stdout/stderr kept per stream
-    processes: int = 512  # tasks (processes and threads) at once
+    processes: int = 1100  # tasks (processes and threads) at once: a textbook pool of 1,000 workers fits
     disk_mb: int = 64  # bytes the child may write in all (its /tmp, its /dev/shm: each capped)
 
 

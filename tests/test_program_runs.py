@@ -3,6 +3,7 @@
 The programs under tests/programs/bank/ were written for these tests; each is run by the
 grader as `__main__` under its scheduler (virtual time, seeded thread switches).
 """
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,28 @@ def test_a_contract_submission_is_still_graded_by_the_contract_checks(rubric):
     report = grade(rubric, "bank", Path(__file__).resolve().parent.parent / "reference" / "bank.py")
     assert report.style == "contract" and report.score >= report.max_score
     assert not any(c.id.startswith("program_") for c in report.checks)
+
+
+def test_six_hundred_customer_threads_alive_at_once_fit_the_sandbox(rubric, tmp_path):
+    """A pool of hundreds of workers (a textbook `max_workers=1000`) is not a fork bomb: the
+    sandbox's task cap leaves room for it."""
+    path = tmp_path / "bank.py"
+    path.write_text(textwrap.dedent("""
+        import threading, time
+        balance = 0
+        lock = threading.Lock()
+        def customer():
+            global balance
+            time.sleep(0.5)
+            with lock:
+                balance += 1
+        threads = [threading.Thread(target=customer) for _ in range(600)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print("balance", balance)
+    """), encoding="utf-8")
+    report = grade(rubric, "bank", path)
+    checks = {c.id: c for c in report.checks}
+    assert checks["script_runs"].status == "passed", checks["script_runs"].message
+    assert "balance 600" in checks["script_runs"].message
+    assert checks["script_threads"].message.startswith("600 threads, up to 600 running at once")
