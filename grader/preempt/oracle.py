@@ -79,6 +79,8 @@ class Access(NamedTuple):
         where = f"{self.file.rsplit('/', 1)[-1]}:{self.line}" if self.line else self.file.rsplit('/', 1)[-1]
         verb = {"read": "read", "check": "checked", "spin": "waited on", "write": "wrote"}.get(
             self.kind, self.kind)
+        if self.label.endswith("(...)"):
+            verb = "called"  # a container call that changes its size: `results.append(...)`
         held = f"holding {', '.join(self.locks)}" if self.locks else "holding no lock"
         shown = f"={self.value!r}" if self.value is not None else ""
         return f"{self.thread} {verb} {self.label}{shown} at {where} ({held})"
