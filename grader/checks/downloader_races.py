@@ -16,8 +16,10 @@ when they block (the run its author intended), the others force switches at rand
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import random
-from typing import Any
+from typing import Any, TypedDict
 
 from grader.checks.downloader_script import own_urls
 from grader.httpmock import MockServer, Route, status
@@ -27,7 +29,7 @@ from grader.preempt.explain import replay
 from grader.preempt.instrument import hooks, instrument
 from grader.preempt.runner import FORCED_BUDGET, SERIAL_BUDGET, run_program
 from grader.preempt.siblings import submission_attrs
-from grader.preempt.verdict import findings, race_problem
+from grader.preempt.verdict import RaceFindings, findings, race_problem
 from grader.probing import ProbeContext, exc_text
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
 
@@ -49,10 +51,22 @@ def _server(urls: list[str], seed: int) -> MockServer:
     return MockServer(routes, any_url=status(200, 0.5), clock=_virtual_now)
 
 
-def _summary(seed: int, status_: str, errors: list[dict[str, Any]], oracle: dict[str, Any],
-             server: MockServer, serial: bool) -> dict[str, Any]:
-    return {"seed": seed, "serial": serial, "status": status_, "errors": errors[:3],
-            "oracle": oracle, "requests": len(server.records)}
+class RaceRun(TypedDict, total=False):
+    """One schedule of the program, as the probe sends it to the judge."""
+
+    seed: int
+    serial: bool  # threads switched only when they blocked (the reference run)
+    status: str  # the scheduler's outcome: ok | deadlock | stall | time | steps | budget
+    errors: list[dict[str, Any]]  # exceptions of the program's threads (describe())
+    oracle: RaceFindings  # what the race oracle saw
+    requests: int  # requests the grader's server answered in this schedule
+    threads: int  # threads the program started (scripts only)
+
+
+def _summary(seed: int, status_: str, errors: list[dict[str, Any]], oracle: RaceFindings,
+             server: MockServer, serial: bool) -> RaceRun:
+    return RaceRun(seed=seed, serial=serial, status=status_, errors=errors[:3], oracle=oracle,
+                   requests=len(server.records))
 
 
 @probe("downloader.script_races")
@@ -60,7 +74,7 @@ def script_races_probe(ctx: ProbeContext) -> dict[str, Any]:
     code = instrument(ctx.source, str(ctx.path), module_level_points=True,
                       attrs=submission_attrs(ctx.path, ctx.source))
     urls = own_urls(ctx.source, ctx.path.parent, ctx.path)
-    runs: list[dict[str, Any]] = []
+    runs: list[RaceRun] = []
     schedules = int(ctx.param("schedules", SCHEDULES))
     for index in range(schedules):
         serial, seed = index == 0, ctx.seed + index
@@ -81,14 +95,16 @@ def script_races_probe(ctx: ProbeContext) -> dict[str, Any]:
     return {"runs": runs}
 
 
+def _named_race(data: dict[str, Any]) -> str | None:
+    """explore()'s stop rule: the first schedule in which the oracle names a race."""
+    return "the race oracle named a race" if data["oracle"]["races"] else None
+
+
 @probe("downloader.races")
 def contract_races_probe(ctx: ProbeContext) -> dict[str, Any]:
-    import contextlib
-    import io
-
     module = instrumented_module(ctx)
     name = ctx.entry_points.get("download", "download_pages")
-    summaries: list[dict[str, Any]] = []
+    summaries: list[RaceRun] = []
 
     def build(sched: Any) -> Scenario:
         before = len(server.records)  # one server answers every schedule
@@ -97,19 +113,21 @@ def contract_races_probe(ctx: ProbeContext) -> dict[str, Any]:
             getattr(module, name)(list(CONTRACT_URLS), max_workers=3, timeout=5.0)
 
         def collect(outcome: Any) -> dict[str, Any]:
-            return {"serial": False, "requests": len(server.records) - before}
+            return {"requests": len(server.records) - before}
 
         return Scenario([("MainThread", body)], collect)
 
     with _server(CONTRACT_URLS, ctx.seed) as server, \
             contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        result = explore(ctx, module, build, lambda data: "x" if data["oracle"]["races"] else None,
+        result = explore(ctx, module, build, _named_race,
                          schedules=int(ctx.param("schedules", SCHEDULES)),
                          switch=float(ctx.param("switch", 0.1)))
     if "__tampered__" in result:
         return result
     for data in result["runs"]:
-        summaries.append({**data, "errors": data.pop("thread_errors", [])})
+        summaries.append(RaceRun(seed=data["seed"], serial=False, status=data["status"],
+                                 errors=data.get("thread_errors", [])[:3], oracle=data["oracle"],
+                                 requests=data["requests"]))
     return {"runs": summaries}
 
 
