@@ -107,16 +107,20 @@ def _apply(cls: Any, steps: list[list[Any]], filename: str) -> list[dict[str, An
     except (OSError, ValueError):
         source = ""
 
+    def entry() -> dict[str, Any]:
+        """The record of the next step not yet run."""
+        step = steps[len(history)]
+        return {"step": len(history), "op": str(step[0]), "args": list(step[1:])}
+
     def remaining() -> None:
         """The steps not yet run, one after another, in one serial schedule."""
         while len(history) < len(steps):
-            step = steps[len(history)]
-            entry: dict[str, Any] = {"step": len(history), "op": str(step[0]), "args": list(step[1:])}
+            step, record = steps[len(history)], entry()
             try:
-                entry["value"] = plain(run(step))
+                record["value"] = plain(run(step))
             except Exception as exc:
-                entry["error"] = describe(exc, filename)
-            history.append(entry)
+                record["error"] = describe(exc, filename)
+            history.append(record)
 
     # The student's methods run with virtual time (a sleep in them costs nothing); a step that
     # never returns (a lock it already holds) is recorded as such, and the rest run afresh.
@@ -128,9 +132,7 @@ def _apply(cls: Any, steps: list[list[Any]], filename: str) -> list[dict[str, An
         if done.error is not None:
             raise done.error  # SystemExit, KeyboardInterrupt: the child's protocol handles them
         if done.stuck is not None and len(history) < len(steps):
-            step = steps[len(history)]
-            history.append({"step": len(history), "op": str(step[0]), "args": list(step[1:]),
-                            **_stuck(done.stuck, done.waits)})
+            history.append({**entry(), **_stuck(done.stuck, done.waits)})
     return history
 
 

@@ -16,9 +16,8 @@ from typing import Any
 
 from grader.preempt.engine import tampering
 from grader.preempt.explain import lost_update, recent, replay
-from grader.preempt.instrument import _shared_names, hooks, instrument
-from grader.preempt.runner import FORCED_BUDGET, SERIAL_BUDGET, collect, run_program
-from grader.preempt.siblings import submission_attrs
+from grader.preempt.instrument import _shared_names
+from grader.preempt.runner import collect, program_code, run_for_probe
 from grader.preempt.verdict import findings, race_problem, racy_result_problem, unordered_problem
 from grader.probing import ProbeContext, exc_text, plain
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
@@ -29,10 +28,7 @@ STOP_HINT = ("input() read end of file: the grader gives a program no input and 
 
 def _run(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, serial: bool,
          ordered: bool = True) -> dict[str, Any]:
-    run = run_program(code, str(ctx.path), ctx.source, seed, serial=serial,
-                      switch=float(ctx.param("switch", 0.1)),
-                      budget=int(ctx.param("budget", SERIAL_BUDGET if serial else FORCED_BUDGET)),
-                      stop_at_budget=not serial, namespace=dict(hooks()), ordered=ordered)
+    run = run_for_probe(ctx, code, seed, serial=serial, ordered=ordered)
     data = collect(run, shared, plain)
     data["seed"] = seed
     result, result_lines, progress_lines = run.output.main_result()
@@ -104,8 +100,7 @@ def _problem(run: dict[str, Any]) -> tuple[str, list[str]] | None:
 
 @probe("bank.script")
 def script_probe(ctx: ProbeContext) -> dict[str, Any]:
-    code = instrument(ctx.source, str(ctx.path), module_level_points=True,
-                      attrs=submission_attrs(ctx.path, ctx.source))
+    code = program_code(ctx)
     shared = sorted(_shared_names(ast.parse(ctx.source)))
     serial = _run(ctx, code, shared, ctx.seed, serial=True)
     serial.pop("_events")

@@ -26,9 +26,7 @@ from grader.httpmock import MockServer, Route, status
 from grader.preempt import scheduler as sched_mod
 from grader.preempt.engine import Scenario, explore, instrumented_module, tampering
 from grader.preempt.explain import replay
-from grader.preempt.instrument import hooks, instrument
-from grader.preempt.runner import FORCED_BUDGET, SERIAL_BUDGET, run_program
-from grader.preempt.siblings import submission_attrs
+from grader.preempt.runner import program_code, run_for_probe
 from grader.preempt.verdict import RaceFindings, findings, race_problem
 from grader.probing import ProbeContext, exc_text
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
@@ -71,8 +69,7 @@ def _summary(seed: int, status_: str, errors: list[dict[str, Any]], oracle: Race
 
 @probe("downloader.script_races")
 def script_races_probe(ctx: ProbeContext) -> dict[str, Any]:
-    code = instrument(ctx.source, str(ctx.path), module_level_points=True,
-                      attrs=submission_attrs(ctx.path, ctx.source))
+    code = program_code(ctx)
     urls = own_urls(ctx.source, ctx.path.parent, ctx.path)
     runs: list[RaceRun] = []
     schedules = int(ctx.param("schedules", SCHEDULES))
@@ -81,10 +78,7 @@ def script_races_probe(ctx: ProbeContext) -> dict[str, Any]:
         if index == 2 and runs[0]["threads"] > MANY_THREADS:
             break
         with _server(urls, seed) as server:
-            run = run_program(code, str(ctx.path), ctx.source, seed, serial=serial,
-                              switch=float(ctx.param("switch", 0.1)),
-                              budget=SERIAL_BUDGET if serial else FORCED_BUDGET,
-                              stop_at_budget=not serial, namespace=dict(hooks()))
+            run = run_for_probe(ctx, code, seed, serial=serial)
         if (why := tampering(run.namespace)) is not None:
             return {"__tampered__": why}
         errors = [t.error for t in run.outcome.tasks if t.error]

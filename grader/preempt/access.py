@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from grader.preempt import scheduler as sched_mod
-from grader.preempt.instrument import INSTRUMENTED, hooks, instrument
+from grader.preempt.instrument import GROWING_METHODS, INSTRUMENTED, hooks, instrument
 from grader.preempt.oracle import GROW, SHRINK, SIZE, Access
 
 _getattr, _setattr, _type, _isinstance, _str, _len = getattr, setattr, type, isinstance, str, len
@@ -253,8 +253,6 @@ def hook_method(obj: Any, name: str, argument: Any, label: str, line: int) -> An
 
 
 SIZED = (list, dict, set, collections.deque)  # containers whose size threads can share
-GROWING = frozenset({"append", "appendleft", "extend", "extendleft", "insert", "add"})
-RESIZING = GROWING | {"pop", "popleft", "remove", "clear", "discard", "popitem"}
 
 
 def hook_len(obj: Any, label: str, line: int, check: int = 0) -> int:
@@ -282,8 +280,8 @@ def hook_resize(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwa
     so the call itself is made as written, after its arguments were evaluated)."""
     method = _getattr(obj, name)
     if _live() is not None and _isinstance(obj, SIZED):
-        _note(GROW if name in GROWING else SHRINK, obj, SIZE, f"{label}.{name}(...)", line, None,
-              sys._getframe(1))
+        kind = GROW if name in GROWING_METHODS else SHRINK
+        _note(kind, obj, SIZE, f"{label}.{name}(...)", line, None, sys._getframe(1))
     return method(*args, **kwargs)
 
 

@@ -24,8 +24,9 @@ LOOKUP = "__grader_lookup__"  # `d.get(key, default)`: a read of d[key]
 HOOK_NAMES = (POINT, READ, WRITE, GETATTR, SETATTR, GETITEM, SETITEM, EXEC, METHOD, LEN, RESIZE,
               LOOKUP)
 COMPOUND_METHODS = ("update", "subtract")
-RESIZING_METHODS = ("append", "appendleft", "extend", "extendleft", "insert", "add", "pop",
-                    "popleft", "remove", "clear", "discard", "popitem")  # see access.RESIZING
+# Container calls that change its size: the growing ones depend on nothing read before
+GROWING_METHODS = frozenset({"append", "appendleft", "extend", "extendleft", "insert", "add"})
+RESIZING_METHODS = GROWING_METHODS | {"pop", "popleft", "remove", "clear", "discard", "popitem"}
 INSTRUMENTED: set[str] = set()  # file names compiled by `instrument`: the student's frames
 STATE_ATTRS: set[str] = set()  # state attributes of everything instrumented (for exec strings)
 

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from grader.preempt.instrument import hooks, instrument
 from grader.preempt.primitives import patched
 from grader.preempt.scheduler import Abort, Outcome, Scheduler
+from grader.preempt.siblings import submission_attrs
 
 TIME_LIMIT = 300.0  # virtual seconds a program may run before it is stopped (a simulation)
 MAX_STEPS = 12_000_000  # scheduling points (a busy loop that never ends; 2 x 10^6 loops fit)
@@ -193,32 +195,22 @@ def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, s
     return result
 
 
-def exec_quietly(code: Any, namespace: dict[str, Any], path: str, source: str,
-                 *, time_limit: float = TIME_LIMIT) -> Outcome:
-    """Execute a module's code (its import) under a serial schedule with virtual time, so that
-    threads it waits for and its sleeps finish at once; a module that never finishes importing
-    is stopped after `time_limit` virtual seconds with what it defined so far."""
-    sched = Scheduler(0, filename=path, source=source, serial=True, max_steps=MAX_STEPS,
-                      stall_seconds=3.0, budget=0, spin=10_000, time_limit=time_limit)
-    sched.namespaces.append(namespace)
-    failure: list[BaseException] = []
+def program_code(ctx: Any) -> Any:
+    """A probe's submission (a `ProbeContext`) compiled to run as a program: scheduling points
+    at module level too, and the state attributes of its helper modules."""
+    return instrument(ctx.source, str(ctx.path), module_level_points=True,
+                      attrs=submission_attrs(ctx.path, ctx.source))
 
-    def body() -> None:
-        try:
-            exec(code, namespace)
-        except Abort:  # stopped by the grader's limits: the module keeps what it defined
-            raise
-        except BaseException as exc:  # re-raised in the caller's thread, with its traceback
-            failure.append(exc)
-        # The import is over: threads it started and did not wait for are let go (the program
-        # run, not the import, is where they are judged), so one that never ends costs nothing.
-        sched.stop("done")
 
-    with program_environment(path), patched([namespace]):
-        outcome = sched.run_here("MainThread", body)
-    if failure:
-        raise failure[0]
-    return outcome
+def run_for_probe(ctx: Any, code: Any, seed: int, *, serial: bool,
+                  ordered: bool = True) -> ProgramOutcome:
+    """One schedule of `program_code(ctx)` as a probe runs it: the reference (`serial`, recorded
+    for SERIAL_BUDGET points) or a forced-switch sample that stops after FORCED_BUDGET points;
+    the rubric's `switch` and `budget` parameters, when given, override the defaults."""
+    return run_program(code, str(ctx.path), ctx.source, seed, serial=serial,
+                       switch=float(ctx.param("switch", 0.1)),
+                       budget=int(ctx.param("budget", SERIAL_BUDGET if serial else FORCED_BUDGET)),
+                       stop_at_budget=not serial, namespace=dict(hooks()), ordered=ordered)
 
 
 CALL_TIME_LIMIT = 60.0  # virtual seconds one call of the student's code may take
@@ -232,13 +224,17 @@ class CallOutcome:
     error: BaseException | None = None
     stuck: str | None = None  # "deadlock" | "stall" | "time" | "steps": the call never returned
     waits: list[str] = field(default_factory=list)  # what each stuck thread waits for
+    outcome: Outcome | None = None  # the serial schedule the call ran in
 
 
 def call_quietly(fn: Callable[[], Any], namespace: dict[str, Any], path: str, source: str,
-                 *, time_limit: float = CALL_TIME_LIMIT) -> CallOutcome:
-    """Call `fn()` (a method of the student's code) in a serial schedule with virtual time:
-    its sleeps cost nothing, and a lock it waits for forever (one it already holds, say) is a
-    deadlock found at once instead of a probe that hangs until its real timeout."""
+                 *, time_limit: float = CALL_TIME_LIMIT, name: str = "the grader's call",
+                 environment: bool = False) -> CallOutcome:
+    """Call `fn()` (the student's code) in a serial schedule with virtual time, in the calling
+    thread: its sleeps cost nothing, and a lock it waits for forever (one it already holds,
+    say) is a deadlock found at once instead of a probe that hangs until its real timeout.
+    Threads the call started and did not wait for are let go when it returns. `environment`:
+    the program's view of its process too (see `program_environment`)."""
     sched = Scheduler(0, filename=path, source=source, serial=True, max_steps=MAX_STEPS,
                       stall_seconds=3.0, budget=0, spin=10_000, time_limit=time_limit)
     sched.namespaces.append(namespace)
@@ -247,18 +243,33 @@ def call_quietly(fn: Callable[[], Any], namespace: dict[str, Any], path: str, so
     def body() -> None:
         try:
             result.value = fn()
-        except Abort:
+        except Abort:  # stopped by the grader's limits
             raise
         except BaseException as exc:  # re-raised in the caller's thread, with its traceback
             result.error = exc
-        sched.stop("done")  # threads the call started and did not wait for are let go
+        sched.stop("done")
 
-    with patched([namespace]):
-        outcome = sched.run_here("the grader's call", body)
-    if outcome.status in ("deadlock", "stall", "time", "steps"):
-        result.stuck = outcome.status
-        result.waits = [f"{d['thread']} {d['waits']}" for d in outcome.deadlock]
+    setting = program_environment(path) if environment else contextlib.nullcontext()
+    with setting, patched([namespace]):
+        result.outcome = sched.run_here(name, body)
+    if result.outcome.status in ("deadlock", "stall", "time", "steps"):
+        result.stuck = result.outcome.status
+        result.waits = [f"{d['thread']} {d['waits']}" for d in result.outcome.deadlock]
     return result
+
+
+def exec_quietly(code: Any, namespace: dict[str, Any], path: str, source: str,
+                 *, time_limit: float = TIME_LIMIT) -> Outcome:
+    """Execute a module's code (its import) in a serial schedule with virtual time, so that
+    threads it waits for and its sleeps finish at once; a module that never finishes importing
+    is stopped after `time_limit` virtual seconds with what it defined so far. Threads it
+    started and did not wait for are let go: the program run, not the import, judges them."""
+    done = call_quietly(lambda: exec(code, namespace), namespace, path, source,
+                        time_limit=time_limit, name="MainThread", environment=True)
+    if done.error is not None:
+        raise done.error
+    assert done.outcome is not None
+    return done.outcome
 
 
 def collect(run: ProgramOutcome, shared: list[str], plain: Callable[[Any], Any]) -> dict[str, Any]:
