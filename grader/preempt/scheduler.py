@@ -19,12 +19,13 @@ with `stop_at_budget` ends there instead, judged on what it recorded.
 from __future__ import annotations
 
 import _thread
+import contextlib
 import random
 import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from grader.preempt.oracle import RaceOracle
 
@@ -566,7 +567,11 @@ class Scheduler:
         if self.exited == len(self.tasks) and self.finished.locked():
             self.finished.release()
 
-    def run(self, bodies: list[tuple[str, Callable[[], Any]]]) -> Outcome:
+    @contextlib.contextmanager
+    def _active(self, first_stream: bool = False) -> Iterator[None]:
+        """This schedule is the running one, with virtual time; afterwards the previous one,
+        real hooks and the caller's `random` state are back. `first_stream`: the calling thread
+        is the schedule's first thread and draws from its `random` stream."""
         global ACTIVE
         import random as random_module
 
@@ -574,54 +579,47 @@ class Scheduler:
 
         previous, ACTIVE = ACTIVE, self
         saved_random = random_module.getstate()
+        if first_stream:
+            random_module.setstate(random.Random(f"{self.seed_base}:0").getstate())
         try:
             with vtime.installed():
-                for name, body in bodies:
-                    self.spawn(name, body).root = True
-                first = self._pick()
-                if first is not None:
-                    self._give(None, first)
-                self._wait()
+                yield
         finally:
             ACTIVE = previous
             self._restore_hooks()
             random_module.setstate(saved_random)
+
+    def run(self, bodies: list[tuple[str, Callable[[], Any]]]) -> Outcome:
+        with self._active():
+            for name, body in bodies:
+                self.spawn(name, body).root = True
+            first = self._pick()
+            if first is not None:
+                self._give(None, first)
+            self._wait()
         return self._outcome()
 
     def run_here(self, name: str, body: Callable[[], Any]) -> Outcome:
         """Run `body` as the schedule's first thread in the calling thread itself (a module's
         import: a fork or a signal handler there behaves as in a plain import), then wait for
         the threads it started, which are scheduled as in `run`."""
-        global ACTIVE
-        import random as random_module
-
-        from grader.preempt import vtime
-
-        previous, ACTIVE = ACTIVE, self
-        saved_random = random_module.getstate()
         task = Task(name, 0, root=True, ident=_thread.get_ident())
         self.tasks.append(task)
         self.by_ident[task.ident] = task  # type: ignore[index]
-        random_module.setstate(random.Random(f"{self.seed_base}:0").getstate())
-        try:
-            with vtime.installed():
-                try:
-                    self.record(task, "start", None)
-                    task.result = body()
-                except Abort:
-                    pass
-                except BaseException as exc:  # the student's exception: reported, never fatal here
-                    from grader.probing import describe
+        with self._active(first_stream=True):
+            try:
+                self.record(task, "start", None)
+                task.result = body()
+            except Abort:
+                pass
+            except BaseException as exc:  # the student's exception: reported, never fatal here
+                from grader.probing import describe
 
-                    task.error = describe(exc, self.filename)
-                finally:
-                    self._finish(task)
-                    self.by_ident.pop(task.ident, None)  # type: ignore[arg-type]
-                self._wait()
-        finally:
-            ACTIVE = previous
-            self._restore_hooks()
-            random_module.setstate(saved_random)
+                task.error = describe(exc, self.filename)
+            finally:
+                self._finish(task)
+                self.by_ident.pop(task.ident, None)  # type: ignore[arg-type]
+            self._wait()
         return self._outcome()
 
     def _outcome(self) -> Outcome:
