@@ -4,6 +4,11 @@ An operation may be placed before another only if it was called before the other
 the search tries each such order against the sequential specification, remembering states it
 has already refuted, like Porcupine does. Histories here have a dozen operations, so the search
 takes milliseconds. The verdict is sound: a correct implementation always has an order.
+
+The search runs in the grader's own process on a history the child sent, so it is bounded: a
+history longer than `MAX_OPS`, or one that needs more than `budget` search steps (only a made-up
+history does: real ones are short and mostly ordered), raises `Undecided` instead of keeping
+the grader busy; the caller says so honestly rather than passing or failing the student.
 """
 from __future__ import annotations
 
@@ -11,19 +16,34 @@ from typing import Any, Callable, Hashable
 
 Step = Callable[[Hashable, dict[str, Any]], tuple[Hashable, Any]]
 
+MAX_OPS = 64
+BUDGET = 50_000
+
+
+class Undecided(Exception):
+    """The history is too long, or the search too large, to decide within the grader's bound."""
+
 
 def linearize(ops: list[dict[str, Any]], initial: Hashable, step: Step,
-              matches: Callable[[dict[str, Any], Any], bool]) -> list[int] | None:
-    """An order of `ops` (indexes) that the specification accepts, or None if there is none."""
+              matches: Callable[[dict[str, Any], Any], bool],
+              budget: int = BUDGET) -> list[int] | None:
+    """An order of `ops` (indexes) that the specification accepts, or None if there is none;
+    `Undecided` past `MAX_OPS` operations or `budget` search steps."""
     n = len(ops)
+    if n > MAX_OPS:
+        raise Undecided(f"{n} operations (the grader checks at most {MAX_OPS})")
     refuted: set[tuple[frozenset[int], Hashable]] = set()
     order: list[int] = []
+    steps = [0]
 
     def search(done: frozenset[int], state: Hashable) -> bool:
         if len(done) == n:
             return True
         if (done, state) in refuted:
             return False
+        steps[0] += 1
+        if steps[0] > budget:
+            raise Undecided(f"more than {budget} search steps")
         pending = [i for i in range(n) if i not in done]
         first_return = min(ops[i]["ret"] for i in pending)
         for i in pending:

@@ -7,6 +7,7 @@ their code tried to reach, and the attempt fails locally instead of leaving the 
 from __future__ import annotations
 
 import socket
+import sys
 from typing import Any
 
 ATTEMPTS: list[str] = []
@@ -53,7 +54,50 @@ def install() -> None:
     def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
         _refuse(f"connect to {_address(address)}")
 
+    _install_audit_guard()
     socket.socket = GuardedSocket  # type: ignore[misc]
     socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
     socket.create_connection = create_connection  # type: ignore[assignment]
     socket.gethostbyname = lambda host: _refuse(f"look up {host}")  # type: ignore[assignment]
+
+
+AUDITED = {"socket.connect", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo",
+           "socket.gethostbyname", "socket.gethostbyaddr", "socket.getnameinfo"}
+
+
+def _install_audit_guard() -> None:
+    """The same refusal below the `socket` module: code that reaches `_socket` directly (or a C
+    extension that uses it) raises these audit events in CPython's own socket code, where a
+    Python-level patch cannot be bypassed. What the hook needs is bound in its closure so that
+    rebinding this module's names does not switch it off; audit hooks cannot be removed.
+
+    Subprocesses are not covered here: at the bubblewrap and uid levels the child runs in a
+    network namespace of its own, which holds for every process it starts."""
+    record = ATTEMPTS.append
+    blocked = NetworkBlocked
+    unix = getattr(socket, "AF_UNIX", None)
+
+    def address_of(value: Any) -> str:
+        if isinstance(value, tuple) and len(value) >= 2:
+            return f"{value[0]}:{value[1]}"
+        return str(value)
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event not in AUDITED:
+            return
+        if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
+            sock = args[0]
+            if getattr(sock, "family", None) == unix:
+                return
+            target = args[1] if len(args) > 1 else None
+            if event == "socket.sendmsg" and target is None:
+                return  # a send on an already refused (so never connected) socket
+            what = f"{'connect to' if event == 'socket.connect' else 'send to'} {address_of(target)}"
+        elif event == "socket.getaddrinfo":
+            what = f"look up {args[0]}:{args[1]}"
+        else:
+            what = f"look up {address_of(args[0])}"
+        record(what)
+        raise blocked(f"network access is blocked while grading ({what})")
+
+    sys.addaudithook(hook)

@@ -149,13 +149,22 @@ def isolation_level() -> str:
     uid (root without namespaces, e.g. a Docker container): a dedicated unprivileged uid, no
     capabilities, RLIMIT_NPROC, everything that uid runs killed at the end.
     process: a plain child as the grader's own user; nothing keeps it from the grader's files.
-    `GRADER_ISOLATION=uid` or `process` asks for a weaker level, e.g. for debugging.
+    `GRADER_ISOLATION=uid` or `process` asks for a weaker level, e.g. for debugging; a level
+    that was asked for and does not work here is an error, never a silent fallback to a weaker
+    one (a child meant to run as an unprivileged uid must not run as root instead).
     """
-    wanted = os.environ.get("GRADER_ISOLATION", "")
+    wanted = os.environ.get("GRADER_ISOLATION", "").strip()
     wanted = "uid" if wanted == "unshare-net" else wanted
     levels = available_levels()
-    weaker = {"uid": ("uid", "process"), "process": ("process",)}.get(wanted, LEVELS)
-    return next(level for level in levels if level in weaker)
+    if not wanted:
+        return levels[0]
+    if wanted not in LEVELS:
+        raise GraderError(f"GRADER_ISOLATION={wanted!r} is not an isolation level; use one of "
+                          f"{', '.join(LEVELS)}, or unset it for the strongest this machine offers")
+    if wanted not in levels:
+        raise GraderError(f"GRADER_ISOLATION={wanted}: this machine does not offer that level (it "
+                          f"offers {', '.join(levels)}); unset GRADER_ISOLATION or pick one of those")
+    return wanted
 
 
 @functools.lru_cache(maxsize=1)

@@ -3,7 +3,9 @@ import textwrap
 import threading
 import types
 
-from grader.linearize import bank_matches, bank_step, linearize
+import pytest
+
+from grader.linearize import MAX_OPS, Undecided, bank_matches, bank_step, linearize
 from grader.preempt import scheduler as sched_mod
 from grader.preempt.instrument import hooks, instrument
 from grader.preempt.primitives import CoopCondition, CoopLock, patched
@@ -170,3 +172,23 @@ def test_money_in_neither_account_is_not_linearizable():
                op("T2", "withdraw", [0, 1], False, 2, 3),
                op("T2", "withdraw", [1, 1], False, 4, 5)]
     assert linearize(history, (100, 0), bank_step, bank_matches) is None
+
+
+def test_a_history_longer_than_the_bound_is_undecided_not_searched():
+    history = [op(f"T{i}", "deposit", [0, 1], None, 0, 10) for i in range(MAX_OPS + 1)]
+    with pytest.raises(Undecided, match="operations"):
+        linearize(history, (0,), bank_step, bank_matches)
+
+
+def test_a_search_past_its_budget_is_undecided():
+    """All deposits overlap and the read is impossible: every order must be tried."""
+    history = [op(f"T{i}", "deposit", [0, 1 << i], None, 0, 100) for i in range(20)]
+    history.append(op("X", "balance", [0], -1, 0, 100))
+    with pytest.raises(Undecided, match="search steps"):
+        linearize(history, (0,), bank_step, bank_matches, budget=2_000)
+
+
+def test_a_short_history_is_decided_well_within_the_budget():
+    history = [op(f"T{i}", "deposit", [0, 1 << i], None, 0, 100) for i in range(8)]
+    history.append(op("X", "balance", [0], 255, 0, 100))
+    assert linearize(history, (0,), bank_step, bank_matches, budget=2_000) is not None

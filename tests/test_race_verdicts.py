@@ -429,3 +429,19 @@ def test_a_method_taking_its_own_lock_twice_is_named_as_such(rubric, tmp_path):
     runs = checks["script_runs"]
     assert runs.status == "failed" and "a lock it already holds" in runs.message
     assert "RLock" in runs.message and "bank.py:11" in runs.details
+
+
+def test_a_made_up_transfer_history_too_large_to_search_is_flagged_not_searched_forever():
+    """Red team: a child that sends a long, maximally overlapping history must not keep the
+    grader's own process busy; the check says it could not decide and the report is flagged."""
+    import grader.checks.bank_races  # noqa: F401  (registers the check)
+    from grader.registry import CHECKS, JudgeContext
+
+    deposits = [{"thread": f"Thread-{i}", "op": "deposit", "args": [0, 1 << i], "result": None,
+                 "call": 0, "ret": 100} for i in range(30)]
+    impossible = {"thread": "Thread-99", "op": "balance", "args": [0], "result": -1, "call": 0, "ret": 100}
+    run = {"seed": 7, "status": "ok", "history": deposits + [impossible], "final": [100, 0]}
+    obs = {"refusal": {"result": False, "a": 100, "b": 20}, "runs": [run]}
+    verdict = CHECKS["bank.transfer_atomic"].judge(obs, JudgeContext({"schedules": 1}, "bank.py", 7))
+    assert verdict.status == "failed" and "could not be checked" in verdict.message
+    assert verdict.data.get("forged")

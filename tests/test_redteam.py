@@ -1051,3 +1051,49 @@ def test_the_gradescope_entry_keeps_the_rubric_folder_from_a_dedicated_uid(tmp_p
             raise RuntimeError("read the rubric at " + path)
     """, uid=None, env_extra={"GRADER_ISOLATION": "uid"}, gradescope=True)
     assert data["score"] == 1, data.get("output")
+
+
+def test_a_connection_through_the_c_socket_module_is_refused_even_without_a_namespace(
+        rubric, tmp_path, at_level):
+    """Red team round 3: the guard patched only `socket`; `_socket` reached a listener on the
+    grader's machine at the process level. The audit-hook guard refuses it below the module."""
+    import socket
+
+    at_level("process")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    path = submit(tmp_path, f"""
+        import _socket
+        _raw = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+        try:
+            _raw.connect(("127.0.0.1", {port}))
+            print("REACHED")
+        except OSError as exc:
+            print("REFUSED", type(exc).__name__)
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    with pytest.raises(BlockingIOError):
+        listener.accept()
+    listener.close()
+    assert "REACHED" not in report.stdout and "REFUSED NetworkBlocked" in report.stdout
+
+
+def test_an_isolation_level_asked_for_and_not_offered_is_an_error_not_a_weaker_level(monkeypatch):
+    from grader import sandbox
+
+    monkeypatch.setattr(sandbox, "available_levels", lambda: ("bubblewrap", "process"))
+    monkeypatch.setenv("GRADER_ISOLATION", "uid")
+    isolation_level.cache_clear()
+    with pytest.raises(GraderError, match="does not offer that level"):
+        isolation_level()
+    monkeypatch.setenv("GRADER_ISOLATION", "jail")
+    isolation_level.cache_clear()
+    with pytest.raises(GraderError, match="not an isolation level"):
+        isolation_level()
+    monkeypatch.setenv("GRADER_ISOLATION", "process")
+    isolation_level.cache_clear()
+    assert isolation_level() == "process"
+    isolation_level.cache_clear()

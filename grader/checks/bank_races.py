@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any, Callable
 
-from grader.linearize import bank_matches, bank_step, linearize, show_op
+from grader.linearize import Undecided, bank_matches, bank_step, linearize, show_op
 from grader.preempt.engine import History, Scenario, explore, instrumented_module
 from grader.preempt.explain import lost_update, recent, replay
 from grader.preempt.scheduler import Outcome, Scheduler
@@ -124,7 +124,11 @@ def _judge_runs(obs: dict[str, Any], ctx: JudgeContext, problem: Callable[[dict[
     if (why := schedules_problem(obs, ctx, default)) is not None:
         return forged(why)
     for data in obs["runs"]:
-        why = problem(data)
+        try:
+            why = problem(data)
+        except HistoryUndecided as exc:
+            return forged(f"its history could not be checked within the grader's bound ({exc}); "
+                          "a real run of the planned operations never comes near it")
         if why:
             return _failure(why, data, lead, ctx.filename)
     if len(obs["runs"]) != int(ctx.params.get("schedules", default)):
@@ -330,9 +334,16 @@ def _history_problem(data: dict[str, Any], initial: tuple[int, ...], names: str 
     for op in ops:
         if "error" in op:
             return f"{show_op({**op, 'result': None}, names)} raised {exc_text(op['error'])}"
-    if linearize(ops, initial, bank_step, bank_matches) is None:
-        return "no one-at-a-time order of the operations explains what they returned"
+    try:
+        if linearize(ops, initial, bank_step, bank_matches) is None:
+            return "no one-at-a-time order of the operations explains what they returned"
+    except Undecided as exc:
+        raise HistoryUndecided(str(exc)) from None
     return None
+
+
+class HistoryUndecided(Exception):
+    """The grader could not decide a recorded history within its bound (see linearize)."""
 
 
 def _history_story(data: dict[str, Any], names: str = "AB") -> list[str]:
