@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import untrusted
 from grader.files import read_regular
 
 MAX_FILES = 50
@@ -91,7 +92,9 @@ class Finding:
     what: str
 
     def text(self) -> str:
-        return f"{self.file} line {self.line}: {self.what}"
+        """The finding for reports: the file name is the student's, so it is cleaned here (a
+        name that is not UTF-8, or carries escape codes, must not reach a terminal or a CSV)."""
+        return f"{untrusted.text(self.file, 200)} line {self.line}: {self.what}"
 
 
 def _root(node: ast.AST) -> ast.AST:

@@ -383,3 +383,24 @@ def test_gradescope_bundle_grades_a_submission_as_gradescope_would(rubric, tmp_p
     first = bundle.read_bytes()
     assert main(["gradescope-bundle", "--task", "bank", "-o", str(bundle)]) == 0
     assert bundle.read_bytes() == first  # the same zip, byte for byte
+
+
+def test_a_file_name_that_is_not_utf8_costs_nobody_their_grade(rubric, tmp_path):
+    """Red team round 3: one student's helper file named with invalid UTF-8 and an escape code
+    crashed the whole batch (the cache key, then grades.csv). Now everyone is graded, the
+    finding in that file is reported with its name cleaned, and no output carries the escape."""
+    folder = tmp_path / "class"
+    for student in ("alice", "bob"):
+        (folder / student).mkdir(parents=True)
+        (folder / student / "bank.py").write_text(corpus("bank", "reference"))
+    odd = os.fsencode(folder / "alice") + b"/helper\xff\x1b[31m.py"
+    with open(odd, "w") as helper:
+        helper.write("import sys\nFRAME = sys._getframe(0).f_back\n")
+    result, _ = run_batch(folder, rubric, BatchOptions(tasks=["bank"], out=tmp_path / "out", jobs=2,
+                                                       progress=False))
+    grades = {r.student.key: r.grades["bank"] for r in result.students}
+    assert grades["bob"].report.needs_review == [] and grades["bob"].score > 0
+    assert any("line 2" in why and "\x1b" not in why for why in grades["alice"].report.needs_review)
+    for output in (tmp_path / "out").rglob("*"):
+        if output.is_file() and ".cache" not in output.parts:
+            assert b"\x1b" not in output.read_bytes(), output

@@ -47,7 +47,7 @@ def engine_version() -> str:
         rel = path.relative_to(package)
         if rel.parts[0] in NOT_ENGINE:
             continue
-        digest.update(str(rel).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        digest.update(_raw(str(rel)) + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return f"{__version__}+{digest.hexdigest()[:16]}"
 
 
@@ -55,10 +55,16 @@ def content_key(task: str, rubric_digest: str, engine: str, files: list[tuple[st
     """The cache key of one submission; `files` is (staged name, sha256 of content) pairs."""
     digest = hashlib.sha256()
     for part in (KEY_SCHEMA, task, rubric_digest, engine):
-        digest.update(part.encode() + b"\0")
+        digest.update(_raw(part) + b"\0")
     for name, content in sorted(files):
-        digest.update(name.encode() + b"\0" + content.encode() + b"\0")
+        digest.update(_raw(name) + b"\0" + _raw(content) + b"\0")
     return digest.hexdigest()
+
+
+def _raw(text: str) -> bytes:
+    """Bytes of any str, lone surrogates included: a file name that is not valid UTF-8 reaches
+    Python as surrogate escapes, and one student's odd name must not fail the class's batch."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def report_from_dict(data: dict[str, Any]) -> GradeReport:
