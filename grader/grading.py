@@ -8,54 +8,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader import __version__, sandbox, untrusted
+from grader import sandbox, untrusted
 from grader.audit_static import audit_submission
 from grader.probing import exc_text
 from grader.registry import CHECKS, FAILED, PASSED, SKIPPED, JudgeContext, Verdict, make_plan
+from grader.results import CheckResult, GradeReport
 from grader.rubric import CheckSpec, Rubric, TaskSpec
 from grader.submission import Submission, defined_callables, load_submission
-
-
-@dataclass
-class CheckResult:
-    id: str
-    status: str
-    score: float
-    max_score: float
-    message: str
-    description: str
-    visibility: str
-    bonus: bool = False
-    details: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class GradeReport:
-    task: str
-    file: str
-    style: str
-    score: float
-    max_score: float
-    seed: int
-    checks: list[CheckResult]
-    error: str | None = None  # why nothing could be graded (missing file, syntax error, ...)
-    isolation: str = ""
-    seconds: float = 0.0
-    stdout: str = ""
-    stderr: str = ""
-    notes: list[str] = field(default_factory=list)
-    # Reasons that withhold the automated score (e.g. code that reaches into the grader): the
-    # score stands only once a person has looked. Every output shows them; `check` exits 1.
-    needs_review: list[str] = field(default_factory=list)
-    grader_version: str = __version__
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def default_seed(submission: Submission) -> int:

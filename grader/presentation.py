@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from grader.grading import CheckResult, GradeReport
+from grader.results import CheckResult, GradeReport
 from grader.preempt import explain
 from grader.rubric import TaskSpec
 

@@ -23,7 +23,7 @@ from grader.batch.records import GRADED, MISSING, BatchResult, Found, Student, S
 from grader.batch.roster import load_roster
 from grader.batch.stage import stage
 from grader.errors import GraderError
-from grader.grading import CheckResult, GradeReport
+from grader.results import CheckResult, GradeReport
 
 HOSTILE = "<script>alert('x')</script> ``` =cmd|' /C calc'!A0 \x1b[31m\x00 & ]]>"
 

@@ -17,7 +17,7 @@ from grader.ci import github
 from grader.ci.templates import CiOptions, render, workflow_problem
 from grader.cli import main
 from grader.errors import GraderError
-from grader.grading import CheckResult, GradeReport
+from grader.results import CheckResult, GradeReport
 from grader.presentation import SELF_CHECK, view
 
 CI_RUBRIC = """

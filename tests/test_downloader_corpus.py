@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from corpus import Sample, samples
-from grader.grading import GradeReport, grade
+from grader.grading import grade
+from grader.results import GradeReport
 from grader.rubric import load_rubric
 
 SAMPLES = samples("downloader")

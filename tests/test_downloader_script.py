@@ -10,7 +10,8 @@ from pathlib import Path
 from textwrap import dedent
 from typing import Any
 
-from grader.grading import GradeReport, grade
+from grader.grading import grade
+from grader.results import GradeReport
 from grader.rubric import Rubric
 
 SITES = '["https://alpha.example/", "https://bravo.example/page", "https://charlie.example/x", "https://delta.example/"]'

@@ -12,7 +12,7 @@ from grader.batch.outputs import canvas, feedback, gradescope, html_report, json
 from grader.batch.records import GRADED, MISSING, BatchResult, Student, StudentResult, TaskGrade
 from grader.batch.roster import assignment_titles, load_roster
 from grader.errors import GraderError
-from grader.grading import CheckResult, GradeReport
+from grader.results import CheckResult, GradeReport
 from grader.presentation import FEEDBACK, view
 
 CANVAS_EXPORT = ("Student,ID,SIS User ID,SIS Login ID,Section,Bank account (4711),Downloader lab (4712),"

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import ROOT
 from grader.cli import fail_under, main, passes
-from grader.grading import CheckResult, GradeReport
+from grader.results import CheckResult, GradeReport
 from grader.platform_support import require_grading_support
 from grader.presentation import FEEDBACK, SELF_CHECK, STAFF, student_line, view
 from grader.errors import GraderError

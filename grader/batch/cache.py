@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
-from grader.grading import CheckResult, GradeReport
+from grader.results import CheckResult, GradeReport
 
 KEY_SCHEMA = "grader-batch-cache/2"
 # Folders of the package that never change a grade: leaving them out keeps the cache valid

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.grading import GradeReport
+from grader.results import GradeReport
 from grader.rubric import Rubric
 
 GRADED, MISSING, FAILED = "graded", "missing", "failed"

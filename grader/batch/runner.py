@@ -14,7 +14,8 @@ from pathlib import Path
 
 from grader.batch.cache import Cache
 from grader.batch.progress import Progress
-from grader.grading import GradeReport, grade
+from grader.grading import grade
+from grader.results import GradeReport
 from grader.rubric import Rubric
 
 

@@ -11,7 +11,7 @@ import pkgutil
 from dataclasses import dataclass
 from typing import Callable
 
-from grader.grading import GradeReport
+from grader.results import GradeReport
 from grader.presentation import STAFF
 
 

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from grader.grading import GradeReport
+from grader.results import GradeReport
 from grader.presentation import STAFF, TaskView, view
 from grader.reports import RenderOptions, report
 

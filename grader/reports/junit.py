@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from grader.grading import GradeReport
+from grader.results import GradeReport
 from grader.presentation import TaskView, check_text, points, view
 from grader.reports import RenderOptions, report
 

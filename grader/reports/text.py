@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import IO
 
-from grader.grading import GradeReport
+from grader.results import GradeReport
 from grader.presentation import TaskView, points, view
 from grader.reports import RenderOptions, report
 
