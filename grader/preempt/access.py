@@ -234,22 +234,55 @@ def hook_exec(kind: str, source: Any, *namespaces: Any) -> Any:
     return run(source, *namespaces)
 
 
-def hook_method(obj: Any, name: str, argument: Any, label: str, line: int) -> Any:
-    """`x.update(arg)` / `x.subtract(arg)`. On a Counter each key is read and written back
+def hook_method(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwargs: Any) -> Any:
+    """`x.update(...)` / `x.subtract(...)`. On a Counter each key is read and written back
     (library code the scheduler never splits, but not atomic in CPython): the oracle sees a
-    read-modify-write of every key. Anything else is the plain method call."""
+    read-modify-write of every key, whether the keys come in a mapping, an iterable or as
+    keyword arguments. Anything else is the plain method call."""
     method = _getattr(obj, name)
     if _live() is not None and _isinstance(obj, collections.Counter):
         frame = sys._getframe(1)
+        keys: list[Any] = []
         try:
-            keys = list(argument.keys()) if _isinstance(argument, dict) else list(argument)
+            if args:
+                argument = args[0]
+                keys = list(argument.keys()) if _isinstance(argument, dict) else \
+                    list(argument) if _isinstance(argument, (list, tuple, str, set, frozenset)) else []
         except Exception:
             keys = []
+        keys += list(kwargs)
         for key in keys[:50]:
             shown = f"{label}[{key!r}]" if _type(key) in (str, int) else f"{label}[...]"
             _note("read", obj, key, shown, line, obj.get(key, 0), frame)
             _note("write", obj, key, shown, line, None, frame)
-    return method(argument)
+    return method(*args, **kwargs)
+
+
+def hook_dunder(method: Any, unbound: int, label: str, line: int, check: int, /, *args: Any) -> Any:
+    """An explicit call of an access method (`object.__setattr__(x, "b", v)`,
+    `x.__getattribute__("b")`, `d.__setitem__(k, v)`, through `super()` too): made as written,
+    and noted as the read or write of the attribute or item it is, like `x.b` or `d[k]`."""
+    sched = _live()
+    if sched is None:
+        return method(*args)
+    name = _getattr(method, "__name__", "")
+    write = name in ("__setattr__", "__setitem__")
+    obj = args[0] if unbound else _getattr(method, "__self__", None)
+    if _isinstance(obj, super):
+        obj = _getattr(obj, "__self__", obj)
+    key = args[1] if unbound else args[0]
+    item = name in ("__getitem__", "__setitem__")
+    frame = sys._getframe(1)
+    if item or _type(key) is str:
+        where = obj if item else _storage(obj, key)
+        if write:
+            _note("write", where, key, label, line, args[-1], frame)
+            return method(*args)
+        value = method(*args)
+        _note(_kind(check), where, key, label, line, value, frame)
+        _after_read()
+        return value
+    return method(*args)
 
 
 SIZED = (list, dict, set, collections.deque)  # containers whose size threads can share

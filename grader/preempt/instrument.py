@@ -21,9 +21,16 @@ EXEC = "__grader_exec__"
 METHOD = "__grader_method__"  # `x.update(...)`: a Counter's update is a read-modify-write per key
 LEN, RESIZE = "__grader_len__", "__grader_resize__"  # `len(x)`, `x.append(...)`: a container's size
 LOOKUP = "__grader_lookup__"  # `d.get(key, default)`: a read of d[key]
+DUNDER = "__grader_dunder__"  # `object.__setattr__(x, "b", ...)`, `x.__getattribute__("b")`: an access
 HOOK_NAMES = (POINT, READ, WRITE, GETATTR, SETATTR, GETITEM, SETITEM, EXEC, METHOD, LEN, RESIZE,
-              LOOKUP)
+              LOOKUP, DUNDER)
 COMPOUND_METHODS = ("update", "subtract")
+# Explicit calls of the access methods: the same reads and writes as `x.b`, `x.b = v`, `d[k]`,
+# `d[k] = v` written another way, so they are the same locations (an evasion must never pay).
+# name -> (a write?, an item rather than an attribute?, positional arguments when bound)
+DUNDER_ACCESS = {"__getattribute__": (False, False, 1), "__getattr__": (False, False, 1),
+                 "__setattr__": (True, False, 2), "__getitem__": (False, True, 1),
+                 "__setitem__": (True, True, 2)}
 # Container calls that change its size: the growing ones depend on nothing read before
 GROWING_METHODS = frozenset({"append", "appendleft", "extend", "extendleft", "insert", "add"})
 RESIZING_METHODS = GROWING_METHODS | {"pop", "popleft", "remove", "clear", "discard", "popitem"}
@@ -40,7 +47,7 @@ def hooks() -> dict[str, Any]:
             GETATTR: access.hook_getattr, SETATTR: access.hook_setattr,
             GETITEM: access.hook_getitem, SETITEM: access.hook_setitem, EXEC: access.hook_exec,
             METHOD: access.hook_method, LEN: access.hook_len, RESIZE: access.hook_resize,
-            LOOKUP: access.hook_lookup}
+            LOOKUP: access.hook_lookup, DUNDER: access.hook_dunder}
 
 
 @dataclass
@@ -251,11 +258,16 @@ class _Rewriter(ast.NodeTransformer):
             node.func = self.visit(node.func)
         node.args = [self.visit(a) for a in node.args]
         node.keywords = [self.visit(k) for k in node.keywords]
-        if isinstance(node.func, ast.Attribute) and node.func.attr in COMPOUND_METHODS \
-                and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred):
-            return ast.copy_location(self._call(
-                METHOD, node.func.value, ast.Constant(node.func.attr), node.args[0],
-                ast.Constant(owner), ast.Constant(node.lineno)), node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in COMPOUND_METHODS:
+            call = self._call(METHOD, node.func.value, ast.Constant(node.func.attr),
+                              ast.Constant(owner), ast.Constant(node.lineno), *node.args)
+            call.keywords = node.keywords  # `c.update(balance=5)` updates a key as `c.update({...})` does
+            return ast.copy_location(call, node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in DUNDER_ACCESS \
+                and not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args):
+            dunder = self._dunder(node)
+            if dunder is not None:
+                return dunder
         if isinstance(node.func, ast.Attribute) and node.func.attr in RESIZING_METHODS:
             call = self._call(RESIZE, node.func.value, ast.Constant(node.func.attr),
                               ast.Constant(owner), ast.Constant(node.lineno), *node.args)
@@ -281,6 +293,30 @@ class _Rewriter(ast.NodeTransformer):
             if name in ("exec", "eval") and 1 <= len(node.args) <= 3:
                 return ast.copy_location(self._call(EXEC, ast.Constant(name), *node.args), node)
         return node
+
+    def _dunder(self, node: ast.Call) -> ast.expr | None:
+        """`x.__getattribute__("b")`, `object.__setattr__(x, "b", v)`, `d.__setitem__(k, v)`,
+        `super().__getattr__(...)`: the call is made as written (a class's own `__getattribute__`
+        stays in charge) and the hook notes the access it makes, with a point after a read."""
+        assert isinstance(node.func, ast.Attribute)
+        write, item, bound = DUNDER_ACCESS[node.func.attr]
+        if len(node.args) not in (bound, bound + 1):
+            return None
+        unbound = len(node.args) == bound + 1  # `object.__setattr__(x, ...)`: the object comes first
+        receiver = node.args[0] if unbound else node.func.value
+        key = node.args[1] if unbound else node.args[0]
+        shown = "self" if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) \
+            and receiver.func.id == "super" else self._label(receiver)
+        if item:
+            label = f"{shown}[{self._label(key)}]"
+        elif isinstance(key, ast.Constant) and isinstance(key.value, str):
+            label = f"{shown}.{key.value}"
+        else:
+            label = f"getattr({shown}, {self._label(key)})"
+        call = self._call(DUNDER, node.func, ast.Constant(int(unbound)), ast.Constant(label),
+                          ast.Constant(node.lineno), ast.Constant(0 if write else self._check_kind()),
+                          *node.args)
+        return ast.copy_location(call, node)
 
     def visit_withitem(self, node: ast.withitem) -> ast.withitem:
         if not isinstance(node.context_expr, (ast.Attribute, ast.Name)):

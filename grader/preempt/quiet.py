@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from grader.preempt import scheduler as sched_mod
-from grader.preempt.instrument import EXEC, GETATTR, GETITEM, LEN, LOOKUP, METHOD, POINT, READ, RESIZE, \
-    SETATTR, SETITEM, WRITE
+from grader.preempt.instrument import DUNDER, EXEC, GETATTR, GETITEM, LEN, LOOKUP, METHOD, POINT, READ, \
+    RESIZE, SETATTR, SETITEM, WRITE
 
 _getattr, _setattr = getattr, setattr
 
@@ -49,8 +49,12 @@ def setitem(obj: Any, key: Any, value: Any, label: str, line: int) -> None:
     obj[key] = value
 
 
-def method(obj: Any, name: str, argument: Any, label: str, line: int) -> Any:
-    return _getattr(obj, name)(argument)
+def method(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwargs: Any) -> Any:
+    return _getattr(obj, name)(*args, **kwargs)
+
+
+def dunder(method: Any, unbound: int, label: str, line: int, check: int, /, *args: Any) -> Any:
+    return method(*args)
 
 
 def len_(obj: Any, label: str, line: int, check: int = 0) -> int:
@@ -67,5 +71,6 @@ def resize(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwargs: 
 
 HOOKS: dict[str, Any] = {POINT: point, READ: read, WRITE: write, GETATTR: getattr_,
                          SETATTR: setattr_, GETITEM: getitem, SETITEM: setitem, METHOD: method,
-                         LEN: len_, RESIZE: resize, LOOKUP: lookup}
+                         LEN: len_, RESIZE: resize, LOOKUP: lookup,
+                         DUNDER: dunder}
 assert EXEC not in HOOKS  # exec of a string keeps instrumenting: it is rare and may start threads

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from grader.preempt.instrument import hooks, instrument
+from grader.preempt.logstate import fresh_logging
 from grader.preempt.primitives import patched
 from grader.preempt.scheduler import Abort, Outcome, Scheduler
 from grader.preempt.siblings import submission_attrs
@@ -185,13 +186,15 @@ def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, s
             if exc.code not in (None, 0):
                 raise
 
-    saved = sys.stdout
-    sys.stdout = out  # type: ignore[assignment]
+    # stdout and stderr (print, `logging`, `print(..., file=sys.stderr)`) are one output, in the
+    # order written, as on a terminal: a balance reported through logging is printed too
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = out  # type: ignore[assignment]
     try:
-        with program_environment(path, fork=False), patched([ns]):
+        with fresh_logging(), program_environment(path, fork=False), patched([ns]):
             result.outcome = sched.run([("MainThread", main)])
     finally:
-        sys.stdout = saved
+        sys.stdout, sys.stderr = saved
     return result
 
 

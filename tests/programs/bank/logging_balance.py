@@ -1,0 +1,32 @@
+"""A bank that reports through logging (stderr), as many course templates do."""
+import logging
+import threading
+
+logging.basicConfig(level=logging.INFO, format="%(threadName)s: %(message)s")
+log = logging.getLogger("bank")
+
+
+class Till:
+    def __init__(self):
+        self.money = 0
+        self.mutex = threading.Lock()
+
+    def pay_in(self, amount):
+        with self.mutex:
+            self.money += amount
+            log.debug("paid in %d", amount)
+
+
+def clerk(till):
+    for _ in range(200):
+        till.pay_in(3)
+    log.info("clerk done")
+
+
+till = Till()
+clerks = [threading.Thread(target=clerk, args=(till,)) for _ in range(4)]
+for c in clerks:
+    c.start()
+for c in clerks:
+    c.join()
+log.info("final balance %d", till.money)

@@ -1,0 +1,79 @@
+"""Bank programs written another way earn nothing and lose nothing for it (issue 18).
+
+Each program under tests/programs/bank/ was written for these tests, with a correct twin or a
+plain twin beside it: the same bug scores the same however the code spells it.
+"""
+from pathlib import Path
+
+import pytest
+
+from grader.grading import grade
+
+PROGRAMS = Path(__file__).resolve().parent / "programs" / "bank"
+
+
+def graded(rubric, name):
+    report = grade(rubric, "bank", PROGRAMS / name)
+    return report, {c.id: c for c in report.checks}
+
+
+# -- item 12: an evasion of the race oracle never pays ----------------------------------------
+@pytest.mark.parametrize("name", ["ledger_counter_no_lock.py", "vault_dunder_no_lock.py"])
+def test_a_lost_update_written_another_way_scores_as_the_plain_one(rubric, name):
+    plain, _ = graded(rubric, "vault_plain_no_lock.py")
+    report, checks = graded(rubric, name)
+    assert report.score == plain.score < plain.max_score
+    message = checks["script_consistent"].message
+    assert checks["script_consistent"].status == "failed"
+    assert "an update can be lost" in message and f"{name}:" in message
+
+
+@pytest.mark.parametrize("name", ["ledger_counter_locked.py", "vault_dunder_locked.py"])
+def test_the_locked_twins_of_those_programs_keep_every_behaviour_point(rubric, name):
+    report, checks = graded(rubric, name)
+    assert [c.id for c in report.checks if c.status != "passed"] == ["api"], \
+        [c.message for c in report.checks if c.status != "passed"]
+
+
+@pytest.mark.parametrize("name", ["contract_counter_no_lock.py", "contract_dunder_no_lock.py"])
+def test_a_contract_bank_updating_through_a_counter_or_dunder_loses_the_race_points(rubric, name):
+    plain, _ = graded(rubric, "contract_plain_no_lock.py")
+    report, checks = graded(rubric, name)
+    assert report.style == "contract"
+    assert report.score == plain.score < plain.max_score
+    assert checks["no_lost_update"].status == "failed"
+    assert f"{name}:" in checks["no_lost_update"].details
+
+
+# -- item 2: stdout, stderr and logging are all the program's output --------------------------
+@pytest.mark.parametrize("name, line", [("logging_balance.py", "final balance 2400"),
+                                        ("stderr_balance.py", "balance: 600")])
+def test_a_balance_reported_on_stderr_or_through_logging_is_printed(rubric, name, line):
+    report, checks = graded(rubric, name)
+    assert checks["script_runs"].status == "passed" and line in checks["script_runs"].message
+    assert [c.id for c in report.checks if c.status != "passed"] == ["api"], \
+        [c.message for c in report.checks if c.status != "passed"]
+
+
+def test_a_logging_bank_with_no_lock_still_loses_the_race_points(rubric):
+    report, checks = graded(rubric, "logging_balance_no_lock.py")
+    assert checks["script_runs"].status == "passed"
+    assert checks["script_consistent"].status == "failed"
+    assert "self.money" in checks["script_consistent"].message
+    assert report.score == report.max_score - rubric.task("bank").findings["race"]
+
+
+def test_each_run_starts_with_fresh_logging_and_leaves_the_configuration_it_found():
+    import logging
+
+    from grader.preempt.logstate import fresh_logging
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    with fresh_logging():
+        assert root.handlers == []
+        logging.basicConfig(level=logging.DEBUG)
+        logging.getLogger("teller.audit").addHandler(logging.NullHandler())
+        assert len(root.handlers) == 1
+    assert root.handlers == before
+    assert "teller.audit" not in logging.Logger.manager.loggerDict
