@@ -156,11 +156,14 @@ def _batch(args: argparse.Namespace) -> int:
     stats = result.stats
     grades = [g for s in result.students for g in s.grades.values()]
     missing = sum(1 for g in grades if g.status == "missing")
+    unmatched = sum(1 for g in grades if g.status == "unmatched")
     broken = sum(1 for g in grades if g.report is not None and g.report.error)
     review = sum(1 for g in grades if g.needs_review)
     print(f"{len(result.students)} students ({result.layout} layout), {stats.submissions} submissions: "
           f"{stats.gradings} graded, {stats.cached} from the cache, {stats.shared} identical to another; "
-          f"{missing} missing, {broken} could not run, {review} need review, {stats.failed} grader errors; "
+          f"{missing} missing, "
+          + (f"{unmatched} could not match a file (see grades.csv), " if unmatched else "")
+          + f"{broken} could not run, {review} need review, {stats.failed} grader errors; "
           f"{stats.seconds:.1f} s")
     out = result.out
     groups: dict[str, int] = {}

@@ -305,3 +305,134 @@ def test_batch_errors_are_one_line_without_a_traceback(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(line.startswith("grader: error: ") for line in err)
     assert "no such folder" in err[0] and "no task 'banking'" in err[1] and "TASK=TITLE" in err[2]
+
+
+# -- a class as an instructor downloads it, graded through the command line ---------------------
+
+# Two tasks with one quick check each: what is under test is which file is graded for whom.
+TINY_RUBRIC = """
+version: 4
+tasks:
+  bank:
+    file: bank.py
+    entry_points: {account_class: BankAccount, simulate: simulate, transfer: transfer}
+    checks:
+      - {id: api, points: 1, description: the API exists}
+      - {id: basic, points: 2, description: single-thread behaviour, depends: [api]}
+  downloader:
+    file: downloader.py
+    entry_points: {download: download_pages}
+    checks:
+      - {id: api, points: 1, description: the API exists}
+"""
+BANK = (ROOT / "reference" / "bank.py").read_text()
+DOWNLOADER = (ROOT / "reference" / "downloader.py").read_text()
+
+
+def canvas_class(tmp_path, uploads: dict[str, str], roster_titles: list[str]):
+    """A Canvas "Download submissions" zip of `uploads` (name after the Canvas prefix ->
+    source), one student each, and a gradebook export with those assignment columns."""
+    (tmp_path / "rubric.yaml").write_text(TINY_RUBRIC)
+    rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *roster_titles, "Current Score"],
+            ["    Points Possible", "", "", "", "", *["3"] * len(roster_titles), ""]]
+    with zipfile.ZipFile(tmp_path / "submissions.zip", "w") as zf:
+        for n, (name, text) in enumerate(uploads.items()):
+            zf.writestr(f"student{n}_pupil_{100 + n}_{900 + n}_{name}", text)
+            rows.append([f"Pupil, Student{n}", str(100 + n), f"S{n}", f"s{n}", "A", *[""] * len(roster_titles), ""])
+    with open(tmp_path / "export.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return tmp_path / "submissions.zip"
+
+
+def grade_class(tmp_path, source, *extra):
+    from grader.cli import main
+
+    out = tmp_path / "out"
+    code = main(["batch", str(source), "--rubric", str(tmp_path / "rubric.yaml"), "--out", str(out),
+                 "--quiet", "--jobs", "1", *extra])
+    assert code == 0
+    data = json.loads((out / "grades.json").read_text())
+    canvas_rows = list(csv.reader(io.StringIO((out / "canvas.csv").read_text())))
+    return data, canvas_rows
+
+
+def by_name(data):
+    return {s["name"]: s for s in data["students"]}
+
+
+def test_canvas_titles_are_matched_by_whole_words(tmp_path, capsys):
+    source = canvas_class(tmp_path, {"bank.py": BANK, "downloader.py": DOWNLOADER},
+                          ["Old quiz (123)", "HW3: Bank account (4711)", "Concurrent downloader (4712)",
+                           "Bankruptcy essay (4713)"])
+    _, rows = grade_class(tmp_path, source, "--roster", str(tmp_path / "export.csv"))
+    assert rows[0][5:] == ["HW3: Bank account (4711)", "Concurrent downloader (4712)"]
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_bilingual_titles_match_either_language(tmp_path):
+    source = canvas_class(tmp_path, {"bank.py": BANK, "downloader.py": DOWNLOADER},
+                          ["Hilos: cuenta bancaria / Thread-safe bank (4711)",
+                           "Descargas concurrentes / Downloading pages (4712)"])
+    _, rows = grade_class(tmp_path, source, "--roster", str(tmp_path / "export.csv"))
+    assert rows[0][5:] == ["Hilos: cuenta bancaria / Thread-safe bank (4711)",
+                           "Descargas concurrentes / Downloading pages (4712)"]
+
+
+def test_a_task_no_column_names_is_one_warning_listing_the_columns(tmp_path, capsys):
+    source = canvas_class(tmp_path, {"bank.py": BANK, "downloader.py": DOWNLOADER},
+                          ["Cuenta bancaria (4711)", "Concurrent downloader (4712)"])
+    _, rows = grade_class(tmp_path, source, "--roster", str(tmp_path / "export.csv"))
+    assert rows[0][5:] == ["bank", "Concurrent downloader (4712)"]
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "assignment column" in line]
+    assert len(warnings) == 1
+    assert "task bank" in warnings[0] and "'Cuenta bancaria (4711)'" in warnings[0]
+    assert "--assignment bank=" in warnings[0]
+
+
+def test_misnamed_uploads_are_graded_or_listed_never_missing(tmp_path):
+    source = canvas_class(tmp_path, {
+        "bank_final.py": BANK, "bank (1).py": BANK + "\n# 1\n", "bank-v2.py": BANK + "\n# 2\n",
+        "bank.docx": "PK not python", "bank_v1.py": BANK + "\n# 3\n", "bank.py": BANK + "\n# 4\n"}, [])
+    # the last one: a sixth student uploads two candidates
+    with zipfile.ZipFile(source, "a") as zf:
+        zf.writestr("student4_pupil_104_904_bank_v2.py", BANK + "\n# 5\n")
+    data, rows = grade_class(tmp_path, source, "--task", "bank")
+    grades = {s["key"]: s["grades"]["bank"] for s in data["students"]}
+    for key, name in (("100", "bank_final.py"), ("101", "bank (1).py"), ("102", "bank-v2.py")):
+        assert grades[key]["status"] == "graded" and grades[key]["score"] == 3
+        assert f"graded {name}" in grades[key]["note"] and grades[key]["source"].endswith(name)
+    assert grades["103"]["status"] == "unmatched"
+    assert "bank.docx is not a Python file" in grades["103"]["note"]
+    assert grades["104"]["status"] == "unmatched"
+    assert "bank_v1.py, bank_v2.py" in grades["104"]["note"]
+    assert grades["105"]["status"] == "graded" and grades["105"]["note"] == ""
+    cells = {row[1]: row[5] for row in rows[2:]}
+    assert cells["103"] == "" and cells["104"] == "" and cells["100"] == "3"
+
+
+def test_a_moodle_folder_with_only_bank_final_is_graded_for_bank(tmp_path):
+    (tmp_path / "rubric.yaml").write_text(TINY_RUBRIC)
+    folder = tmp_path / "moodle"
+    for name, files in (("Ann Lee_101", {"bank_final.py": BANK}), ("Bo Kim_102", {"bank.py": BANK + "#\n"}),
+                        ("Cy Young_103", {"report.pdf": "%PDF"}), ("Di Ray_104", {"solution.py": BANK + "##\n"})):
+        (folder / f"{name}_assignsubmission_file_").mkdir(parents=True)
+        for file, text in files.items():
+            (folder / f"{name}_assignsubmission_file_" / file).write_text(text)
+    data, _ = grade_class(tmp_path, folder)
+    people = by_name(data)
+    assert data["tasks"] == ["bank"]
+    assert people["Ann Lee"]["grades"]["bank"]["score"] == 3
+    assert "graded bank_final.py" in people["Ann Lee"]["grades"]["bank"]["note"]
+    assert "defining BankAccount" in people["Di Ray"]["grades"]["bank"]["note"]
+    cy = people["Cy Young"]["grades"]["bank"]
+    assert cy["status"] == "unmatched" and "holds report.pdf" in cy["note"]
+
+
+def test_a_one_assignment_zip_without_task_grades_the_task_it_holds(tmp_path, capsys):
+    source = canvas_class(tmp_path, {"bank.py": BANK, "bank_done.py": BANK + "#\n"}, ["Bank account (4711)"])
+    data, rows = grade_class(tmp_path, source, "--roster", str(tmp_path / "export.csv"))
+    assert data["tasks"] == ["bank"]
+    assert all(s["max_total"] == 3 and s["total"] == 3 for s in data["students"])
+    assert rows[0][5:] == ["Bank account (4711)"]
+    err = capsys.readouterr().err
+    assert "grading bank only: no submission holds downloader.py" in err

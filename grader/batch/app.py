@@ -20,8 +20,8 @@ from grader.batch.naming import display_name
 from grader.batch.outputs import OUTPUTS, load_outputs
 from grader.batch.overrides import apply_overrides, load_overrides
 from grader.batch.progress import Progress
-from grader.batch.records import (FAILED, GRADED, MISSING, BatchResult, BatchStats, Found, Student,
-                                  StudentResult, TaskGrade)
+from grader.batch.records import (FAILED, GRADED, MISSING, UNMATCHED, BatchResult, BatchStats, Found,
+                                  Student, StudentResult, TaskGrade)
 from grader.batch.roster import Roster, assignment_titles, load_roster
 from grader.batch.runner import Job, run_jobs
 from grader.batch.stage import Staged, stage
@@ -133,11 +133,13 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
 
     roster = load_roster(options.roster) if options.roster else None
     decisions = load_overrides(options.overrides) if options.overrides is not None else []
-    titles = assignment_titles(roster, [(t.name, t.file) for t in specs], options.titles)
     discovery = Discovery(specs, work / "extracted", roster.github_users() if roster else frozenset(),
-                          exclude=frozenset({out}))
+                          exclude=frozenset({out}), infer_tasks=not options.tasks)
     layout, folder, found_all = discovery.run(source, options.layout)
     warnings = list(discovery.warnings)
+    specs = discovery.tasks  # without --task: the tasks somebody submitted
+    tasks = [t.name for t in specs]
+    titles = assignment_titles(roster, [(t.name, t.file) for t in specs], options.titles, warnings)
 
     if options.workflow is not None:
         _check_workflows(found_all, options.workflow)
@@ -187,6 +189,8 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
             if pair in stage_errors:
                 grades[task.name] = TaskGrade(task.name, FAILED, 0.0, full, source=source_name,
                                               note=stage_errors[pair])
+            elif pair not in staged and found is not None and task.name in found.unmatched:
+                grades[task.name] = TaskGrade(task.name, UNMATCHED, 0.0, full, note=found.unmatched[task.name])
             elif pair not in staged:
                 note = NO_SUBMISSION if found is None or not found.files else f"no {task.file} in the submission"
                 grades[task.name] = TaskGrade(task.name, MISSING, 0.0, full, note=note)
@@ -198,9 +202,10 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
                                                   key=item.key, note=outcome.error)
                 else:
                     report = outcome.report
+                    guessed = found.guessed.get(task.name, "") if found is not None else ""
                     grades[task.name] = TaskGrade(task.name, GRADED, report.score, report.max_score,
                                                   report, source_name, item.key, outcome.cached,
-                                                  report.error or "")
+                                                  "; ".join(x for x in (guessed, report.error or "") if x))
         notes = list(found.notes) if found else []
         students.append(StudentResult(student, grades, bool(found and found.late),
                                       found.layout if found else "", notes))

@@ -25,6 +25,7 @@ from grader.batch.archive import SKIPPED_NAMES, ArchiveError, extract
 from grader.batch.records import Found
 from grader.errors import GraderError
 from grader.rubric import TaskSpec
+from grader.submission import MAX_SOURCE_BYTES
 
 LAYOUTS = ("auto", "folders", "canvas", "moodle", "classroom", "single")
 MAX_HELPERS = 20  # as many as the sandbox copies next to a submission
@@ -41,8 +42,10 @@ class Discovery:
     """Walks one class folder; `extract_root` receives the contents of any zip met on the way."""
 
     def __init__(self, tasks: list[TaskSpec], extract_root: Path,
-                 known_users: frozenset[str] = frozenset(), exclude: frozenset[Path] = frozenset()) -> None:
-        self.tasks = tasks
+                 known_users: frozenset[str] = frozenset(), exclude: frozenset[Path] = frozenset(),
+                 infer_tasks: bool = False) -> None:
+        self.tasks = tasks  # narrowed by `settle` to the tasks present when `infer_tasks`
+        self.infer_tasks = infer_tasks
         self.extract_root = extract_root
         self.known_users = known_users
         self.exclude = exclude  # resolved folders that are never a student's (the output folder)
@@ -63,6 +66,7 @@ class Discovery:
         if layout == "auto":
             layout = self._detect(source, entries)
         found = getattr(self, f"_{layout}")(source, entries)
+        self.settle(found)
         return layout, source, sorted(found, key=lambda f: f.key)
 
     # -- detection ----------------------------------------------------------------------------
@@ -169,6 +173,7 @@ class Discovery:
                 elif child.suffix.lower() == ".zip":
                     zips.append(child)
                 else:
+                    found.held.setdefault(child, child.relative_to(folder).as_posix())
                     number = naming.matches_task_file(child.name, task.file)
                     if number is not None:
                         candidates.append((level, -number, str(child), child))
@@ -185,6 +190,95 @@ class Discovery:
         main = min(candidates)[3]
         found.files[task.name] = main
         found.helpers[task.name] = self._helpers(main, task, [(p.name, p) for p in main.parent.iterdir()])
+
+    # -- misnamed uploads: a second pass once every exact name is known ----------------------
+
+    def settle(self, found_all: list[Found]) -> None:
+        """Match what exact names did not: a student's one Python file named like a task
+        (`bank_final.py`, `bank (1).py`, `bank-v2.py`) or defining its entry points is graded for
+        it, saying so; with `infer_tasks`, the tasks are narrowed to those somebody submitted (a
+        one-assignment download is not "missing" the other task), and in a one-task class a
+        student's only Python file is their submission. What still has no file but holds files
+        gets a "could not match" reason naming them, never "no submission"."""
+        for found in found_all:
+            self._guess(found, self.tasks)
+        if self.infer_tasks:
+            present = [t for t in self.tasks if any(t.name in f.files or t.name in f.unmatched
+                                                     for f in found_all)]
+            if present and len(present) < len(self.tasks):
+                kept = ", ".join(t.name for t in present)
+                dropped = ", ".join(t.file for t in self.tasks if t not in present)
+                self.warnings.append(f"grading {kept} only: no submission holds {dropped} "
+                                     "(pass --task to grade a task anyway)")
+                self.tasks = present
+                for found in found_all:
+                    for name in [n for n in found.unmatched if n not in {t.name for t in present}]:
+                        del found.unmatched[name]
+        for found in found_all:
+            for task in self.tasks:
+                if task.name in found.files:
+                    found.unmatched.pop(task.name, None)
+                    continue
+                if len(self.tasks) == 1 and task.name not in found.unmatched:
+                    lone = self._unclaimed_python(found)
+                    if len(lone) == 1:
+                        self._take(found, task, lone[0][1], f"no {task.file}; graded {lone[0][0]}, "
+                                                            "the only Python file submitted")
+                        continue
+                if task.name not in found.unmatched:
+                    reason = self._unmatched_reason(found, task)
+                    if reason:
+                        found.unmatched[task.name] = reason
+
+    def _unclaimed_python(self, found: Found) -> list[tuple[str, Path]]:
+        """The student's .py files no task has taken, the newest upload of each name only."""
+        claimed = set(found.files.values())
+        named = [(name, path) for path, name in found.held.items()
+                 if name.lower().endswith(".py") and path not in claimed]
+        return _newest_by_name(named)
+
+    def _guess(self, found: Found, tasks: list[TaskSpec]) -> None:
+        for task in tasks:
+            if task.name in found.files:
+                continue
+            others = [t for t in self.tasks if t is not task]
+            pool = self._unclaimed_python(found)
+            by_name = [(n, p) for n, p in pool if naming.names_task(n, task.file)
+                       and not any(naming.names_task(n, o.file) for o in others)]
+            if len(by_name) == 1:
+                self._take(found, task, by_name[0][1], f"no {task.file}; graded {by_name[0][0]}, "
+                                                       "the one Python file named like it")
+            elif len(by_name) > 1:
+                found.unmatched[task.name] = (f"could not match {task.file}: several files could be it "
+                                              f"({_listed([n for n, _ in by_name])}); rename one")
+            else:
+                by_code = [(n, p) for n, p in pool if _defines(p, task)
+                           and not any(_defines(p, o) for o in others)]
+                if len(by_code) == 1:
+                    name, path = by_code[0]
+                    self._take(found, task, path, f"no {task.file}; graded {name}, the one Python "
+                                                  f"file defining {_defines(path, task)}")
+
+    def _take(self, found: Found, task: TaskSpec, main: Path, why: str) -> None:
+        found.files[task.name] = main
+        found.guessed[task.name] = why
+        uploads = {path for _, path in found.uploads}
+        named = found.uploads if main in uploads else [(p.name, p) for p in main.parent.iterdir()]
+        claimed = set(found.files.values())
+        found.helpers[task.name] = [(n, p) for n, p in self._helpers(main, task, named) if p not in claimed]
+
+    def _unmatched_reason(self, found: Found, task: TaskSpec) -> str:
+        """Why files were submitted yet none is graded for `task` ("" when the task is plainly
+        missing: the student submitted other tasks' files and nothing named like this one)."""
+        named_like = sorted(n for n in found.held.values() if naming.names_task(n, task.file)
+                            and not n.lower().endswith(".py"))
+        if named_like:
+            return (f"could not match {task.file}: {_listed(named_like)} "
+                    f"{'is not a Python file' if len(named_like) == 1 else 'are not Python files'}; "
+                    f"the submission holds {_listed(sorted(found.held.values()))}")
+        if found.held and not found.files:
+            return f"could not match {task.file}: the submission holds {_listed(sorted(found.held.values()))}"
+        return ""
 
     def _helpers(self, main: Path, task: TaskSpec, named: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
         """The student's other files next to the main file: modules (`utils.py`) and companion
@@ -285,6 +379,9 @@ class Discovery:
         for lms_id, uploads in files.items():
             found = by_id[lms_id]
             named = [(name, path) for _, name, _, path in uploads]
+            found.uploads = _newest_by_name(named)
+            for name, path in named:
+                found.held.setdefault(path, name)
             for task in self.tasks:
                 if task.name in found.files:
                     continue
@@ -301,6 +398,27 @@ class Discovery:
             self.warnings.append(f"ignored {len(ignored)} entr{'y' if len(ignored) == 1 else 'ies'} "
                                  f"not named like a {layout.capitalize()} download: {shown}")
         return list(by_id.values())
+
+
+def _listed(names: list[str], limit: int = 6) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _defines(path: Path, task: TaskSpec) -> str:
+    """The first of the task's entry points a Python file defines (`class BankAccount`, `def
+    download_pages`), or "": a misnamed file that says what it is."""
+    names = sorted(set(task.entry_points.values()))
+    if not names:
+        return ""
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read(MAX_SOURCE_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    pattern = r"^\s*(?:async\s+)?(?:def|class)\s+(" + "|".join(re.escape(n) for n in names) + r")\b"
+    match = re.search(pattern, text, re.MULTILINE)
+    return match.group(1) if match else ""
 
 
 def _newest_by_name(named: list[tuple[str, Path]]) -> list[tuple[str, Path]]:

@@ -123,3 +123,34 @@ def classroom_users(folders: list[str], known_users: frozenset[str] = frozenset(
             result[name] = prefix, name[len(prefix) + 1:]
         rest = [n for n in rest if n not in taken]
     return result
+
+
+# -- misnamed uploads ---------------------------------------------------------------------------
+
+_SPLIT = re.compile(r"[^\W_]+")
+_LETTERS_DIGITS = re.compile(r"[^\W\d_]+|\d+")
+_SUFFIXES = ("ing", "ers", "er", "s")
+
+
+def word_form(word: str) -> str:
+    """`downloader`, `downloading`, `downloads` -> `download`: another form of a task's name in a
+    file name or an assignment title; stems shorter than 4 letters are kept whole."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[:-len(suffix)]
+    return word
+
+
+def name_words(filename: str) -> list[str]:
+    """The words of a file name without its extension: `Bank_final (1).py` -> bank, final, 1;
+    `bank-v2.py` -> bank, v, 2; `MyBank2.py` -> my, bank, 2."""
+    stem = filename.rsplit(".", 1)[0] if "." in filename.lstrip(".") else filename
+    stem = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem)
+    return [w for part in _SPLIT.findall(stem.lower()) for w in _LETTERS_DIGITS.findall(part)]
+
+
+def names_task(filename: str, task_file: str) -> bool:
+    """Whether a file's name names a task's file as a whole word, in some form: `bank_final.py`,
+    `bank (1).py`, `bank-v2.py`, `Bank2.py`, `my_bank.docx` for bank.py; `bankruptcy.py` not."""
+    wanted = {word_form(w) for w in name_words(task_file)}
+    return bool(wanted) and wanted <= {word_form(w) for w in name_words(filename)}

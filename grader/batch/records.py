@@ -12,6 +12,9 @@ from grader.results import GradeReport
 from grader.rubric import Rubric
 
 GRADED, MISSING, FAILED = "graded", "missing", "failed"
+# Files were submitted but none could be taken for the task (several candidates, a .docx): not
+# "missing", and never a 0: the gradebook cell stays blank until the instructor looks.
+UNMATCHED = "unmatched"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,14 @@ class Found:
     email: str = ""
     notes: list[str] = field(default_factory=list)
     root: Path | None = None  # the student's own folder or repository, when the layout has one
+    # Every file seen in the student's submission, with the name to show it under: what a
+    # misnamed upload is matched against, and what "could not match" lists.
+    held: dict[Path, str] = field(default_factory=dict)
+    # An LMS's flat uploads of this student under the names they gave them (helpers of a
+    # misnamed main file come from these, never from the class folder around them).
+    uploads: list[tuple[str, Path]] = field(default_factory=list)
+    guessed: dict[str, str] = field(default_factory=dict)  # task -> why this file was graded for it
+    unmatched: dict[str, str] = field(default_factory=dict)  # task -> why no file could be matched
 
 
 @dataclass

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.batch.naming import word_form
 from grader.batch.records import Found, Student
 from grader.errors import GraderError
 
@@ -35,7 +36,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 # Canvas's gradebook export names an assignment column `Title (12345)`; its computed columns
 # (totals, "Unposted" scores) are not assignments.
 ASSIGNMENT_COLUMN = re.compile(r"\A(.*\S)\s\((\d+)\)\Z")
-NOT_ASSIGNMENT = re.compile(r"Current |Final |Unposted |Override |Points Possible", re.I)
+# Word boundaries: "Concurrent downloader (4712)" is an assignment, "Current Score" is not.
+NOT_ASSIGNMENT = re.compile(r"\b(?:Current|Final|Unposted|Override) (?:Score|Points|Grade)\b|"
+                            r"\bPoints Possible\b", re.I)
 
 
 @dataclass
@@ -160,28 +163,65 @@ def load_roster(path: str | Path) -> Roster:
     return Roster(students, github, assignments=assignments)
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", text.lower()))
+# A title's words: letters and digits, camelCase split ("BankAccount" -> bank, account), any
+# script (a bilingual course titles "Cuenta bancaria / Bank account"), case and accents ignored.
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _words(text: str) -> list[str]:
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.findall(r"[^\W_]+", _CAMEL.sub(" ", plain).lower())
+
+
+def title_names_task(title: str, names: list[str], loose: bool = False) -> bool:
+    """Whether an assignment title names a task: all the words of one of `names` (the task's
+    name, its file's stem) are whole words of it (`HW3: Bank account` names bank, `Concurrent
+    downloader` names downloader, `Bankruptcy quiz` does not). `loose` also accepts other forms
+    of the words (`Downloading pages`)."""
+    words = set(_words(title))
+    for name in names:
+        wanted = set(_words(name))
+        if not wanted:
+            continue
+        if wanted <= words or (loose and {word_form(w) for w in wanted} <= {word_form(w) for w in words}):
+            return True
+    return False
+
+
+def _title_part(column: str) -> str:
+    match = ASSIGNMENT_COLUMN.match(column)
+    return match.group(1) if match else column
 
 
 def assignment_titles(roster: Roster | None, tasks: list[tuple[str, str]],
-                      given: dict[str, str]) -> dict[str, str]:
+                      given: dict[str, str], warnings: list[str] | None = None) -> dict[str, str]:
     """Gradebook column titles: `--assignment` where given, else the roster's one assignment
-    column naming the task (or its file's stem), e.g. `Bank account (4711)` for bank/bank.py.
-    Several candidates cannot be chosen between: the instructor says which."""
+    column naming the task (or its file's stem) as a whole word, e.g. `Bank account (4711)` for
+    bank/bank.py; exact words first, then other forms of them. Several candidates cannot be
+    chosen between: the instructor says which. A task no column names is one warning listing
+    the columns there are (canvas.csv would otherwise create an assignment of its own)."""
     titles = dict(given)
     if roster is None:
         return titles
     for task, file in tasks:
         if task in titles:
             continue
-        names = {task.lower(), Path(file).stem.lower()}
-        matches = [a for a in roster.assignments
-                   if names & _words(ASSIGNMENT_COLUMN.match(a).group(1))]  # type: ignore[union-attr]
+        names = [task, Path(file).stem]
+        matches = [a for a in roster.assignments if title_names_task(_title_part(a), names)]
+        if not matches:
+            matches = [a for a in roster.assignments if title_names_task(_title_part(a), names, loose=True)]
         if len(matches) == 1:
             titles[task] = matches[0]
         elif len(matches) > 1:
             options = " or ".join(repr(m) for m in matches)
             raise GraderError(f"the roster has several assignment columns for task {task} ({options}); "
                               f"choose one with --assignment {task}=TITLE")
+        elif roster.assignments and warnings is not None:
+            shown = ", ".join(repr(a) for a in roster.assignments[:8])
+            more = f" and {len(roster.assignments) - 8} more" if len(roster.assignments) > 8 else ""
+            warnings.append(f"task {task}: no assignment column of the roster names it (columns: "
+                            f"{shown}{more}); canvas.csv titles it {task!r}, which Canvas imports as a "
+                            f"new assignment: pass --assignment {task}=TITLE to grade the right column")
     return titles

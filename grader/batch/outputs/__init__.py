@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from grader.batch.records import MISSING, BatchResult, TaskGrade
+from grader.batch.records import MISSING, UNMATCHED, BatchResult, TaskGrade
 from grader.presentation import TaskView, points, view
 
 Writer = Callable[[BatchResult, Path], list[Path]]
@@ -50,9 +50,10 @@ def safe_filename(key: str, taken: set[str]) -> str:
 
 def gradebook_score(grade: TaskGrade) -> str:
     """A gradebook cell: the score, or blank for a missing submission (so the LMS's own
-    missing-work policy applies, where 0 would be a grade) and for one flagged for review (its
-    automated score is withheld until someone has looked)."""
-    if grade.status == MISSING or grade.needs_review:
+    missing-work policy applies, where 0 would be a grade), for files that could not be matched
+    to the task (someone must look) and for one flagged for review (its automated score is
+    withheld until someone has looked)."""
+    if grade.status in (MISSING, UNMATCHED) or grade.needs_review:
         return ""
     return points(grade.score)
 
