@@ -115,6 +115,8 @@ def _init_ci_parser(sub: argparse._SubParsersAction) -> None:
                       help="task(s) the repository holds (default: every task found at grading time)")
     init.add_argument("--gitlab", action="store_true", help="write .gitlab-ci.yml instead")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.add_argument("--no-check-ref", dest="check_ref", action="store_false",
+                      help="do not ask the source (git ls-remote) whether --ref exists (offline)")
 
 
 def _titles(pairs: list[str]) -> dict[str, str]:
@@ -182,7 +184,8 @@ def _init_ci(args: argparse.Namespace) -> int:
     from grader.ci.templates import CiOptions, write_template
 
     path = write_template(Path(args.folder), CiOptions(source=args.source, ref=args.ref, rubric=args.rubric,
-                                                      tasks=args.tasks or [], gitlab=args.gitlab),
+                                                      tasks=args.tasks or [], gitlab=args.gitlab,
+                                                      check_ref=args.check_ref),
                           force=args.force)
     print(f"{path}: commit it; every push is graded (CI points are feedback, the grade of record "
           "comes from grader batch)")

@@ -4,6 +4,7 @@ would run it."""
 import base64
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -64,11 +65,25 @@ def simulate(account, customers, deposits_each, amount):
 
 
 def steps_of(workflow):
-    return workflow["jobs"]["grade"]["steps"]
+    return workflow["jobs"]["run-autograding-tests"]["steps"]
 
 
-def test_workflow_is_yaml_with_the_expected_steps(tmp_path):
-    assert main(["init-ci", str(tmp_path), "--source", "https://git.example.edu/course/grader.git",
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """The course's grader repository (a local one: `git ls-remote` answers for it), tagged."""
+    repo = tmp_path_factory.mktemp("course") / "grader.git"
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "README.md").write_text("course grader\n")
+    subprocess.run(git + ["add", "README.md"], check=True)
+    subprocess.run(git + ["commit", "-qm", "start"], check=True)
+    for tag in ("v1", "v2026.1"):
+        subprocess.run(git + ["tag", tag], check=True)
+    return str(repo)
+
+
+def test_workflow_is_yaml_with_the_expected_steps(tmp_path, course):
+    assert main(["init-ci", str(tmp_path), "--source", course,
                  "--ref", "v2026.1", "--rubric", "courses/rubric.yaml"]) == 0
     workflow = yaml.safe_load((tmp_path / ".github" / "workflows" / "grade.yml").read_text())
     assert "push" in workflow["on"]
@@ -77,18 +92,61 @@ def test_workflow_is_yaml_with_the_expected_steps(tmp_path):
     assert uses == ["actions/checkout", "actions/setup-python", "", "", "actions/upload-artifact",
                     "classroom-resources/autograding-grading-reporter"]
     install, grade = steps[2], steps[3]
-    assert install["env"] == {"COURSE_SOURCE": "https://git.example.edu/course/grader.git", "COURSE_REF": "v2026.1"}
+    assert install["env"] == {"COURSE_SOURCE": course, "COURSE_REF": "v2026.1"}
     assert "pip install" in install["run"] and '"$RUNNER_TEMP/course"' in install["run"]
     assert grade["id"] == "grader" and grade["run"].startswith("grader check --github --junit")
     assert '--rubric "$RUNNER_TEMP/course/courses/rubric.yaml"' in grade["run"]  # not the student's files
     assert steps[4]["if"] == "always()" and steps[5]["if"] == "always()"
     assert steps[5]["with"]["runners"] == "grader"
     assert steps[5]["env"]["GRADER_RESULTS"] == "${{ steps.grader.outputs.result }}"
-    assert workflow["jobs"]["grade"]["name"] == "Autograding Tests"  # the check run Classroom reads
 
 
-def test_an_existing_different_workflow_is_not_overwritten_without_force(tmp_path, capsys):
-    args = ["init-ci", str(tmp_path), "--source", "https://example.org/g.git", "--ref", "v1"]
+# What GitHub Classroom's autograding template and classroom-resources/autograding-grading-
+# reporter (src/main.js, src/notify-classroom.js, at v1) require of a workflow:
+REPORTER_RUNNERS = re.compile(r"^([a-zA-Z0-9]+,)*[a-zA-Z0-9]+$")  # main.js: the `runners` input
+
+
+def test_workflow_matches_what_classroom_and_its_reporter_require(course):
+    text = render(CiOptions(source=course, ref="v1"))
+    workflow = yaml.safe_load(text)
+    assert workflow["name"] == "Autograding Tests"
+    assert {"push", "repository_dispatch"} <= set(workflow["on"])  # Classroom dispatches a regrade
+    assert workflow["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}
+    (job_id, job), = workflow["jobs"].items()
+    assert job_id == "run-autograding-tests" and "name" not in job  # the check run is the job id
+    assert job["if"] == "github.actor != 'github-classroom[bot]'"
+    reporter = steps_of(workflow)[-1]
+    assert reporter["uses"].startswith("classroom-resources/autograding-grading-reporter@")
+    runners = reporter["with"]["runners"]
+    assert REPORTER_RUNNERS.match(runners)
+    # main.js reads process.env[`${runner.trim().toUpperCase()}_RESULTS`], base64 of the result
+    for runner in runners.split(","):
+        step = next(s for s in steps_of(workflow) if s.get("id") == runner)
+        assert reporter["env"][f"{runner.upper()}_RESULTS"] == f"${{{{ steps.{step['id']}.outputs.result }}}}"
+    assert reporter["if"] == "always()"  # a failed grading step still reports its points
+
+
+def test_every_action_is_pinned_by_commit(course):
+    text = render(CiOptions(source=course, ref="v1"))
+    uses = [s["uses"] for s in steps_of(yaml.safe_load(text)) if "uses" in s]
+    assert len(uses) == 4 and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses)
+    assert all(re.search(r"@[0-9a-f]{40} # v\d", line) for line in text.splitlines() if "uses:" in line)
+
+
+def test_init_ci_refuses_a_ref_the_source_does_not_have(tmp_path, course, capsys):
+    assert main(["init-ci", str(tmp_path), "--source", course, "--ref", "v9.9"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--ref v9.9: no such tag or branch in" in err[0]
+    assert not (tmp_path / ".github").exists()
+    assert main(["init-ci", str(tmp_path), "--source", str(tmp_path / "nowhere"), "--ref", "v1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot reach" in err[0] and "--no-check-ref" in err[0]
+    assert main(["init-ci", str(tmp_path), "--source", "https://example.org/g.git", "--ref", "v1",
+                 "--no-check-ref"]) == 0
+
+
+def test_an_existing_different_workflow_is_not_overwritten_without_force(tmp_path, capsys, course):
+    args = ["init-ci", str(tmp_path), "--source", course, "--ref", "v1"]
     assert main(args) == 0
     path = tmp_path / ".github" / "workflows" / "grade.yml"
     path.write_text("name: mine\n")
@@ -96,9 +154,8 @@ def test_an_existing_different_workflow_is_not_overwritten_without_force(tmp_pat
     assert main(args + ["--force"]) == 0 and "Autograding Tests" in path.read_text()
 
 
-def test_gitlab_template_reports_junit(tmp_path):
-    assert main(["init-ci", str(tmp_path), "--gitlab", "--source", "https://gitlab.example.edu/c/grader.git",
-                 "--ref", "v1"]) == 0
+def test_gitlab_template_reports_junit(tmp_path, course):
+    assert main(["init-ci", str(tmp_path), "--gitlab", "--source", course, "--ref", "v1"]) == 0
     job = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())["grade"]
     assert job["artifacts"]["reports"]["junit"] == "grader-junit.xml" and job["artifacts"]["when"] == "always"
     assert any(line.startswith("grader check --junit") for line in job["script"])
