@@ -256,6 +256,20 @@ def _only(rubric: Rubric, task: str, check_id: str) -> Rubric:
     return replace(rubric, tasks={**rubric.tasks, task: replace(spec, checks=checks)})
 
 
+def _expected(rubric: Rubric | None, task: str | None) -> list[tuple[str, str, float]]:
+    """(task, file, the maximum a student's check counts) of what `grader check` looks for."""
+    if rubric is None:
+        return []
+    names = [task] if task in rubric.tasks else list(rubric.tasks)
+    expected = []
+    for name in names:
+        spec = rubric.task(name)
+        checks = spec.checks_for("contract")
+        expected.append((name, spec.file, sum(c.points for c in checks
+                                                if not c.bonus and c.visibility == "visible")))
+    return expected
+
+
 def _check(args: argparse.Namespace) -> int:
     from grader.ci import github
     from grader.grading import grade
@@ -267,8 +281,14 @@ def _check(args: argparse.Namespace) -> int:
     from grader.targets import resolve
 
     threshold = fail_under(args.fail_under)
-    rubric = load_rubric(args.rubric)
-    targets = resolve(rubric, args.items, args.task)
+    rubric = None
+    try:
+        rubric = load_rubric(args.rubric)
+        targets = resolve(rubric, args.items, args.task)
+    except GraderError as exc:
+        if args.github or args.junit:  # CI still gets its summary, Classroom result and JUnit
+            github.publish_nothing_graded(str(exc), _expected(rubric, args.task), args.junit, args.github)
+        raise
     audience = STAFF if args.staff else SELF_CHECK
     colour = args.color == "always" or (args.color == "auto" and args.format == "text"
                                         and wants_colour(sys.stdout))

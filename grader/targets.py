@@ -65,14 +65,55 @@ def task_for_file(rubric: Rubric, path: Path) -> str:
                       f"or add --task ({', '.join(sorted(rubric.tasks))})")
 
 
+# Folders a repository keeps that are never the student's work.
+NOT_WORK = frozenset({"venv", ".venv", "env", "node_modules", "__pycache__", "site-packages", "build",
+                      "dist", ".git", ".github", ".tox"})
+SEARCH_DEPTH = 3
+
+
+def _below(folder: Path, name: str) -> list[Path]:
+    """`name` in the subfolders of `folder` (a repository keeping its code in `src/`), not in
+    hidden or tool folders, at most SEARCH_DEPTH deep; the shallowest first."""
+    found: list[Path] = []
+    level = [folder]
+    for _ in range(SEARCH_DEPTH):
+        below = []
+        for current in level:
+            try:
+                children = sorted(current.iterdir())
+            except OSError:
+                continue
+            below += [c for c in children if c.is_dir() and not c.is_symlink()
+                      and not c.name.startswith(".") and c.name not in NOT_WORK]
+        found += [c / name for c in below if (c / name).is_file()]
+        if found:
+            return found
+        level = below
+    return found
+
+
 def _in_folder(rubric: Rubric, folder: Path, tasks: list[str] | None) -> list[Target]:
+    """Each task's file in `folder`, else in its subfolders when exactly one holds it."""
     names = tasks or list(rubric.tasks)
-    found = [Target(n, folder / rubric.task(n).file) for n in names if (folder / rubric.task(n).file).is_file()]
+    where = "this folder" if folder == Path(".") else str(folder)
+    found: list[Target] = []
+    for name in names:
+        file = rubric.task(name).file
+        if (folder / file).is_file():
+            found.append(Target(name, folder / file))
+            continue
+        below = _below(folder, file)
+        if len(below) > 1:
+            listed = ", ".join(str(p) for p in below[:5])
+            raise GraderError(f"{where}: several {file} in its subfolders ({listed}); give the one "
+                              "to grade as a path")
+        if below:
+            found.append(Target(name, below[0]))
     if not found:
         wanted = " or ".join(rubric.task(n).file for n in names)
-        where = "this folder" if folder == Path(".") else str(folder)
-        raise GraderError(f"{where}: no {wanted} here; run grader check in the folder holding your "
-                          "file, or give its path")
+        raise GraderError(f"{where}: no {wanted} here or in its subfolders (looked in "
+                          f"{folder.resolve()}, {SEARCH_DEPTH} levels down); run grader check in "
+                          "the folder holding your file, or give its path")
     return found
 
 

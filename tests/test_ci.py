@@ -167,6 +167,61 @@ def test_without_a_known_source_init_ci_asks_for_one(tmp_path, monkeypatch):
         render(CiOptions())
 
 
+def run_grading_step(tmp_path, files):
+    """The workflow's grading step run as the runner runs it, in a repository holding `files`:
+    (the completed process, the summary, the step outputs, the JUnit path)."""
+    repo, runner_temp, bin_dir = tmp_path / "repo", tmp_path / "runner", tmp_path / "bin"
+    for folder in (repo, runner_temp / "course", bin_dir):
+        folder.mkdir(parents=True)
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    (runner_temp / "course" / "rubric.yaml").write_text(CI_RUBRIC)
+    shim = bin_dir / "grader"  # what `pip install` puts on PATH
+    shim.write_text(f"#!/bin/sh\nexec {sys.executable} -m grader \"$@\"\n")
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    workflow = yaml.safe_load(render(CiOptions(source="https://example.org/g.git", ref="v1",
+                                               rubric="rubric.yaml")))
+    step = next(s for s in steps_of(workflow) if s.get("id") == "grader")
+    summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", PYTHONPATH=str(ROOT),
+               RUNNER_TEMP=str(runner_temp), GITHUB_WORKSPACE=str(repo),
+               GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(output))
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=240)
+    return done, summary, output, runner_temp / "grader-junit.xml"
+
+
+def classroom_result_of(output):
+    key, _, value = output.read_text().strip().partition("=")
+    assert key == "result"
+    return json.loads(base64.b64decode(value))
+
+
+def test_bank_py_in_src_is_found_and_annotated_there(tmp_path):
+    done, summary, output, junit = run_grading_step(tmp_path, {"src/bank.py": UNSAFE_BANK, "README.md": "hi"})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert classroom_result_of(output)["max_score"] == 7 and "3/7" in summary.read_text()
+    assert any(line.startswith("::error file=src/bank.py,line=") for line in done.stdout.splitlines())
+    assert ET.parse(junit).getroot().get("tests") == "4"
+
+
+def test_nothing_to_grade_still_writes_every_ci_output_saying_where_it_looked(tmp_path):
+    done, summary, output, junit = run_grading_step(tmp_path, {"README.md": "hi", "lib/util.py": "x = 1\n"})
+    assert done.returncode == 2
+    where = str((tmp_path / "repo").resolve())
+    assert "no bank.py here or in its subfolders" in done.stderr and where in done.stderr
+    text = summary.read_text()
+    assert "**Nothing was graded:**" in text and "0/7" in text
+    assert where.replace("_", "\\_") in text  # Markdown-escaped
+    result = classroom_result_of(output)
+    assert result["status"] == "error" and result["max_score"] == 7
+    assert [t["status"] for t in result["tests"]] == ["error"] and "bank.py" in result["tests"][0]["message"]
+    root = ET.parse(junit).getroot()
+    assert root.get("errors") == "1" and "no bank.py" in root.find(".//error").get("message")
+    assert any(line.startswith("::error title=grader%3A nothing graded::") for line in done.stdout.splitlines())
+
+
 def test_the_grading_step_run_locally_publishes_summary_junit_and_classroom_points(tmp_path):
     repo, runner_temp, bin_dir = tmp_path / "repo", tmp_path / "runner", tmp_path / "bin"
     for folder in (repo, runner_temp / "course", bin_dir):

@@ -147,6 +147,48 @@ def publish(views: list[TaskView], ok: bool, paths: dict[str, str]) -> None:
             stream.write(f"result={encode(classroom_result(views, ok))}\n")
 
 
+def publish_nothing_graded(problem: str, expected: list[tuple[str, str, float]],
+                           junit: str | None = None, in_actions: bool = True) -> None:
+    """Every CI output, when nothing could be graded (no bank.py where the grader looked, an
+    unreadable rubric): the job summary and an annotation say what was not found and where,
+    Classroom gets an `error` result out of the maximum (0 points, never no result at all), and
+    the JUnit file has an error case per expected task. `expected`: (task, file, maximum);
+    `in_actions`: the GitHub outputs too (`--github`), else only the JUnit file."""
+    import xml.etree.ElementTree as ET
+
+    from grader.reports.junit import COUNTS, document, task_suite
+
+    if junit:
+        root = ET.Element("testsuites", name="grader")
+        totals = dict.fromkeys(COUNTS, 0)
+        for task, file, _ in expected or [("grader", "", 0.0)]:
+            counts = task_suite(root, task, f"{task}.{file}" if file else task, None, problem, {"file": file},
+                                problem_type="not-graded")
+            for key in COUNTS:
+                totals[key] += counts[key]
+        Path(junit).write_text(document(root, totals), encoding="utf-8")
+    if not in_actions:
+        return
+    print(f"::error title={_escape_property('grader: nothing graded')}::{_escape_data(problem)}")
+    maximum = sum(m for _, _, m in expected)
+    lines = ["## Grader results", "", f"**Nothing was graded:** {md_text(problem)}", ""]
+    if expected:
+        lines += ["Expected: " + ", ".join(f"{md_text(f)} ({md_text(t)}, {points(m)} points)"
+                                           for t, f, m in expected), ""]
+    lines += [f"**Total: 0/{points(maximum)}**", ""]
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a", encoding="utf-8") as stream:
+            stream.write("\n".join(lines))
+    output = os.environ.get("GITHUB_OUTPUT")
+    if output:
+        result = ClassroomResult(version=CLASSROOM_VERSION, status="error", max_score=maximum, tests=[
+            ClassroomTest(name="submission", status="error", score=0.0, max_score=maximum,
+                          message=problem, filename=", ".join(f for _, f, _ in expected), line_no=0)])
+        with open(output, "a", encoding="utf-8") as stream:
+            stream.write(f"result={encode(result)}\n")
+
+
 def workspace_path(path: Path) -> str:
     """The file's path as GitHub names it in annotations: relative to the checkout."""
     root = Path(os.environ.get("GITHUB_WORKSPACE") or ".").resolve()
