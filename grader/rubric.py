@@ -6,7 +6,9 @@ names the file, the key and the fix, before any submission is run.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,14 @@ class CheckSpec:
 
 
 @dataclass(frozen=True)
+class Package:
+    """A package the course allows: what pip installs, and the module a program imports."""
+
+    pip: str  # a requirement, e.g. `numpy` or `numpy>=1.24`
+    module: str  # e.g. `numpy`; `sklearn` for scikit-learn
+
+
+@dataclass(frozen=True)
 class TaskSpec:
     name: str
     file: str
@@ -68,6 +78,12 @@ class TaskSpec:
     # and counts in both. `findings` caps what the checks of one finding deduct together.
     names_check: str | None = None
     findings: dict[str, float] = field(default_factory=dict)
+    # What a program's `input()` answers (None: the grader's default session, see
+    # grader/preempt/answers.py); given to the program checks as their `input` parameter.
+    input: tuple[str, ...] | None = None
+    # Third-party packages the course allows (top level and the task's): installed where grading
+    # runs (the Gradescope bundle's setup.sh), so a program importing one is graded normally.
+    packages: tuple[Package, ...] = ()
 
     @property
     def program_graded(self) -> bool:
@@ -297,6 +313,58 @@ def _program_grading(path: Path, key: str, traw: dict[str, Any], checks: tuple[C
     return names_check, findings
 
 
+_REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9_,.-]+\])?"
+                          r"\s*((?:[<>=!~]=?|===)\s*[A-Za-z0-9.*+!_-]+\s*(?:,\s*(?:[<>=!~]=?|===)\s*"
+                          r"[A-Za-z0-9.*+!_-]+\s*)*)?$")
+KNOWN_MODULES = {"scikit-learn": "sklearn", "pillow": "PIL", "opencv-python": "cv2",
+                 "pyyaml": "yaml", "beautifulsoup4": "bs4", "python-dateutil": "dateutil"}
+
+
+def _packages(path: Path, key: str, raw: Any) -> tuple[Package, ...]:
+    """`packages: [numpy, "requests>=2.31", {pip: scikit-learn, module: sklearn}]`."""
+    fix = "write e.g. `packages: [numpy]` or `packages: [{pip: scikit-learn, module: sklearn}]`"
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _fail(path, key, "must be a list of package names", fix)
+    found: list[Package] = []
+    for index, entry in enumerate(raw):
+        where = f"{key}[{index}]"
+        if isinstance(entry, dict):
+            if set(entry) - {"pip", "module"} or not isinstance(entry.get("pip"), str):
+                raise _fail(path, where, "must give `pip` (and optionally `module`)", fix)
+            requirement, module = entry["pip"].strip(), entry.get("module")
+        elif isinstance(entry, str):
+            requirement, module = entry.strip(), None
+        else:
+            raise _fail(path, where, f"must be a package name, got {entry!r}", fix)
+        match = _REQUIREMENT.match(requirement)
+        if not match:
+            raise _fail(path, where, f"{requirement!r} is not a pip requirement", fix)
+        name = match.group(1)
+        if module is None:
+            module = KNOWN_MODULES.get(name.lower(), name.replace("-", "_"))
+        if not isinstance(module, str) or not all(part.isidentifier() for part in module.split(".")):
+            raise _fail(path, f"{where}.module", f"must be the module a program imports, got {module!r}",
+                        fix)
+        found.append(Package(requirement, module.split(".")[0]))
+    return tuple(found)
+
+
+def _answers(path: Path, key: str, raw: Any) -> tuple[str, ...] | None:
+    """`input: [5, 2, 10]`: the scripted session a program's `input()` reads, one answer a line."""
+    if raw is None:
+        return None
+    if isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(
+            isinstance(a, (str, int, float)) and not isinstance(a, bool) and "\n" not in str(a)
+            for a in raw):
+        raise _fail(path, key, "must be a list of answers (one line each)",
+                    "write e.g. `input: [5, 2, 10]` (what the program's input() calls return, in order)")
+    return tuple(str(a) for a in raw)
+
+
 def parse_rubric(path: Path, text: str) -> Rubric:
     load_all()
     try:
@@ -309,10 +377,12 @@ def parse_rubric(path: Path, text: str) -> Rubric:
     if not isinstance(data, dict):
         raise _fail(path, "top level", "must be a mapping with a `tasks` key", "see the bundled rubric.yaml")
     for name in data:
-        if name not in ("version", "limits", "tasks"):
-            raise _fail(path, str(name), "unknown key", "use `version`, `limits` and `tasks`")
+        if name not in ("version", "limits", "tasks", "packages"):
+            raise _fail(path, str(name), "unknown key",
+                        "use `version`, `limits`, `packages` and `tasks`")
     _version(path, data.get("version"))
     base = _limits(path, "limits", data.get("limits"), Limits())
+    base_packages = _packages(path, "packages", data.get("packages"))
     tasks_raw = data.get("tasks")
     if not isinstance(tasks_raw, dict) or not tasks_raw:
         raise _fail(path, "tasks", "missing or empty", "list at least one task (bank, downloader)")
@@ -322,10 +392,11 @@ def parse_rubric(path: Path, text: str) -> Rubric:
         if not isinstance(traw, dict):
             raise _fail(path, key, "must be a mapping", "give `file`, `entry_points` and `checks`")
         for name in traw:
-            if name not in ("file", "entry_points", "checks", "limits", "names_check", "findings"):
+            if name not in ("file", "entry_points", "checks", "limits", "names_check", "findings",
+                            "input", "packages"):
                 raise _fail(path, f"{key}.{name}", "unknown key",
-                            "use `file`, `entry_points`, `checks`, `limits`, `names_check` and "
-                            "`findings`")
+                            "use `file`, `entry_points`, `checks`, `limits`, `names_check`, "
+                            "`findings`, `input` and `packages`")
         file = traw.get("file")
         if not isinstance(file, str) or not file.endswith(".py") or "/" in file:
             raise _fail(path, f"{key}.file", f"must be a Python file name, got {file!r}",
@@ -347,9 +418,15 @@ def parse_rubric(path: Path, text: str) -> Rubric:
                 raise _fail(path, f"{key}.checks.{spec.id}.check",
                             f"{spec.check!r} belongs to another task", f"use a `{tname}.` check")
         names_check, findings = _program_grading(path, key, traw, checks)
+        answers = _answers(path, f"{key}.input", traw.get("input"))
+        if answers is not None:  # the program checks' probe runs the program with these answers
+            checks = tuple(dataclasses.replace(c, params={"input": list(answers), **c.params})
+                           if c.style == "program" else c for c in checks)
+        packages = base_packages + tuple(
+            p for p in _packages(path, f"{key}.packages", traw.get("packages")) if p not in base_packages)
         tasks[tname] = TaskSpec(tname, file, dict(entry), checks,
                                 _limits(path, f"{key}.limits", traw.get("limits"), base),
-                                names_check, findings)
+                                names_check, findings, answers, packages)
     digest_input = hashlib.sha256(text.encode())
     for task in tasks.values():  # instructors' test files are part of the rubric
         for spec in task.checks:

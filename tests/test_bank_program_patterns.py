@@ -77,3 +77,64 @@ def test_each_run_starts_with_fresh_logging_and_leaves_the_configuration_it_foun
         assert len(root.handlers) == 1
     assert root.handlers == before
     assert "teller.audit" not in logging.Logger.manager.loggerDict
+
+
+# -- item 6: input() answers from a scripted session ----------------------------------------
+def with_bank_key(tmp_path, line):
+    """The bundled rubric with one more key under the bank task."""
+    from grader.rubric import parse_rubric
+
+    text = (ROOT / "rubric.yaml").read_text().replace("  bank:\n    file: bank.py\n",
+                                                      f"  bank:\n    file: bank.py\n    {line}\n", 1)
+    assert line in text
+    return parse_rubric(tmp_path / "rubric.yaml", text)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_program_reading_input_under_its_lock_is_graded_on_a_scripted_session(rubric):
+    report, checks = graded(rubric, "kiosk_input_locked.py")
+    assert [c.id for c in report.checks if c.status != "passed"] == ["api"], \
+        [c.message for c in report.checks if c.status != "passed"]
+    assert "reads input(), so it was graded on a scripted session" in checks["script_runs"].message
+    assert "deadlock" not in checks["script_runs"].message
+
+
+def test_its_unlocked_twin_loses_the_race_points_for_its_own_lines(rubric):
+    report, checks = graded(rubric, "kiosk_input_no_lock.py")
+    assert checks["script_runs"].status == "passed"
+    assert checks["script_consistent"].status == "failed"
+    assert "kiosk_input_no_lock.py:9" in checks["script_consistent"].message
+    assert report.score == report.max_score - rubric.task("bank").findings["race"]
+
+
+def test_a_program_asking_for_more_than_the_session_holds_is_stopped_not_failed(rubric):
+    report, checks = graded(rubric, "teller_menu_loop.py")
+    assert [c.id for c in report.checks if c.status != "passed"] == ["api"]
+    message = checks["script_runs"].message
+    assert "waiting for more input than the grader's scripted session gives" in message
+    assert "not a fault" in message
+
+
+def test_the_rubric_scripts_the_session(tmp_path):
+    rubric = with_bank_key(tmp_path, "input: [7, 0, 0]")
+    assert rubric.task("bank").input == ("7", "0", "0")
+    report, checks = graded(rubric, "teller_menu_loop.py")
+    assert checks["script_runs"].message.startswith(
+        "your program ran and printed 'day closed with 7'"), checks["script_runs"].message
+    assert "answers '7', '0', '0': it read 3" in checks["script_runs"].message
+
+
+@pytest.mark.parametrize("line, key", [("input: {amount: 5}", "tasks.bank.input"),
+                                       ("input: [true]", "tasks.bank.input"),
+                                       ("packages: numpy", "tasks.bank.packages"),
+                                       ("packages: ['numpy; rm -rf /']", "tasks.bank.packages[0]"),
+                                       ("packages: [{pip: x, module: '1x'}]",
+                                        "tasks.bank.packages[0].module")])
+def test_a_malformed_input_or_packages_key_is_refused_in_one_line(tmp_path, line, key):
+    from grader.errors import GraderError
+
+    with pytest.raises(GraderError) as info:
+        with_bank_key(tmp_path, line)
+    assert "\n" not in str(info.value) and f": {key}: " in str(info.value)

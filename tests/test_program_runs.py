@@ -83,12 +83,13 @@ def test_a_simulation_that_never_ends_is_stopped_and_graded_on_what_it_did(rubri
     assert "was stopped there (not a fault)" in checks["script_runs"].message
 
 
-def test_a_program_stopped_at_input_says_so(rubric):
+def test_a_program_asking_how_many_customers_is_answered_from_the_scripted_session(rubric):
     report, checks = graded(rubric, "asks_input.py")
-    threads = checks["script_threads"]
-    assert threads.status == "failed" and "started 0 thread(s)" in threads.message
-    assert "input() at asks_input.py:14" in threads.message and "end of file" in threads.message
-    assert checks["script_runs"].status == "skipped"
+    assert_full_behaviour(rubric, report, checks)
+    assert checks["script_threads"].message.startswith("5 threads")  # the session's first answer
+    assert "How many customers? 5" in checks["script_runs"].message or \
+        "balance 5" in checks["script_runs"].message
+    assert "graded on a scripted session" in checks["script_runs"].message
 
 
 def test_an_exception_in_a_thread_points_at_the_students_line(rubric):

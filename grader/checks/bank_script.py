@@ -7,13 +7,16 @@ verdicts come from the race oracle (grader/preempt/verdict.py): a read-then-writ
 thread's write can break, unordered writes, a result printed while threads still write it; a
 final state that merely differs (random amounts, who got the last money) is legitimate. A
 program that never ends (a simulation) is stopped after a fixed span of virtual time and
-judged on what it did until then; `input()` reads end of file, and the messages say so.
+judged on what it did until then; `input()` answers from a scripted session (the rubric's
+`input:`, grader/preempt/answers.py) and a program that asks for more is stopped there, not
+failed; the messages say so.
 """
 from __future__ import annotations
 
 import ast
 from typing import Any
 
+from grader.preempt.answers import INPUT_STOP
 from grader.preempt.engine import tampering
 from grader.preempt.explain import lost_update, recent, replay
 from grader.preempt.instrument import _shared_names
@@ -22,8 +25,8 @@ from grader.preempt.verdict import findings, race_problem, racy_result_problem, 
 from grader.probing import ProbeContext, exc_text, plain
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
 
-STOP_HINT = ("input() read end of file: the grader gives a program no input and runs it with no "
-             "command-line arguments")
+STOP_HINT = ("it read past the end of the grader's scripted input (the rubric's `input:`), and the "
+             "grader runs a program with no command-line arguments")
 
 
 def _run(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, serial: bool,
@@ -130,13 +133,21 @@ def script_probe(ctx: ProbeContext) -> dict[str, Any]:
     return {"serial": serial, "runs": runs, "shared": shared, "serial_ends": ends}
 
 
+def _reads_input(serial: dict[str, Any]) -> bool:
+    return bool(serial.get("answers_read")) or serial["status"] == INPUT_STOP
+
+
 def _stop_note(serial: dict[str, Any]) -> str:
+    note = ""
+    if _reads_input(serial):
+        note = (f"; this program reads input(), so it was graded on a scripted session (answers "
+                f"{serial.get('answers', '')}: it read {serial.get('answers_read', 0)})")
     if (eof := _input_eof(serial)) is not None:
         where = f" at {eof['where']}" if eof.get("where") else ""
-        return f"; it stopped at input(){where}: {STOP_HINT}"
+        return note + f"; it stopped at input(){where}: {STOP_HINT}"
     if serial["stopped"]:
-        return f"; it was {serial['stopped']} and was stopped there (not a fault)"
-    return ""
+        return note + f"; it was {serial['stopped']} and was stopped there (not a fault)"
+    return note
 
 
 @check("bank.script_threads", probe="bank.script", style="program")
@@ -185,7 +196,7 @@ def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     if not serial["output"].strip():
         return failed("your program printed nothing; print the balance (at least at the end)"
                       + _stop_note(serial))
-    if serial["stopped"] or _input_eof(serial):
+    if serial["stopped"] or _input_eof(serial) or _reads_input(serial):
         return passed(f"your program ran and printed {serial['last_line']!r}" + _stop_note(serial))
     return passed(f"your program ran to completion and printed {serial['last_line']!r}")
 

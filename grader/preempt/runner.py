@@ -2,8 +2,8 @@
 
 Whatever the program's shape (top-level threads, `main()` called from the `__main__` guard,
 `Thread` subclasses, executors), running the file as `__main__` does what running it does. Under
-the scheduler its sleeps are virtual, its threads are scheduled by seed, `input()` reads end of
-file and `sys.argv` is just the file; a program that never ends is stopped after a fixed span of
+the scheduler its sleeps are virtual, its threads are scheduled by seed, `input()` answers from a
+scripted session (grader/preempt/answers.py) and `sys.argv` is just the file; a program that never ends is stopped after a fixed span of
 virtual time (or a number of steps) and judged on what it did until then.
 
 The module's own import (for the contract checks) goes through `exec_quietly`: the same
@@ -14,13 +14,13 @@ from __future__ import annotations
 import builtins
 import contextlib
 import errno
-import io
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from grader.preempt.answers import DEFAULT_ANSWERS, INPUT_STOP, Session, answers_of
 from grader.preempt.instrument import hooks, instrument
 from grader.preempt.logstate import fresh_logging
 from grader.preempt.primitives import patched
@@ -122,21 +122,24 @@ class ProgramOutcome:
     output: Output
     exit_code: Any = None
     notes: list[str] = field(default_factory=list)
+    session: Session | None = None  # the scripted answers `input()` gave
 
     @property
     def stopped(self) -> str | None:
         """Why the grader stopped a program that had not ended (None if it ended by itself)."""
         return {"time": f"still running after {self.sched.now:g} s of (virtual) time",
                 "steps": "still running after the grader's step limit",
-                "budget": "stopped after the grader's sample of forced thread switches"}.get(
+                "budget": "stopped after the grader's sample of forced thread switches",
+                INPUT_STOP: "waiting for more input than the grader's scripted session gives"}.get(
             self.outcome.status)
 
 
 @contextlib.contextmanager
-def program_environment(path: str, *, fork: bool = True) -> Iterator[None]:
-    """What a program sees of its process while it runs under the scheduler: no input (end of
-    file), no arguments but its file, and `signal.signal` answered without installing anything
-    (the program's main thread is a scheduled thread, where the real one raises ValueError; a
+def program_environment(path: str, *, fork: bool = True,
+                        answers: tuple[str, ...] = DEFAULT_ANSWERS) -> Iterator[Session]:
+    """What a program sees of its process while it runs under the scheduler: a scripted session
+    for `input()` and stdin (see grader/preempt/answers.py), no arguments but its file, and
+    `signal.signal` answered without installing anything (the program's main thread is a scheduled thread, where the real one raises ValueError; a
     handler a program sets, such as ignoring SIGTERM, has no business in the grader's child).
     Without `fork`, `os.fork` fails with EAGAIN: a process forked from a scheduled thread would
     run outside the schedule (a fork bomb stops at once; the sandbox's process cap stays the real
@@ -146,22 +149,25 @@ def program_environment(path: str, *, fork: bool = True) -> Iterator[None]:
     def no_fork() -> int:
         raise BlockingIOError(errno.EAGAIN, "fork is not available to a program the grader runs")
 
-    saved = sys.stdin, sys.argv, signal.signal, os.fork
-    sys.stdin = io.StringIO("")
+    saved = sys.stdin, sys.argv, signal.signal, os.fork, builtins.input
+    session = Session(answers)
+    sys.stdin = session.stdin
+    builtins.input = session.input
     sys.argv = [path]
     signal.signal = lambda signum, handler: signal.getsignal(signum)  # type: ignore[assignment]
     if not fork:
         os.fork = no_fork
     try:
-        yield
+        yield session
     finally:
-        sys.stdin, sys.argv, signal.signal, os.fork = saved
+        sys.stdin, sys.argv, signal.signal, os.fork, builtins.input = saved
 
 
 def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, switch: float = 0.1,
                 budget: int = SERIAL_BUDGET, stop_at_budget: bool = False,
                 time_limit: float = TIME_LIMIT, max_steps: int = MAX_STEPS,
-                namespace: dict[str, Any] | None = None, ordered: bool = True) -> ProgramOutcome:
+                namespace: dict[str, Any] | None = None, ordered: bool = True,
+                answers: tuple[str, ...] = DEFAULT_ANSWERS) -> ProgramOutcome:
     """Execute `code` (the file, instrumented or not) as `__main__` under one schedule."""
     sched = Scheduler(seed, filename=path, source=source, switch=switch, serial=serial,
                       max_steps=max_steps, stall_seconds=3.0, budget=budget,
@@ -191,7 +197,9 @@ def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, s
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = out  # type: ignore[assignment]
     try:
-        with fresh_logging(), program_environment(path, fork=False), patched([ns]):
+        with fresh_logging(), program_environment(path, fork=False, answers=answers) as session, \
+                patched([ns]):
+            result.session = session
             result.outcome = sched.run([("MainThread", main)])
     finally:
         sys.stdout, sys.stderr = saved
@@ -213,7 +221,8 @@ def run_for_probe(ctx: Any, code: Any, seed: int, *, serial: bool,
     return run_program(code, str(ctx.path), ctx.source, seed, serial=serial,
                        switch=float(ctx.param("switch", 0.1)),
                        budget=int(ctx.param("budget", SERIAL_BUDGET if serial else FORCED_BUDGET)),
-                       stop_at_budget=not serial, namespace=dict(hooks()), ordered=ordered)
+                       stop_at_budget=not serial, namespace=dict(hooks()), ordered=ordered,
+                       answers=answers_of(ctx.param("input", None)))
 
 
 CALL_TIME_LIMIT = 60.0  # virtual seconds one call of the student's code may take
@@ -287,4 +296,6 @@ def collect(run: ProgramOutcome, shared: list[str], plain: Callable[[Any], Any])
         "globals": {name: plain(run.namespace.get(name)) for name in shared},
         "errors": errors[:3], "threads": sched.spawned, "max_alive": sched.max_alive,
         "writes": dict(sched.shared_writes), "deadlock": outcome.deadlock,
+        "answers_read": run.session.read if run.session else 0,
+        "answers": run.session.summary() if run.session else "",
     }

@@ -31,7 +31,8 @@ from grader.preempt.oracle import RaceOracle
 
 RUNNABLE, BLOCKED, DONE = "runnable", "blocked", "done"
 MAX_EVENTS = 20_000
-STOPPED = ("time", "steps", "budget")  # a run ended by the grader's limits, not by a fault
+STOPPED = ("time", "steps", "budget", "input")  # a run ended by the grader's limits (or its
+# scripted input running out, grader/preempt/answers.py), not by a fault
 
 
 class Abort(BaseException):
@@ -75,7 +76,7 @@ class Event:
 
 @dataclass
 class Outcome:
-    status: str  # ok | deadlock | stall | time | steps | budget (the last three: stopped, see STOPPED)
+    status: str  # ok | deadlock | stall | time | steps | budget | input (the last four: stopped, see STOPPED)
     steps: int
     events: list[Event]
     deadlock: list[dict[str, Any]] = field(default_factory=list)
