@@ -271,12 +271,15 @@ def _expected(rubric: Rubric | None, task: str | None) -> list[tuple[str, str, f
 
 
 def _check(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import replace
+
     from grader.ci import github
     from grader.grading import grade
-    from grader.presentation import SELF_CHECK, STAFF, view
-    from grader.reports import FORMATS, RenderOptions
+    from grader.here import localised, replay_command
+    from grader.presentation import SELF_CHECK, STAFF, points, view
     from grader.reports.junit import render_views as junit_xml
-    from grader.reports.text import wants_colour
+    from grader.reports.text import render_view, wants_colour
     from grader.rubric import load_rubric
     from grader.targets import resolve
 
@@ -292,27 +295,25 @@ def _check(args: argparse.Namespace) -> int:
     audience = STAFF if args.staff else SELF_CHECK
     colour = args.color == "always" or (args.color == "auto" and args.format == "text"
                                         and wants_colour(sys.stdout))
-    options = RenderOptions(audience, colour)
     reports, views = [], []
     stop, resume = github.stop_commands() if args.github else ("", "")
     if stop:
         print(stop, flush=True)
     for target in targets:
         graded = _only(rubric, target.task, args.only) if args.only else rubric
-        report = grade(graded, target.task, target.path, seed=args.seed)
+        report = localised(grade(graded, target.task, target.path, seed=args.seed), target.path, args.rubric)
         reports.append(report)
-        views.append(view(report, audience))
+        views.append(replace(view(report, audience), replay=replay_command(
+            report.task, target.path, report.seed, args.rubric)))
         if args.format == "text":  # each report as soon as it is ready
-            print(("\n" if len(reports) > 1 else "") + FORMATS["text"](report, options), flush=True)
+            print(("\n" if len(reports) > 1 else "") + render_view(views[-1], colour), flush=True)
+    ok = passes(views, threshold)
+    why = exit_reason(views, threshold, args.fail_under)
     if args.format == "junit":  # one document for every task graded
         print(junit_xml(views), end="")
-    elif args.format != "text":  # one document per task; several make a JSON list
-        texts = [FORMATS[args.format](r, options) for r in reports]
-        print(texts[0] if len(texts) == 1 else "[\n" + ",\n".join(texts) + "\n]")
-    ok = passes(views, threshold)
+    elif args.format == "json":
+        print(json.dumps(json_document(reports, views, why), indent=2))
     if len(views) > 1 and args.format == "text":
-        from grader.presentation import points
-
         bonus = sum(v.bonus for v in views)
         print(f"\ntotal: {points(sum(v.score for v in views))}/{points(sum(v.maximum for v in views))}"
               + (f" (+{points(bonus)} bonus)" if bonus else ""))
@@ -324,7 +325,45 @@ def _check(args: argparse.Namespace) -> int:
         Path(args.junit).write_text(junit_xml(views), encoding="utf-8")
     if args.github:
         github.publish(views, ok, {t.task: github.workspace_path(t.path) for t in targets})
+    if why:
+        print(f"grader: exit 1: {why}", file=sys.stderr)
     return 0 if ok else 1
+
+
+def exit_reason(views: list[TaskView], threshold: tuple[float, bool] | None, given: str | None) -> str:
+    """Why `grader check` exits 1, in words ("" when it exits 0): a flag for review, a file that
+    could not run, a score under --fail-under, or (without it) a score under full marks."""
+    from grader.presentation import points
+
+    if passes(views, threshold):
+        return ""
+    if any(v.needs_review for v in views):
+        return "flagged for review (the score stands once your instructor has looked)"
+    broken = [v.file for v in views if v.error]
+    if broken:
+        return f"{', '.join(broken)} could not be run"
+    score = sum(v.score + v.bonus for v in views)
+    maximum = sum(v.maximum for v in views)
+    if threshold is None:
+        return f"{points(score)}/{points(maximum)} is below full marks (pass --fail-under to accept less)"
+    value, percent = threshold
+    needed = value * maximum / 100 if percent else value
+    return f"{points(score)}/{points(maximum)} is below --fail-under {given} ({points(needed)} points)"
+
+
+def json_document(reports: list, views: list[TaskView], why: str) -> dict:
+    """`--format json`: always one object, whatever the number of tasks: `reports` (one per
+    task graded, as `grader.reports.json_report` writes it, with its `replay` command), the
+    totals, and the exit code with its reason."""
+    from grader.reports.json_report import view_dict
+
+    items = []
+    for report, task in zip(reports, views):
+        item = view_dict(report, task)
+        item["replay"] = task.replay
+        items.append(item)
+    return {"reports": items, "score": sum(v.score for v in views), "bonus": sum(v.bonus for v in views),
+            "max_score": sum(v.maximum for v in views), "exit_code": 1 if why else 0, "exit_reason": why}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,9 @@ def test_reference_bank_scores_full_marks(rubric):
 
 def test_json_report_has_the_stable_keys(capsys):
     assert main(["check", "bank", str(ROOT / "reference" / "bank.py"), "--format", "json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    document = json.loads(capsys.readouterr().out)
+    assert document["exit_code"] == 0 and document["score"] == document["max_score"]
+    (data,) = document["reports"]
     assert {"task", "score", "max_score", "checks"} <= data.keys()
     assert data["task"] == "bank"
     for entry in data["checks"]:

@@ -959,7 +959,7 @@ def run_outside(code, uid=USER_UID, env_extra=None, gradescope=False):
         if gradescope:
             return json.loads((work / "results.json").read_text()), work
         assert done.stdout.strip().startswith("{"), done.stderr[-2000:]
-        data = json.loads(done.stdout)
+        (data,) = json.loads(done.stdout)["reports"]  # `--format json`: one object, a list of reports
         return data, work
     finally:
         shutil.rmtree(work, ignore_errors=True)

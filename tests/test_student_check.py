@@ -1,6 +1,8 @@
 """`grader check` as a student runs it: in their own folder, with or without a path, piped or on
 a terminal; exit codes, input errors, hidden checks, colour."""
+import json
 import os
+import shlex
 import pty
 import re
 import select
@@ -155,7 +157,7 @@ def test_check_flag_runs_one_check_and_its_dependencies(student, monkeypatch, ca
     monkeypatch.chdir(student)
     assert main(["check", "bank.py", "--check", "validation", "--format", "json"]) == 0
     import json
-    data = json.loads(capsys.readouterr().out)
+    (data,) = json.loads(capsys.readouterr().out)["reports"]
     assert [c["id"] for c in data["checks"]] == ["api", "validation"]
     points = {c.id: c.points for c in load_rubric().task("bank").checks}
     assert data["max_score"] == points["api"] + points["validation"]
@@ -263,3 +265,58 @@ def test_without_namespaces_bubblewrap_or_cgroups_it_grades_in_a_plain_child(stu
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"isolation: process\b[^\n]*\(a plain child process", done.stdout), done.stdout
     assert "[PASS] api" in done.stdout and "[PASS] basic" in done.stdout
+
+
+BOTH_TASKS_RUBRIC = SMALL_RUBRIC + """
+  downloader:
+    file: downloader.py
+    entry_points: {download: download_pages}
+    checks:
+      - {id: api, points: 1, description: the API exists}
+"""
+
+
+def test_a_syntax_error_is_said_once_with_its_line_and_caret(student):
+    (student / "sub").mkdir()
+    (student / "sub" / "bank.py").write_text("import threading\n\nclass BankAccount:\n"
+                                             "    def deposit(self, amount)\n        pass\n")
+    done = run_check(student, "sub/bank.py")
+    assert done.returncode == 1
+    out = done.stdout.splitlines()
+    assert done.stdout.count("SyntaxError") == 1 and len(out) <= 8, done.stdout
+    line, caret = out[out.index(next(l for l in out if "SyntaxError" in l)) + 1:][:2]
+    assert line.strip() == "4 | def deposit(self, amount)"
+    assert caret.index("^") == line.index(")") + 1  # just after the missing colon's place
+    assert re.search(r"not run \(\d+ points\): api, basic", done.stdout)
+
+
+def test_the_replay_hint_keeps_the_folder_and_the_rubric_and_runs_as_printed(student, small_rubric):
+    (student / "sub").mkdir()
+    shutil.copy(ROOT / "reference" / "bank.py", student / "sub" / "bank.py")
+    done = run_check(student, "sub/bank.py", "--rubric", str(small_rubric), "--seed", "77")
+    hint = re.search(r"replay: (grader check .*?)\)", done.stdout).group(1)
+    assert hint == f"grader check bank sub/bank.py --rubric {small_rubric} --seed 77"
+    again = run_check(student, *shlex.split(hint)[2:])
+    assert again.returncode == done.returncode == 0 and "seed: 77" in again.stdout
+
+
+def test_format_json_is_one_object_holding_a_list_for_one_task_or_two(student, tmp_path):
+    rubric = tmp_path / "both.yaml"
+    rubric.write_text(BOTH_TASKS_RUBRIC)
+    shutil.copy(ROOT / "reference" / "bank.py", student / "bank.py")
+    shutil.copy(ROOT / "reference" / "downloader.py", student / "downloader.py")
+    one = json.loads(run_check(student, "bank.py", "--rubric", str(rubric), "--format", "json").stdout)
+    two = json.loads(run_check(student, "--rubric", str(rubric), "--format", "json").stdout)
+    for document, tasks in ((one, ["bank"]), (two, ["bank", "downloader"])):
+        assert set(document) == {"reports", "score", "bonus", "max_score", "exit_code", "exit_reason"}
+        assert [r["task"] for r in document["reports"]] == tasks
+        assert document["exit_code"] == 0 and all(r["replay"].startswith("grader check ") for r in document["reports"])
+
+
+def test_an_exit_1_says_why_and_fail_under_is_named(student, small_rubric):
+    (student / "bank.py").write_text("class BankAccount:\n    pass\n")
+    done = run_check(student, "bank.py", "--rubric", str(small_rubric), "--fail-under", "80%")
+    assert done.returncode == 1
+    assert re.search(r"^grader: exit 1: \S+ is below --fail-under 80% \(\S+ points\)$", done.stderr, re.M), done.stderr
+    below = run_check(student, "bank.py", "--rubric", str(small_rubric))
+    assert "is below full marks" in below.stderr

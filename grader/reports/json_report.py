@@ -1,7 +1,10 @@
 """One JSON object per submission, for course scripts.
 
-The keys task, score, max_score and checks[].{id, status, score, max_score, message} are a
-stable interface; other keys may be added. Staff get the whole report; a student's view lists
+`grader check --format json` prints one object whatever the number of tasks graded:
+`{"reports": [<one of these per task>], "score", "bonus", "max_score", "exit_code",
+"exit_reason"}` (`grader.cli.json_document`). In each report the keys task, score, max_score,
+replay and checks[].{id, status, score, max_score, message} are a stable interface; other keys
+may be added. Staff get the whole report; a student's view lists
 only the checks they may see, with the figures of those checks and `withheld_points`.
 """
 from __future__ import annotations

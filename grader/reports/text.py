@@ -32,9 +32,18 @@ def render_view(task: TaskView, colour: bool = False) -> str:
         return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if colour else text
 
     lines = [paint("bold", f"{task.task}: {task.file} ({task.style}-style)")]
+    checks = list(task.checks)
     if task.error:
-        lines.append(paint("failed", f"  error: {task.error}"))
-    for check in task.checks:
+        first, *rest = task.error.splitlines() or [""]
+        lines.append(paint("failed", f"  error: {first}"))
+        lines.extend(f"         {line}" for line in rest)  # the line and caret of a syntax error
+        # Checks that could not run say only the error again: one line for all of them.
+        not_run = [c for c in checks if c.message.strip() == first.strip()]
+        if not_run:
+            at_stake = sum(c.max_score for c in not_run if not c.bonus)
+            lines.append(f"  not run ({points(at_stake)} points): {', '.join(c.id for c in not_run)}")
+            checks = [c for c in checks if c not in not_run]
+    for check in checks:
         bonus = " bonus" if check.bonus else ""
         hidden = f" ({check.visibility})" if check.visibility != "visible" else ""
         lines.append(f"  [{paint(check.status, check.mark)}] {check.id:<22} "
