@@ -1,24 +1,33 @@
 """A static audit of every module a submission ships, run in the grader's own process.
 
-The runtime audit hook (`grader.audit_hook`) sees only what CPython audits. The ways of
-reaching into the grader that CPython does not audit are visible in the source instead:
-walking frames (`f_back`, `f_locals`, `f_globals`), function internals (`__globals__`,
-`__code__`, `__closure__`), `__subclasses__()`, `sys.modules`, `globals()`, imports of the
-grader, replacing attributes of imported modules and classes (`random.Random.random = ...`,
-`threading.Lock = ...`), names and strings of the grader's instrumentation (a program that
-behaves only when it sees `__grader_point__`), and code built at run time (`exec`, `eval`,
-`compile`, `__import__` and `getattr`/`setattr` of computed strings, which would hide all of
-the above from this audit). A correct bank or downloader needs none of these; a finding does
-not fail the submission, it withholds the automated score until a person has looked.
+The runtime audit hook (`grader.audit_hook`) sees only what CPython audits; the rest is visible
+in the source. The audit is an allow-list (`grader.audit_policy`): a submission may import the
+modules a bank or downloader needs and use their public names (only a few of `os`, `sys` and
+`gc`), read the usual dunders, and reflect (`getattr`/`setattr` with computed names,
+`object.__setattr__`, `vars`, `__dict__`) on its own objects. Anything else is a finding: an
+import outside the list (`pickle`, `code`, `pkgutil`, `importlib`, `inspect`, `ctypes`, the
+grader), `getattr(sys, "modules")` as much as `sys.modules`, a private name of a module or of an
+object that is not the submission's (`lock._scheduler`), machinery dunders on such objects
+(`object.__getattribute__(x, "f_" + "back")`), a module reached through another
+(`logging.sys.modules`), the environment (`os.environ`), and strings naming the grader or the
+sandbox (in `bytes` too: a pickle). The deny-list of frame and tracing names stays, for its
+precise messages. A finding does not fail the submission: it withholds the automated score
+until a person has looked (`GradeReport.needs_review`).
 """
 from __future__ import annotations
 
 import ast
+import functools
+import importlib
+import importlib.util
 import re
+import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader import untrusted
+from grader.audit_policy import ASSIGNABLE_DUNDERS, DUNDERS, OWN_DUNDERS, policy
 from grader.files import read_regular
 
 MAX_FILES = 50
@@ -81,7 +90,14 @@ INDIRECT = {"getattr", "setattr", "delattr", "__import__", "eval", "exec", "comp
             "vars", "locals"}
 # Calls through which an attribute of an imported object is replaced.
 SETTERS = {"setattr", "delattr", "__setattr__", "__delattr__"}
-GRADER_TEXT = re.compile(r"__grader|\bgrader\.(?:child|channel|registry|probing|preempt|checks|"
+TASK_WORDS = "bank or downloader"
+# Dunders of a module a submission may read (`__name__ == "__main__"`, `requests.__version__`).
+MODULE_DUNDERS = frozenset({"__name__", "__file__", "__version__", "__doc__"})
+# Where a program would look to tell the grader's sandbox from a plain run: its environment
+# variables, mounts, the process tree, the boot copy and working folder of the sandbox.
+SANDBOX_TEXT = re.compile(r"^/proc(?:/|$)|^/sys/|mountinfo|/\.dockerenv|\bbwrap\b|bubblewrap|"
+                          r"GRADER_|grader-boot|^/tmp/work|PYTHONHASHSEED|PYTHONPATH|MALLOC_ARENA")
+GRADER_TEXT = re.compile(r"__grader|grader\.(?:child|channel|registry|probing|preempt|checks|"
                          r"sandbox|grading|audit)|/proc/(?:self|\d+|thread-self)/mem|^grader$")
 
 
@@ -113,49 +129,269 @@ def _call_name(node: ast.Call) -> str:
     return ""
 
 
+def _text(node: ast.AST | None) -> str | None:
+    """The string a node spells out, when it is a literal."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not _dunder(name)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What an expression is, as far as the source tells: a module (by its import name), one of
+    the submission's own objects (`self`, `cls`, `super()`, its classes and their instances),
+    or anything else."""
+
+    module: str | None = None
+    own: bool = False
+
+
+OTHER = Kind()
+OWN = Kind(own=True)
+
+
+class Names:
+    """What the submission defines itself, over all its files: the attribute names it assigns or
+    defines (so `account._balance` is its own state, `lock._scheduler` is not), its classes,
+    the names bound to instances of them, and its modules."""
+
+    def __init__(self, trees: list[ast.AST], modules: set[str]) -> None:
+        self.attributes: set[str] = set()
+        self.classes: set[str] = set()
+        self.instances: set[str] = set()
+        self.modules = modules
+        for tree in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef):
+                    self.classes.add(node.name)
+                    for item in node.body:
+                        for target in _bound(item):
+                            self.attributes.add(target)
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.attributes.add(node.name)
+                elif isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                    self.attributes.add(node.attr)
+                elif isinstance(node, ast.Call) and _call_name(node) in ("setattr", "__setattr__"):
+                    for arg in node.args[1:2]:
+                        if _text(arg) is not None:
+                            self.attributes.add(str(_text(arg)))
+            for item in getattr(tree, "body", []):
+                self.attributes.update(_bound(item))  # a helper module's names: helper._tool
+        for tree in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+                        and isinstance(node.value.func, ast.Name) and node.value.func.id in self.classes:
+                    self.instances.update(t.id for t in node.targets if isinstance(t, ast.Name))
+
+
+def _bound(item: ast.AST) -> list[str]:
+    """Names a statement of a class or module body binds (methods, fields, `__slots__` entries)."""
+    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [item.name]
+    names: list[str] = []
+    targets = item.targets if isinstance(item, ast.Assign) else \
+        [item.target] if isinstance(item, (ast.AnnAssign, ast.AugAssign)) else []
+    for target in targets:
+        names += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+        if isinstance(target, ast.Name) and target.id == "__slots__":
+            value = item.value  # type: ignore[union-attr]
+            names += [str(c.value) for c in ast.walk(value) if isinstance(c, ast.Constant)]
+    return names
+
+
+@functools.lru_cache(maxsize=4096)
+def _module_attribute(module: str, attr: str) -> str | None:
+    """The import name of `module.attr` when that is a module itself (`os.path`, `logging.sys`,
+    `requests.utils.os`): resolved in the grader's own process, for modules the policy allows
+    (the machine's standard library and `requests`, never the student's files)."""
+    try:
+        value = getattr(importlib.import_module(module), attr, None)
+    except Exception:  # not installed here, or it fails to import: nothing to resolve
+        return None
+    if not isinstance(value, types.ModuleType):
+        return None
+    dotted = f"{module}.{attr}"
+    return dotted if sys.modules.get(dotted) is value else value.__name__
+
+
 class _Auditor(ast.NodeVisitor):
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, names: Names, allowed: frozenset[str]) -> None:
         self.filename = filename
+        self.names = names
+        self.allowed = allowed
         self.imported: set[str] = set()  # names bound to imported modules, classes, functions
+        self.aliases: dict[str, str] = {}  # names bound to modules -> the module's import name
         self.called: set[int] = set()  # id() of the Name nodes that are called directly
+        self.consumed: set[int] = set()  # id() of module names used as an attribute's base
+        self.own: list[set[str]] = [set()]  # per function: `self`, `cls`
         self.found: dict[tuple[int, str], Finding] = {}
 
     def flag(self, node: ast.AST, what: str) -> None:
         line = getattr(node, "lineno", 0)
         self.found.setdefault((line, what), Finding(self.filename, line, what))
 
+    def flagged(self, node: ast.AST) -> bool:
+        return any(line == getattr(node, "lineno", 0) for line, _ in self.found)
+
+    # -- scopes: which names are the submission's own objects ------------------------------
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for item in node.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                params = item.args.posonlyargs + item.args.args
+                first = {params[0].arg} if params else set()
+                self._function(item, first)
+            else:
+                self.visit(item)
+        for expr in node.bases + node.decorator_list + [k.value for k in node.keywords]:
+            self.visit(expr)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._function(node, set())
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, own: set[str]) -> None:
+        self.own.append(own | (self.own[-1] if len(self.own) > 1 else set()))
+        try:
+            self.generic_visit(node)
+        finally:
+            self.own.pop()
+
+    def kind(self, node: ast.AST) -> Kind:
+        if isinstance(node, ast.Name):
+            if node.id in self.aliases:
+                return Kind(module=self.aliases[node.id])
+            if node.id in self.own[-1] or node.id in self.names.classes \
+                    or node.id in self.names.instances:
+                return OWN
+            return OTHER
+        if isinstance(node, ast.Call):
+            name = _call_name(node)
+            if isinstance(node.func, ast.Name) and (name == "super" or name in self.names.classes):
+                return OWN
+            if name == "type" and isinstance(node.func, ast.Name) and len(node.args) == 1 \
+                    and self.kind(node.args[0]).own:
+                return OWN
+            return OTHER
+        if isinstance(node, ast.Attribute):
+            base = self.kind(node.value)
+            if base.module is not None and not _private(node.attr) and not _dunder(node.attr):
+                inner = _module_attribute(base.module, node.attr)
+                if inner is not None:
+                    return Kind(module=inner)
+            return OTHER
+        return OTHER
+
     # -- imports ------------------------------------------------------------------------
-    def _imports(self, node: ast.AST, module: str) -> None:
+    def _imports(self, node: ast.AST, module: str) -> bool:
+        """Flag an import outside the allow-list; True when it is allowed."""
         top = module.split(".")[0]
         if MODULES.get(top):
             self.flag(node, f"{MODULES[top]} ({module})")
+            return False
+        if top in self.names.modules:
+            return True  # one of the submission's own files
+        allowed, _ = policy(module, self.allowed)
+        if not allowed:
+            self.flag(node, f"imports {module}, which a {TASK_WORDS} does not need (if this "
+                            "task needs it, the rubric's allowed_imports lists it)")
+        return allowed
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            self._imports(node, alias.name)
-            self.imported.add(alias.asname or alias.name.split(".")[0])
+            allowed = self._imports(node, alias.name)
+            bound = alias.asname or alias.name.split(".")[0]
+            self.imported.add(bound)
+            if allowed and alias.name.split(".")[0] not in self.names.modules:
+                self.aliases[bound] = alias.name if alias.asname else alias.name.split(".")[0]
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.level == 0 and node.module:
-            self._imports(node, node.module)
+        if node.level:
             for alias in node.names:
-                self.imported.add(alias.asname or alias.name)
-                if (node.module, alias.name) in MODULE_ATTRIBUTES:
-                    self.flag(node, MODULE_ATTRIBUTES[(node.module, alias.name)])
-                elif alias.name in ATTRIBUTES:
-                    self.flag(node, ATTRIBUTES[alias.name])
+                if (node.module or alias.name).split(".")[0] not in self.names.modules:
+                    self.flag(node, f"imports {'.' * node.level}{node.module or alias.name} "
+                                    "relative to a package the submission does not ship")
+            return
+        if not node.module:
+            return
+        allowed = self._imports(node, node.module)
+        for alias in node.names:
+            bound = alias.asname or alias.name
+            self.imported.add(bound)
+            if (node.module, alias.name) in MODULE_ATTRIBUTES:
+                self.flag(node, MODULE_ATTRIBUTES[(node.module, alias.name)])
+            elif alias.name in ATTRIBUTES:
+                self.flag(node, ATTRIBUTES[alias.name])
+            elif allowed and node.module.split(".")[0] not in self.names.modules:
+                if alias.name == "*":
+                    if policy(node.module, self.allowed)[1] is not None:
+                        self.flag(node, f"imports every name of {node.module} (*)")
+                    continue
+                self._module_rule(node, node.module, alias.name, "imports")
+                inner = _module_attribute(node.module, alias.name)
+                if inner is None and policy(f"{node.module}.{alias.name}", self.allowed)[0]:
+                    inner = _submodule(node.module, alias.name)
+                if inner is not None:
+                    self.aliases[bound] = inner
 
-    # -- reading what CPython does not audit ----------------------------------------------
+    # -- attributes -------------------------------------------------------------------------
+    def _module_rule(self, node: ast.AST, module: str, attr: str, verb: str = "uses") -> None:
+        """`module.attr`: a private or machinery name, or a name outside the module's allow-list."""
+        if attr in ATTRIBUTES or (module, attr) in MODULE_ATTRIBUTES:
+            return  # named by its own finding
+        shown = f"{module}.{attr}"
+        allowed = policy(module, self.allowed)[1]
+        if allowed is not None and attr in allowed:
+            return
+        if _dunder(attr):
+            if attr not in MODULE_DUNDERS:
+                self.flag(node, f"{verb} {shown}, the machinery of a module")
+            return
+        if _private(attr):
+            self.flag(node, f"{verb} {shown}, an internal of {module}")
+            return
+        if allowed is not None:
+            self.flag(node, f"{verb} {shown}, which a {TASK_WORDS} does not need")
+            return
+        inner = _module_attribute(module, attr)
+        if inner is not None and inner.split(".")[0] not in self.names.modules \
+                and not policy(inner, self.allowed)[0]:
+            self.flag(node, f"reaches the module {inner} through {shown}")
+
+    def _attribute_rule(self, node: ast.AST, base: ast.AST, attr: str, store: bool) -> None:
+        """One attribute access (`x.attr`, or `getattr(x, "attr")`), whatever spelled it."""
+        if attr in ATTRIBUTES:
+            self.flag(node, ATTRIBUTES[attr])
+            return
+        kind = self.kind(base)
+        if kind.module is not None:
+            if (kind.module, attr) in MODULE_ATTRIBUTES:
+                self.flag(node, MODULE_ATTRIBUTES[(kind.module, attr)])
+            elif not store:
+                self._module_rule(node, kind.module, attr)
+            return
+        if _dunder(attr):
+            if store and attr not in ASSIGNABLE_DUNDERS \
+                    and not (kind.own and attr in DUNDERS and attr != "__class__"):
+                self.flag(node, f"replaces .{attr} of an object")
+            elif not store and attr not in DUNDERS and not (kind.own and attr in OWN_DUNDERS):
+                self.flag(node, f"reads .{attr}, the machinery of an object that is not its own")
+        elif _private(attr) and not store and not kind.own and attr not in self.names.attributes:
+            self.flag(node, f"reads .{attr}, an internal of an object that is not its own")
+
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if node.attr in ATTRIBUTES:
-            self.flag(node, ATTRIBUTES[node.attr])
-        base = node.value
-        base_name = base.id if isinstance(base, ast.Name) else base.attr \
-            if isinstance(base, ast.Attribute) else ""
-        if (base_name, node.attr) in MODULE_ATTRIBUTES:
-            self.flag(node, MODULE_ATTRIBUTES[(base_name, node.attr)])
-        if node.attr == "__dict__" and self._is_imported(base):
-            self.flag(node, f"reads the namespace of the imported {ast.unparse(base)[:60]} (__dict__)")
+        self._attribute_rule(node, node.value, node.attr, isinstance(node.ctx, (ast.Store, ast.Del)))
+        self.consumed.add(id(node.value))
+        if node.attr == "__dict__" and self._is_imported(node.value):
+            self.flag(node, f"reads the namespace of the imported {ast.unparse(node.value)[:60]} (__dict__)")
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
@@ -163,44 +399,79 @@ class _Auditor(ast.NodeVisitor):
             self.flag(node, ATTRIBUTES.get(node.id, f"uses the grader's name {node.id}"))
         elif node.id in INDIRECT and id(node) not in self.called and isinstance(node.ctx, ast.Load):
             self.flag(node, f"passes the builtin {node.id} around as a value")
+        elif node.id in self.aliases and isinstance(node.ctx, ast.Load) and id(node) not in self.consumed:
+            module = self.aliases[node.id]
+            if policy(module, self.allowed)[1] is not None:
+                self.flag(node, f"passes the module {module} around as a value")
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str):
-            if GRADER_TEXT.search(node.value):
+        value = node.value
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if isinstance(value, str):
+            if GRADER_TEXT.search(value):
                 self.flag(node, "names the grader's internals in a string")
-            elif node.value in ATTRIBUTES:
-                self.flag(node, ATTRIBUTES[node.value] + " by name")
+            elif SANDBOX_TEXT.search(value):
+                self.flag(node, "names a detail of the machine it runs on (the sandbox's "
+                                "environment, mounts or processes) in a string")
+            elif value in ATTRIBUTES:
+                self.flag(node, ATTRIBUTES[value] + " by name")
 
     # -- calls ------------------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
         self.called.add(id(node.func))
         name = _call_name(node)
         first = node.args[0] if node.args else None
-        computed = first is not None and not (isinstance(first, ast.Constant)
-                                              and isinstance(first.value, str))
-        if name in DYNAMIC and isinstance(node.func, ast.Name):
+        computed = first is not None and _text(first) is None
+        plain = isinstance(node.func, ast.Name)
+        if name in DYNAMIC and plain:
             self.flag(node, f"runs code built at run time ({name})")
-        elif name == "globals" and isinstance(node.func, ast.Name):
+        elif name == "globals" and plain:
             self.flag(node, "reads or changes its module's variables through globals()")
-        elif name == "vars" and isinstance(node.func, ast.Name) and first is not None \
-                and self._is_imported(first):
-            self.flag(node, f"reads the namespace of the imported {ast.unparse(first)[:60]} (vars)")
-        elif name in COMPUTED:
-            attr = node.args[1] if len(node.args) > 1 else None
-            if name in ("getattr", "setattr", "delattr") and isinstance(node.func, ast.Name):
-                if attr is not None and not (isinstance(attr, ast.Constant)
-                                             and isinstance(attr.value, str)):
-                    self.flag(node, f"{name} with a name computed at run time")
-            elif name in ("attrgetter", "methodcaller"):
+        elif name == "vars" and plain and first is not None and not self.kind(first).own:
+            what = "imported " if self._is_imported(first) else ""
+            self.flag(node, f"reads the namespace of the {what}{ast.unparse(first)[:60]} (vars)")
+        elif name == "breakpoint" and plain:
+            self.flag(node, "starts the debugger (breakpoint)")
+        elif name in ("getattr", "setattr", "delattr", "hasattr") and plain and first is not None:
+            self._reflect(node, first, node.args[1] if len(node.args) > 1 else None, name)
+        elif name in OWN_DUNDERS and isinstance(node.func, ast.Attribute) and first is not None \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in ("object", "type"):
+            # object.__setattr__(self, "x", v): the attribute named is the one accessed
+            self.consumed.add(id(node.func))
+            if not self.kind(first).own:
+                self.flag(node, f"{node.func.value.id}.{name} on an object that is not its own")
+            elif len(node.args) > 1 and _text(node.args[1]) is not None:
+                self._attribute_rule(node, first, str(_text(node.args[1])), name != "__getattribute__")
+        elif name in COMPUTED and name not in ("getattr", "setattr", "delattr"):
+            if name in ("attrgetter", "methodcaller"):
                 if computed:
                     self.flag(node, f"{name} with a name computed at run time")
             elif computed:
                 self.flag(node, f"imports a module whose name is computed at run time ({name})")
             elif first is not None:
-                self._imports(node, str(first.value))  # __import__("ctypes") is an import too
+                self._imports(node, str(_text(first)))  # __import__("ctypes") is an import too
         if name in SETTERS and first is not None and self._is_imported(first):
             self.flag(node, f"replaces an attribute of the imported {ast.unparse(first)[:60]}")
+        if isinstance(node.func, ast.Attribute) and id(node.func) in self.consumed \
+                and name in OWN_DUNDERS:
+            self.consumed.add(id(node.func.value))
+            for arg in node.args:
+                self.visit(arg)
+            for keyword in node.keywords:
+                self.visit(keyword)
+            return
         self.generic_visit(node)
+
+    def _reflect(self, node: ast.Call, obj: ast.AST, attr: ast.AST | None, name: str) -> None:
+        """getattr/setattr/delattr/hasattr: a literal name is that attribute's access; a computed
+        one is fine on the submission's own objects only."""
+        self.consumed.add(id(obj))
+        text = _text(attr)
+        if text is not None:
+            self._attribute_rule(node, obj, text, name in ("setattr", "delattr"))
+        elif attr is not None and name != "hasattr" and not self.kind(obj).own:
+            self.flag(node, f"{name} with a name computed at run time")
 
     # -- replacing attributes of imported modules and classes ------------------------------
     def _is_imported(self, node: ast.AST) -> bool:
@@ -221,10 +492,15 @@ class _Auditor(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self._targets(node, node.targets)
-        if isinstance(node.value, (ast.Name, ast.Attribute)) and self._is_imported(node.value):
+        value = node.value
+        if isinstance(value, (ast.Name, ast.Attribute)) and self._is_imported(value):
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     self.imported.add(target.id)  # an alias: R = random.Random
+                    module = self.kind(value).module
+                    if module is not None:
+                        self.aliases[target.id] = module
+                        self.consumed.add(id(value) if isinstance(value, ast.Name) else 0)
         self.generic_visit(node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
@@ -240,14 +516,30 @@ class _Auditor(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def audit_source(source: str, filename: str) -> list[Finding]:
+def _submodule(package: str, name: str) -> str | None:
+    """`from concurrent import futures`: the submodule's import name, when it is one."""
+    try:
+        return f"{package}.{name}" if importlib.util.find_spec(f"{package}.{name}") else None
+    except (ImportError, ValueError, AttributeError):
+        return None
+
+
+def _parse(source: str, filename: str) -> ast.AST | None:
+    try:
+        return ast.parse(source, filename)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def audit_source(source: str, filename: str, allowed: frozenset[str] = frozenset(),
+                 names: Names | None = None) -> list[Finding]:
     """Findings in one module's source, in line order; a file that does not parse has none
     (the import reports the syntax error)."""
-    try:
-        tree = ast.parse(source, filename)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = _parse(source, filename)
+    if tree is None:
         return []
-    auditor = _Auditor(filename)
+    names = names or Names([tree], set())
+    auditor = _Auditor(filename, names, allowed)
     try:
         auditor.visit(tree)
     except RecursionError:
@@ -255,14 +547,21 @@ def audit_source(source: str, filename: str) -> list[Finding]:
     return sorted(auditor.found.values(), key=lambda f: (f.line, f.what))[:MAX_PER_FILE]
 
 
-def audit_submission(path: Path) -> list[Finding]:
+def audit_submission(path: Path, allowed_imports: frozenset[str] = frozenset()) -> list[Finding]:
     """Every module the submission ships: its file and the .py files beside it (the sandbox
-    copies those too, so the student can import them)."""
+    copies those too, so the student can import them). `allowed_imports` are the rubric's
+    modules beyond the policy's (`grader.audit_policy`)."""
     files = [path] + sorted(p for p in path.parent.glob("*.py") if p != path)
-    findings: list[Finding] = []
+    sources: list[tuple[str, str]] = []
     for file in files[:MAX_FILES]:
         data = read_regular(file.resolve() if file == path else file, MAX_AUDIT_BYTES)
         if data is None:  # a symlink, a FIFO, a device, too big: the sandbox does not copy it either
             continue
-        findings += audit_source(data.decode("utf-8-sig", errors="replace"), file.name)
+        sources.append((file.name, data.decode("utf-8-sig", errors="replace")))
+    trees = [t for t in (_parse(source, name) for name, source in sources) if t is not None]
+    modules = {name[:-3] for name, _ in sources if name.endswith(".py")}
+    names = Names(trees, modules)
+    findings: list[Finding] = []
+    for name, source in sources:
+        findings += audit_source(source, name, frozenset(allowed_imports), names)
     return findings

@@ -183,7 +183,7 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
                         f"but the rubric has no {submission.style} checks for task {task.name}; "
                         f"define {', '.join(task.entry_points.values())}")
         return report
-    report.needs_review = [f.text() for f in audit_submission(submission.path)]
+    report.needs_review = [f.text() for f in audit_submission(submission.path, task.imports_allowed)]
     if submission.style == "script":
         report.notes.append(SCRIPT_EVIDENCE)
     outcome, sent = _run_sandbox(task, submission, specs, submission.style, seed, report)
@@ -235,7 +235,7 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None) -> 
         report.max_score = task.max_score("contract")
         report.checks = _all_failed(task.checks_for("contract"), submission.problem)
         return report
-    report.needs_review = [f.text() for f in audit_submission(submission.path)]
+    report.needs_review = [f.text() for f in audit_submission(submission.path, task.imports_allowed)]
     has_names = submission.style == "contract"  # defines at least one of the contract's names
     contract = task.checks_for("contract") if has_names and names_spec else ()
     outcome, sent = _run_sandbox(task, submission, contract + program,

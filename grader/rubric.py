@@ -84,6 +84,14 @@ class TaskSpec:
     # Third-party packages the course allows (top level and the task's): installed where grading
     # runs (the Gradescope bundle's setup.sh), so a program importing one is graded normally.
     packages: tuple[Package, ...] = ()
+    # Modules a submission may import beyond the audit's allow-list (grader/audit_policy.py);
+    # the packages' modules are allowed too (`imports_allowed`).
+    allowed_imports: frozenset[str] = frozenset()
+
+    @property
+    def imports_allowed(self) -> frozenset[str]:
+        """What the static audit lets a submission import beyond its own list."""
+        return self.allowed_imports | {p.module for p in self.packages}
 
     @property
     def program_graded(self) -> bool:
@@ -365,6 +373,16 @@ def _answers(path: Path, key: str, raw: Any) -> tuple[str, ...] | None:
     return tuple(str(a) for a in raw)
 
 
+def _allowed_imports(path: Path, key: str, traw: dict[str, Any]) -> frozenset[str]:
+    """Modules the static audit lets this task's submissions import beyond its own list."""
+    imports = traw.get("allowed_imports", [])
+    if not isinstance(imports, list) or not all(
+            isinstance(m, str) and m and all(part.isidentifier() for part in m.split(".")) for m in imports):
+        raise _fail(path, f"{key}.allowed_imports", "must be a list of module names",
+                    "write e.g. `allowed_imports: [subprocess, tqdm]`")
+    return frozenset(imports)
+
+
 def parse_rubric(path: Path, text: str) -> Rubric:
     load_all()
     try:
@@ -393,10 +411,10 @@ def parse_rubric(path: Path, text: str) -> Rubric:
             raise _fail(path, key, "must be a mapping", "give `file`, `entry_points` and `checks`")
         for name in traw:
             if name not in ("file", "entry_points", "checks", "limits", "names_check", "findings",
-                            "input", "packages"):
+                            "input", "packages", "allowed_imports"):
                 raise _fail(path, f"{key}.{name}", "unknown key",
                             "use `file`, `entry_points`, `checks`, `limits`, `names_check`, "
-                            "`findings`, `input` and `packages`")
+                            "`findings`, `input`, `packages` and `allowed_imports`")
         file = traw.get("file")
         if not isinstance(file, str) or not file.endswith(".py") or "/" in file:
             raise _fail(path, f"{key}.file", f"must be a Python file name, got {file!r}",
@@ -426,7 +444,8 @@ def parse_rubric(path: Path, text: str) -> Rubric:
             p for p in _packages(path, f"{key}.packages", traw.get("packages")) if p not in base_packages)
         tasks[tname] = TaskSpec(tname, file, dict(entry), checks,
                                 _limits(path, f"{key}.limits", traw.get("limits"), base),
-                                names_check, findings, answers, packages)
+                                names_check, findings, answers, packages,
+                                _allowed_imports(path, key, traw))
     digest_input = hashlib.sha256(text.encode())
     for task in tasks.values():  # instructors' test files are part of the rubric
         for spec in task.checks:

@@ -413,8 +413,10 @@ def test_frames_reached_without_a_name_the_source_audit_knows_are_seen_at_run_ti
         import later
     """, base=REFERENCE)
     report = grade(rubric, "bank", path)
-    assert report.needs_review == ["later.py line 2: takes an interpreter frame (sys._getframe) "
-                                   "(seen while it ran)"]
+    assert "later.py line 2: takes an interpreter frame (sys._getframe) (seen while it ran)" \
+        in report.needs_review
+    assert any(reason.startswith("bank.py line ") and "imports later" in reason
+               for reason in report.needs_review)  # a module it does not ship: the allow-list
     assert report.score >= report.max_score  # the honest part still earns its points
 
 
