@@ -14,6 +14,7 @@ from typing import Any
 
 from grader import sandbox, untrusted
 from grader.audit_static import audit_submission
+from grader.environment import environment_reasons
 from grader.probing import exc_text
 from grader.registry import CHECKS, FAILED, PASSED, SKIPPED, JudgeContext, Verdict, make_plan
 from grader.results import CheckResult, GradeReport
@@ -208,6 +209,9 @@ def _run_sandbox(task: TaskSpec, submission: Submission, specs: tuple[CheckSpec,
         report.notes.append(f"{outcome.forged_frames} message(s) on the result channel without the "
                             "run's token were ignored")
     report.needs_review += _runtime_findings(outcome.audit, report.needs_review)
+    report.needs_review += [reason for reason in environment_reasons(
+        task, submission.path, outcome.import_error, outcome.observations)
+        if reason not in report.needs_review]
     return outcome, sent
 
 

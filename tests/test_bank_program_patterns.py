@@ -138,3 +138,55 @@ def test_a_malformed_input_or_packages_key_is_refused_in_one_line(tmp_path, line
     with pytest.raises(GraderError) as info:
         with_bank_key(tmp_path, line)
     assert "\n" not in str(info.value) and f": {key}: " in str(info.value)
+
+
+# -- item 7: a module the grading environment lacks is a review, not a silent 0 ---------------
+@pytest.mark.parametrize("name", ["needs_missing_module.py", "contract_needs_missing_module.py"])
+def test_a_program_needing_a_module_the_environment_lacks_is_flagged_for_review(rubric, name):
+    report, _ = graded(rubric, name)
+    assert report.needs_review == [
+        "the program needs tellerstats_not_installed, which this course's grading environment "
+        "does not provide (the score reflects a run that stopped at `import "
+        "tellerstats_not_installed`; a course that allows it lists it under the rubric's "
+        "`packages:`)"]
+
+
+def test_an_allowed_package_missing_at_grading_time_is_the_graders_environment_error(tmp_path):
+    rubric = with_bank_key(tmp_path, "packages: [tellerstats-not-installed]")
+    report, _ = graded(rubric, "needs_missing_module.py")
+    [reason] = report.needs_review
+    assert reason.startswith("grading environment error (the grader's side, not the student's)")
+    assert "python3 -m pip install tellerstats-not-installed" in reason
+
+
+def test_a_correct_program_importing_only_what_is_there_is_not_flagged(rubric):
+    report, _ = graded(rubric, "kiosk_input_locked.py")
+    assert report.needs_review == []
+
+
+def test_a_module_the_child_merely_claims_missing_is_not_blamed_on_the_environment(rubric):
+    from grader.environment import environment_reasons
+
+    forged = {"k": {"errors": [{"type": "ModuleNotFoundError", "message": "No module named 'numpy'"}]}}
+    task = rubric.task("bank")
+    assert environment_reasons(task, PROGRAMS / "kiosk_input_locked.py", None, forged) == []
+    assert environment_reasons(task, PROGRAMS / "needs_missing_module.py", None, forged) == []
+
+
+def test_packages_the_course_allows_are_installed_by_the_gradescope_setup(tmp_path):
+    from grader.batch.bundle import SETUP, setup_script
+    from grader.rubric import parse_rubric
+
+    text = (ROOT / "rubric.yaml").read_text().replace(
+        "version: 4\n", "version: 4\npackages: [numpy]\n", 1).replace(
+        "  bank:\n    file: bank.py\n",
+        "  bank:\n    file: bank.py\n    packages: [{pip: 'scikit-learn>=1.3', module: sklearn}]\n", 1)
+    rubric = parse_rubric(tmp_path / "rubric.yaml", text)
+    assert [(p.pip, p.module) for p in rubric.task("bank").packages] == [
+        ("numpy", "numpy"), ("scikit-learn>=1.3", "sklearn")]
+    assert [p.module for p in rubric.task("downloader").packages] == ["numpy"]
+    setup = setup_script(rubric, ["bank"])
+    assert "python3 -m pip install -q numpy 'scikit-learn>=1.3'" in setup
+    assert 'python3 -c "import numpy, sklearn' in setup
+    assert setup_script(parse_rubric(tmp_path / "plain.yaml", (ROOT / "rubric.yaml").read_text()),
+                        ["bank"]) == SETUP

@@ -37,6 +37,27 @@ python3 -m pip install -q ./grader-src 2>/dev/null || \\
 python3 -c "import grader; print('grader', grader.__version__, 'installed')"
 """
 
+PACKAGES = """# The third-party packages the course allows (the rubric's `packages:`): a program importing
+# one is graded like any other; one missing at grading time is reported as the grader's error.
+python3 -m pip install -q {requirements} 2>/dev/null || \\
+    python3 -m pip install -q --break-system-packages {requirements}
+python3 -c "import {modules}; print('course packages installed: {shown}')"
+"""
+
+
+def setup_script(rubric: Rubric, tasks: list[str]) -> str:
+    """`setup.sh`: the grader, then the packages the bundled tasks allow."""
+    packages = []
+    for task in tasks:
+        packages += [p for p in rubric.task(task).packages if p not in packages]
+    if not packages:
+        return SETUP
+    return SETUP + PACKAGES.format(
+        requirements=" ".join(shlex.quote(p.pip) for p in packages),
+        modules=", ".join(dict.fromkeys(p.module for p in packages)),
+        shown=", ".join(p.pip for p in packages).replace("'", ""))
+
+
 RUN = """#!/usr/bin/env bash
 # Gradescope runs this for every submission. AUTOGRADER_ROOT lets you try it outside Gradescope.
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
@@ -93,7 +114,7 @@ def write_bundle(path: Path, rubric: Rubric, tasks: list[str]) -> Path:
     package = Path(__file__).resolve().parent.parent
     sources = sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
     entries: dict[str, tuple[bytes, bool]] = {
-        "setup.sh": (SETUP.encode(), True),
+        "setup.sh": (setup_script(rubric, tasks).encode(), True),
         "run_autograder": (RUN.format(tasks=" ".join(f"--task {shlex.quote(t)}" for t in tasks)).encode(), True),
         "rubric.yaml": (rubric_text.encode(), False),
         "README.txt": (README.format(tasks=", ".join(tasks), files=", ".join(s.file for s in specs),
