@@ -133,6 +133,7 @@ def _batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from grader.batch.app import BatchOptions, run_batch
+    from grader.batch.records import GradeStatus
     from grader.rubric import load_rubric
 
     rubric = load_rubric(args.rubric)
@@ -157,8 +158,8 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"grader: warning: {warning}", file=sys.stderr)
     stats = result.stats
     grades = [g for s in result.students for g in s.grades.values()]
-    missing = sum(1 for g in grades if g.status == "missing")
-    unmatched = sum(1 for g in grades if g.status == "unmatched")
+    missing = sum(1 for g in grades if g.status == GradeStatus.MISSING)
+    unmatched = sum(1 for g in grades if g.status == GradeStatus.UNMATCHED)
     broken = sum(1 for g in grades if g.report is not None and g.report.error)
     review = sum(1 for g in grades if g.needs_review)
     print(f"{len(result.students)} students ({result.layout} layout), {stats.submissions} submissions: "

@@ -16,8 +16,8 @@ from grader import sandbox, untrusted
 from grader.audit_static import audit_submission
 from grader.environment import environment_reasons
 from grader.probing import exc_text
-from grader.registry import CHECKS, FAILED, PASSED, SKIPPED, JudgeContext, Verdict, make_plan
-from grader.results import CheckResult, GradeReport
+from grader.registry import CHECKS, JudgeContext, Verdict, make_plan
+from grader.results import Cause, CheckResult, GradeReport, Status
 from grader.rubric import CheckSpec, Rubric, TaskSpec
 from grader.submission import Submission, defined_callables, load_submission
 
@@ -37,9 +37,9 @@ def probe_key(spec: CheckSpec) -> str:
     return CHECKS[spec.check].probe + json.dumps(probe_params(spec), sort_keys=True)
 
 
-def _all_failed(specs: tuple[CheckSpec, ...], message: str) -> list[CheckResult]:
-    return [CheckResult(s.id, FAILED, 0.0, s.points, message, s.description, s.visibility, s.bonus)
-            for s in specs]
+def _all_failed(specs: tuple[CheckSpec, ...], message: str, cause: str) -> list[CheckResult]:
+    return [CheckResult(s.id, Status.FAILED, 0.0, s.points, message, s.description, s.visibility,
+                        s.bonus, cause=cause) for s in specs]
 
 
 @dataclass(frozen=True)
@@ -93,35 +93,59 @@ def _missing_name(crash: dict[str, Any], entry_points: tuple[str, ...]) -> str |
 def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext,
              sent: Sent | None = None, entry_points: tuple[str, ...] = ()) -> Verdict:
     if obs is None:
-        return Verdict(FAILED, "no observation was recorded for this check")
+        return Verdict(Status.FAILED, "no observation was recorded for this check",
+                       cause=Cause.NO_OBSERVATION)
     if obs.get("__tampered__"):
-        return Verdict(FAILED, f"{obs['__tampered__']}, so this check cannot run; do not modify "
-                               "the grader or the threading module")
+        return Verdict(Status.FAILED, f"{obs['__tampered__']}, so this check cannot run; do not "
+                                      "modify the grader or the threading module",
+                       cause=Cause.TAMPERED)
     crash = obs.get("__crash__")
     if crash and not isinstance(crash, dict):
         crash = {"kind": "exception", "type": crash}
     if crash:
-        if crash.get("kind") == "exception":
-            return Verdict(FAILED, f"your code raised {exc_text(crash)} during this check")
-        missing = _missing_name(crash, entry_points)
-        if missing is not None:
-            return Verdict(FAILED, f"{ctx.filename} does not define {missing}, which this check "
-                                   f"needs (the assignment's names: {', '.join(entry_points)})")
-        if crash.get("kind") == "grader":
-            return Verdict(FAILED, f"internal grader error in this check ({exc_text(crash)}); "
-                                   "please report it to your instructor")
-        return Verdict(FAILED, str(crash.get("message")))
+        return _crash_verdict(crash, ctx, entry_points)
     if sent is not None and obs.get("__nonce__") != sent.nonce:
-        return Verdict(FAILED, FORGED, data={"forged": "its nonce is not this run's"})
+        return Verdict(Status.FAILED, FORGED, data={"forged": "its nonce is not this run's"},
+                       cause=Cause.FORGED)
     echo = (sent.plan or {}).get("echo", {}) if sent is not None else {}
     for name, value in echo.items():
         if obs.get(name) != value:
-            return Verdict(FAILED, FORGED, data={"forged": f"its {name} are not the plan's"})
+            return Verdict(Status.FAILED, FORGED, data={"forged": f"its {name} are not the plan's"},
+                           cause=Cause.FORGED)
     try:
-        return CHECKS[spec.check].judge(obs, ctx)
-    except Exception as exc:  # a bug of the grader must not cost the student the whole report
-        return Verdict(FAILED, f"internal grader error in check {spec.id} ({type(exc).__name__}: "
-                               f"{exc}); please report it to your instructor")
+        verdict = CHECKS[spec.check].judge(obs, ctx)
+    except Exception as exc:  # a bug of the grader: never the student's failure
+        return Verdict(Status.ERROR, f"internal grader error in check {spec.id} "
+                                     f"({type(exc).__name__}: {exc}); please report it to your "
+                                     "instructor", cause=Cause.GRADER_JUDGE)
+    if verdict.cause:
+        return verdict
+    if verdict.status == Status.PASSED:
+        return dataclasses.replace(verdict, cause=Cause.PASSED)
+    return dataclasses.replace(verdict, cause=Cause.FORGED if verdict.data.get("forged") else spec.check)
+
+
+def _crash_verdict(crash: dict[str, Any], ctx: JudgeContext, entry_points: tuple[str, ...]) -> Verdict:
+    """A probe that ended without an observation: the student's code raised, a name is missing,
+    the child ran out of time or exited (the student's), or the grader's side broke (an error)."""
+    kind = str(crash.get("kind"))
+    if kind == "exception":
+        return Verdict(Status.FAILED, f"your code raised {exc_text(crash)} during this check",
+                       cause=Cause.EXCEPTION)
+    missing = _missing_name(crash, entry_points)
+    if missing is not None:
+        return Verdict(Status.FAILED, f"{ctx.filename} does not define {missing}, which this "
+                                      f"check needs (the assignment's names: {', '.join(entry_points)})",
+                       cause=Cause.MISSING_NAME)
+    if kind == "grader":
+        return Verdict(Status.ERROR, f"internal grader error in this check ({exc_text(crash)}); "
+                                     "please report it to your instructor",
+                       cause=Cause.GRADER_PROBE)
+    if kind == "protocol":
+        return Verdict(Status.ERROR, f"internal grader error in this check "
+                                     f"({crash.get('message')}); please report it to your instructor",
+                       cause=Cause.GRADER_PROTOCOL)
+    return Verdict(Status.FAILED, str(crash.get("message")), cause=kind)
 
 
 def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[str, dict[str, Any]],
@@ -130,24 +154,54 @@ def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[s
     checks the history against the plan it was sent (see grader.registry)."""
     results: dict[str, CheckResult] = {}
     for spec in specs:
-        blocking = [d for d in spec.depends if results[d].status != PASSED]
-        if blocking:
-            verdict = Verdict(SKIPPED, f"skipped: depends on '{blocking[0]}', which did not pass")
+        blocking = [d for d in spec.depends if results[d].status != Status.PASSED]
+        broken = [d for d in blocking if results[d].status == Status.ERROR]
+        if broken:
+            verdict = Verdict(Status.ERROR, f"not graded: depends on '{broken[0]}', which the "
+                                            "grader could not grade", cause=Cause.GRADER_DEPENDENCY)
+        elif blocking:
+            verdict = Verdict(Status.SKIPPED, f"skipped: depends on '{blocking[0]}', which did not pass",
+                              cause=Cause.DEPENDENCY)
         else:
             key = probe_key(spec)
             mine = sent.get(key) if sent is not None else None
             ctx = JudgeContext(spec.params, filename, seed, mine.plan if mine else None)
             obs = observations.get(key)
             verdict = _verdict(spec, obs, ctx, mine, tuple(task.entry_points.values()))
-            if verdict.status == FAILED and (obs is None or obs.get("__tampered__") or obs.get("__crash__")):
+            if verdict.status == Status.FAILED and (obs is None or obs.get("__tampered__") or obs.get("__crash__")):
                 # no verdict on the code's behaviour (a crash, a timeout, tampering): never
                 # counted as a finding's evidence (see _apply_findings)
-                verdict = Verdict(FAILED, verdict.message, verdict.details, {**verdict.data, "no_result": True})
-        score = spec.points if verdict.status == PASSED else 0.0
-        results[spec.id] = CheckResult(spec.id, verdict.status, score, spec.points, verdict.message,
-                                       spec.description, spec.visibility, spec.bonus,
-                                       verdict.details, dict(verdict.data))
+                verdict = dataclasses.replace(verdict, data={**verdict.data, "no_result": True})
+        results[spec.id] = _result(spec, verdict)
+    # A check with no points that did not pass costs nothing unless others were skipped for it
+    # (the downloader's `api`: without download_pages nothing else runs): then it is the failure.
+    gating = {d for spec in specs if results[spec.id].status == Status.SKIPPED for d in spec.depends}
+    for result in results.values():
+        if result.status == Status.FAILED and not result.max_score and result.id not in gating:
+            result.status = Status.NOTE
     return list(results.values())
+
+
+def _result(spec: CheckSpec, verdict: Verdict) -> CheckResult:
+    score = spec.points if verdict.status == Status.PASSED else 0.0
+    return CheckResult(spec.id, verdict.status, score, spec.points, verdict.message, spec.description,
+                       spec.visibility, spec.bonus, verdict.details, dict(verdict.data), verdict.cause)
+
+
+def settle(report: GradeReport) -> None:
+    """The report's score, and what the grader's own errors withhold: an `error` check is never
+    charged to the student. Its points leave the maximum (the score is out of what was graded),
+    and the report is flagged for review, so the grade stands only once a person has looked
+    (a program that makes the grader fail on purpose earns nothing by it)."""
+    report.score = sum(c.score for c in report.checks)
+    errors = [c for c in report.checks if c.status == Status.ERROR]
+    report.max_score -= sum(c.max_score for c in errors if not c.bonus)
+    for check in errors:
+        if check.cause != Cause.GRADER_DEPENDENCY:
+            report.needs_review.append(
+                f"check {check.id}: {(check.message.splitlines() or ['internal grader error'])[0]} "
+                "(the grader's own error, not "
+                "charged: its points are left out of the maximum until it is regraded)")
 
 
 def _runtime_findings(audit: list[dict[str, Any]], known: list[str]) -> list[str]:
@@ -177,7 +231,7 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
                          task.max_score(submission.style), seed, [])
     if submission.problem:
         report.error = submission.problem
-        report.checks = _all_failed(specs, submission.problem)
+        report.checks = _all_failed(specs, submission.problem, Cause.SUBMISSION)
         return report
     if not specs:
         report.error = (f"{submission.filename}: graded as a {submission.style}-style submission, "
@@ -190,10 +244,10 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
     outcome, sent = _run_sandbox(task, submission, specs, submission.style, seed, report)
     if outcome.import_error:
         report.error = outcome.import_error
-        report.checks = _all_failed(specs, outcome.import_error)
+        report.checks = _all_failed(specs, outcome.import_error, Cause.IMPORT)
         return report
     report.checks = _judge(task, specs, outcome, submission, seed, sent, report)
-    report.score = sum(c.score for c in report.checks)
+    settle(report)
     return report
 
 
@@ -237,7 +291,7 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None) -> 
     if submission.problem:  # nothing can run: listed against the assignment's own checks
         report.error, report.style = submission.problem, "contract"
         report.max_score = task.max_score("contract")
-        report.checks = _all_failed(task.checks_for("contract"), submission.problem)
+        report.checks = _all_failed(task.checks_for("contract"), submission.problem, Cause.SUBMISSION)
         return report
     report.needs_review = [f.text() for f in audit_submission(submission.path, task.imports_allowed)]
     has_names = submission.style == "contract"  # defines at least one of the contract's names
@@ -255,7 +309,7 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None) -> 
         outcome, sent = _run_sandbox(task, submission, program, "script", seed, report)
     if outcome.import_error:
         report.error = outcome.import_error
-        report.checks = _all_failed(task.checks_for("program"), outcome.import_error)
+        report.checks = _all_failed(task.checks_for("program"), outcome.import_error, Cause.IMPORT)
         return report
     results = _judge(task, contract + program, outcome, submission, seed, sent, report)
     by_id = {r.id: r for r in results}
@@ -271,20 +325,20 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None) -> 
     # nothing when run keeps its contract verdicts; a program with an `Account` class of its
     # own is graded on what it does).
     contract_wins = names is not None and (
-        names.status == PASSED or sum(c.score for c in as_contract) >= sum(c.score for c in as_program))
+        names.status == Status.PASSED or sum(c.score for c in as_contract) >= sum(c.score for c in as_program))
     if contract_wins:
         report.style = "contract"
         report.max_score = task.max_score("contract")
         report.checks = as_contract
         ran = [r for r in as_program if r.id != task.names_check]
-        for result in ran if any(r.status == PASSED for r in ran) else []:
-            if result.status == FAILED and names.status == PASSED:  # type: ignore[union-attr]
+        for result in ran if any(c.status == Status.PASSED for c in ran) else []:
+            if result.status == Status.FAILED and names.status == Status.PASSED:  # type: ignore[union-attr]
                 report.notes.append(f"running your file as a program: {result.message} "
                                     "(not scored: the contract checks grade this submission)")
     else:
         report.checks = as_program
         report.notes.append(SCRIPT_EVIDENCE)
-    report.score = sum(c.score for c in report.checks)
+    settle(report)
     return report
 
 
@@ -299,8 +353,10 @@ def _names_verdict(task: TaskSpec, spec: CheckSpec, submission: Submission,
         why = f"{submission.filename} does not define the assignment's names ({expected}); it defines {found}"
     message = (f"{why}. Graded as a program on what it does when run; the names cost only this "
                f"check's {spec.points:g} point(s)")
-    return CheckResult(spec.id, FAILED, 0.0, spec.points, message, spec.description, spec.visibility,
-                       spec.bonus)
+    cause = Cause.IMPORT if problem is not None else result.cause if result is not None else Cause.NAMES
+    # nothing runs after it on this track: with no points it is a note, not a failure
+    status = Status.FAILED if spec.points else Status.NOTE
+    return _result(spec, Verdict(status, message, cause=cause))
 
 
 def _apply_findings(task: TaskSpec, results: list[CheckResult]) -> None:
@@ -308,9 +364,9 @@ def _apply_findings(task: TaskSpec, results: list[CheckResult]) -> None:
     task's cap for it; the points above the cap come back to the later ones, which say so."""
     finding_of = {c.id: c.finding for c in task.checks}
     for finding, cap in task.findings.items():
-        group = [r for r in results if finding_of.get(r.id) == finding and not r.bonus
-                 and r.status == FAILED and not r.data.get("no_result") and r.score < r.max_score]
-        refund = sum(r.max_score - r.score for r in group) - cap
+        group = [c for c in results if finding_of.get(c.id) == finding and not c.bonus
+                 and c.status == Status.FAILED and not c.data.get("no_result") and c.score < c.max_score]
+        refund = sum(c.max_score - c.score for c in group) - cap
         if refund <= 0:
             continue
         first = group[0]

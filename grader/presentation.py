@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from grader.results import CheckResult, GradeReport
+from grader.results import CheckResult, GradeReport, Status
 from grader.preempt import explain
 from grader.rubric import TaskSpec
 
@@ -33,7 +33,34 @@ SHOWN = {
     STAFF: frozenset({"visible", "hidden", "after_due_date", "after_published"}),
 }
 
-MARKS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+
+
+@dataclass(frozen=True)
+class Label:
+    """How every output writes one status."""
+
+    mark: str  # the word in brackets: PASS, FAIL, SKIP, NOTE, ERROR
+    colour: str  # its ANSI colour on a terminal
+    icon: str  # its mark in a Markdown summary (the CI job summary)
+    outcome: str  # for outputs that know only passed and failed (Gradescope)
+    classroom: str  # GitHub Classroom's runner: pass, fail or error
+    junit: str | None  # the JUnit element a <testcase> carries (None: a passing case)
+
+
+_LABELS = {
+    Status.PASSED: Label("PASS", "32", "\u2705", "passed", "pass", None),
+    Status.FAILED: Label("FAIL", "31", "\u274c", "failed", "fail", "failure"),
+    Status.SKIPPED: Label("SKIP", "33", "\u23ed\ufe0f", "failed", "fail", "skipped"),
+    # nothing at stake: information, never shown as a failure
+    Status.NOTE: Label("NOTE", "36", "\u2139\ufe0f", "passed", "pass", None),
+    # the grader's own fault: shown as such, never as the student's failure
+    Status.ERROR: Label("ERROR", "35", "\u26a0\ufe0f", "failed", "error", "error"),
+}
+
+
+def label(status: Status) -> Label:
+    """The one mapping from a status to how outputs write it."""
+    return _LABELS[Status(status)]
 
 
 def points(value: float) -> str:
@@ -58,7 +85,7 @@ class CheckView:
     """One check as its reader sees it."""
 
     id: str
-    status: str  # passed | failed | skipped
+    status: Status
     score: float
     max_score: float
     bonus: bool
@@ -69,8 +96,12 @@ class CheckView:
     line: int | None  # the first line of the student's file the message or details point at
 
     @property
+    def label(self) -> Label:
+        return label(self.status)
+
+    @property
     def mark(self) -> str:
-        return MARKS.get(self.status, self.status.upper())
+        return self.label.mark
 
     @property
     def summary(self) -> str:
@@ -78,7 +109,13 @@ class CheckView:
 
     @property
     def passed(self) -> bool:
-        return self.status == "passed"
+        return self.status == Status.PASSED
+
+    @property
+    def explained(self) -> bool:
+        """Whether the reader is told what the check expects and shown its details: a check the
+        student's code did not pass (failed, or a note), not one skipped or the grader's error."""
+        return self.status in (Status.FAILED, Status.NOTE)
 
 
 @dataclass(frozen=True)

@@ -20,27 +20,30 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+from grader.results import Status
 
 
 @dataclass(frozen=True)
 class Verdict:
-    status: str  # passed | failed | skipped
+    status: Status
     message: str = ""
     details: str = ""  # long feedback: interleavings, timelines, diffs
     data: dict[str, Any] = field(default_factory=dict)  # extra machine-readable facts (e.g. seed)
+    # A short stable code for what was found ("race.lost_update", "deadlock.self"): course
+    # scripts count them. Empty: the grading fills in the check's registered name.
+    cause: str = ""
 
 
 def passed(message: str = "", details: str = "", **data: Any) -> Verdict:
-    return Verdict(PASSED, message, details, data)
+    return Verdict(Status.PASSED, message, details, data)
 
 
-def failed(message: str, details: str = "", **data: Any) -> Verdict:
-    return Verdict(FAILED, message, details, data)
+def failed(message: str, details: str = "", *, cause: str = "", **data: Any) -> Verdict:
+    return Verdict(Status.FAILED, message, details, data, cause)
 
 
 def skipped(message: str, **data: Any) -> Verdict:
-    return Verdict(SKIPPED, message, "", data)
+    return Verdict(Status.SKIPPED, message, "", data)
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ from grader.batch.cache import Cache, content_key
 from grader.batch.discover import Discovery
 from grader.batch.outputs import canvas, feedback, gradescope, html_report, junit, plain_csv
 from grader.batch.progress import Progress
-from grader.batch.records import GRADED, MISSING, BatchResult, Found, Student, StudentResult, TaskGrade
+from grader.batch.records import BatchResult, Found, GradeStatus, Student, StudentResult, TaskGrade
 from grader.batch.roster import load_roster
 from grader.batch.stage import stage
 from grader.errors import GraderError
-from grader.results import CheckResult, GradeReport
+from grader.results import CheckResult, GradeReport, Status
 
 HOSTILE = "<script>alert('x')</script> ``` =cmd|' /C calc'!A0 \x1b[31m\x00 & ]]>"
 
@@ -205,13 +205,13 @@ def _report(checks, error=None):
 
 
 def _result(rubric, tmp_path):
-    checks = [CheckResult("api", "passed", 1, 1, "ok", "the api", "visible"),
-              CheckResult("no_lost_update", "failed", 0, 3, HOSTILE, "no lost money", "visible",
+    checks = [CheckResult("api", Status.PASSED, 1, 1, "ok", "the api", "visible"),
+              CheckResult("no_lost_update", Status.FAILED, 0, 3, HOSTILE, "no lost money", "visible",
                           details="Thread-1 read\n" + HOSTILE),
-              CheckResult("secret", "failed", 0, 2, "hidden reason", "hidden check", "hidden",
+              CheckResult("secret", Status.FAILED, 0, 2, "hidden reason", "hidden check", "hidden",
                           details="hidden details")]
-    graded = TaskGrade("bank", GRADED, 1, 6, _report(checks), "x/bank.py", "k1")
-    missing = TaskGrade("bank", MISSING, 0, 19, note="no submission")
+    graded = TaskGrade("bank", GradeStatus.GRADED, 1, 6, _report(checks), "x/bank.py", "k1")
+    missing = TaskGrade("bank", GradeStatus.MISSING, 0, 19, note="no submission")
     students = [StudentResult(Student("=evil", HOSTILE, "e@x", canvas_id="5"), {"bank": graded}),
                 StudentResult(Student("nobody", "No Body"), {"bank": missing})]
     return BatchResult(rubric, ["bank"], students, "folders", tmp_path / "class", "0.1.0+test")

@@ -18,7 +18,7 @@ from grader.ci import github
 from grader.ci.templates import CiOptions, render, workflow_problem
 from grader.cli import main
 from grader.errors import GraderError
-from grader.results import CheckResult, GradeReport
+from grader.results import CheckResult, GradeReport, Status
 from grader.presentation import SELF_CHECK, view
 
 CI_RUBRIC = """
@@ -269,7 +269,7 @@ def test_the_grading_step_run_locally_publishes_summary_junit_and_classroom_poin
 
 def test_annotations_escape_what_would_break_a_workflow_command():
     report = GradeReport("bank", "bank.py", "contract", 0, 1, 1, [
-        CheckResult("api", "failed", 0, 1, "bad%value\n::set-env name=X::1", "the API", "visible")])
+        CheckResult("api", Status.FAILED, 0, 1, "bad%value\n::set-env name=X::1", "the API", "visible")])
     (line,) = github.annotations([view(report, SELF_CHECK)], {"bank": "src/bank.py"})
     assert line == "::error file=src/bank.py,title=bank.api (0/1)::bad%25value"
 
@@ -287,8 +287,8 @@ def test_batch_flags_a_repository_whose_workflow_differs(tmp_path):
 
 def test_classroom_points_count_bonus_but_not_in_the_maximum():
     report = GradeReport("bank", "bank.py", "contract", 4, 3, 1, [
-        CheckResult("api", "passed", 3, 3, "", "", "visible"),
-        CheckResult("transfer", "passed", 1, 1, "", "", "visible", bonus=True)])
+        CheckResult("api", Status.PASSED, 3, 3, "", "", "visible"),
+        CheckResult("transfer", Status.PASSED, 1, 1, "", "", "visible", bonus=True)])
     result = github.classroom_result([view(report, SELF_CHECK)], ok=True)
     assert result["max_score"] == 3 and sum(t["score"] for t in result["tests"]) == 4
     assert result["status"] == "pass"

@@ -9,10 +9,10 @@ import pytest
 
 from batch_formats import canvas_problems
 from grader.batch.outputs import canvas, feedback, gradescope, html_report, json_grades, junit, plain_csv
-from grader.batch.records import GRADED, MISSING, BatchResult, Student, StudentResult, TaskGrade
+from grader.batch.records import BatchResult, GradeStatus, Student, StudentResult, TaskGrade
 from grader.batch.roster import assignment_titles, load_roster
 from grader.errors import GraderError
-from grader.results import CheckResult, GradeReport
+from grader.results import CheckResult, GradeReport, Status
 from grader.presentation import FEEDBACK, view
 
 CANVAS_EXPORT = ("Student,ID,SIS User ID,SIS Login ID,Section,Bank account (4711),Downloader lab (4712),"
@@ -22,7 +22,7 @@ CANVAS_EXPORT = ("Student,ID,SIS User ID,SIS Login ID,Section,Bank account (4711
 
 
 def _report(task="bank", score=10.0, maximum=10.0, style="script", review=()):
-    checks = [CheckResult("script_runs", "passed", score, maximum, "ran", "runs", "visible")]
+    checks = [CheckResult("script_runs", Status.PASSED, score, maximum, "ran", "runs", "visible")]
     return GradeReport(task, f"{task}.py", style, score, maximum, 4242, checks, isolation="bubblewrap, uid 65534",
                        needs_review=list(review))
 
@@ -38,15 +38,15 @@ def _result(rubric, tmp_path, students):
 
 @pytest.fixture
 def result(rubric, tmp_path):
-    script = TaskGrade("bank", GRADED, 10, 10, _report(), "ann/bank.py", key="same")
-    copy = TaskGrade("bank", GRADED, 10, 10, _report(), "bob/bank.py", key="same")
-    flagged = TaskGrade("bank", GRADED, 7, 10, _report(score=7, review=["reads frames at bank.py:3"]),
+    script = TaskGrade("bank", GradeStatus.GRADED, 10, 10, _report(), "ann/bank.py", key="same")
+    copy = TaskGrade("bank", GradeStatus.GRADED, 10, 10, _report(), "bob/bank.py", key="same")
+    flagged = TaskGrade("bank", GradeStatus.GRADED, 7, 10, _report(score=7, review=["reads frames at bank.py:3"]),
                         "cy/bank.py", key="other")
-    nobody = {"downloader": TaskGrade("downloader", MISSING, 0, 16, note="no submission")}
+    nobody = {"downloader": TaskGrade("downloader", GradeStatus.MISSING, 0, 16, note="no submission")}
     return _result(rubric, tmp_path, [
         _row("ann", {"bank": script, **nobody}), _row("bob", {"bank": copy, **nobody}),
         _row("cy", {"bank": flagged, **nobody}),
-        _row("dee", {"bank": TaskGrade("bank", MISSING, 0, 19, note="no submission"), **nobody})])
+        _row("dee", {"bank": TaskGrade("bank", GradeStatus.MISSING, 0, 19, note="no submission"), **nobody})])
 
 
 def test_roster_assignment_columns_title_the_tasks(tmp_path):

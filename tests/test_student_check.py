@@ -16,7 +16,7 @@ import pytest
 
 from conftest import ROOT
 from grader.cli import fail_under, main, passes
-from grader.results import CheckResult, GradeReport
+from grader.results import CheckResult, GradeReport, Status
 from grader.platform_support import require_grading_support
 from grader.presentation import FEEDBACK, SELF_CHECK, STAFF, student_line, view
 from grader.errors import GraderError
@@ -196,10 +196,10 @@ def test_colour_on_a_terminal_unless_no_color(student, small_rubric):
 
 
 def _report(**changes):
-    checks = [CheckResult("api", "passed", 1, 1, "ok", "the API", "visible"),
-              CheckResult("basic", "failed", 0, 2, "lost at bank.py:7", "basic", "hidden",
+    checks = [CheckResult("api", Status.PASSED, 1, 1, "ok", "the API", "visible"),
+              CheckResult("basic", Status.FAILED, 0, 2, "lost at bank.py:7", "basic", "hidden",
                           details="see bank.py:9"),
-              CheckResult("extra", "passed", 1, 1, "", "bonus", "after_published", bonus=True)]
+              CheckResult("extra", Status.PASSED, 1, 1, "", "bonus", "after_published", bonus=True)]
     values = dict(task="bank", file="bank.py", style="contract", score=2, max_score=3, seed=5, checks=checks)
     values.update(changes)
     return GradeReport(**values)
@@ -217,9 +217,9 @@ def test_views_apply_visibility_once_per_audience():
 
 
 def test_review_flag_and_thresholds_decide_the_exit_code():
-    full = view(_report(checks=[CheckResult("api", "passed", 3, 3, "", "", "visible")], score=3), STAFF)
+    full = view(_report(checks=[CheckResult("api", Status.PASSED, 3, 3, "", "", "visible")], score=3), STAFF)
     assert passes([full], None)
-    flagged = view(_report(checks=full and [CheckResult("api", "passed", 3, 3, "", "", "visible")], score=3,
+    flagged = view(_report(checks=full and [CheckResult("api", Status.PASSED, 3, 3, "", "", "visible")], score=3,
                            needs_review=["reads the grader's frames at bank.py:3"]), STAFF)
     assert not passes([flagged], None) and not passes([flagged], fail_under("0"))
     partial = view(_report(), STAFF)

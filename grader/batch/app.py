@@ -20,8 +20,8 @@ from grader.batch.naming import display_name
 from grader.batch.outputs import OUTPUTS, load_outputs
 from grader.batch.overrides import apply_overrides, load_overrides
 from grader.batch.progress import Progress
-from grader.batch.records import (FAILED, GRADED, MISSING, UNMATCHED, BatchResult, BatchStats, Found,
-                                  Student, StudentResult, TaskGrade)
+from grader.batch.records import (BatchResult, BatchStats, Found, GradeStatus, Student, StudentResult,
+                                  TaskGrade)
 from grader.batch.roster import Roster, assignment_titles, load_roster
 from grader.batch.runner import Job, run_jobs
 from grader.batch.stage import Staged, stage
@@ -187,23 +187,23 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
                 except ValueError:
                     source_name = found.files[task.name].name
             if pair in stage_errors:
-                grades[task.name] = TaskGrade(task.name, FAILED, 0.0, full, source=source_name,
+                grades[task.name] = TaskGrade(task.name, GradeStatus.BROKEN, 0.0, full, source=source_name,
                                               note=stage_errors[pair])
             elif pair not in staged and found is not None and task.name in found.unmatched:
-                grades[task.name] = TaskGrade(task.name, UNMATCHED, 0.0, full, note=found.unmatched[task.name])
+                grades[task.name] = TaskGrade(task.name, GradeStatus.UNMATCHED, 0.0, full, note=found.unmatched[task.name])
             elif pair not in staged:
                 note = NO_SUBMISSION if found is None or not found.files else f"no {task.file} in the submission"
-                grades[task.name] = TaskGrade(task.name, MISSING, 0.0, full, note=note)
+                grades[task.name] = TaskGrade(task.name, GradeStatus.MISSING, 0.0, full, note=note)
             else:
                 item = staged[pair]
                 outcome = outcomes[item.key]
                 if outcome.report is None:
-                    grades[task.name] = TaskGrade(task.name, FAILED, 0.0, full, source=source_name,
+                    grades[task.name] = TaskGrade(task.name, GradeStatus.BROKEN, 0.0, full, source=source_name,
                                                   key=item.key, note=outcome.error)
                 else:
                     report = outcome.report
                     guessed = found.guessed.get(task.name, "") if found is not None else ""
-                    grades[task.name] = TaskGrade(task.name, GRADED, report.score, report.max_score,
+                    grades[task.name] = TaskGrade(task.name, GradeStatus.GRADED, report.score, report.max_score,
                                                   report, source_name, item.key, outcome.cached,
                                                   "; ".join(x for x in (guessed, report.error or "") if x))
         notes = list(found.notes) if found else []
@@ -234,7 +234,7 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
         gradings=sum(1 for o in outcomes.values() if not o.cached),
         cached=sum(1 for o in outcomes.values() if o.cached),
         shared=len(staged) - len(jobs),
-        failed=sum(1 for s in students for g in s.grades.values() if g.status == FAILED),
+        failed=sum(1 for s in students for g in s.grades.values() if g.status == GradeStatus.BROKEN),
     )
     result = BatchResult(rubric, tasks, students, layout, source, engine, warnings, stats,
                          {t: titles.get(t, t) for t in tasks}, roster is not None, out)

@@ -24,7 +24,7 @@ from typing import Any
 from grader.batch.cache import engine_version
 from grader.batch.discover import Discovery
 from grader.batch.outputs.gradescope import results
-from grader.batch.records import GRADED, MISSING, Found, Student, StudentResult, TaskGrade
+from grader.batch.records import Found, GradeStatus, Student, StudentResult, TaskGrade
 from grader.batch.stage import stage
 from grader.grading import grade
 from grader.presentation import nominal_maximum
@@ -51,14 +51,14 @@ def grade_submission(submission: Path, rubric_path: str | None, tasks: list[str]
         for spec in specs:
             full = nominal_maximum(spec)
             if spec.name not in found.files:
-                grades[spec.name] = TaskGrade(spec.name, MISSING, 0.0, full,
+                grades[spec.name] = TaskGrade(spec.name, GradeStatus.MISSING, 0.0, full,
                                               note=f"no {spec.file} in your submission; upload a file "
                                                    f"named exactly {spec.file}")
                 continue
             staged = stage(spec, found.files[spec.name], found.helpers.get(spec.name, []),
                            work / "staged", rubric.digest, engine_version())
             report = grade(rubric, spec.name, staged.main)
-            grades[spec.name] = TaskGrade(spec.name, GRADED, report.score, report.max_score, report,
+            grades[spec.name] = TaskGrade(spec.name, GradeStatus.GRADED, report.score, report.max_score, report,
                                           found.files[spec.name].name, staged.key, note=report.error or "")
         return results(StudentResult(Student("submission", "submission"), grades), names)
     finally:

@@ -17,7 +17,6 @@ regraded and overwritten.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import hmac
@@ -27,12 +26,13 @@ import secrets
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
 
 from grader import __version__
-from grader.results import CheckResult, GradeReport
+from grader.results import CodecError, GradeReport, report_from_dict, report_to_dict
 
-KEY_SCHEMA = "grader-batch-cache/2"
+# 3: reports carry statuses note and error and a cause per check (grader.results's codec); an
+# entry written before is a miss, regraded, never misread.
+KEY_SCHEMA = "grader-batch-cache/3"
 # Folders of the package that never change a grade: leaving them out keeps the cache valid
 # while outputs are edited.
 NOT_ENGINE = ("batch", "reports")
@@ -65,15 +65,6 @@ def _raw(text: str) -> bytes:
     """Bytes of any str, lone surrogates included: a file name that is not valid UTF-8 reaches
     Python as surrogate escapes, and one student's odd name must not fail the class's batch."""
     return text.encode("utf-8", "surrogatepass")
-
-
-def report_from_dict(data: dict[str, Any]) -> GradeReport:
-    names = {f.name for f in dataclasses.fields(GradeReport)}
-    check_names = {f.name for f in dataclasses.fields(CheckResult)}
-    values = {k: v for k, v in data.items() if k in names}
-    values["checks"] = [CheckResult(**{k: v for k, v in c.items() if k in check_names})
-                        for c in data.get("checks", [])]
-    return GradeReport(**values)
 
 
 class Cache:
@@ -132,14 +123,14 @@ class Cache:
             if not hmac.compare_digest(str(data.get("mac", "")), self._mac(key, data["report"])):
                 return None
             return report_from_dict(json.loads(data["report"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, CodecError):
             return None
 
     def put(self, key: str, report: GradeReport) -> None:
         self.secret()
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        report_text = json.dumps(report.to_dict(), sort_keys=True)
+        report_text = json.dumps(report_to_dict(report), sort_keys=True)
         text = json.dumps({"key": key, "report": report_text, "mac": self._mac(key, report_text)})
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:

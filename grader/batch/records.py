@@ -5,16 +5,31 @@ that a batch's result can be rebuilt from the cache without running anything.
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.results import GradeReport
 from grader.rubric import Rubric
 
-GRADED, MISSING, FAILED = "graded", "missing", "failed"
-# Files were submitted but none could be taken for the task (several candidates, a .docx): not
-# "missing", and never a 0: the gradebook cell stays blank until the instructor looks.
-UNMATCHED = "unmatched"
+
+
+class GradeStatus(str, enum.Enum):
+    """What became of one student's task in a batch (grades.json writes the word)."""
+
+    GRADED = "graded"
+    MISSING = "missing"  # no file: the LMS's missing-work policy applies
+    # Files were submitted but none could be taken for the task (several candidates, a .docx):
+    # not "missing", and never a 0: the gradebook cell stays blank until the instructor looks.
+    UNMATCHED = "unmatched"
+    # The grading could not finish (the files could not be read, the grader raised): the
+    # grader's fault, never a score. Written "failed", the word grades.json always had.
+    BROKEN = "failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+    __format__ = str.__format__
 
 
 @dataclass(frozen=True)
@@ -64,10 +79,10 @@ class Found:
 
 @dataclass
 class TaskGrade:
-    """One student's grade for one task: graded, missing (no file) or failed (grading broke)."""
+    """One student's grade for one task: graded, missing (no file) or broken (grading broke)."""
 
     task: str
-    status: str
+    status: GradeStatus
     score: float
     max_score: float
     report: GradeReport | None = None
@@ -110,7 +125,7 @@ class StudentResult:
 
     @property
     def submitted(self) -> bool:
-        return any(g.status != MISSING for g in self.grades.values())
+        return any(g.status != GradeStatus.MISSING for g in self.grades.values())
 
 
 @dataclass
@@ -143,7 +158,7 @@ class BatchResult:
     @property
     def submitted_tasks(self) -> list[str]:
         """Tasks at least one student submitted: a gradebook gets a column for these only."""
-        return [t for t in self.tasks if any(s.grades[t].status != MISSING for s in self.students)]
+        return [t for t in self.tasks if any(s.grades[t].status != GradeStatus.MISSING for s in self.students)]
 
     def identical(self, grade: TaskGrade) -> int:
         """How many other students submitted exactly these files for this task."""

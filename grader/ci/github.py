@@ -21,6 +21,7 @@ from typing import TypedDict
 
 from grader.batch.outputs.feedback import md_text
 from grader.presentation import TaskView, check_text, points
+from grader.results import Status
 
 CLASSROOM_VERSION = 1
 
@@ -66,7 +67,7 @@ def annotations(views: list[TaskView], paths: dict[str, str]) -> list[str]:
         for reason in task.needs_review:
             lines.append(f"::warning file={_escape_property(where)},title=needs review::{_escape_data(reason)}")
         for check in task.checks:
-            if check.status != "failed":
+            if check.status != Status.FAILED:
                 continue
             place = f"file={_escape_property(where)}" + (f",line={check.line}" if check.line else "")
             title = _escape_property(f"{task.task}.{check.id} ({points(check.score)}/{points(check.max_score)})")
@@ -89,7 +90,7 @@ def summary(views: list[TaskView]) -> str:
         if task.checks:
             out += ["| Check | Result | Points | Message |", "| --- | --- | --- | --- |"]
             for check in task.checks:
-                icon = {"passed": "✅", "failed": "❌"}.get(check.status, "⏭️")
+                icon = check.label.icon
                 bonus = " (bonus)" if check.bonus else ""
                 message = check.summary or ('' if check.passed else check.expects)
                 out.append(f"| {md_text(check.id)}{bonus} | {icon} {check.mark} | "
@@ -115,7 +116,7 @@ def classroom_result(views: list[TaskView], ok: bool) -> ClassroomResult:
                                        line_no=0))
         for check in task.checks:
             tests.append(ClassroomTest(name=f"{task.task}: {check.id}" + (" (bonus)" if check.bonus else ""),
-                                       status="pass" if check.passed else "fail", score=check.score,
+                                       status=check.label.classroom, score=check.score,
                                        max_score=check.max_score, message=check_text(check),
                                        filename=task.file, line_no=check.line or 0))
     status = "error" if any(v.error for v in views) else ("pass" if ok else "fail")

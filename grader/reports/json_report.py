@@ -3,23 +3,25 @@
 `grader check --format json` prints one object whatever the number of tasks graded:
 `{"reports": [<one of these per task>], "score", "bonus", "max_score", "exit_code",
 "exit_reason"}` (`grader.cli.json_document`). In each report the keys task, score, max_score,
-replay and checks[].{id, status, score, max_score, message} are a stable interface; other keys
-may be added. Staff get the whole report; a student's view lists
+replay and checks[].{id, status, score, max_score, message, cause} are a stable interface;
+other keys may be added. A status is passed, failed, skipped, note (no points at stake) or
+error (the grader's own fault, never charged: see grader.results.Status); a cause is a short
+stable code for the verdict, for counting. A report's JSON form is grader.results's codec, the
+one the batch cache and grades.json use. Staff get the whole report; a student's view lists
 only the checks they may see, with the figures of those checks and `withheld_points`.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
-from grader.results import GradeReport
+from grader.results import GradeReport, report_to_dict
 from grader.presentation import STAFF, TaskView, view
 from grader.reports import RenderOptions, report
 
 
 def view_dict(report_: GradeReport, task: TaskView) -> dict[str, Any]:
-    data = asdict(report_)
+    data = report_to_dict(report_)
     if task.audience != STAFF:
         shown = {c.id for c in task.checks}
         data["checks"] = [c for c in data["checks"] if c["id"] in shown]

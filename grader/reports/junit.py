@@ -49,13 +49,20 @@ def task_suite(parent: ET.Element, name: str, classname: str, task: TaskView | N
     for check in task.checks if task else ():
         case = ET.SubElement(suite, "testcase", classname=classname, name=xml_text(check.id), time="0")
         counts["tests"] += 1
-        if check.status == "failed":
+        element = check.label.junit
+        if element == "failure":
             failure = ET.SubElement(case, "failure", message=xml_text(check.summary), type="failed")
             failure.text = xml_text(check_text(check))
             counts["failures"] += 1
-        elif check.status == "skipped":
+        elif element == "error":  # the grader's own error, not the student's failure
+            error = ET.SubElement(case, "error", message=xml_text(check.summary), type="grader-error")
+            error.text = xml_text(check_text(check))
+            counts["errors"] += 1
+        elif element == "skipped":
             ET.SubElement(case, "skipped", message=xml_text(check.summary))
             counts["skipped"] += 1
+        elif check.message and not check.passed:  # a note: said, not failed
+            ET.SubElement(case, "system-out").text = xml_text(check_text(check))
     if task and task.withheld_checks:
         ET.SubElement(props, "property", name="withheld", value=task.withheld_line())
     for key, value in counts.items():

@@ -12,7 +12,7 @@ from grader.results import GradeReport
 from grader.presentation import TaskView, points, view
 from grader.reports import RenderOptions, report
 
-_COLOURS = {"passed": "32", "failed": "31", "skipped": "33", "bold": "1", "dim": "2", "review": "35"}
+_COLOURS = {"good": "32", "bad": "31", "bold": "1", "dim": "2", "review": "35"}
 
 
 def wants_colour(stream: IO[str]) -> bool:
@@ -29,13 +29,13 @@ def wants_colour(stream: IO[str]) -> bool:
 
 def render_view(task: TaskView, colour: bool = False) -> str:
     def paint(kind: str, text: str) -> str:
-        return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if colour else text
+        return f"\x1b[{_COLOURS.get(kind, kind)}m{text}\x1b[0m" if colour else text
 
     lines = [paint("bold", f"{task.task}: {task.file} ({task.style}-style)")]
     checks = list(task.checks)
     if task.error:
         first, *rest = task.error.splitlines() or [""]
-        lines.append(paint("failed", f"  error: {first}"))
+        lines.append(paint("bad", f"  error: {first}"))
         lines.extend(f"         {line}" for line in rest)  # the line and caret of a syntax error
         # Checks that could not run say only the error again: one line for all of them.
         not_run = [c for c in checks if c.message.strip() == first.strip()]
@@ -46,9 +46,9 @@ def render_view(task: TaskView, colour: bool = False) -> str:
     for check in checks:
         bonus = " bonus" if check.bonus else ""
         hidden = f" ({check.visibility})" if check.visibility != "visible" else ""
-        lines.append(f"  [{paint(check.status, check.mark)}] {check.id:<22} "
+        lines.append(f"  [{paint(check.label.colour, check.mark)}] {check.id:<22} "
                      f"{points(check.score)}/{points(check.max_score)}{bonus}{hidden}")
-        if check.status == "failed":
+        if check.explained:
             lines.append(f"         expects: {check.expects}")
         if check.message:
             lines.extend(f"         {line}" for line in check.message.splitlines())
@@ -62,7 +62,7 @@ def render_view(task: TaskView, colour: bool = False) -> str:
     if task.withheld_checks:
         total += " on the checks shown"
     good = task.full_marks and not task.needs_review
-    lines.append(paint("passed" if good else "failed", total))
+    lines.append(paint("good" if good else "bad", total))
     for reason in task.needs_review:
         lines.append(paint("review", f"needs review: {reason}"))
     if task.needs_review:

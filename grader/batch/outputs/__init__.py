@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from grader.batch.records import MISSING, UNMATCHED, BatchResult, TaskGrade
+from grader.batch.records import BatchResult, GradeStatus, TaskGrade
 from grader.presentation import TaskView, points, view
 
 Writer = Callable[[BatchResult, Path], list[Path]]
@@ -51,9 +51,10 @@ def safe_filename(key: str, taken: set[str]) -> str:
 def gradebook_score(grade: TaskGrade) -> str:
     """A gradebook cell: the score, or blank for a missing submission (so the LMS's own
     missing-work policy applies, where 0 would be a grade), for files that could not be matched
-    to the task (someone must look) and for one flagged for review (its automated score is
-    withheld until someone has looked)."""
-    if grade.status in (MISSING, UNMATCHED) or grade.needs_review:
+    to the task (someone must look), for one flagged for review (its automated score is
+    withheld until someone has looked) and for one whose grading broke (the grader's fault is
+    never a 0; the notes say why)."""
+    if grade.status in (GradeStatus.MISSING, GradeStatus.UNMATCHED, GradeStatus.BROKEN) or grade.needs_review:
         return ""
     return points(grade.score)
 

@@ -57,7 +57,7 @@ def _task_section(title: str, grade: TaskGrade) -> list[str]:
         rest = check.message.splitlines()[1:]
         if rest:
             lines += ["", *("  " + line for line in code_block("\n".join(rest))), ""]
-        if check.status != "passed":
+        if not check.passed:
             lines.append(f"  - Expected: {md_text(check.expects)}")
             if check.details:
                 lines += ["", *("  " + line for line in code_block(check.details)), ""]

@@ -3,7 +3,8 @@
 Follows Gradescope's autograder specification: a top-level `score` (which overrides the sum of
 the tests), optional `execution_time` (seconds), `output`, `stdout_visibility`, and `tests`,
 each with `name`, `number`, `score`, `max_score`, `status` ("passed" or "failed"; a skipped
-check is failed, its output says why), `output` (shown to students in a collapsed <pre>),
+check and a grader error are failed, a note with no points at stake is passed, the output says
+why), `output` (shown to students in a collapsed <pre>),
 `tags` and `visibility` (the rubric's own: visible, hidden, after_due_date, after_published).
 Bonus checks keep their points as max_score and carry a "bonus" tag; the assignment's total on
 Gradescope is the rubric's maximum without them.
@@ -39,7 +40,7 @@ def _task_tests(number: int, task: str, grade: TaskGrade) -> list[dict[str, Any]
             "number": f"{number}.{index}",
             "score": check.score,
             "max_score": check.max_score,
-            "status": "passed" if check.passed else "failed",
+            "status": check.label.outcome,
             "output": check_text(check),
             "tags": [task] + (["bonus"] if check.bonus else []),
             "visibility": check.visibility,

@@ -17,7 +17,8 @@ from pathlib import Path
 from grader.batch.outputs import grade_notes, output, points
 from grader.presentation import STAFF, nominal_maximum, view
 from grader.batch.outputs._svg import histogram
-from grader.batch.records import FAILED, GRADED, MISSING, BatchResult, StudentResult
+from grader.batch.records import BatchResult, GradeStatus, StudentResult
+from grader.results import Status
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1d1d1f;background:#fff}
@@ -27,7 +28,7 @@ table{border-collapse:collapse;margin:6px 0 12px}th,td{border:1px solid #ddd;pad
 th{background:#f3f3f3}td.num,th.num{text-align:right}
 .rate{display:inline-block;width:160px;height:10px;background:#eee;vertical-align:middle;margin-right:6px}
 .rate span{display:block;height:10px;background:#73b163}
-.passed{color:#1a7f37}.failed{color:#c62828}.skipped{color:#777}.missing{color:#8a6d00}
+.passed{color:#1a7f37}.failed{color:#c62828}.skipped{color:#777}.note{color:#1565c0}.error{color:#6a1b9a}.missing{color:#8a6d00}
 pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:6px 8px;overflow-x:auto;white-space:pre;margin:4px 0;font-size:12px;max-width:900px}
 details{margin:4px 0;border:1px solid #e5e5e5;border-radius:4px;padding:4px 8px}summary{cursor:pointer}
 .histogram .axis{font-size:11px;fill:#444}.histogram .count{font-size:10px;fill:#222}
@@ -52,7 +53,7 @@ def failure_kinds(result: BatchResult, task: str) -> list[tuple[str, str, int, s
         if grade.report is None or grade.report.error:  # could not run: counted on its own
             continue
         for check in grade.report.checks:
-            if check.status != "failed":
+            if check.status != Status.FAILED:
                 continue
             first = check.message.splitlines()[0] if check.message.strip() else "(no message)"
             kind = (check.id, _NUMBER.sub("N", first))
@@ -65,10 +66,10 @@ def failure_kinds(result: BatchResult, task: str) -> list[tuple[str, str, int, s
 def _task_summary(result: BatchResult, task: str) -> str:
     spec = result.rubric.task(task)
     maximum = nominal_maximum(spec)
-    graded = [r.grades[task] for r in result.students if r.grades[task].status != MISSING]
+    graded = [r.grades[task] for r in result.students if r.grades[task].status != GradeStatus.MISSING]
     scores = [g.score for g in graded]
-    missing = sum(1 for r in result.students if r.grades[task].status == MISSING)
-    failed = sum(1 for g in graded if g.status == FAILED or (g.report is not None and g.report.error))
+    missing = sum(1 for r in result.students if r.grades[task].status == GradeStatus.MISSING)
+    failed = sum(1 for g in graded if g.status == GradeStatus.BROKEN or (g.report is not None and g.report.error))
     parts = [f'<h2 id="task-{_e(task)}">{_e(result.title(task))}</h2>']
     cards = [("submissions", len(graded)), ("missing", missing), ("could not run", failed),
              ("mean", points(statistics.fmean(scores)) if scores else "-"),
@@ -125,8 +126,8 @@ def _student_details(row: StudentResult, result: BatchResult) -> str:
                          + (" &middot; same content as another submission" if result.identical(grade) else "")
                          + (f" &middot; seed {grade.report.seed} &middot; {grade.report.style}-style"
                             if grade.report else "") + "</p>")
-        if grade.status != GRADED or (grade.report and grade.report.error):
-            css = "missing" if grade.status == MISSING else "failed"
+        if grade.status != GradeStatus.GRADED or (grade.report and grade.report.error):
+            css = "missing" if grade.status == GradeStatus.MISSING else "failed"
             parts.append(f'<p class="{css}">{_e(grade.note)}</p>')
         for reason in grade.needs_review:
             parts.append(f'<p class="warn"><b>needs review:</b> {_e(reason)}</p>')

@@ -13,6 +13,7 @@ from typing import Any
 
 from grader.batch.outputs import output
 from grader.batch.records import BatchResult
+from grader.results import CHECK_SUMMARY, check_to_dict
 
 
 def render(result: BatchResult) -> dict[str, Any]:
@@ -31,9 +32,7 @@ def render(result: BatchResult) -> dict[str, Any]:
                 "grader_version": report.grader_version if report else None,
                 "needs_review": grade.needs_review,
                 "identical_to_others": result.identical(grade),
-                "checks": [{"id": c.id, "status": c.status, "score": c.score, "max_score": c.max_score,
-                            "visibility": c.visibility, "bonus": c.bonus, "message": c.message}
-                           for c in (report.checks if report else [])],
+                "checks": [check_to_dict(c, CHECK_SUMMARY) for c in (report.checks if report else [])],
             }
         s = row.student
         students.append({"key": s.key, "name": s.name, "email": s.email, "canvas_id": s.canvas_id,

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader.batch.outputs import grade_view, output, points
-from grader.batch.records import FAILED, MISSING, UNMATCHED, BatchResult
+from grader.batch.records import BatchResult, GradeStatus
 from grader.presentation import STAFF
 from grader.reports.junit import COUNTS, document, task_suite
 
@@ -23,7 +23,7 @@ def render(result: BatchResult) -> str:
         for task in result.tasks:
             grade = row.grades[task]
             name = f"{task}.{row.student.key}"
-            problem = grade.note if grade.status in (MISSING, FAILED, UNMATCHED) else ""
+            problem = grade.note if grade.status in (GradeStatus.MISSING, GradeStatus.BROKEN, GradeStatus.UNMATCHED) else ""
             counts = task_suite(root, name, name, grade_view(grade, STAFF),
                                 problem, {"student": row.student.name, "score": points(grade.score),
                                           "max_score": points(grade.max_score), "source": grade.source},
