@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ContextManager
 
 from grader import __version__
 from grader.errors import GraderError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from grader.presentation import TaskView
-    from grader.rubric import Rubric
+    from grader.rubric import Rubric, TaskSpec
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -257,6 +259,20 @@ def _only(rubric: Rubric, task: str, check_id: str) -> Rubric:
     return replace(rubric, tasks={**rubric.tasks, task: replace(spec, checks=checks)})
 
 
+def _progress(task: "TaskSpec", path: "Path", args: argparse.Namespace) -> ContextManager[object]:
+    """Check-by-check progress on stderr when it is a terminal (never when piped, nor in CI)."""
+    from contextlib import ExitStack
+
+    from grader import events
+    from grader.live import CheckProgress, wants_progress
+
+    stack = ExitStack()
+    if wants_progress(sys.stderr) and not args.github:
+        progress = stack.enter_context(CheckProgress(task, str(path), sys.stderr))
+        stack.enter_context(events.listening(progress.begin))
+    return stack
+
+
 def _expected(rubric: Rubric | None, task: str | None) -> list[tuple[str, str, float]]:
     """(task, file, the maximum a student's check counts) of what `grader check` looks for."""
     if rubric is None:
@@ -302,7 +318,9 @@ def _check(args: argparse.Namespace) -> int:
         print(stop, flush=True)
     for target in targets:
         graded = _only(rubric, target.task, args.only) if args.only else rubric
-        report = localised(grade(graded, target.task, target.path, seed=args.seed), target.path, args.rubric)
+        with _progress(graded.task(target.task), target.path, args):
+            report = grade(graded, target.task, target.path, seed=args.seed)
+        report = localised(report, target.path, args.rubric)
         reports.append(report)
         views.append(replace(view(report, audience), replay=replay_command(
             report.task, target.path, report.seed, args.rubric)))

@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 from grader import bootcopy, jail, seccomp, uidslots
 from grader.cgroups import TaskCgroup
+from grader.events import probe_begins
 from grader.channel import FrameReader
 from grader.errors import GraderError
 from grader.files import read_regular
@@ -503,6 +504,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                                 outcome = "stop"
                         elif kind == "begin" and by_key.get(frame["key"]) in remaining:
                             current = by_key[frame["key"]]
+                            probe_begins(current.key)
                             phase_deadline = min(deadline, time.monotonic() + current.timeout)
                         elif kind == "result" and current in remaining and frame["key"] == current.key:
                             obs = frame.get("obs")

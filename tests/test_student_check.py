@@ -320,3 +320,14 @@ def test_an_exit_1_says_why_and_fail_under_is_named(student, small_rubric):
     assert re.search(r"^grader: exit 1: \S+ is below --fail-under 80% \(\S+ points\)$", done.stderr, re.M), done.stderr
     below = run_check(student, "bank.py", "--rubric", str(small_rubric))
     assert "is below full marks" in below.stderr
+
+
+def test_progress_check_by_check_on_a_terminal_only(student, small_rubric):
+    shutil.copy(ROOT / "reference" / "bank.py", student / "bank.py")
+    code, out = _read_pty(["bank.py", "--rubric", str(small_rubric), "--staff"], student)
+    assert code == 0
+    shown = re.findall(r"\r\x1b\[Kgrading bank\.py: (\w+) \d+ s", out)
+    assert "starting" in shown and len(set(shown)) >= 3, out  # the checks, one after another
+    assert out.rindex("\r\x1b[K") < out.index("bank: bank.py")  # erased before the report prints
+    piped = run_check(student, "bank.py", "--rubric", str(small_rubric))
+    assert "grading bank.py" not in piped.stderr + piped.stdout and "\x1b" not in piped.stderr
