@@ -28,6 +28,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+# Every page's body, whatever its status: it must not read as a status line (a program that
+# prints the body instead of the status code must not pass for printing the code), so it holds
+# no number, no URL and no failure word, and it is shorter than 100 characters, so that its
+# length (`len(r.text)`) is no status code either.
+BODY = "<html><body><p>A page served by the grader.</p></body></html>\n"
 MAX_RECORDS = 2000  # requests kept per server (a runaway loop must not exhaust memory)
 
 
@@ -365,8 +370,7 @@ class MockServer:
 
     @staticmethod
     def _answer(request: Any, code: int, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
-        body = "" if request.method == "HEAD" or code in (204, 304) or 300 <= code < 400 else \
-            f"mock page {code}\n"
+        body = "" if request.method == "HEAD" or code in (204, 304) or 300 <= code < 400 else BODY
         return code, headers, body
 
     # -- observing -------------------------------------------------------------------------

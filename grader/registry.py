@@ -66,7 +66,7 @@ class CheckDef:
     name: str
     probe: str
     judge: Judge
-    style: str  # "contract" or "script": the submission shape this check applies to
+    style: str  # "contract", "script" or "program" (run as `__main__`, see rubric `names_check`)
 
 
 Planner = Callable[[random.Random, dict[str, Any]], dict[str, Any]]

@@ -266,9 +266,9 @@ def test_a_script_that_joins_each_thread_before_starting_the_next_fails_script_o
             t.start()
             t.join()
     """))
-    assert report.style == "script"
+    assert report.style == "program"
     checks = {c.id: c for c in report.checks}
-    assert {cid for cid, c in checks.items() if c.status != "passed" and not c.bonus} == {
+    assert {cid for cid, c in checks.items() if c.status != "passed" and not c.bonus} == {"api",
         "script_overlap", "script_completion_order", "script_waits", "script_shared_state"}
     assert checks["script_completion_order"].status == checks["script_waits"].status == "skipped"
     assert checks["script_shared_state"].status == "skipped"
@@ -446,11 +446,12 @@ def test_the_bundled_rubric_grades_both_downloader_styles(rubric: Rubric) -> Non
         "api", "statuses", "errors_to_none", "each_once", "overlap", "max_workers",
         "prints_status", "completion_order", "shared_state", "timeout", "waits_for_all",
         "no_network"]
-    assert [c.id for c in task.checks_for("script")] == [
-        "script_runs", "script_overlap", "script_status_lines", "script_completion_order",
+    assert task.names_check == "api"
+    assert [c.id for c in task.checks_for("program")] == [
+        "api", "script_runs", "script_overlap", "script_status_lines", "script_completion_order",
         "script_waits", "script_shared_state", "script_no_network", "script_errors",
         "script_timeout"]
-    assert task.max_score("contract") == task.max_score("script") == 20
+    assert task.max_score("contract") == task.max_score("program") == 20
 
 
 def test_the_untouched_starter_scores_zero(rubric: Rubric, tmp_path: Path) -> None:

@@ -34,9 +34,9 @@ def explain(report: GradeReport) -> str:
     return "\n".join(f"{c.id}: {c.status}: {c.message}" for c in report.checks)
 
 
-def test_the_corpus_has_correct_buggy_and_script_samples() -> None:
+def test_the_corpus_has_correct_buggy_contract_and_program_samples() -> None:
     assert any(s.correct for s in SAMPLES) and any(not s.correct for s in SAMPLES)
-    assert {s.style for s in SAMPLES} == {"contract", "script"}
+    assert {s.style for s in SAMPLES} == {"contract", "program"}
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])
@@ -44,13 +44,14 @@ def test_sample_is_graded_as_labelled(sample: Sample, reports: dict[str, GradeRe
     report = reports[sample.name]
     assert report.error is None, report.error
     assert report.style == sample.style, (
-        f"grader.submission.classify graded this {sample.style}-style sample as "
-        f"{report.style}-style")
+        f"this {sample.style}-style sample was graded on the {report.style} track")
     failed = failures(report)
+    # a program without download_pages fails the names check by design (0 points by default)
+    names = {"api"} if report.style == "program" else set()
     if sample.correct:
-        assert failed == set(), explain(report)
+        assert failed == names, explain(report)
         assert report.score >= report.max_score  # extra credit can add to it
     else:
         assert sample.must_fail <= failed, f"missed: {sample.must_fail - failed}\n{explain(report)}"
-        allowed = sample.must_fail | sample.may_fail
+        allowed = sample.must_fail | sample.may_fail | names
         assert failed <= allowed, f"unexpected: {failed - allowed}\n{explain(report)}"

@@ -24,7 +24,7 @@ def graded(rubric: Rubric, folder: Path, source: str, **companions: str) -> Grad
         (folder / name.replace("__", ".")).write_text(text, encoding="utf-8")
     report = grade(rubric, "downloader", path)
     assert report.error is None, report.error
-    assert report.style == "script"
+    assert report.style == "program"
     return report
 
 
@@ -33,7 +33,9 @@ def by_id(report: GradeReport) -> dict[str, Any]:
 
 
 def not_passed(report: GradeReport) -> set[str]:
-    return {c.id for c in report.checks if c.status != "passed" and not c.bonus}
+    """The checks that did not pass, the names check aside (a program without download_pages
+    is graded as it is, and `api` only says which names were expected)."""
+    return {c.id for c in report.checks if c.status != "passed" and not c.bonus and c.id != "api"}
 
 
 THREAD_PER_URL = """
@@ -87,7 +89,7 @@ def test_a_robust_script_reading_its_urls_from_a_companion_file_earns_the_extra_
         with open("report.txt", "w") as out:  # the working folder is writable
             out.write("done")
     """, urls__txt="https://one.example/a\nhttps://two.example/b\nhttps://three.example/c\n")
-    assert [c.id for c in report.checks if c.status != "passed"] == []
+    assert [c.id for c in report.checks if c.status != "passed"] == ["api"]  # names: by design
     assert report.score == report.max_score + 2
     errors = by_id(report)["script_errors"].message
     assert "ConnectionError" in errors and "ReadTimeout" in errors  # the slow URL hit timeout=10
@@ -289,7 +291,7 @@ def test_status_lines_through_logging_on_stderr_count(rubric, tmp_path) -> None:
             for future in as_completed([pool.submit(fetch, u) for u in SITES_LIST]):
                 future.result()
     """)
-    assert [c.id for c in report.checks if c.status != "passed"] == []
+    assert [c.id for c in report.checks if c.status != "passed"] == ["api"]  # names: by design
     assert "answered" in report.stderr or "answered" not in report.stdout
 
 
@@ -316,7 +318,7 @@ def test_daemon_workers_behind_queue_join_finish_before_the_script_ends(rubric, 
             jobs.put(url)
         jobs.join()
     """)
-    assert [c.id for c in report.checks if c.status != "passed"] == []
+    assert [c.id for c in report.checks if c.status != "passed"] == ["api"]  # names: by design
 
 
 def test_urllib_instead_of_requests_is_blocked_and_reported(rubric, tmp_path) -> None:
@@ -337,5 +339,6 @@ def test_urllib_instead_of_requests_is_blocked_and_reported(rubric, tmp_path) ->
             t.join()
     """)
     runs = by_id(report)["script_runs"]
-    assert runs.status == "failed" and "without `requests`" in runs.message
+    assert runs.status == "failed"
+    assert "downloads with urllib.request.urlopen() (downloader.py line 7), not requests" in runs.message
     assert report.score == 0

@@ -99,3 +99,58 @@ def test_status_lines_keep_stdout_and_stderr_lines_alike() -> None:
     assert [ln["text"] for ln in found["https://dl.test/ok"]] == ["https://dl.test/ok 200"]
     assert [ln["stream"] for ln in found["https://dl.test/slow"]] == ["stderr"]
     assert found["https://dl.test/missing"] == []  # says nothing about how it went
+
+
+def line(text: str, t: float = 0.1) -> dict:
+    return {"t": t, "text": text, "thread": 1, "stream": "stdout"}
+
+
+@pytest.mark.parametrize("text", ["200", "Status: 200", "got 200 after 0.25 s"])
+def test_a_bare_code_reports_the_only_url_a_program_fetched(text: str) -> None:
+    parts, _ = wording.site_names(["https://api.example.com/health"])
+    found = wording.status_lines([line(text)], parts)
+    assert [ln["text"] for ln in found["https://api.example.com/health"]] == [text]
+
+
+@pytest.mark.parametrize("text", [
+    "[200, 200, 404]",  # a summary of codes, not a line per download
+    "200 then 200",
+    "took 0.200 s",  # not a code of its own
+    "https://other.example.org/ 200",  # about some other address
+])
+def test_a_line_without_a_single_bare_code_reports_nothing_even_for_one_url(text: str) -> None:
+    parts, _ = wording.site_names(["https://api.example.com/health"])
+    assert wording.status_lines([line(text)], parts) == {"https://api.example.com/health": []}
+
+
+def test_a_bare_code_reports_nothing_when_two_urls_were_fetched() -> None:
+    parts, _ = wording.site_names(["https://a.example.com/", "https://b.example.com/"])
+    found = wording.status_lines([line("200")], parts)
+    assert found == {"https://a.example.com": [], "https://b.example.com": []}
+
+
+def test_http_and_https_of_one_host_are_one_site() -> None:
+    assert wording.site("http://www.Example.COM/") == wording.site("https://example.com") == "example.com"
+    assert wording.site("https://example.com/a") != wording.site("https://example.com/b")
+
+
+def test_a_site_fetched_twice_is_named_by_its_host_or_either_address() -> None:
+    urls = ["http://alpha.example.org/", "https://alpha.example.org/", "https://bravo.example.net/"]
+    parts, site_of = wording.site_names(urls)
+    alpha = site_of["https://alpha.example.org"]
+    assert site_of["http://alpha.example.org"] == alpha != site_of["https://bravo.example.net"]
+    found = wording.status_lines([line("http://alpha.example.org/ 404", 0.1),
+                                  line("https://alpha.example.org/ 200", 0.2),
+                                  line("alpha.example.org: 200", 0.3),
+                                  line("https://bravo.example.net 503", 0.4)], parts)
+    assert [ln["t"] for ln in found[alpha]] == [0.1, 0.2, 0.3]
+    assert [ln["t"] for ln in found["https://bravo.example.net"]] == [0.4]
+
+
+def test_the_mock_pages_body_is_no_status_line() -> None:
+    from grader.httpmock import BODY
+
+    parts, _ = wording.site_names(["https://api.example.com/health"])
+    assert not wording.looks_like_status(BODY)
+    assert wording.status_lines([line(BODY.strip())], parts) == {"https://api.example.com/health": []}
+    assert len(BODY) < 100  # its length is no status code either

@@ -20,7 +20,7 @@ def test_bundled_rubric_loads_with_every_style():
     rubric = load_rubric()
     bank = rubric.task("bank")
     assert bank.max_score("contract") > 0 and bank.max_score("program") > 0
-    assert rubric.task("downloader").max_score("script") > 0
+    assert rubric.task("downloader").max_score("program") > 0
 
 
 def test_bank_programs_and_contracts_share_one_maximum_and_the_names_cost_nothing_by_default():

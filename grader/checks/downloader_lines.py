@@ -7,6 +7,14 @@ and it reports the outcome when, beside that name, it holds the status code as a
 own, or for a request that raised, a clear failure mark: the exception's class name or a word
 such as error, failed, failure, exception, timeout. Lines from stdout, stderr and `logging`
 count alike. A line naming several URLs (a summary, the whole dict) reports none of them.
+
+Two cases need no URL on the line, or no URL of their own:
+* a program that fetches a single distinct URL (the same page many times, or once) may print
+  the bare code (`200`, `Status: 200`): only that URL can be meant. A line holding several
+  codes (`[200, 200, 404]`, a summary) still reports nothing;
+* URLs of one *site* (the same address but for `http`/`https`, `www.` and a trailing slash,
+  as when a program tries http then https) are named together: a line naming the site
+  (`example.com 200`) counts for each of them, as a line naming one of them in full does.
 """
 from __future__ import annotations
 
@@ -57,6 +65,45 @@ def names(urls: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
+def site(url: str) -> str:
+    """The site a URL belongs to: its address without scheme, `www.` and trailing slash, the
+    host in lower case. http://www.example.com/ and https://example.com share one."""
+    bare = re.sub(r"^[a-z][a-z0-9+.-]*://", "", normalize(url), flags=re.IGNORECASE)
+    host, slash, path = bare.partition("/")
+    host = host.lower()
+    return host.removeprefix("www.") + slash + path
+
+
+def site_names(urls: Iterable[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """(for each site, the parts of its URLs that name it unambiguously; the site each URL
+    belongs to). A site is keyed by its first URL, and a site of one URL is named exactly as
+    `names` names that URL, so grouping changes nothing for programs that never fetch one
+    site twice."""
+    groups: dict[str, list[str]] = {}
+    for url in dict.fromkeys(normalize(u) for u in urls):
+        groups.setdefault(site(url), []).append(url)
+    base = names(members[0] for members in groups.values())
+    parts: dict[str, list[str]] = {}
+    owner: dict[str, str] = {}
+    for members in groups.values():
+        mine = list(base[members[0]])
+        for other in members[1:]:  # its own full form names it: no other site shares it
+            if other not in mine:
+                mine.append(other)
+        parts[members[0]] = mine
+        owner.update({m: members[0] for m in members})
+    return parts, owner
+
+
+def bare_code(text: str) -> bool:
+    """A line that holds exactly one status code and no URL could only report the one URL a
+    program fetches (`200`, `Status: 200`); a list of codes is a summary."""
+    return len(CODE.findall(text)) == 1 and URL_IN_TEXT.search(text) is None
+
+
+URL_IN_TEXT = re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
 def named_url(text: str, parts: dict[str, list[str]]) -> tuple[str, str] | None:
     """(the URL a line names, the line with that name cut out), or None for no URL or several."""
     hits: dict[str, str] = {}
@@ -97,13 +144,22 @@ def looks_like_status(rest: str) -> bool:
 
 
 def status_lines(lines: list[dict[str, Any]], parts: dict[str, list[str]]) -> dict[str, list[dict[str, Any]]]:
-    """For each URL, the printed lines that report something about it, in printed order."""
+    """For each URL, the printed lines that report something about it, in printed order
+    (with a single URL, the lines holding one bare status code too)."""
     out: dict[str, list[dict[str, Any]]] = {url: [] for url in parts}
     for line in lines:
-        hit = named_url(line["text"], parts)
+        hit = line_url(line["text"], parts)
         if hit is not None and looks_like_status(hit[1]):
             out[hit[0]].append({**line, "rest": hit[1]})
     return out
+
+
+def line_url(text: str, parts: dict[str, list[str]]) -> tuple[str, str] | None:
+    """`named_url`, and for a program that fetches a single URL, a line with a bare code."""
+    hit = named_url(text, parts)
+    if hit is None and len(parts) == 1 and bare_code(text):
+        return next(iter(parts)), text
+    return hit
 
 
 def describe_accepted(outcome: str) -> str:
@@ -113,22 +169,28 @@ def describe_accepted(outcome: str) -> str:
     return f"a failure mark (e.g. `error`, `failed` or {outcome})"
 
 
+def same_task(first: Any, then: Any) -> bool:
+    """Is request `then` (a server record) the next step of the task that made `first`: a
+    later request from the same thread after a redirect (requests follows it at once, or the
+    program does by hand), or to the same site (a retry, http then https)? Such a task
+    prints its lines when it ends, after its last request."""
+    return (then.ident == first.ident and then is not first and then.id > first.id
+            and (first.outcome[:1] == "3" or site(then.url) == site(first.url)))
+
+
 def reaction_test(server: Any, recorder: Any, aliases: dict[str, str] | None = None) -> Any:
     """For `SequencedServer.reported`: has the program printed the status line of an answered
-    request (a line since the answer naming its URL, or one that stands for it in `aliases`,
-    with a status code or a failure mark)? A redirect is not an answer the program prints: requests
-    follows it at once, in the same thread, so its reaction is the next hop's request; a
-    retry of the same URL from the same thread likewise (the line comes after the retry)."""
+    request (a line since the answer naming its URL or its site, or one that stands for it in
+    `aliases`, with a status code or a failure mark)? A task that goes on (see `same_task`:
+    a redirect followed, a retry, https after http) reacts with its next request; its line
+    comes at its end."""
     owner = {normalize(a): normalize(u) for a, u in (aliases or {}).items()}
 
     def reacted(record: Any) -> bool:
         released = record.released or 0.0
-        hop = record.outcome[:1] == "3"
-        if any(r.ident == record.ident and r.start >= released and r is not record
-               and (hop or normalize(r.url) == normalize(record.url))
-               for r in list(server.records)):
+        if any(same_task(record, r) and r.start >= released for r in list(server.records)):
             return True
-        if hop:
+        if record.outcome[:1] == "3":
             return False
         fresh = [line for line in recorder.since(0) if line["t"] >= released]
         if not fresh:
@@ -136,11 +198,12 @@ def reaction_test(server: Any, recorder: Any, aliases: dict[str, str] | None = N
         url = normalize(record.url)
         mine = owner.get(url, url)
         every = {normalize(r.url) for r in server.records} | {url} | set(owner)
-        parts = names(every)
+        parts, site_of = site_names(every)
         for line in fresh:
-            hit = named_url(line["text"], parts)
+            hit = line_url(line["text"], parts)
             # Any status line counts (a wrong code is prints_status's business, not timing's).
-            if hit is not None and owner.get(hit[0], hit[0]) == mine and looks_like_status(hit[1]):
+            if hit is not None and looks_like_status(hit[1]) and (
+                    hit[0] == site_of[url] or owner.get(hit[0], hit[0]) == mine):
                 return True
         return False
     return reacted

@@ -150,7 +150,7 @@ def _judge(obs: dict[str, Any], task: str, filename: str) -> Verdict:
                   f"{len(runs)} schedules{note}")
 
 
-@check("downloader.script_shared_state", probe="downloader.script_races", style="script")
+@check("downloader.script_shared_state", probe="downloader.script_races", style="program")
 def script_shared_state(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     return _judge(obs, "downloader", ctx.filename)
 

@@ -1,6 +1,7 @@
-"""Downloader checks for script-style submissions: top-level code over its own list of URLs.
+"""Downloader checks for every submission run as a program (top-level code, a main() called
+from the `__main__` guard, threads started in functions) over its own list of URLs.
 
-The script runs as `__main__` against `httpmock.SequencedServer`, which answers every URL and
+The program runs as `__main__` against `httpmock.SequencedServer`, which answers every URL and
 decides itself when each response arrives (no real time passes for a response). The
 program's own URLs (string literals in the file and URLs in its companion files, such as a
 `urls.txt`) get seeded roles, in two runs:
@@ -24,7 +25,13 @@ How the verdicts are reached:
   polling, at the end). The grader waits 2 s for each line, ample for a loaded machine
   (a program that printed none after two answers is not waited for any more).
 * a sequential pass followed by a threaded one is judged on its threaded part: rounds with a
-  single request in flight are answered at once and left out of the order check.
+  single request in flight are answered at once and left out of the order check;
+* per task, not per request: a thread that goes on with another request of the same site
+  before printing (http then https, a retry) or after a redirect carries one task, whose
+  lines are on time when printed before another task's answer that came after its last one
+  (the server takes its next request as its reaction and answers it next).
+* which line names which URL: see downloader_lines (a bare code counts when the program
+  fetches a single URL; URLs of one site are named together).
 """
 from __future__ import annotations
 
@@ -79,6 +86,39 @@ def own_urls(source: str, folder: Path, main: Path) -> list[str]:
             continue
     cleaned = [normalize(u.rstrip(".,;:)]}")) for u in found]
     return sorted(set(u for u in cleaned if "{" not in u))[:200]
+
+
+OTHER_CLIENTS = re.compile(r"\b(urlopen|urlretrieve|urllib3|httpx|aiohttp|http\.client|"
+                           r"HTTPS?Connection|create_connection|pycurl)\b")
+
+
+def other_clients(source: str) -> list[dict[str, Any]]:
+    """Calls in the program that reach for the network without requests (urllib's urlopen,
+    http.client, httpx, raw sockets), with their lines: what a blocked attempt is blamed on.
+    Read from the source, for the wording only: the verdict rests on the attempt itself."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            called = ast.unparse(node.func)
+            if OTHER_CLIENTS.search(called):
+                found.append({"call": called[:80], "line": node.lineno})
+    return sorted(found, key=lambda f: f["line"])[:5]
+
+
+def blocked_message(obs: dict[str, Any], filename: str) -> str:
+    """What reached for the network without requests: the program's own call where it can be
+    read, and the attempt the grader blocked."""
+    clients = obs.get("clients") or []
+    if clients:
+        where = f"{clients[0]['call']}() ({filename} line {clients[0]['line']})"
+        return (f"the program downloads with {where}, not requests; the grader blocked the "
+                f"attempt ({obs['network'][0]}): download with requests.get")
+    return (f"the program reached for the network without `requests` ({obs['network'][0]}); "
+            "the attempt was blocked: download with requests.get")
 
 
 SLOW = Route("status", 200, 0.0, slow=60.0)  # main run: a slow page, answered after the others
@@ -182,7 +222,8 @@ def run_script(ctx: ProbeContext, failing: bool) -> dict[str, Any]:
             "in_flight_at_end": box.get("in_flight"), "deadline": SCRIPT_DEADLINE,
             "own_urls": urls, "routes": {u: r.describe() for u, r in routes.items()},
             "server": snapshot, "lines": lines[:2000], "thread_errors": thread_errors,
-            "network": list(netguard.ATTEMPTS[network_before:network_before + 20])}
+            "network": list(netguard.ATTEMPTS[network_before:network_before + 20]),
+            "clients": other_clients(ctx.source)}
 
 
 # ============================================================================================
@@ -206,7 +247,31 @@ def _outcomes(obs: dict[str, Any]) -> dict[str, str]:
 
 
 def _found(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    return wording.status_lines(obs["lines"], wording.names(_by_url(obs)))
+    """For each requested URL, the status lines of its site (see downloader_lines)."""
+    parts, site_of = wording.site_names(_by_url(obs))
+    found = wording.status_lines(obs["lines"], parts)
+    return {url: found[site_of[url]] for url in _by_url(obs)}
+
+
+def _tasks(obs: dict[str, Any], found: dict[str, list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """The requests grouped by task, in order of arrival: a thread's request and the ones that
+    carry it on before any status line of its site was printed (after a redirect, a retry,
+    https after http: `downloader_lines.same_task`). A thread that printed and then fetched
+    the same site again started a new task."""
+    tasks: list[list[dict[str, Any]]] = []
+    current: dict[int, list[dict[str, Any]]] = {}  # a thread's open task
+    for r in sorted(_requests(obs), key=lambda r: r["id"]):
+        open_ = current.get(r["thread"])
+        last = open_[-1] if open_ else None
+        if last is not None and (last["outcome"][:1] == "3"
+                                 or wording.site(last["url"]) == wording.site(r["url"])):
+            since = last["released"] if last["released"] is not None else last["start"]
+            if not any(since <= line["t"] <= r["start"] for line in found.get(normalize(last["url"]), [])):
+                open_.append(r)  # type: ignore[union-attr]
+                continue
+        current[r["thread"]] = [r]
+        tasks.append(current[r["thread"]])
+    return tasks
 
 
 def _reporting(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -257,7 +322,7 @@ def _rounds(obs: dict[str, Any]) -> str:
 # Judges
 # ============================================================================================
 
-@check("downloader.script_runs", probe="downloader.script", style="script")
+@check("downloader.script_runs", probe="downloader.script", style="program")
 def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     if not obs["finished"]:
         return failed(f"the script did not finish within {obs['deadline']:g} s (an infinite loop, a "
@@ -275,14 +340,13 @@ def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         return failed(f"a thread of the script raised {exc_text(first)} and died (thread "
                       f"{first['thread']!r})", _timeline(obs))
     if obs["network"] and not _requests(obs):
-        return failed(f"the script reached for the network without `requests` ({obs['network'][0]});"
-                      " the attempt was blocked: download with requests.get")
+        return failed(blocked_message(obs, ctx.filename))
     if not _requests(obs):
         return failed("the script ran but made no request with `requests`")
     return passed(f"the script ran to the end and requested {len(_by_url(obs))} URL(s)")
 
 
-@check("downloader.script_overlap", probe="downloader.script", style="script")
+@check("downloader.script_overlap", probe="downloader.script", style="program")
 def script_overlap(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     reqs = _requests(obs)
     if len(reqs) < 2:
@@ -297,7 +361,7 @@ def script_overlap(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
                   _timeline(obs))
 
 
-@check("downloader.script_status_lines", probe="downloader.script", style="script")
+@check("downloader.script_status_lines", probe="downloader.script", style="program")
 def script_status_lines(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     outcomes = _outcomes(obs)
     answered = [u for u, outcome in outcomes.items() if _answered(outcome)]
@@ -317,33 +381,41 @@ def script_status_lines(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
                   _timeline(obs, _prints(obs)))
 
 
-@check("downloader.script_completion_order", probe="downloader.script", style="script")
+@check("downloader.script_completion_order", probe="downloader.script", style="program")
 def script_completion_order(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    """A line is late when a later answer went out before it was printed (see the docstring)."""
+    """A line is late when another task's answer went out after its own task's last answer and
+    before the line (see the docstring). A task is usually one request; one that goes on with
+    another request (https after http, a retry) is judged when its last answer went out."""
     reqs = [r for r in _requests(obs) if r["phase"] is not None and r["released"] is not None]
     phases = obs["server"].get("phases", [])
-    together = [r for r in reqs if phases[r["phase"]]["concurrent"] and _answered(r["outcome"])]
+    together = {r["id"] for r in reqs
+                if phases[r["phase"]]["concurrent"] and _answered(r["outcome"])}
     if len(together) < 2:
         return failed("fewer than two answered requests were in flight together, so the order of "
                       "the lines cannot be judged", _timeline(obs))
-    releases = sorted(r["released"] for r in reqs)
     reporting = _found(obs)  # any status line: whether its code is right is status_lines' job
     claimed: set[tuple[float, str]] = set()
     late: list[tuple[dict[str, Any], dict[str, Any], float]] = []
-    for r in sorted(together, key=lambda r: r["released"]):
-        url = normalize(r["url"])
-        line = next((ln for ln in reporting.get(url, [])
-                     if ln["t"] >= r["released"] and (ln["t"], ln["text"]) not in claimed), None)
-        if line is None:
-            continue
-        claimed.add((line["t"], line["text"]))
-        following = [t for t in releases if t > r["released"]]
-        if following and line["t"] > following[0]:
-            late.append((r, line, following[0]))
+    tasks = [[r for r in task if r["released"] is not None] for task in _tasks(obs, reporting)]
+    tasks = [task for task in tasks if any(r["id"] in together for r in task)]
+    for task in sorted(tasks, key=lambda task: max(r["released"] for r in task)):
+        mine = {r["id"] for r in task}
+        first, end = min(r["released"] for r in task), max(r["released"] for r in task)
+        following = sorted(r["released"] for r in reqs if r["id"] not in mine and r["released"] > end)
+        for url in dict.fromkeys(normalize(r["url"]) for r in task):
+            line = next((ln for ln in reporting.get(url, [])
+                         if ln["t"] >= first and (ln["t"], ln["text"]) not in claimed), None)
+            if line is None:
+                continue
+            claimed.add((line["t"], line["text"]))
+            if following and line["t"] > following[0]:
+                late.append((next(r for r in task if normalize(r["url"]) == url), line,
+                             following[0]))
     if late:
         r, line, _ = late[0]
         answered = [normalize(x["url"]).rsplit("/", 1)[-1] or x["url"]
-                    for x in sorted(together, key=lambda x: (x["answered"] or 0, x["released"]))]
+                    for x in sorted((x for x in reqs if x["id"] in together),
+                                    key=lambda x: (x["answered"] or 0, x["released"]))]
         return failed(
             f"{len(late)} status line(s) printed late: {r['url']} had its answer, but its line "
             f"{line['text']!r} came only after the grader had answered another request. Print "
@@ -355,7 +427,7 @@ def script_completion_order(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
                   "answer", _timeline(obs, _prints(obs)))
 
 
-@check("downloader.script_waits", probe="downloader.script", style="script")
+@check("downloader.script_waits", probe="downloader.script", style="program")
 def script_waits(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     ended = obs["ended_at"]
     if ended is None:
@@ -376,7 +448,7 @@ def script_waits(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     return passed("every download finished and was reported before the script ended")
 
 
-@check("downloader.script_errors", probe="downloader.script_failing", style="script")
+@check("downloader.script_errors", probe="downloader.script_failing", style="program")
 def script_errors(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     failing = {u: o for u, o in _outcomes(obs).items() if o in INJECTED}
     if not failing:
@@ -400,7 +472,7 @@ def script_errors(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     return passed(f"failing URLs were reported and the script went on: {names}")
 
 
-@check("downloader.script_timeout", probe="downloader.script", style="script")
+@check("downloader.script_timeout", probe="downloader.script", style="program")
 def script_timeout(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     reqs = _requests(obs)
     if not reqs:
@@ -412,12 +484,10 @@ def script_timeout(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     return passed("every request was given a timeout")
 
 
-@check("downloader.script_no_network", probe="downloader.script", style="script")
+@check("downloader.script_no_network", probe="downloader.script", style="program")
 def script_no_network(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     if obs["network"]:
-        return failed(f"the script tried to reach the network without `requests` "
-                      f"({obs['network'][0]}); the attempt was blocked before it left the machine",
-                      "\n".join(obs["network"][:10]))
+        return failed(blocked_message(obs, ctx.filename), "\n".join(obs["network"][:10]))
     if not _requests(obs):
         return failed("the script made no request with `requests`")
     return passed("every download went through requests; nothing else reached for the network")

@@ -1,5 +1,5 @@
 # corpus: buggy
-# style: script
+# style: program
 # bug: script-join-in-loop
 # must_fail: script_overlap
 # may_fail: script_completion_order, script_waits, script_shared_state

@@ -1,5 +1,5 @@
 # corpus: buggy
-# style: script
+# style: program
 # bug: script-unlocked-tally
 # must_fail: script_shared_state
 # may_fail: 

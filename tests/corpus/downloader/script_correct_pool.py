@@ -1,5 +1,5 @@
 # corpus: correct
-# style: script
+# style: program
 # bug: none
 # must_fail: 
 # may_fail: 

@@ -1,0 +1,115 @@
+"""Every downloader submission is graded as the program it is (issue 18, items 1 and 8).
+
+The programs under tests/programs/downloader/ were written for these tests, each with a buggy
+twin where one exists. The grader runs each file as `__main__` against its own HTTP server;
+a program without download_pages is graded on what it does for the same 20 points, and the
+names check (`api`, 0 points) only says which names were expected.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.grading import GradeReport, grade
+from grader.rubric import Rubric
+
+PROGRAMS = Path(__file__).resolve().parent / "programs" / "downloader"
+
+
+def graded(rubric: Rubric, name: str) -> tuple[GradeReport, dict[str, Any]]:
+    report = grade(rubric, "downloader", PROGRAMS / name)
+    assert report.error is None, report.error
+    return report, {c.id: c for c in report.checks}
+
+
+def lost(report: GradeReport) -> set[str]:
+    """The checks that cost points (the names check costs none by default)."""
+    return {c.id for c in report.checks if c.status != "passed" and not c.bonus and c.max_score}
+
+
+def explain(report: GradeReport) -> str:
+    return "\n".join(f"{c.id}: {c.status}: {c.message}" for c in report.checks)
+
+
+@pytest.mark.parametrize("name", ["main_thread_per_url.py", "fetcher_class_main.py",
+                                  "one_url_bare_codes.py", "http_then_https.py"])
+def test_a_correct_program_of_any_shape_gets_full_marks(rubric: Rubric, name: str) -> None:
+    report, checks = graded(rubric, name)
+    assert report.style == "program"
+    assert lost(report) == set(), explain(report)
+    assert checks["api"].status == "failed" and checks["api"].max_score == 0
+    assert report.score >= report.max_score == 20
+
+
+def test_the_names_check_of_a_program_says_what_was_expected_and_what_is_there(rubric: Rubric) -> None:
+    _, checks = graded(rubric, "main_thread_per_url.py")
+    message = checks["api"].message
+    assert "download_pages" in message and "check, main" in message
+    assert "graded as a program on what it does when run" in message.lower()
+
+
+def test_threads_started_in_main_are_run_and_printing_at_the_end_is_found(rubric: Rubric) -> None:
+    report, checks = graded(rubric, "main_thread_per_url_report_at_end.py")
+    assert report.style == "program"
+    assert lost(report) == {"script_completion_order"}, explain(report)
+    assert "printed late" in checks["script_completion_order"].message
+
+
+def test_a_thread_subclass_downloading_with_urllib_is_run_and_loses_points_for_urllib(
+        rubric: Rubric) -> None:
+    report, checks = graded(rubric, "fetcher_class_urllib.py")
+    assert report.style == "program"
+    runs = checks["script_runs"]
+    assert runs.status == "failed" and "urllib" in runs.message
+    assert "fetcher_class_urllib.py line 14" in runs.message
+    assert report.score < report.max_score
+
+
+def test_a_download_pages_with_another_signature_is_graded_as_the_program_it_is(
+        rubric: Rubric) -> None:
+    report, checks = graded(rubric, "narrow_signature_main.py")
+    assert report.style == "program"
+    assert checks["api"].status == "failed" and "cannot be called" in checks["api"].message
+    assert lost(report) == set(), explain(report)
+
+
+def test_a_program_fetching_one_url_may_print_the_bare_code(rubric: Rubric) -> None:
+    _, checks = graded(rubric, "one_url_bare_codes.py")
+    assert checks["script_status_lines"].status == "passed"
+    assert checks["script_completion_order"].status == "passed"
+
+
+def test_bare_codes_printed_in_submission_order_are_late(rubric: Rubric) -> None:
+    report, checks = graded(rubric, "one_url_bare_codes_in_order.py")
+    assert checks["script_status_lines"].status == "passed"
+    assert lost(report) == {"script_completion_order"}, explain(report)
+
+
+def test_one_summary_line_of_codes_is_no_status_line(rubric: Rubric) -> None:
+    report, checks = graded(rubric, "one_url_summary_line.py")
+    assert checks["script_status_lines"].status == "failed"
+    assert "no line shows https://api.example.com/health" in checks["script_status_lines"].message
+    assert checks["script_completion_order"].status == "skipped"
+
+
+def test_a_task_trying_http_then_https_prints_both_at_its_end_in_time(rubric: Rubric) -> None:
+    _, checks = graded(rubric, "http_then_https.py")
+    order = checks["script_completion_order"]
+    assert order.status == "passed", order.message
+    assert "http://alpha.example.org" in order.details and "https://alpha.example.org" in order.details
+
+
+def test_a_worker_printing_two_hosts_after_the_second_is_late(rubric: Rubric) -> None:
+    report, checks = graded(rubric, "two_hosts_per_worker_at_end.py")
+    assert lost(report) == {"script_completion_order"}, explain(report)
+    assert "printed late" in checks["script_completion_order"].message
+
+
+def test_a_program_printing_page_bodies_instead_of_codes_fails_status_lines(rubric: Rubric) -> None:
+    report, checks = graded(rubric, "prints_bodies.py")
+    status = checks["script_status_lines"]
+    assert status.status == "failed" and "no line shows" in status.message
+    assert "A page served by the grader" in status.details  # what it printed instead
+    assert "200" not in status.details.split("your output:")[1]
