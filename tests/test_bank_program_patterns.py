@@ -10,10 +10,12 @@ import pytest
 from grader.grading import grade
 
 PROGRAMS = Path(__file__).resolve().parent / "programs" / "bank"
+# Programs importing a module nobody has, kept apart: a file's sibling modules are audited with it
+ENVIRONMENT = Path(__file__).resolve().parent / "programs" / "bank_environment"
 
 
-def graded(rubric, name):
-    report = grade(rubric, "bank", PROGRAMS / name)
+def graded(rubric, name, folder=PROGRAMS):
+    report = grade(rubric, "bank", folder / name)
     return report, {c.id: c for c in report.checks}
 
 
@@ -143,8 +145,8 @@ def test_a_malformed_input_or_packages_key_is_refused_in_one_line(tmp_path, line
 # -- item 7: a module the grading environment lacks is a review, not a silent 0 ---------------
 @pytest.mark.parametrize("name", ["needs_missing_module.py", "contract_needs_missing_module.py"])
 def test_a_program_needing_a_module_the_environment_lacks_is_flagged_for_review(rubric, name):
-    report, _ = graded(rubric, name)
-    assert report.needs_review == [
+    report, _ = graded(rubric, name, ENVIRONMENT)
+    assert [r for r in report.needs_review if "grading environment" in r] == [
         "the program needs tellerstats_not_installed, which this course's grading environment "
         "does not provide (the score reflects a run that stopped at `import "
         "tellerstats_not_installed`; a course that allows it lists it under the rubric's "
@@ -153,8 +155,8 @@ def test_a_program_needing_a_module_the_environment_lacks_is_flagged_for_review(
 
 def test_an_allowed_package_missing_at_grading_time_is_the_graders_environment_error(tmp_path):
     rubric = with_bank_key(tmp_path, "packages: [tellerstats-not-installed]")
-    report, _ = graded(rubric, "needs_missing_module.py")
-    [reason] = report.needs_review
+    report, _ = graded(rubric, "needs_missing_module.py", ENVIRONMENT)
+    [reason] = report.needs_review  # the static audit accepts what the course allows
     assert reason.startswith("grading environment error (the grader's side, not the student's)")
     assert "python3 -m pip install tellerstats-not-installed" in reason
 
@@ -170,7 +172,7 @@ def test_a_module_the_child_merely_claims_missing_is_not_blamed_on_the_environme
     forged = {"k": {"errors": [{"type": "ModuleNotFoundError", "message": "No module named 'numpy'"}]}}
     task = rubric.task("bank")
     assert environment_reasons(task, PROGRAMS / "kiosk_input_locked.py", None, forged) == []
-    assert environment_reasons(task, PROGRAMS / "needs_missing_module.py", None, forged) == []
+    assert environment_reasons(task, ENVIRONMENT / "needs_missing_module.py", None, forged) == []
 
 
 def test_packages_the_course_allows_are_installed_by_the_gradescope_setup(tmp_path):
@@ -190,3 +192,68 @@ def test_packages_the_course_allows_are_installed_by_the_gradescope_setup(tmp_pa
     assert 'python3 -c "import numpy, sklearn' in setup
     assert setup_script(parse_rubric(tmp_path / "plain.yaml", (ROOT / "rubric.yaml").read_text()),
                         ["bank"]) == SETUP
+
+
+TELLERS = """
+import contextlib
+import operator
+import threading
+
+class Safe:
+    def __init__(self):
+        self.cash = 0
+
+
+safe = Safe()
+book = {{"cash": 0}}
+guard = threading.Lock()
+
+
+def teller():
+    for _ in range(200):
+        with {lock}:
+            {update}
+
+
+tellers = [threading.Thread(target=teller) for _ in range(2)]
+for t in tellers:
+    t.start()
+for t in tellers:
+    t.join()
+print("cash", safe.cash, book["cash"])
+"""
+UPDATES = ['book["cash"] = book["cash"] + 1',  # the plain one the others must score as
+           'book.update(cash=book["cash"] + 1)',
+           'book.update({"cash": book["cash"] + 1})',
+           'operator.setitem(book, "cash", operator.getitem(book, "cash") + 1)',
+           'book.__setitem__("cash", book.__getitem__("cash") + 1)',
+           'vars(safe).update(cash=safe.cash + 1)',
+           'safe.__dict__.update({"cash": safe.__getattribute__("cash") + 1})',
+           'object.__setattr__(safe, "cash", object.__getattribute__(safe, "cash") + 1)']
+
+
+def teller_program(tmp_path, update, locked):
+    """The tellers with `update` as their line 19, under `guard` or under a `with` that locks
+    nothing."""
+    tmp_path.mkdir(exist_ok=True)
+    path = tmp_path / "bank.py"
+    source = TELLERS.format(update=update, lock="guard" if locked else "contextlib.nullcontext()")
+    path.write_text(source, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("update", UPDATES[1:])
+def test_every_spelling_of_an_unlocked_update_scores_as_the_plain_one(rubric, tmp_path, update):
+    plain = grade(rubric, "bank", teller_program(tmp_path / "plain", UPDATES[0], False))
+    report = grade(rubric, "bank", teller_program(tmp_path, update, False))
+    checks = {c.id: c for c in report.checks}
+    assert report.score == plain.score == plain.max_score - rubric.task("bank").findings["race"]
+    assert "an update can be lost" in checks["script_consistent"].message
+    assert "bank.py:19" in checks["script_consistent"].message
+
+
+@pytest.mark.parametrize("update", UPDATES)
+def test_every_spelling_of_a_locked_update_keeps_every_behaviour_point(rubric, tmp_path, update):
+    report = grade(rubric, "bank", teller_program(tmp_path, update, True))
+    assert [c.id for c in report.checks if c.status != "passed"] == ["api"], \
+        [c.message for c in report.checks if c.status != "passed"]

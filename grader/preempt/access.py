@@ -11,6 +11,7 @@ from __future__ import annotations
 import _thread
 import builtins
 import collections
+import operator
 import sys
 from typing import Any
 
@@ -238,8 +239,23 @@ def hook_method(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwa
     """`x.update(...)` / `x.subtract(...)`. On a Counter each key is read and written back
     (library code the scheduler never splits, but not atomic in CPython): the oracle sees a
     read-modify-write of every key, whether the keys come in a mapping, an iterable or as
-    keyword arguments. Anything else is the plain method call."""
+    keyword arguments. On another dict (an object's `__dict__` or `vars(x)` too) `update`
+    writes each key it is given. Anything else is the plain method call."""
     method = _getattr(obj, name)
+    if _live() is not None and name == "update" and _isinstance(obj, dict) \
+            and not _isinstance(obj, collections.Counter):
+        frame = sys._getframe(1)
+        keys = []
+        try:
+            if args and _isinstance(args[0], dict):
+                keys = list(args[0].keys())
+        except Exception:
+            keys = []
+        result = method(*args, **kwargs)
+        for key in (keys + list(kwargs))[:50]:
+            shown = f"{label}[{key!r}]" if _type(key) in (str, int) else f"{label}[...]"
+            _note("write", obj, key, shown, line, obj.get(key), frame)
+        return result
     if _live() is not None and _isinstance(obj, collections.Counter):
         frame = sys._getframe(1)
         keys: list[Any] = []
@@ -266,12 +282,14 @@ def hook_dunder(method: Any, unbound: int, label: str, line: int, check: int, /,
     if sched is None:
         return method(*args)
     name = _getattr(method, "__name__", "")
-    write = name in ("__setattr__", "__setitem__")
+    if name in ("getitem", "setitem") and method is not _getattr(operator, name):
+        return method(*args)  # a function of the student's own that happens to be so named
+    write = name in ("__setattr__", "__setitem__", "setitem")
     obj = args[0] if unbound else _getattr(method, "__self__", None)
     if _isinstance(obj, super):
         obj = _getattr(obj, "__self__", obj)
     key = args[1] if unbound else args[0]
-    item = name in ("__getitem__", "__setitem__")
+    item = name in ("__getitem__", "__setitem__", "getitem", "setitem")
     frame = sys._getframe(1)
     if item or _type(key) is str:
         where = obj if item else _storage(obj, key)

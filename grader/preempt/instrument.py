@@ -31,6 +31,8 @@ COMPOUND_METHODS = ("update", "subtract")
 DUNDER_ACCESS = {"__getattribute__": (False, False, 1), "__getattr__": (False, False, 1),
                  "__setattr__": (True, False, 2), "__getitem__": (False, True, 1),
                  "__setitem__": (True, True, 2)}
+# `operator.getitem(d, k)` / `operator.setitem(d, k, v)` (or imported bare): d[k] and d[k] = v
+OPERATOR_ACCESS = {"getitem": 2, "setitem": 3}
 # Container calls that change its size: the growing ones depend on nothing read before
 GROWING_METHODS = frozenset({"append", "appendleft", "extend", "extendleft", "insert", "add"})
 RESIZING_METHODS = GROWING_METHODS | {"pop", "popleft", "remove", "clear", "discard", "popitem"}
@@ -268,6 +270,15 @@ class _Rewriter(ast.NodeTransformer):
             dunder = self._dunder(node)
             if dunder is not None:
                 return dunder
+        called = node.func.attr if isinstance(node.func, ast.Attribute) else \
+            node.func.id if isinstance(node.func, ast.Name) else None
+        if called in OPERATOR_ACCESS and len(node.args) == OPERATOR_ACCESS[called] \
+                and not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args):
+            write = called == "setitem"
+            label = f"{self._label(node.args[0])}[{self._label(node.args[1])}]"
+            return ast.copy_location(self._call(
+                DUNDER, node.func, ast.Constant(1), ast.Constant(label), ast.Constant(node.lineno),
+                ast.Constant(0 if write else self._check_kind()), *node.args), node)
         if isinstance(node.func, ast.Attribute) and node.func.attr in RESIZING_METHODS:
             call = self._call(RESIZE, node.func.value, ast.Constant(node.func.attr),
                               ast.Constant(owner), ast.Constant(node.lineno), *node.args)
