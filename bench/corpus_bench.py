@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from corpus import read_sample  # noqa: E402
 from grader.grading import grade  # noqa: E402
+from grader.results import Status  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 
 
@@ -44,7 +45,7 @@ def _grade_once(rubric, task: str, path: Path, seed: int | None) -> tuple[str, f
     fingerprint = json.dumps([(c.id, c.status, c.score) for c in report.checks] + report.needs_review)
     statuses = {c.id: c.status for c in report.checks}
     names = rubric.task(task).names_check
-    if report.style == "program" and names in statuses and statuses[names] in ("failed", "note"):
+    if report.style == "program" and names in statuses and statuses[names] in (Status.FAILED, Status.NOTE):
         # a program without the contract's names: the names check costs its point by design
         statuses[names] = NAMES_EXPECTED
     if report.needs_review:
@@ -122,13 +123,13 @@ def _labels(paths: list[Path], first: dict[Path, tuple[float, float, dict[str, s
                            f"{statuses.pop(REVIEW)}")
         if sample.correct:
             correct += 1
-            bad = [c for c, s in statuses.items() if s == "failed"]
+            bad = [c for c, s in statuses.items() if s in (Status.FAILED, Status.ERROR)]
             if bad:
                 false_failures.append(f"{sample.name}: {', '.join(bad)}")
             continue
         for check_id in sample.must_fail:
             caught[sample.bug][1] += 1
-            caught[sample.bug][0] += statuses.get(check_id) != "passed"
+            caught[sample.bug][0] += statuses.get(check_id) != Status.PASSED
     print(f"\n{'bug class':32} caught/present (label's must-fail checks not passed)")
     for bug, (hit, present) in sorted(caught.items()):
         print(f"{bug:32} {hit}/{present}")

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader.grading import grade  # noqa: E402
+from grader.results import Status  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 
 TASK_FILES = {"bank.py": "bank", "downloader.py": "downloader"}
@@ -96,7 +97,7 @@ def _grade(rubric, folder: Path, task: str, meta: dict, repeat: int) -> Row:
             row.names_lost = sum(c.max_score - c.score for c in report.checks
                                  if report.style == "program" and c.id == names)
             row.findings = [f"{c.id}: {c.message}"[:160] for c in report.checks
-                            if c.status != "passed" and not c.bonus]
+                            if c.status != Status.PASSED and not c.bonus]
     return row
 
 

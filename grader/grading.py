@@ -145,7 +145,11 @@ def _crash_verdict(crash: dict[str, Any], ctx: JudgeContext, entry_points: tuple
         return Verdict(Status.ERROR, f"internal grader error in this check "
                                      f"({crash.get('message')}); please report it to your instructor",
                        cause=Cause.GRADER_PROTOCOL)
-    return Verdict(Status.FAILED, str(crash.get("message")), cause=kind)
+    # the kind is the child's word: only the sandbox's own kinds become causes
+    return Verdict(Status.FAILED, str(crash.get("message")), cause=_CRASH_CAUSES.get(kind, Cause.CRASH))
+
+
+_CRASH_CAUSES = {"timeout": Cause.TIMEOUT, "budget": Cause.BUDGET, "exit": Cause.EXIT}
 
 
 def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[str, dict[str, Any]],

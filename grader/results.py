@@ -56,6 +56,10 @@ class Cause:
     TAMPERED = "tampered"
     FORGED = "forged"
     EXCEPTION = "exception"  # the student's code raised during the check
+    TIMEOUT = "timeout"  # the check ran past its time
+    BUDGET = "budget"  # not run: the submission used up its time budget
+    EXIT = "exit"  # the program exited (or was killed) during the check
+    CRASH = "crash"  # the child ended the check some other way
     MISSING_NAME = "api.missing"
     NAMES = "api.names"  # a program graded by what it does: the contract's names are not there
     GRADER_PROBE = "grader.probe"  # the grader's side of the probe raised in the child

@@ -162,6 +162,10 @@ def test_a_crash_on_the_graders_side_of_a_probe_is_an_error(rubric):
     raised = {"__crash__": {"kind": "exception", "type": "ZeroDivisionError", "message": "", "where": None}}
     result = judge_all(task, specs, {probe_key(specs[0]): raised}, "bank.py", 7)[0]
     assert result.status is Status.FAILED and result.cause == Cause.EXCEPTION  # the student's
+    for kind, cause in (("timeout", Cause.TIMEOUT), ("exit", Cause.EXIT), ("x" * 500, Cause.CRASH)):
+        ended = {"__crash__": {"kind": kind, "type": kind, "message": "stopped", "where": None}}
+        result = judge_all(task, specs, {probe_key(specs[0]): ended}, "bank.py", 7)[0]
+        assert (result.status, result.cause) == (Status.FAILED, cause)  # a child's word is no cause
 
 
 def test_a_failed_verdict_without_a_cause_carries_its_checks_name(rubric):

@@ -3,7 +3,9 @@
 Deterministic like every output (no timings, no cache flags), so two runs over the same
 inputs can be compared with `diff`. Every grading records what a regrade dispute needs: the
 schedule seed (`grader check --seed`), the isolation level it ran under, the grader version,
-why it needs review (if it does) and how many other students submitted the same files.
+why it needs review (if it does) and how many other students submitted the same files. Each
+check is written by grader.results's codec (the fields of CHECK_SUMMARY): its status word
+(passed, failed, skipped, note, error) and its cause code, for counting across a class.
 """
 from __future__ import annotations
 
