@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     _batch_parser(sub)
     _bundle_parser(sub)
     _init_ci_parser(sub)
+    from grader.batch.doctor import add_parser as doctor_parser
+
+    doctor_parser(sub)
     return parser
 
 
@@ -85,6 +88,12 @@ def _batch_parser(sub: argparse._SubParsersAction) -> None:
                                           "repository whose .github/workflows/grade.yml differs from it")
     batch.add_argument("--allow-weak-isolation", action="store_true",
                        help="grade even where the sandbox cannot keep students apart (no bubblewrap)")
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument("--cluster", metavar="ADDRESS",
+                       help="grade on the Dask scheduler at ADDRESS (e.g. tcp://host:8786); needs "
+                            "pip install 'grader[cluster]' here and on every worker")
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="grade on a local Dask cluster of N processes (default: the thread pool)")
 
 
 def _bundle_parser(sub: argparse._SubParsersAction) -> None:
@@ -155,6 +164,15 @@ def _batch(args: argparse.Namespace) -> int:
     if args.jobs:
         options.jobs = args.jobs
     options.allow_weak_isolation = args.allow_weak_isolation
+    if args.cluster or args.workers is not None:
+        from grader.batch.cluster import ClusterTarget
+
+        if args.workers is not None and args.workers < 1:
+            raise GraderError(f"--workers {args.workers}: give at least 1")
+        if args.jobs is not None:
+            raise GraderError("--jobs sizes the thread pool; on a Dask cluster its workers' threads "
+                              "decide how many are graded at once: drop --jobs")
+        options.cluster = ClusterTarget(args.cluster, args.workers or 0)
     result, written = run_batch(Path(args.path), rubric, options)
     for warning in result.warnings:
         print(f"grader: warning: {warning}", file=sys.stderr)
@@ -398,6 +416,10 @@ def main(argv: list[str] | None = None) -> int:
             return _bundle(args)
         if args.command == "init-ci":
             return _init_ci(args)
+        if args.command == "doctor":
+            from grader.batch.doctor import run as doctor
+
+            return doctor(args, sys.stdout)
         return _check(args)
     except GraderError as exc:
         print(f"grader: error: {exc}", file=sys.stderr)

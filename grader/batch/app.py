@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from grader.batch.cache import Cache, engine_version
+from grader.batch.cluster import ClusterTarget
 from grader.batch.discover import Discovery
 from grader.batch.naming import display_name
 from grader.batch.outputs import OUTPUTS, load_outputs
@@ -49,6 +50,7 @@ class BatchOptions:
     overrides: Path | None = None  # the instructor's decisions on flagged grades (grader.batch.overrides)
     stream: TextIO | None = None  # where progress and warnings go (default: stderr)
     allow_weak_isolation: bool = False  # grade even where the sandbox cannot keep students apart
+    cluster: ClusterTarget | None = None  # grade on Dask (grader.batch.cluster) instead of the thread pool
 
 
 def default_out(source: Path) -> Path:
@@ -121,6 +123,10 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
         raise GraderError(f"--formats: unknown format {unknown[0]!r}; use some of {', '.join(sorted(OUTPUTS))}")
     if not source.exists():
         raise GraderError(f"{source}: no such folder or zip archive; give the folder of submissions")
+    if options.cluster is not None:  # say it before any work: Dask is an optional extra
+        from grader.batch.cluster import distributed_module
+
+        distributed_module()
     out = (options.out or default_out(source)).resolve()
     if source.resolve() == out or out in source.resolve().parents:
         raise GraderError(f"{out}: the output folder must not contain the submissions; pass --out elsewhere")
@@ -168,11 +174,18 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
     for (_, task_name), item in sorted(staged.items()):
         jobs.setdefault(item.key, Job(item.key, task_name, item.main, counts[item.key]))
 
-    if staged:  # probe once, before the threads start; refuse a sandbox that mixes students
+    if staged and options.cluster is None:  # probe once, before the threads start; refuse a
+        # sandbox that mixes students (a cluster's workers are probed where they grade)
         require_isolation("grading a class", keeps_students_apart, options.allow_weak_isolation)
     progress = Progress(len(staged), options.jobs, stream, options.progress and bool(staged))
-    outcomes = run_jobs(rubric, sorted(jobs.values(), key=lambda j: (j.task, j.key)), cache,
-                        options.jobs, options.force, progress)
+    ordered = sorted(jobs.values(), key=lambda j: (j.task, j.key))
+    if options.cluster is None:
+        outcomes = run_jobs(rubric, ordered, cache, options.jobs, options.force, progress)
+    else:
+        from grader.batch import cluster
+
+        outcomes = cluster.run_jobs(rubric, ordered, cache, options.force, progress, options.cluster,
+                                    options.allow_weak_isolation, stream)
 
     students: list[StudentResult] = []
     for student, found in pairs:

@@ -52,9 +52,9 @@ def _grade_one(rubric: Rubric, job: Job, cache: Cache) -> Outcome:
     return Outcome(report, seconds=time.monotonic() - started)
 
 
-def run_jobs(rubric: Rubric, jobs: list[Job], cache: Cache, workers: int, force: bool,
-             progress: Progress) -> dict[str, Outcome]:
-    """Outcome per job key. Cache hits are answered at once; the rest run `workers` at a time."""
+def from_cache(jobs: list[Job], cache: Cache, force: bool, progress: Progress
+               ) -> tuple[dict[str, Outcome], list[Job]]:
+    """The outcomes the cache answers (none with `force`), and the jobs left to grade."""
     outcomes: dict[str, Outcome] = {}
     todo: list[Job] = []
     progress.start()
@@ -65,6 +65,13 @@ def run_jobs(rubric: Rubric, jobs: list[Job], cache: Cache, workers: int, force:
             progress.advance(job.count, failed=outcomes[job.key].failed, cached=True)
         else:
             todo.append(job)
+    return outcomes, todo
+
+
+def run_jobs(rubric: Rubric, jobs: list[Job], cache: Cache, workers: int, force: bool,
+             progress: Progress) -> dict[str, Outcome]:
+    """Outcome per job key. Cache hits are answered at once; the rest run `workers` at a time."""
+    outcomes, todo = from_cache(jobs, cache, force, progress)
     if not todo:
         return outcomes
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="grade")
