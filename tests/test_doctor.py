@@ -70,6 +70,18 @@ def test_a_package_the_rubrics_pytest_file_imports_is_named_with_its_file(tmp_pa
     assert "bank" not in packages and "pathlib" not in packages and "pytest" not in packages
 
 
+def test_a_package_the_rubric_allows_students_is_checked(tmp_path, machine, capsys):
+    machine(["bubblewrap", "process"])
+    text = (ROOT / "rubric.yaml").read_text().replace(
+        "tasks:\n", "packages: [{pip: nosuch-dist-for-doctor>=1.2, module: nosuch_mod_for_doctor}, yaml]\ntasks:\n", 1)
+    (tmp_path / "rubric.yaml").write_text(text)
+    assert main(["doctor", "--rubric", str(tmp_path / "rubric.yaml")]) == 1
+    packages = lines(capsys.readouterr().out)["packages"]
+    assert "nosuch_mod_for_doctor (needed by the rubric's packages (bank): " \
+           "pip install 'nosuch-dist-for-doctor>=1.2')" in packages
+    assert "yaml" not in packages  # installed: not named as missing
+
+
 def test_asking_for_dask_without_it_installed_names_the_extra(machine, monkeypatch, capsys):
     import sys
 

@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from grader.batch.cache import Cache, engine_version, report_from_dict
+from grader.batch.cache import Cache, engine_version
 from grader.batch.progress import Progress
 from grader.batch.runner import Job, Outcome, from_cache
 from grader.errors import GraderError
+from grader.results import CodecError, report_from_dict, report_to_dict
 from grader.rubric import Rubric
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ def grade_remote(job: RemoteGrading) -> str:
             for name, content in job.files:
                 (folder / name).write_bytes(content)
             report = grade(job.rubric, job.task, folder / job.main, seed=job.seed)
-        return json.dumps({"report": report.to_dict(), "seconds": time.monotonic() - started})
+        return json.dumps({"report": report_to_dict(report), "seconds": time.monotonic() - started})
     except Exception as exc:  # a grader bug must cost one submission, not the batch
         return json.dumps({"error": f"internal grader error on worker {socket.gethostname()} "
                                     f"({type(exc).__name__}: {exc}); regrade this submission or report it",
@@ -174,7 +175,7 @@ def decode(text: Any) -> Outcome:
         if "report" in data:
             return Outcome(report_from_dict(data["report"]), seconds=seconds)
         return Outcome(None, error=str(data["error"]), seconds=seconds)
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError, CodecError) as exc:
         return Outcome(None, error=f"a worker's answer could not be read ({type(exc).__name__}); "
                                    "regrade this submission or report it")
 

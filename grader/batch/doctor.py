@@ -3,7 +3,7 @@
 An instructor setting up a grading machine (or a Dask worker image) should learn before the
 deadline, not from a refused batch, that bubblewrap is missing, that the sandbox would fall back
 to a level that mixes students, or that the rubric's pytest files import a package the
-sandboxed child cannot see. Each line is `name: ok|missing|too weak|...: what, and the fix`;
+sandboxed child cannot see, or that a package the rubric allows students is not installed. Each line is `name: ok|missing|too weak|...: what, and the fix`;
 the exit code is 0 when everything a class's grading needs is there, 1 when something is not.
 It lives with the batch code, so it is neither part of the engine's digest nor of the child's
 boot copy.
@@ -119,15 +119,31 @@ def _user_site_only(module: str) -> bool:
     return bool(user and origin.startswith(user))
 
 
-def package_lines(rubric: Rubric) -> list[Line]:
-    """The grader's own child-side packages, and the ones the rubric's pytest files import."""
-    wanted = {module: f"pip install {dist}" for module, dist in CHILD_PACKAGES.items()}
-    why = {module: "the grader" for module in CHILD_PACKAGES}
+@dataclass(frozen=True)
+class Wanted:
+    module: str
+    fix: str  # how to install it
+    why: str  # who needs it
+
+
+def wanted_packages(rubric: Rubric) -> list[Wanted]:
+    """The grader's own child-side packages, the rubric's `packages:` (what the course allows
+    students to import) and the modules its pytest files import."""
+    wanted = {m: Wanted(m, f"pip install {dist}", "the grader") for m, dist in CHILD_PACKAGES.items()}
+    for task in rubric.tasks.values():
+        for package in task.packages:
+            wanted.setdefault(package.module, Wanted(package.module, f"pip install '{package.pip}'",
+                                                     f"the rubric's packages ({task.name})"))
     for module, file in _pytest_imports(rubric).items():
-        wanted.setdefault(module, f"pip install {module}")
-        why.setdefault(module, f"{file} in the rubric")
+        wanted.setdefault(module, Wanted(module, f"pip install {module}", f"{file} in the rubric"))
+    return sorted(wanted.values(), key=lambda w: w.module)
+
+
+def unusable_modules(modules: list[str]) -> tuple[list[str], list[str]]:
+    """(missing, only in the user's site-packages) among `modules`, on this machine (run on each
+    Dask worker too)."""
     missing, hidden = [], []
-    for module in sorted(wanted):
+    for module in modules:
         try:
             present = importlib.util.find_spec(module) is not None
         except (ImportError, ValueError):
@@ -136,22 +152,34 @@ def package_lines(rubric: Rubric) -> list[Line]:
             missing.append(module)
         elif _user_site_only(module):
             hidden.append(module)
-    lines = []
+    return missing, hidden
+
+
+def _package_problems(wanted: list[Wanted], missing: list[str], hidden: list[str]) -> list[str]:
+    by_module = {w.module: w for w in wanted}
+    problems = []
     if missing:
-        lines.append(Line("packages", False, "missing: " + "; ".join(
-            f"{m} (needed by {why[m]}: {wanted[m]})" for m in missing)))
+        problems.append("missing: " + "; ".join(f"{m} (needed by {by_module[m].why}: {by_module[m].fix})"
+                                                for m in missing))
     if hidden:
-        lines.append(Line("packages", False, "only in the user's site-packages, which the sandboxed child "
-                          "does not see: " + ", ".join(hidden) + "; install them without --user"))
-    if not lines:
-        extra = sorted(set(wanted) - set(CHILD_PACKAGES))
-        lines.append(Line("packages", True, ", ".join(sorted(CHILD_PACKAGES))
-                          + (f"; the rubric's: {', '.join(extra)}" if extra else "")))
-    return lines
+        problems.append("only in the user's site-packages, which the sandboxed child does not see: "
+                        + ", ".join(hidden) + "; install them without --user")
+    return problems
 
 
-def cluster_lines(address: str) -> list[Line]:
-    """Dask installed here, the scheduler reachable, and every worker ready to grade."""
+def package_lines(rubric: Rubric) -> list[Line]:
+    wanted = wanted_packages(rubric)
+    problems = _package_problems(wanted, *unusable_modules([w.module for w in wanted]))
+    if problems:
+        return [Line("packages", False, p) for p in problems]
+    extra = [w.module for w in wanted if w.module not in CHILD_PACKAGES]
+    return [Line("packages", True, ", ".join(sorted(CHILD_PACKAGES))
+                 + (f"; the rubric's: {', '.join(extra)}" if extra else ""))]
+
+
+def cluster_lines(address: str, rubric: Rubric) -> list[Line]:
+    """Dask installed here, the scheduler reachable, and every worker ready to grade (the same
+    engine, an isolation level that keeps students apart, the packages)."""
     from grader.batch.cache import engine_version
     from grader.batch.cluster import INSTALL_HINT, worker_facts
 
@@ -176,8 +204,10 @@ def cluster_lines(address: str) -> list[Line]:
                                              f"{sum(client.nthreads().values())} thread(s)"))
         from grader.sandbox import keeps_students_apart
 
+        wanted = wanted_packages(rubric)
+        modules = client.run(unusable_modules, [w.module for w in wanted])
         for worker, info in sorted(facts.items()):
-            problems = []
+            problems = _package_problems(wanted, *modules.get(worker, ([], [])))
             if info["engine"] != engine:
                 problems.append(f"runs grader engine {info['engine']}, this client {engine}: install the same grader")
             if not keeps_students_apart(info["isolation"]):
@@ -197,7 +227,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     doc = sub.add_parser(
         "doctor", help="say what this machine lacks for grading (bubblewrap, setpriv, packages, Dask)",
         description="Check what grading a class needs here: bubblewrap, setpriv (as root), the "
-                    "isolation level the sandbox gets, the packages the grader and the rubric's "
+                    "isolation level the sandbox gets, the packages the grader, the rubric (packages:) and its "
                     "pytest files need, and with --cluster Dask and every worker of the scheduler. "
                     "One line each; exit 0 when ready, 1 when not.")
     doc.add_argument("--rubric", help="rubric file (default: the bundled rubric.yaml)")
@@ -217,7 +247,7 @@ def doctor(rubric: Rubric, cluster: str | None, stream: TextIO) -> int:
     if lines[0].ok:
         lines += package_lines(rubric)
     if cluster is not None:
-        lines += cluster_lines(cluster)
+        lines += cluster_lines(cluster, rubric)
     for line in lines:
         stream.write(line.render() + "\n")
     ready = all(line.ok for line in lines)
