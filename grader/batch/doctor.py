@@ -2,9 +2,10 @@
 
 An instructor setting up a grading machine (or a Dask worker image) should learn before the
 deadline, not from a refused batch, that bubblewrap is missing, that the sandbox would fall back
-to a level that mixes students, or that the rubric's pytest files import a package the
-sandboxed child cannot see, or that a package the rubric allows students is not installed. Each line is `name: ok|missing|too weak|...: what, and the fix`;
-the exit code is 0 when everything a class's grading needs is there, 1 when something is not.
+to a level that mixes students, that a package the rubric allows students is not installed, or
+that the rubric's pytest files import one the sandboxed child cannot see. Each line is
+`name: ok|NO  what, and the fix`; the exit code is 0 when everything a class's grading needs is
+there, 1 when something is not.
 It lives with the batch code, so it is neither part of the engine's digest nor of the child's
 boot copy.
 """
