@@ -248,11 +248,67 @@ def test_unjoined_threads_and_a_heartbeat_fail_waits_and_status_lines(rubric, tm
 
         threading.Thread(target=heartbeat, daemon=True).start()
         for url in SITES_LIST:
-            threading.Thread(target=save, args=(url,)).start()
+            threading.Thread(target=save, args=(url,), daemon=True).start()
     """)
     failed = not_passed(report)
     assert {"script_status_lines", "script_waits"} <= failed
     assert "ended while" in by_id(report)["script_waits"].message
+
+
+UNJOINED = """
+    import threading
+    import requests
+
+    def fetch(url):
+        try:
+            print(url, "answered", requests.get(url, timeout=5).status_code)
+        except requests.RequestException as exc:
+            print(url, "error", type(exc).__name__)
+
+    for url in SITES_LIST:
+        threading.Thread(target=fetch, args=(url,)DAEMON).start()
+    print("main thread done")
+"""
+
+
+def test_unjoined_non_daemon_threads_are_waited_for_by_python_at_exit(rubric, tmp_path) -> None:
+    report = graded(rubric, tmp_path, UNJOINED.replace("DAEMON", ""))
+    assert not_passed(report) == set(), [c.message for c in report.checks if c.status != "passed"]
+
+
+def test_unjoined_daemon_threads_are_killed_at_exit_and_fail_waits(rubric, tmp_path) -> None:
+    report = graded(rubric, tmp_path, UNJOINED.replace("DAEMON", ", daemon=True"))
+    waits = by_id(report)["script_waits"]
+    assert waits.status == "failed"
+    assert "ended while 4 download(s)" in waits.message and "daemon" in waits.message
+
+
+def test_non_daemon_workers_left_waiting_for_work_never_let_the_script_exit(rubric, tmp_path) -> None:
+    report = graded(rubric, tmp_path, """
+        import queue, threading
+        import requests
+
+        jobs = queue.Queue()
+
+        def worker():
+            while True:
+                url = jobs.get()
+                try:
+                    print(url, requests.get(url, timeout=5).status_code, flush=True)
+                except requests.RequestException as exc:
+                    print(url, "error", type(exc).__name__, flush=True)
+                finally:
+                    jobs.task_done()
+
+        for _ in range(3):
+            threading.Thread(target=worker).start()
+        for url in SITES_LIST:
+            jobs.put(url)
+        jobs.join()
+    """)
+    assert not_passed(report) == {"script_waits"}
+    waits = by_id(report)["script_waits"]
+    assert "never exits" in waits.message and "Thread-" in waits.message
 
 
 def test_a_crash_while_reading_the_results_fails_script_runs(rubric, tmp_path) -> None:

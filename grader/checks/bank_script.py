@@ -30,8 +30,8 @@ STOP_HINT = ("it read past the end of the grader's scripted input (the rubric's 
 
 
 def _run(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, serial: bool,
-         ordered: bool = True) -> dict[str, Any]:
-    run = run_for_probe(ctx, code, seed, serial=serial, ordered=ordered)
+         ordered: bool = True, daemons_die: bool = True) -> dict[str, Any]:
+    run = run_for_probe(ctx, code, seed, serial=serial, ordered=ordered, daemons_die=daemons_die)
     data = collect(run, shared, plain)
     data["seed"] = seed
     result, result_lines, progress_lines = run.output.main_result()
@@ -109,6 +109,14 @@ def script_probe(ctx: ProbeContext) -> dict[str, Any]:
     serial.pop("_events")
     if serial.get("tampered"):
         return {"__tampered__": serial["tampered"]}
+    if serial["killed_working"]:
+        # Daemon threads were still working when the program exited. Would they have ended?
+        # Then the exit cut their work short; a monitor that loops forever loses nothing.
+        longer = _run(ctx, code, shared, ctx.seed, serial=True, daemons_die=False)
+        if longer.get("tampered"):
+            return {"__tampered__": longer["tampered"]}
+        serial["cut_short"] = [name for name in serial["killed_working"]
+                               if name not in longer["unfinished"]]
     runs: list[dict[str, Any]] = []
     ends: list[dict[str, Any]] = []  # other one-at-a-time runs' ends, made when a forced run differs
     lines = ctx.source.splitlines()
@@ -193,6 +201,13 @@ def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
                 else "a thread blocked in something the grader cannot schedule")
         return failed(f"your program did not finish even when its threads ran one at a time: {what}",
                       details)
+    if serial.get("cut_short"):
+        names = ", ".join(serial["cut_short"][:3])
+        return failed(f"your program exited while its daemon thread(s) {names} still had work "
+                      "to do: Python waits at exit only for non-daemon threads and kills daemon "
+                      "ones, so what they had left to deposit and print was lost; join them "
+                      "before the end (or do not make them daemons)",
+                      f"it printed {serial['last_line']!r} last")
     if not serial["output"].strip():
         return failed("your program printed nothing; print the balance (at least at the end)"
                       + _stop_note(serial))

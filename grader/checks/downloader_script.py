@@ -190,20 +190,24 @@ def run_script(ctx: ProbeContext, failing: bool) -> dict[str, Any]:
                 box["error"] = describe(exc, ctx.filename)
         except BaseException as exc:
             box["error"] = describe(exc, ctx.filename)
+        box["main_ended_at"] = server.now()
+        box["never_end"] = interpreter_exit(before, server, box["started"] + SCRIPT_DEADLINE)
         box["ended_at"] = server.now()
         box["in_flight"] = server.in_flight
 
     with server:
         recorder = httpmock.StdoutRecorder(server.now)
         server.reported = wording.reaction_test(server, recorder)
-        runner = threading.Thread(target=run, name="grader-script", daemon=True)
+        # Not a daemon: the script's threads inherit daemon=False from it, as from a real main thread.
+        runner = threading.Thread(target=run, name="grader-script", daemon=False)
         sys.argv = [str(ctx.path)]
         threading.excepthook = hook
         try:
             with httpmock.capturing(recorder):
+                box["started"] = time.monotonic()
                 runner.start()
-                runner.join(SCRIPT_DEADLINE)
-                finished = not runner.is_alive()
+                runner.join(SCRIPT_DEADLINE + 1.0)
+                finished = "main_ended_at" in box
                 if finished:
                     deadline = time.monotonic() + LINGER
                     while time.monotonic() < deadline:
@@ -219,11 +223,74 @@ def run_script(ctx: ProbeContext, failing: bool) -> dict[str, Any]:
         lines = recorder.finish()
         snapshot = server.snapshot()
     return {"finished": finished, "error": box.get("error"), "ended_at": box.get("ended_at"),
+            "main_ended_at": box.get("main_ended_at"), "never_end": box.get("never_end") or [],
             "in_flight_at_end": box.get("in_flight"), "deadline": SCRIPT_DEADLINE,
             "own_urls": urls, "routes": {u: r.describe() for u, r in routes.items()},
             "server": snapshot, "lines": lines[:2000], "thread_errors": thread_errors,
             "network": list(netguard.ATTEMPTS[network_before:network_before + 20]),
             "clients": other_clients(ctx.source)}
+
+
+def interpreter_exit(before: set[threading.Thread], server: Any, deadline: float) -> list[str]:
+    """What CPython does once the main module has ended, before it kills the daemon threads
+    (`threading._shutdown`): executors the script left open are shut down without waiting (their
+    queued work still runs, as concurrent.futures' exit hook lets it), then every non-daemon
+    thread the script started is joined. Returns the non-daemon threads that never end: still
+    running at `deadline`, or blocked with nothing left to wake them (every thread the script
+    started waits without a timeout, and no request is in flight, for EXIT_QUIET seconds)."""
+    _shut_down_executors(before)
+    me = threading.current_thread()
+    quiet_since: float | None = None
+    while True:
+        started = [t for t in threading.enumerate() if t not in before and t is not me
+                   and not t.name.startswith("grader-") and t.is_alive()]
+        waited = [t for t in started if not t.daemon]
+        if not waited:
+            return []
+        now = time.monotonic()
+        if now >= deadline:
+            return [t.name for t in waited]
+        if server.in_flight == 0 and all(_waits_forever(t) for t in started):
+            quiet_since = now if quiet_since is None else quiet_since
+            if now - quiet_since >= EXIT_QUIET:
+                return [t.name for t in waited]
+        else:
+            quiet_since = None
+        time.sleep(0.02)
+
+
+EXIT_QUIET = 0.5
+
+
+def _shut_down_executors(before: set[threading.Thread]) -> None:
+    """`shutdown(wait=False)` for each ThreadPoolExecutor whose workers the script started."""
+    from concurrent.futures import thread as pool_threads
+
+    for worker in list(getattr(pool_threads, "_threads_queues", {}).keys()):
+        if worker in before:
+            continue
+        try:
+            executor = worker._args[0]()  # type: ignore[attr-defined]  # the worker's weakref
+            if executor is not None:
+                executor.shutdown(wait=False)
+        except Exception:  # a layout this CPython does not have: its workers are waited for
+            continue
+
+
+def _waits_forever(thread: threading.Thread) -> bool:
+    """The thread waits in a Condition (a queue's get, an Event, a semaphore, a join) with no
+    timeout: only another thread can wake it."""
+    import sys
+
+    frame = sys._current_frames().get(thread.ident or -1)
+    if frame is None:
+        return False
+    code = frame.f_code
+    if code is threading.Condition.wait.__code__:
+        return frame.f_locals.get("timeout") is None
+    if code.co_name == "_wait_for_tstate_lock" or code is threading.Thread.join.__code__:
+        return frame.f_locals.get("timeout") in (None, -1)
+    return False
 
 
 # ============================================================================================
@@ -438,13 +505,20 @@ def script_waits(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     late_lines = [line for lines in _reporting(obs).values() for line in lines
                   if line["t"] > ended + 0.001]
     if open_ or after:
-        return failed(f"the script's main thread ended while {open_ + len(after)} download(s) had "
-                      "not finished: join the threads (or leave the `with ThreadPoolExecutor` "
-                      "block, or q.join()) before the end", _timeline(obs, _prints(obs)))
+        return failed(f"the script ended while {open_ + len(after)} download(s) had not finished: "
+                      "Python waits at exit only for non-daemon threads and kills daemon ones; "
+                      "join the threads (or leave the `with ThreadPoolExecutor` block, or "
+                      "q.join()) before the end", _timeline(obs, _prints(obs)))
     if late_lines:
-        return failed(f"the line {late_lines[0]['text']!r} was printed after the main thread had "
-                      "ended: wait for every thread before the script ends",
-                      _timeline(obs, _prints(obs)))
+        return failed(f"the line {late_lines[0]['text']!r} was printed after the script had "
+                      "ended (a daemon thread's output is lost when Python exits): wait for "
+                      "every thread before the script ends", _timeline(obs, _prints(obs)))
+    if obs.get("never_end"):
+        names = ", ".join(obs["never_end"][:3])
+        return failed(f"the script never exits: after its main thread ended, Python waits for "
+                      f"its non-daemon thread(s) ({names}), which wait for work that never "
+                      "comes; stop them (e.g. put one None per worker in the queue and return "
+                      "on it) or make them daemon threads", _timeline(obs, _prints(obs)))
     return passed("every download finished and was reported before the script ended")
 
 

@@ -140,7 +140,7 @@ def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any
         loc = oracle.location(container, key)
         locks = tuple(_lock_label(sched, lock, frame) for lock in me.held)
         access = Access(me.name, kind, frame.f_code.co_filename, line, label, locks, _shown(value))
-        region = _region(frame, me.thread is not None)
+        region = _region(frame, me.started)
         if kind == "write":
             oracle.write(me.index, loc, access, region)
         elif kind in (GROW, SHRINK):

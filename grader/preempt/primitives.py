@@ -317,44 +317,188 @@ class CoopEvent:
         return self._flag
 
 
-class ManagedThread(ORIGINAL["Thread"]):  # type: ignore[misc, valid-type]
+_RealThread = ORIGINAL["Thread"]
+REAL_THREAD_METHODS = {name: _RealThread.__dict__[name] for name in ("start", "join", "is_alive")}
+
+
+def _thread_start(self: Any) -> None:
+    """Thread.start: a thread started from a scheduled thread is a thread of the schedule.
+    Installed on `threading.Thread` itself while a schedule runs, so the threads of classes
+    bound before (Timer, multiprocessing.dummy's DummyProcess, ThreadPool's workers, a helper's
+    `from threading import Thread`) are scheduled too."""
+    sched, me = _managed()
+    if me is None or sched is None:
+        REAL_THREAD_METHODS["start"](self)
+        return
+    if not getattr(self, "_initialized", True):
+        raise RuntimeError("thread.__init__() not called")
+    if getattr(self, "_grader_task", None) is not None or self._started.is_set():
+        raise RuntimeError("threads can only be started once")
+    self._grader_task = sched.spawn(self.name, self.run, thread=self)
+    try:
+        self._started.set()  # what Thread.start waits for: `repr`, `daemon = ...` read it
+    except Exception:
+        pass
+
+
+def _thread_is_alive(self: Any) -> bool:
+    task = getattr(self, "_grader_task", None)
+    if task is None:
+        return REAL_THREAD_METHODS["is_alive"](self)
+    if task.state == sched_mod.DONE:
+        sched, me = _managed()
+        if me is not None and sched is not None:
+            sched.oracle.join(me.index, task.index)  # polled until it ended: ordered as a join
+        return False
+    return True
+
+
+def _thread_join(self: Any, timeout: float | None = None) -> None:
+    task = getattr(self, "_grader_task", None)
+    if task is None:
+        REAL_THREAD_METHODS["join"](self, timeout)
+        return
+    sched, me = _managed()
+    if me is task:
+        raise RuntimeError("cannot join current thread")
+    if me is None or sched is None:
+        while task.state != sched_mod.DONE and not (sched and sched.aborted):
+            REAL_SLEEP(0.001)
+        return
+    line = _line(sched)
+    while task.state != sched_mod.DONE:
+        if sched.block(me, task, timed=timeout is not None, line=line, timeout=timeout):
+            return
+    sched.oracle.join(me.index, task.index)
+
+
+THREAD_METHODS = {"start": _thread_start, "join": _thread_join, "is_alive": _thread_is_alive}
+
+
+class ManagedThread(_RealThread):  # type: ignore[misc, valid-type]
     """A Thread whose start() hands it to the running schedule (if the starter is managed)."""
 
-    def start(self) -> None:
-        sched, me = _managed()
-        if me is None or sched is None:
-            super().start()
-            return
-        if getattr(self, "_grader_task", None) is not None:
-            raise RuntimeError("threads can only be started once")
-        self._grader_task = sched.spawn(self.name, self.run, thread=self)
+    start = _thread_start
+    is_alive = _thread_is_alive
+    join = _thread_join
 
-    def is_alive(self) -> bool:
-        task = getattr(self, "_grader_task", None)
-        if task is None:
-            return super().is_alive()
-        if task.state == sched_mod.DONE:
-            sched, me = _managed()
-            if me is not None and sched is not None:
-                sched.oracle.join(me.index, task.index)  # polled until it ended: ordered as a join
-            return False
-        return True
+
+_REAL_THREAD_MODULE = {name: getattr(_thread, name) for name in
+                       ("start_new_thread", "start_new", "start_joinable_thread") if hasattr(_thread, name)}
+_REAL_THREADING = {name: getattr(threading, name) for name in ("active_count", "activeCount", "enumerate")
+                   if hasattr(threading, name)}
+
+
+def _start_new_thread(function: Any, args: Any, kwargs: Any = None) -> int:
+    """`_thread.start_new_thread` (an OS course's style): a thread of the schedule too. Like
+    CPython's, such a thread is not waited for when the program exits."""
+    sched, me = _managed()
+    if me is None or sched is None:
+        if kwargs is None:
+            return _REAL_THREAD_MODULE["start_new_thread"](function, args)
+        return _REAL_THREAD_MODULE["start_new_thread"](function, args, kwargs)
+    if not callable(function):
+        raise TypeError("first arg must be callable")
+    if not isinstance(args, tuple):
+        raise TypeError("2nd arg must be a tuple")
+    if kwargs is not None and not isinstance(kwargs, dict):
+        raise TypeError("optional 3rd arg must be a dictionary")
+    task = sched.spawn(threading._newname("Thread-%d"),  # type: ignore[attr-defined]
+                       lambda: function(*args, **(kwargs or {})), started=True, daemon=True)
+    assert task.ident is not None
+    return task.ident
+
+
+class _TaskHandle:
+    """What CPython 3.13's `_thread.start_joinable_thread` returns, for a thread of the schedule."""
+
+    def __init__(self, task: Task) -> None:
+        self._task = task
+
+    @property
+    def ident(self) -> int | None:
+        return self._task.ident
+
+    def is_done(self) -> bool:
+        return self._task.state == sched_mod.DONE
 
     def join(self, timeout: float | None = None) -> None:
-        task = getattr(self, "_grader_task", None)
-        if task is None:
-            super().join(timeout)
-            return
-        sched, me = _managed()
-        if me is None or sched is None:
-            while task.state != sched_mod.DONE and not (sched and sched.aborted):
-                REAL_SLEEP(0.001)
-            return
-        line = _line(sched)
-        while task.state != sched_mod.DONE:
-            if sched.block(me, task, timed=timeout is not None, line=line, timeout=timeout):
-                return
-        sched.oracle.join(me.index, task.index)
+        _thread_join(self, timeout)
+
+    @property
+    def _grader_task(self) -> Task:
+        return self._task
+
+
+def _start_joinable_thread(function: Any, handle: Any = None, daemon: bool = True) -> Any:
+    sched, me = _managed()
+    if me is None or sched is None or handle is not None:
+        return _REAL_THREAD_MODULE["start_joinable_thread"](function, handle=handle, daemon=daemon)
+    task = sched.spawn(threading._newname("Thread-%d"), function,  # type: ignore[attr-defined]
+                       started=True, daemon=bool(daemon))
+    return _TaskHandle(task)
+
+
+def _alive_tasks(sched: sched_mod.Scheduler) -> list[Task]:
+    return [t for t in sched.tasks if t.state != sched_mod.DONE]
+
+
+def _active_count() -> int:
+    """threading.active_count() as the program sees it: its main thread and the threads it
+    started that are still alive (not the grader's own threads)."""
+    sched, me = _managed()
+    if me is None or sched is None:
+        return _REAL_THREADING["active_count"]()
+    return len(_alive_tasks(sched))
+
+
+def _enumerate() -> list[Any]:
+    sched, me = _managed()
+    if me is None or sched is None:
+        return _REAL_THREADING["enumerate"]()
+    found = []
+    for task in _alive_tasks(sched):
+        thread = task.thread if task.thread is not None else threading._active.get(task.ident)  # type: ignore[attr-defined]
+        if thread is not None:
+            found.append(thread)
+    return found
+
+
+def _pool_wait_for_updates(sentinels: Any, change_notifier: Any, timeout: float | None = None) -> None:
+    """multiprocessing.pool's worker handler waits on a pipe (`select`), which would block a
+    scheduled thread outside the schedule: it polls instead, sleeping in virtual time (doubling
+    up to a second) between polls, so a ThreadPool or multiprocessing.dummy.Pool is scheduled
+    like any other threads."""
+    sched, me = _managed()
+    if me is None or sched is None:
+        _REAL_POOL_WAIT(sentinels, change_notifier, timeout)
+        return
+    import select
+
+    def ready(objects: Any) -> bool:  # not connection.wait: its deadline reads virtual time
+        fds = [s if isinstance(s, int) else s.fileno() for s in objects]
+        return bool(select.select(fds, [], [], 0)[0])
+
+    pause, waited = 0.001, 0.0
+    while not ready(sentinels):
+        if timeout is not None and waited >= timeout:
+            break
+        sched.sleep(pause, None)
+        waited, pause = waited + pause, min(pause * 2, 1.0)
+    while ready([change_notifier._reader]):
+        change_notifier.get()
+
+
+def _pool_class() -> Any:
+    import multiprocessing.pool
+
+    return multiprocessing.pool.Pool
+
+
+_REAL_POOL_WAIT = _pool_class().__dict__["_wait_for_updates"].__func__
+
+
+THREADING_VIEW = {"active_count": _active_count, "activeCount": _active_count, "enumerate": _enumerate}
 
 
 class CoopSimpleQueue:
@@ -439,6 +583,16 @@ def patched(namespaces: list[dict[str, Any]] = ()) -> Iterator[None]:  # type: i
     ThreadPoolExecutor._counter = itertools.count().__next__  # type: ignore[attr-defined]
     for name, _ in originals:
         setattr(threading, name, REPLACEMENTS[name])
+    for name, method in THREAD_METHODS.items():
+        setattr(_RealThread, name, method)
+    for name in _REAL_THREADING:
+        setattr(threading, name, THREADING_VIEW[name])
+    _thread.start_new_thread = _start_new_thread  # type: ignore[assignment]
+    _pool_class()._wait_for_updates = staticmethod(_pool_wait_for_updates)
+    if "start_new" in _REAL_THREAD_MODULE:
+        _thread.start_new = _start_new_thread  # type: ignore[attr-defined]
+    if "start_joinable_thread" in _REAL_THREAD_MODULE:
+        _thread.start_joinable_thread = _start_joinable_thread  # type: ignore[attr-defined]
     _thread.allocate_lock = CoopLock  # type: ignore[assignment]  # `_thread.allocate_lock()` in student code
     time.sleep = _sleep
     queue.SimpleQueue = CoopSimpleQueue  # type: ignore[misc, assignment]
@@ -449,6 +603,19 @@ def patched(namespaces: list[dict[str, Any]] = ()) -> Iterator[None]:  # type: i
             if getattr(threading, name) is not REPLACEMENTS[name]:
                 TAMPERED.append(f"threading.{name}")
             setattr(threading, name, original)
+        for name, method in REAL_THREAD_METHODS.items():
+            if _RealThread.__dict__.get(name) is not THREAD_METHODS[name]:
+                TAMPERED.append(f"threading.Thread.{name}")
+            setattr(_RealThread, name, method)
+        for name, function in _REAL_THREADING.items():
+            setattr(threading, name, function)
+        _pool_class()._wait_for_updates = staticmethod(_REAL_POOL_WAIT)
+        for name, function in _REAL_THREAD_MODULE.items():
+            if name != "start_new" and getattr(_thread, name) is not {
+                    "start_new_thread": _start_new_thread,
+                    "start_joinable_thread": _start_joinable_thread}[name]:
+                TAMPERED.append(f"_thread.{name}")
+            setattr(_thread, name, function)
         time.sleep = REAL_SLEEP
         _thread.allocate_lock = _allocate_lock
         queue.SimpleQueue = real_simple_queue  # type: ignore[misc]

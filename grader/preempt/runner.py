@@ -167,12 +167,15 @@ def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, s
                 budget: int = SERIAL_BUDGET, stop_at_budget: bool = False,
                 time_limit: float = TIME_LIMIT, max_steps: int = MAX_STEPS,
                 namespace: dict[str, Any] | None = None, ordered: bool = True,
-                answers: tuple[str, ...] = DEFAULT_ANSWERS) -> ProgramOutcome:
-    """Execute `code` (the file, instrumented or not) as `__main__` under one schedule."""
+                answers: tuple[str, ...] = DEFAULT_ANSWERS,
+                daemons_die: bool = True) -> ProgramOutcome:
+    """Execute `code` (the file, instrumented or not) as `__main__` under one schedule. The
+    program exits as CPython's does (`daemons_die`): once its main thread and non-daemon threads
+    have ended; without it, daemon threads run on too (to see whether they would have ended)."""
     sched = Scheduler(seed, filename=path, source=source, switch=switch, serial=serial,
                       max_steps=max_steps, stall_seconds=3.0, budget=budget,
                       stop_at_budget=stop_at_budget, spin=10_000, time_limit=time_limit,
-                      ordered=ordered)
+                      ordered=ordered, daemons_die=daemons_die)
     ns = namespace if namespace is not None else {}
     ns.setdefault("__name__", "__main__")
     ns.setdefault("__file__", path)
@@ -214,7 +217,7 @@ def program_code(ctx: Any) -> Any:
 
 
 def run_for_probe(ctx: Any, code: Any, seed: int, *, serial: bool,
-                  ordered: bool = True) -> ProgramOutcome:
+                  ordered: bool = True, daemons_die: bool = True) -> ProgramOutcome:
     """One schedule of `program_code(ctx)` as a probe runs it: the reference (`serial`, recorded
     for SERIAL_BUDGET points) or a forced-switch sample that stops after FORCED_BUDGET points;
     the rubric's `switch` and `budget` parameters, when given, override the defaults."""
@@ -222,7 +225,7 @@ def run_for_probe(ctx: Any, code: Any, seed: int, *, serial: bool,
                        switch=float(ctx.param("switch", 0.1)),
                        budget=int(ctx.param("budget", SERIAL_BUDGET if serial else FORCED_BUDGET)),
                        stop_at_budget=not serial, namespace=dict(hooks()), ordered=ordered,
-                       answers=answers_of(ctx.param("input", None)))
+                       answers=answers_of(ctx.param("input", None)), daemons_die=daemons_die)
 
 
 CALL_TIME_LIMIT = 60.0  # virtual seconds one call of the student's code may take
@@ -298,4 +301,6 @@ def collect(run: ProgramOutcome, shared: list[str], plain: Callable[[Any], Any])
         "writes": dict(sched.shared_writes), "deadlock": outcome.deadlock,
         "answers_read": run.session.read if run.session else 0,
         "answers": run.session.summary() if run.session else "",
+        "killed_working": sched.killed_working[:5],
+        "unfinished": [t.name for t in outcome.tasks if t.started and (t.cut or t.state != "done")][:20],
     }

@@ -55,6 +55,9 @@ class Task:
     result: Any = None
     thread: Any = None  # the threading.Thread object the student sees, if any
     root: bool = False  # one of the bodies the schedule was started with
+    started: bool = False  # started by the code under test (a Thread, a Timer, a pool, _thread)
+    daemon: bool = False  # killed when the program exits (see Scheduler.daemons_die)
+    cut: bool = False  # unwound by the end of the schedule instead of ending by itself
     deadline: float | None = None  # virtual time a timed wait or sleep ends
     ran: int = 0  # points run since this task last got the turn (the spin bound)
     random_state: Any = None  # the `random` module's state while this task runs
@@ -111,10 +114,14 @@ class Scheduler:
     def __init__(self, seed: int, *, filename: str, source: str = "", switch: float = 0.5,
                  serial: bool = False, max_steps: int = 50_000, stall_seconds: float = 2.0,
                  budget: int | None = None, stop_at_budget: bool = False, spin: int = 10_000,
-                 time_limit: float | None = None, ordered: bool = True) -> None:
+                 time_limit: float | None = None, ordered: bool = True,
+                 daemons_die: bool = False) -> None:
         """`serial`: threads switch only when they block, sleep, yield or end. `ordered` (with
         serial): the next thread is the first in line; without it, a seeded choice, so seeded
-        serial runs reach the ends other legitimate orders reach (who got the last money)."""
+        serial runs reach the ends other legitimate orders reach (who got the last money).
+        `daemons_die`: the schedule is a whole program, which exits as CPython's does: once the
+        main thread and every non-daemon thread have ended, daemon threads (and threads
+        started with `_thread`) are killed where they stand."""
         self.rng = random.Random(seed)
         self.seed = seed
         self.seed_base = 0  # per-thread random streams depend on the thread's index only
@@ -155,6 +162,9 @@ class Scheduler:
         self.waiters: dict[int, list[Task]] = {}  # id(object) -> tasks blocked on it
         self.namespaces: list[dict[str, Any]] = []  # instrumented namespaces, hooks swapped when quiet
         self._swapped: list[tuple[dict[str, Any], str, Any]] = []
+        self.daemons_die = daemons_die
+        self.killed: list[str] = []  # daemon threads still alive when the program exited
+        self.killed_working: list[str] = []  # of those, the ones not idly waiting for work
 
     # -- bookkeeping ---------------------------------------------------------------------
     def task(self) -> Task | None:
@@ -177,7 +187,7 @@ class Scheduler:
     def note_access(self, me: Task, container: Any, key: Any, write: bool) -> None:
         """An access by a thread the code started (the main thread's, before it starts threads
         or after it joins them, share nothing), for `shared_writes`."""
-        if me.thread is None:
+        if not me.started:
             return
         try:
             site_key = (id(container), key)
@@ -448,16 +458,27 @@ class Scheduler:
             self.record(me, "release", line, self.lock_name(lock))
 
     # -- threads -------------------------------------------------------------------------
-    def spawn(self, name: str, body: Callable[[], Any], thread: Any = None) -> Task:
-        task = Task(name, len(self.tasks), thread=thread)
+    def spawn(self, name: str, body: Callable[[], Any], thread: Any = None, *,
+              started: bool | None = None, daemon: bool | None = None,
+              start: Callable[[Callable[[], None]], Any] | None = None) -> Task:
+        """A new thread of the schedule running `body`. `started`: the code under test started
+        it (by default: it has a Thread object); `daemon`: the Thread's flag by default.
+        `start` starts the OS thread (CPython 3.13's joinable threads need their handle)."""
+        started = thread is not None if started is None else started
+        if daemon is None:
+            daemon = bool(getattr(thread, "daemon", False)) if thread is not None else False
+        task = Task(name, len(self.tasks), thread=thread, started=started, daemon=daemon)
         parent = self.task()
         self.oracle.fork(parent.index if parent is not None else None, task.index)
         self.tasks.append(task)
-        if thread is not None:
+        if started:
             self.spawned += 1
             self.alive += 1
             self.max_alive = max(self.max_alive, self.alive)
-        _thread.start_new_thread(self._bootstrap, (task, body))
+        if start is None:
+            _REAL_START_NEW_THREAD(self._bootstrap, (task, body))
+        else:
+            start(lambda: self._bootstrap(task, body))
         task.registered.acquire()
         return task
 
@@ -476,26 +497,41 @@ class Scheduler:
             if not self.aborted:
                 self.record(task, "start", None)
                 task.result = body()
+            else:
+                task.cut = True
         except Abort:
-            pass
+            task.cut = True
+        except SystemExit as exc:  # CPython ignores it in a thread; the main thread's is the program's
+            if task.root:
+                from grader.probing import describe
+
+                task.error = describe(exc, self.filename)
         except BaseException as exc:  # the student's exception: reported, never fatal here
             from grader.probing import describe
 
             task.error = describe(exc, self.filename)  # the full path: compared by real path
         finally:
-            if task.thread is not None:
-                with threading._active_limbo_lock:  # type: ignore[attr-defined]
-                    threading._active.pop(task.ident, None)  # type: ignore[attr-defined]
+            # The ident is free for the next thread once this one ends: nothing of this task may
+            # stay registered under it (threading's table, current_thread()'s dummy, ours).
+            with threading._active_limbo_lock:  # type: ignore[attr-defined]
+                entry = threading._active.get(task.ident)  # type: ignore[attr-defined]
+                if entry is not None and (entry is task.thread
+                                          or isinstance(entry, threading._DummyThread)):  # type: ignore[attr-defined]
+                    del threading._active[task.ident]  # type: ignore[attr-defined]
             self._finish(task)
 
     def _finish(self, task: Task) -> None:
         task.state = DONE
         self.exited += 1
-        if task.thread is not None:
+        if self.by_ident.get(task.ident) is task:  # type: ignore[arg-type]
+            del self.by_ident[task.ident]  # type: ignore[arg-type]
+        if task.started:
             self.alive -= 1
         if not self.aborted:
             self.record(task, "end", None)
             self.unblock(task)
+            if self.daemons_die and self._program_exits():
+                return
             nxt = self._pick()
             if nxt is not None:
                 self._give(task, nxt)
@@ -507,6 +543,19 @@ class Scheduler:
             self.finished.release()
 
     # -- ending a schedule -----------------------------------------------------------------
+    def _program_exits(self) -> bool:
+        """The main thread and every non-daemon thread have ended: the program exits (CPython's
+        `threading._shutdown` joins only non-daemon threads) and its daemon threads die with it,
+        whatever they were doing; what they would have printed later is lost."""
+        left = [t for t in self.tasks if t.state != DONE]
+        if not left or any(not t.daemon for t in left):
+            return False
+        self.killed = [t.name for t in left]
+        # Waiting with no timeout (an actor on its queue): idle, nothing of it is lost.
+        self.killed_working = [t.name for t in left if t.state == RUNNABLE or t.timed]
+        self._abort("done")
+        return True
+
     def _all_blocked(self) -> None:
         """Nobody can run. A deadlock if a root body is stuck, or if threads wait for locks
         in a cycle (each holds what the next waits for: the program would never exit, even
@@ -593,7 +642,9 @@ class Scheduler:
     def run(self, bodies: list[tuple[str, Callable[[], Any]]]) -> Outcome:
         with self._active():
             for name, body in bodies:
-                self.spawn(name, body).root = True
+                task = self.spawn(name, body, _RootThread.make(name), started=False, daemon=False)
+                task.root = True
+                task.thread._grader_task = task
             first = self._pick()
             if first is not None:
                 self._give(None, first)
@@ -647,6 +698,28 @@ class Scheduler:
                 return
 
 
+_REAL_START_NEW_THREAD = _thread.start_new_thread  # `_thread.start_new_thread` is patched while a schedule runs
+
+
+class _RootThread:
+    """What `threading.current_thread()` gives a schedule's root body: a non-daemon Thread
+    named as the body (MainThread for a program), so the threads it starts are non-daemon by
+    default, as those of a real main thread are (a dummy thread would make them daemons)."""
+
+    @staticmethod
+    def make(name: str) -> Any:
+        import threading
+
+        from grader.preempt.primitives import ORIGINAL
+
+        thread = ORIGINAL["Thread"](name=name, daemon=False)
+        try:
+            thread._started.set()
+        except Exception:  # a Thread this CPython lays out otherwise: only its name matters
+            pass
+        return thread
+
+
 # Hooks the instrumented module calls; cheap no-ops when no schedule is running.
 def hook_point(line: int) -> None:
     sched = ACTIVE
@@ -672,6 +745,4 @@ def hook_write(value: Any, label: str, line: int) -> Any:
         if me is not None:
             if type(value) in (int, float):
                 sched.record(me, "write", line, label, value)
-            if me.thread is not None:
-                sched.shared_writes["locked" if me.held else "unlocked"] += 1
     return value
