@@ -46,14 +46,14 @@ class Session:
 
     def input(self, prompt: Any = "") -> str:
         """`input()`: the prompt is printed as the program wrote it and, as a terminal echoes
-        what the user typed, the answer after it (the session reads as a transcript)."""
-        if prompt != "":
-            sys.stdout.write(str(prompt))
+        what the user typed, the answer after it (the session reads as a transcript). Past the
+        last answer the prompt is not printed: the run stops there, and what it printed last
+        stays the last line it is judged on."""
         if self.read < len(self.answers):
             answer = self.answers[self.read]
             self.read += 1
             if prompt != "":
-                sys.stdout.write(answer + "\n")
+                sys.stdout.write(f"{prompt}{answer}\n")
             return answer
         self.exhausted = True
         sched = sched_mod.ACTIVE
