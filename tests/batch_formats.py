@@ -154,3 +154,34 @@ def gradescope_problems(text: str) -> list[str]:
 
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# Moodle's assignfeedback_offline importer (importgradeslib.php, locallib.php process_import_grades):
+# columns found by their English titles; the id is "Participant " + the participant id; a blank
+# or negative grade is skipped, so is one above the assignment's maximum; Last modified (grade)
+# goes through PHP's strtotime.
+MOODLE_REQUIRED = ("Identifier", "Grade", "Last modified (grade)")
+MOODLE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\+00:00|Z)$|^\w+day, \d{1,2} \w+ \d{4}, \d{1,2}:\d{2} [AP]M$")
+
+
+def moodle_worksheet_problems(text: str, maximum: float) -> list[str]:
+    problems = []
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return ["empty file"]
+    header = rows[0]
+    for column in MOODLE_REQUIRED:
+        if column not in header:
+            problems.append(f"no {column!r} column: Moodle refuses the file")
+    if problems:
+        return problems
+    ident, grade, modified = (header.index(c) for c in MOODLE_REQUIRED)
+    for number, row in enumerate(rows[1:], start=2):
+        if not re.fullmatch(r"Participant \d+", row[ident]):
+            problems.append(f"line {number}: identifier {row[ident]!r} is not 'Participant <id>'")
+        value = row[grade]
+        if value and (not NUMBER.match(value) or not 0 <= float(value) <= maximum):
+            problems.append(f"line {number}: grade {value!r} is skipped by Moodle (not a number from 0 to {maximum:g})")
+        if not MOODLE_DATE.match(row[modified]):
+            problems.append(f"line {number}: Last modified (grade) {row[modified]!r} is not a date strtotime reads")
+    return problems

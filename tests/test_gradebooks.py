@@ -4,10 +4,13 @@ flagged, the seed and isolation of every grading recorded, the same figures in e
 import csv
 import io
 import json
+import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
-from batch_formats import canvas_problems
+from batch_formats import canvas_problems, moodle_worksheet_problems
+from conftest import ROOT
 from grader.batch.outputs import canvas, feedback, gradescope, html_report, json_grades, junit, plain_csv
 from grader.batch.records import BatchResult, GradeStatus, Student, StudentResult, TaskGrade
 from grader.batch.roster import assignment_titles, load_roster
@@ -126,3 +129,94 @@ def test_a_released_flag_leaves_every_output(result):
     assert "needs-review" not in junit.render(result)
     rows = {r["ID"]: r for r in csv.DictReader(io.StringIO(plain_csv.render(result)))}
     assert rows["cy"]["Bank account (4711)"] == "7" and rows["cy"]["Status"] == "submitted"
+
+
+# -- one grade of record, through the command line ----------------------------------------------
+
+TINY_RUBRIC = """
+version: 4
+tasks:
+  bank:
+    file: bank.py
+    entry_points: {account_class: BankAccount, simulate: simulate, transfer: transfer}
+    checks:
+      - {id: api, points: 1, description: the API exists}
+      - {id: basic, points: 2, description: single-thread behaviour, depends: [api]}
+"""
+REFERENCE = (ROOT / "reference" / "bank.py").read_text()
+MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+                 "Grade can be changed", "Last modified (grade)", "Feedback comments"]
+
+
+@pytest.fixture(scope="module")
+def moodle_class(tmp_path_factory):
+    """A Moodle download: Alice (full marks), Mallory (flagged, undecided), Trent (flagged, the
+    instructor gives 2 of 3); Moodle's own worksheet as the roster, with Nora who submitted
+    nothing. Graded once through the command line with the decisions file."""
+    from grader.cli import main
+
+    base = tmp_path_factory.mktemp("moodle")
+    (base / "rubric.yaml").write_text(TINY_RUBRIC)
+    flagged = REFERENCE + "\nimport sys\n_here = sys._getframe()\n"
+    for pid, name, text in (("101", "Alice Ames", REFERENCE), ("102", "Mallory Moss", flagged),
+                            ("103", "Trent Toms", flagged + "# another\n")):
+        folder = base / "class" / f"{name}_{pid}_assignsubmission_file_"
+        folder.mkdir(parents=True)
+        (folder / "bank.py").write_text(text)
+    with open(base / "worksheet.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(MOODLE_HEADER)
+        for pid, name in (("101", "Alice Ames"), ("102", "Mallory Moss"), ("103", "Trent Toms"), ("104", "Nora Noon")):
+            writer.writerow([f"Participant {pid}", name, f"{name.split()[0].lower()}@example.edu",
+                             "No submission", "", "3.00", "Yes", "Friday, 4 December 2026, 10:00 AM", ""])
+    (base / "decisions.csv").write_text("student,task,decision,note\nTrent Toms,bank,2,debug leftover\n")
+    code = main(["batch", str(base / "class"), "--rubric", str(base / "rubric.yaml"), "--out", str(base / "out"),
+                 "--roster", str(base / "worksheet.csv"), "--overrides", str(base / "decisions.csv"),
+                 "--quiet", "--jobs", "1"])
+    assert code == 0
+    return base / "out"
+
+
+def _csv_rows(path, key):
+    return {row[key]: row for row in csv.DictReader(io.StringIO(path.read_text()))}
+
+
+def test_an_override_and_a_withheld_grade_reach_every_output(moodle_class):
+    out = moodle_class
+    canvas_cells = {r[0]: r[5] for r in csv.reader(io.StringIO((out / "canvas.csv").read_text()))}
+    assert (canvas_cells["Alice Ames"], canvas_cells["Mallory Moss"], canvas_cells["Trent Toms"]) == ("3", "", "2")
+    plain = _csv_rows(out / "grades.csv", "Full name")
+    assert [plain[n]["Total"] for n in ("Alice Ames", "Mallory Moss", "Trent Toms")] == ["3", "", "2"]
+    data = {s["name"]: s for s in json.loads((out / "grades.json").read_text())["students"]}
+    assert (data["Trent Toms"]["total"], data["Trent Toms"]["grades"]["bank"]["automated_score"]) == (2, 3)
+    assert data["Mallory Moss"]["total"] == 0 and data["Mallory Moss"]["withheld"] == ["bank"]
+    files = {s["name"]: s["key"].replace(" ", "_") for s in data.values()}  # safe file names
+    scores = {n: json.loads((out / "gradescope" / files[n] / "results.json").read_text())["score"]
+              for n in ("Alice Ames", "Mallory Moss", "Trent Toms")}
+    assert scores == {"Alice Ames": 3, "Mallory Moss": 0, "Trent Toms": 2}
+    trent = (out / "feedback" / f"{files['Trent Toms']}.md").read_text()
+    assert "| bank | 2 / 3 (set by your instructor) |" in trent and "**Total** | **2 / 3**" in trent
+    assert "## bank: 2 / 3 (set by your instructor)" in trent and "3 / 3" not in trent
+    mallory = (out / "feedback" / f"{files['Mallory Moss']}.md").read_text()
+    assert "withheld / 3" in mallory and re.search(r"\b3 / 3\b", mallory) is None
+    junit_scores = {p.get("value") for p in ET.parse(out / "junit.xml").getroot().iter("property")
+                    if p.get("name") == "score"}
+    assert junit_scores == {"3", "withheld", "2", "0"}
+    html = (out / "report.html").read_text()
+    assert "Trent Toms</a></td><td>103</td><td class=num>2</td>" in html.replace("Participant 103", "103")
+    worksheet = _csv_rows(out / "moodle-bank.csv", "Identifier")
+    assert {k: v["Grade"] for k, v in worksheet.items()} == {
+        "Participant 101": "3", "Participant 102": "", "Participant 103": "2", "Participant 104": ""}
+
+
+def test_the_moodle_worksheet_is_what_upload_grading_worksheet_imports(moodle_class):
+    text = (moodle_class / "moodle-bank.csv").read_text()
+    assert moodle_worksheet_problems(text, 3) == []
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == MOODLE_HEADER
+    by_id = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert by_id["Participant 104"]["Status"] == "No submission"
+    assert by_id["Participant 102"]["Status"] == "Submitted for grading - needs review"
+    # the worksheet's own time is kept: Moodle refuses what was changed in Moodle since
+    assert by_id["Participant 101"]["Last modified (grade)"] == "Friday, 4 December 2026, 10:00 AM"
+    assert "debug leftover" in by_id["Participant 103"]["Feedback comments"]

@@ -67,6 +67,8 @@ def _student(found: Found, roster: Roster | None, used: set[int], warnings: list
             match = roster.students[index]
             if not match.canvas_id and found.layout == "canvas":
                 match = replace(match, canvas_id=found.lms_id)
+            if not match.moodle_id and found.layout == "moodle":
+                match = replace(match, moodle_id=found.lms_id)
             return match
         if index is not None:
             warnings.append(f"{found.key}: matches roster student {roster.students[index].key}, "
@@ -76,7 +78,7 @@ def _student(found: Found, roster: Roster | None, used: set[int], warnings: list
     _, sortable = display_name(found.name) if found.layout == "canvas" else (found.name, found.name)
     return Student(key=found.key, name=found.name, email=found.email,
                    canvas_id=found.lms_id if found.layout == "canvas" else "",
-                   sortable_name=sortable)
+                   moodle_id=found.lms_id if found.layout == "moodle" else "", sortable_name=sortable)
 
 
 def _unique_keys(pairs: list[tuple[Student, Found | None]]) -> list[tuple[Student, Found | None]]:

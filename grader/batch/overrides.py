@@ -96,6 +96,10 @@ def apply_overrides(students: list[StudentResult], decisions: list[Decision], pa
                             f"{decision.task!r}; decision not applied")
             continue
         grade = grades[0]
+        if grade.decision:
+            warnings.append(f"{path}:{decision.line}: a second decision on {decision.student!r}, task "
+                            f"{decision.task!r}; the first one stands")
+            continue
         grade.decision = decision.text()
-        if decision.score is not None:
-            grade.score = decision.score
+        if decision.score is not None:  # the one grade of record every output reads
+            grade.score, grade.overridden = decision.score, True

@@ -49,6 +49,10 @@ class Student:
     section: str = ""
     sortable_name: str = ""  # "Last, First", as Canvas shows students
     on_roster: bool = False
+    moodle_id: str = ""  # Moodle's participant id ("Participant 123" in its grading worksheet)
+    # "Last modified (grade)" of Moodle's worksheet given as the roster: kept, so that Moodle
+    # refuses to overwrite a grade changed in Moodle since (as with a worksheet edited by hand)
+    moodle_modified: str = ""
 
 
 @dataclass
@@ -91,12 +95,30 @@ class TaskGrade:
     cached: bool = False
     note: str = ""  # "no submission", the grading error, ...
     decision: str = ""  # the instructor's decision from --overrides (releases a flagged score)
+    overridden: bool = False  # `score` is the instructor's (--overrides), not the checks' sum
 
     @property
     def bonus(self) -> float:
         if self.report is None:
             return 0.0
         return sum(c.score for c in self.report.checks if c.bonus)
+
+    @property
+    def automated(self) -> float:
+        """What the checks gave, before any decision of the instructor's."""
+        return self.report.score if self.report is not None else 0.0
+
+    @property
+    def withheld(self) -> bool:
+        """Flagged for review and not decided on: the score counts nowhere (no gradebook cell,
+        no total, no Gradescope score) until the instructor releases or sets it."""
+        return bool(self.needs_review)
+
+    @property
+    def counted(self) -> float:
+        """The grade of record as every total counts it: the score (the instructor's where
+        overridden), nothing for a withheld, missing, unmatched or broken grade."""
+        return self.score if self.status == GradeStatus.GRADED and not self.withheld else 0.0
 
     @property
     def needs_review(self) -> list[str]:
@@ -117,7 +139,13 @@ class StudentResult:
 
     @property
     def total(self) -> float:
-        return sum(g.score for g in self.grades.values())
+        """The grades of record added up, withheld ones left out (see `withheld`)."""
+        return sum(g.counted for g in self.grades.values())
+
+    @property
+    def withheld(self) -> list[str]:
+        """The tasks whose grade is withheld for review: the total is not final while any is."""
+        return [task for task, g in self.grades.items() if g.withheld]
 
     @property
     def max_total(self) -> float:

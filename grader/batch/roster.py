@@ -30,6 +30,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "sis_login_id": ("sis login id", "sis_login_id"),
     "section": ("section", "sections", "group"),
     "github": ("github_username", "github username", "github", "github user", "github login"),
+    "moodle_modified": ("last modified (grade)",),
 }
 
 
@@ -75,6 +76,12 @@ class Roster:
             if "name:" + variant in self._index:
                 return self._index["name:" + variant]
         return None
+
+
+def _participant(value: str) -> str:
+    """The number of Moodle's worksheet identifier `Participant 123`, else ""."""
+    match = re.fullmatch(r"participant\s*(\d+)", value.strip(), re.IGNORECASE)
+    return match.group(1) if match else ""
 
 
 def _norm_id(value: str) -> str:
@@ -155,7 +162,8 @@ def load_roster(path: str | Path) -> Roster:
         students.append(Student(key=key, name=name or key, email=cell(row, "email"),
                                 canvas_id=canvas_id if canvas_id.isdigit() else "", sis_user_id=cell(row, "sis_user_id"),
                                 sis_login_id=cell(row, "sis_login_id"), section=cell(row, "section"),
-                                sortable_name=sortable, on_roster=True))
+                                sortable_name=sortable, on_roster=True,
+                                moodle_id=_participant(key), moodle_modified=cell(row, "moodle_modified")))
         if cell(row, "github"):
             github[key] = cell(row, "github")
     assignments = [h.strip() for h in header if ASSIGNMENT_COLUMN.match(h.strip())

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from grader.batch.records import BatchResult, GradeStatus, TaskGrade
+from grader.batch.records import BatchResult, GradeStatus, StudentResult, TaskGrade
 from grader.presentation import TaskView, points, view
 
 Writer = Callable[[BatchResult, Path], list[Path]]
@@ -54,9 +54,31 @@ def gradebook_score(grade: TaskGrade) -> str:
     to the task (someone must look), for one flagged for review (its automated score is
     withheld until someone has looked) and for one whose grading broke (the grader's fault is
     never a 0; the notes say why)."""
-    if grade.status in (GradeStatus.MISSING, GradeStatus.UNMATCHED, GradeStatus.BROKEN) or grade.needs_review:
+    if grade.overridden:
+        return points(grade.score)
+    if grade.status in (GradeStatus.MISSING, GradeStatus.UNMATCHED, GradeStatus.BROKEN) or grade.withheld:
         return ""
     return points(grade.score)
+
+
+def total_cell(row: StudentResult) -> str:
+    """A total as a gradebook or a person reads it: blank while a grade in it is withheld for
+    review (a partial sum would read as final)."""
+    return "" if row.withheld else points(row.total)
+
+
+def score_text(grade: TaskGrade) -> str:
+    """One grade of record in words, the same in every output: `16 / 18`, `16 / 18 (set by
+    your instructor)`, `withheld / 18 (needs review)`, `- / 18 (no submission)`."""
+    out_of = f" / {points(grade.max_score)}"
+    if grade.overridden:
+        return f"{points(grade.score)}{out_of} (set by your instructor)"
+    if grade.withheld:
+        return f"withheld{out_of} (needs review)"
+    if grade.status != GradeStatus.GRADED:
+        first = grade.note.splitlines()[0] if grade.note.strip() else str(grade.status)
+        return f"-{out_of} ({first})"
+    return f"{points(grade.score)}{out_of}"
 
 
 def grade_view(grade: TaskGrade, audience: str) -> TaskView | None:

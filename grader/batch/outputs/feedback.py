@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from grader.batch.outputs import output, points, student_files
-from grader.batch.records import BatchResult, StudentResult, TaskGrade
+from grader.batch.outputs import output, points, score_text, student_files, total_cell
+from grader.batch.records import BatchResult, GradeStatus, StudentResult, TaskGrade
 from grader.presentation import FEEDBACK, view
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&!])")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -34,13 +34,23 @@ def code_block(text: str) -> list[str]:
 def _task_section(title: str, grade: TaskGrade) -> list[str]:
     report = grade.report
     if report is None:
-        head = f"## {md_text(title)}: {points(grade.score)} / {points(grade.max_score)}"
-        return [head, "", f"**{md_text(grade.note or 'not graded')}**", ""]
+        head = f"## {md_text(title)}: {md_text(score_text(grade))}"
+        lines = [head, ""]
+        if grade.decision:
+            lines += [f"_{md_text(grade.decision)}._", ""]
+        return lines + [f"**{md_text(grade.note or 'not graded')}**", ""]
     task = view(report, FEEDBACK, grade.needs_review)
-    head = f"## {md_text(title)}: {points(task.score)} / {points(task.maximum)}"
-    if task.bonus:
-        head += f" (+{points(task.bonus)} bonus)"
+    if grade.overridden or grade.withheld:  # the grade of record, as in the table above
+        head = f"## {md_text(title)}: {md_text(score_text(grade))}"
+    else:
+        head = f"## {md_text(title)}: {points(task.score)} / {points(task.maximum)}"
+        if task.bonus:
+            head += f" (+{points(task.bonus)} bonus)"
     lines = [head, ""]
+    if grade.overridden:
+        lines += [f"_{md_text(grade.decision)}; the checks below gave {points(grade.automated)}._", ""]
+    if grade.note and grade.status == GradeStatus.GRADED:  # e.g. which misnamed file was graded
+        lines += [f"_{md_text(grade.note.splitlines()[0])}._", ""]
     lines.append(f"Graded `{task.file}` as a {task.style}-style submission; schedule seed "
                  f"{task.seed} (replay with `{task.replay}`).")
     lines.append("")
@@ -71,10 +81,11 @@ def render(row: StudentResult, result: BatchResult) -> str:
     lines = [f"# Feedback: {md_text(row.student.name)}", ""]
     lines += ["| Task | Score |", "| --- | --- |"]
     for task in result.tasks:
-        grade = row.grades[task]
-        extra = f" ({md_text(grade.note.splitlines()[0])})" if grade.report is None and grade.note else ""
-        lines.append(f"| {md_text(result.title(task))} | {points(grade.score)} / {points(grade.max_score)}{extra} |")
-    lines.append(f"| **Total** | **{points(row.total)} / {points(row.max_total)}** |")
+        lines.append(f"| {md_text(result.title(task))} | {md_text(score_text(row.grades[task]))} |")
+    total = total_cell(row) or "withheld"
+    lines.append(f"| **Total** | **{md_text(total)} / {points(row.max_total)}** |")
+    if row.withheld:
+        lines += ["", f"_The total waits for your instructor's review of {md_text(', '.join(row.withheld))}._"]
     lines.append("")
     if row.late:
         lines += ["Submitted late.", ""]

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from grader.batch.outputs import output, points, student_files
+from grader.batch.outputs import output, points, score_text, student_files
 from grader.batch.records import BatchResult, StudentResult, TaskGrade
 from grader.presentation import STAFF, check_text, view
 
@@ -29,6 +29,12 @@ def _task_tests(number: int, task: str, grade: TaskGrade) -> list[dict[str, Any]
     tests = []
     # Gradescope applies each test's visibility itself, so every check goes in, with its own.
     task_view = view(grade.report, STAFF, grade.needs_review)
+    if grade.decision:
+        tests.append({"name": f"{task}: instructor's decision", "number": f"{number}.0", "score": 0.0,
+                      "max_score": 0.0, "status": "passed",
+                      "output": f"{grade.decision}. The checks below gave {points(grade.automated)}; "
+                                f"the grade is {points(grade.score)}.", "tags": [task, "decision"],
+                      "visibility": "visible"})
     for reason in task_view.needs_review:
         tests.append({"name": f"{task}: needs review", "number": f"{number}.0", "score": 0.0, "max_score": 0.0,
                       "status": "failed", "output": f"{reason}. The score stands once your instructor "
@@ -55,19 +61,20 @@ def results(row: StudentResult, tasks: list[str]) -> dict[str, Any]:
     for number, task in enumerate(tasks, 1):
         grade = row.grades[task]
         tests += _task_tests(number, task, grade)
-        line = f"{task}: {points(grade.score)}/{points(grade.max_score)}"
+        line = f"{task}: {score_text(grade)}"
         if grade.report is not None:
             seconds += grade.report.seconds
             line += f" ({grade.report.file}, {grade.report.style}-style, seed {grade.report.seed})"
-            if grade.needs_review:
-                line += " - needs review"
             if grade.report.error:
                 line += f"\n  {grade.report.error}"
-        elif grade.note:
-            line += f" ({grade.note})"
         summary.append(line)
+    if row.withheld:
+        summary.append(f"The score leaves out {', '.join(row.withheld)} until your instructor has "
+                       "reviewed it.")
     return {
-        "score": round(sum(t["score"] for t in tests), 4),
+        # The grade of record (overrides applied, withheld grades left out); Gradescope takes
+        # this over the sum of the tests, which stay the checks' own.
+        "score": round(row.total, 4),
         "execution_time": int(round(seconds)),
         "output": "\n".join(summary),
         "stdout_visibility": "hidden",

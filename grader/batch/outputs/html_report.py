@@ -14,7 +14,7 @@ from collections import Counter
 from html import escape
 from pathlib import Path
 
-from grader.batch.outputs import grade_notes, output, points
+from grader.batch.outputs import grade_notes, gradebook_score, output, points, score_text, total_cell
 from grader.presentation import STAFF, nominal_maximum, view
 from grader.batch.outputs._svg import histogram
 from grader.batch.records import BatchResult, GradeStatus, StudentResult
@@ -67,7 +67,8 @@ def _task_summary(result: BatchResult, task: str) -> str:
     spec = result.rubric.task(task)
     maximum = nominal_maximum(spec)
     graded = [r.grades[task] for r in result.students if r.grades[task].status != GradeStatus.MISSING]
-    scores = [g.score for g in graded]
+    # grades of record only: not a withheld score, nor the 0 of a grading that did not happen
+    scores = [g.score for g in graded if g.overridden or (g.status == GradeStatus.GRADED and not g.withheld)]
     missing = sum(1 for r in result.students if r.grades[task].status == GradeStatus.MISSING)
     failed = sum(1 for g in graded if g.status == GradeStatus.BROKEN or (g.report is not None and g.report.error))
     parts = [f'<h2 id="task-{_e(task)}">{_e(result.title(task))}</h2>']
@@ -113,14 +114,15 @@ def _task_summary(result: BatchResult, task: str) -> str:
 
 def _student_details(row: StudentResult, result: BatchResult) -> str:
     s = row.student
-    scores = ", ".join(f"{_e(result.title(t))} {points(row.grades[t].score)}/{points(row.grades[t].max_score)}"
-                       for t in result.tasks)
+    scores = ", ".join(f"{_e(result.title(t))} {_e(score_text(row.grades[t]))}" for t in result.tasks)
     late = " &middot; late" if row.late else ""
     parts = [f'<details id="student-{_e(s.key)}"><summary><b>{_e(s.name)}</b> ({_e(s.key)}) &middot; '
-             f"{points(row.total)}/{points(row.max_total)} &middot; {scores}{late}</summary>"]
+             f"{_e(total_cell(row) or 'withheld')}/{points(row.max_total)} &middot; {scores}{late}</summary>"]
     for task in result.tasks:
         grade = row.grades[task]
-        parts.append(f"<h3>{_e(result.title(task))}: {points(grade.score)}/{points(grade.max_score)}</h3>")
+        parts.append(f"<h3>{_e(result.title(task))}: {_e(score_text(grade))}</h3>")
+        if grade.decision:
+            parts.append(f'<p class="meta">{_e(grade.decision)} (the checks gave {points(grade.automated)})</p>')
         if grade.source:
             parts.append(f'<p class="meta">file: {_e(grade.source)}'
                          + (" &middot; same content as another submission" if result.identical(grade) else "")
@@ -168,10 +170,10 @@ def render(result: BatchResult) -> str:
         if row.late:
             notes.append("late")
         notes += row.notes
-        cells = "".join(f"<td class=num>{points(row.grades[t].score)}"
-                        + (" (review)" if row.grades[t].needs_review else "") + "</td>" for t in result.tasks)
+        cells = "".join(f"<td class=num>{gradebook_score(row.grades[t]) or '-'}"
+                        + (" (review)" if row.grades[t].withheld else "") + "</td>" for t in result.tasks)
         rows.append(f'<tr><td><a href="#student-{_e(row.student.key)}">{_e(row.student.name)}</a></td>'
-                    f"<td>{_e(row.student.key)}</td>{cells}<td class=num>{points(row.total)}</td>"
+                    f"<td>{_e(row.student.key)}</td>{cells}<td class=num>{total_cell(row) or 'withheld'}</td>"
                     f"<td>{_e('; '.join(notes))}</td></tr>")
     rows.append("</table><h2>Details</h2>")
     details = [_student_details(row, result) for row in result.students]

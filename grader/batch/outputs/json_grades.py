@@ -26,7 +26,11 @@ def render(result: BatchResult) -> dict[str, Any]:
             grade = row.grades[task]
             report = grade.report
             grades[task] = {
+                # score: the grade of record (the instructor's where overridden); counted: what
+                # the total takes of it (0 while withheld for review); automated_score: the checks'
                 "status": grade.status, "score": grade.score, "max_score": grade.max_score,
+                "counted": grade.counted, "withheld": grade.withheld, "overridden": grade.overridden,
+                "automated_score": grade.automated, "decision": grade.decision,
                 "source": grade.source, "note": grade.note,
                 "seed": report.seed if report else None,
                 "isolation": report.isolation if report else None,
@@ -40,6 +44,7 @@ def render(result: BatchResult) -> dict[str, Any]:
         students.append({"key": s.key, "name": s.name, "email": s.email, "canvas_id": s.canvas_id,
                          "sis_user_id": s.sis_user_id, "section": s.section, "on_roster": s.on_roster,
                          "late": row.late, "total": row.total, "max_total": row.max_total,
+                         "withheld": row.withheld,
                          "grades": grades})
     return {"tasks": result.tasks, "layout": result.layout, "grader": result.engine,
             "rubric_digest": result.rubric.digest, "students": students}

@@ -25,8 +25,11 @@ def render(result: BatchResult) -> str:
             name = f"{task}.{row.student.key}"
             problem = grade.note if grade.status in (GradeStatus.MISSING, GradeStatus.BROKEN, GradeStatus.UNMATCHED) else ""
             counts = task_suite(root, name, name, grade_view(grade, STAFF),
-                                problem, {"student": row.student.name, "score": points(grade.score),
-                                          "max_score": points(grade.max_score), "source": grade.source},
+                                problem, {"student": row.student.name,
+                                          # the grade of record, as the gradebooks have it
+                                          "score": "withheld" if grade.withheld else points(grade.counted),
+                                          "max_score": points(grade.max_score), "source": grade.source,
+                                          **({"decision": grade.decision} if grade.decision else {})},
                                 problem_type=grade.status)
             for key in COUNTS:
                 totals[key] += counts[key]

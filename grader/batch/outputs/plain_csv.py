@@ -1,10 +1,11 @@
-"""grades.csv: one row per student for Moodle's "Import grades > CSV file" and spreadsheets.
+"""grades.csv: one row per student for spreadsheets and gradebooks that map columns at import.
 
-Moodle maps one identifying column (its "Email address", "ID number" or user name) and one
-column per grade item at import; spreadsheets want the totals and the reason for a zero next
-to the score. As in canvas.csv, a missing submission or one flagged for review is a blank
-cell (Moodle skips blank cells at import), and a task nobody submitted has no column. Text that came from a submission (an error message may quote the student's code)
-is defused against spreadsheet formula injection.
+Totals and the reason for a blank or a zero sit next to the scores (Moodle's own assignment
+worksheet is `moodle-<task>.csv`). As in canvas.csv, a missing submission, files that could not
+be matched, a grading that broke and a grade withheld for review are blank cells; a total that
+holds a withheld grade is blank too; a task nobody submitted has no column. Text that came from
+a submission (an error message may quote the student's code) is defused against spreadsheet
+formula injection.
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import csv
 import io
 from pathlib import Path
 
-from grader.batch.outputs import grade_notes, gradebook_score, output, points
-from grader.batch.records import BatchResult, StudentResult
+from grader.batch.outputs import grade_notes, gradebook_score, output, points, total_cell
+from grader.batch.records import BatchResult, GradeStatus, StudentResult
 
 
 def _cell(text: str) -> str:
@@ -48,9 +49,11 @@ def render(result: BatchResult) -> str:
         for task in tasks:
             cells += [gradebook_score(row.grades[task]), points(row.grades[task].max_score)]
         status = "submitted" if row.submitted else "no submission"
-        if any(g.needs_review for g in row.grades.values()):
+        if any(g.status == GradeStatus.UNMATCHED and not g.overridden for g in row.grades.values()):
+            status = "could not match"
+        if row.withheld:
             status = "needs review"
-        cells += [points(row.total), points(row.max_total), "yes" if row.late else "no", status,
+        cells += [total_cell(row), points(row.max_total), "yes" if row.late else "no", status,
                   _notes(row, result, result.roster_used)]
         writer.writerow(cells)
     return buffer.getvalue()
