@@ -436,3 +436,14 @@ def test_a_one_assignment_zip_without_task_grades_the_task_it_holds(tmp_path, ca
     assert rows[0][5:] == ["Bank account (4711)"]
     err = capsys.readouterr().err
     assert "grading bank only: no submission holds downloader.py" in err
+
+
+def test_gradescope_grades_a_misnamed_upload_and_says_which(tmp_path):
+    from grader.batch.autograder import grade_submission
+
+    (tmp_path / "rubric.yaml").write_text(TINY_RUBRIC)
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "Bank_final.py").write_text(BANK)
+    data = grade_submission(tmp_path / "submission", str(tmp_path / "rubric.yaml"), ["bank"],
+                            allow_weak_isolation=True)
+    assert data["score"] == 3 and "graded Bank_final.py" in data["output"]

@@ -47,19 +47,22 @@ def grade_submission(submission: Path, rubric_path: str | None, tasks: list[str]
         found = Found("submission", "submission", "single")
         for spec in specs:
             discovery.find(submission, spec, found)
+        discovery.settle([found])  # a misnamed upload (bank_final.py) is graded, saying so
         grades: dict[str, TaskGrade] = {}
         for spec in specs:
             full = nominal_maximum(spec)
             if spec.name not in found.files:
+                why = found.unmatched.get(spec.name, f"no {spec.file} in your submission")
                 grades[spec.name] = TaskGrade(spec.name, GradeStatus.MISSING, 0.0, full,
-                                              note=f"no {spec.file} in your submission; upload a file "
-                                                   f"named exactly {spec.file}")
+                                              note=f"{why}; upload a file named exactly {spec.file}")
                 continue
             staged = stage(spec, found.files[spec.name], found.helpers.get(spec.name, []),
                            work / "staged", rubric.digest, engine_version())
             report = grade(rubric, spec.name, staged.main)
             grades[spec.name] = TaskGrade(spec.name, GradeStatus.GRADED, report.score, report.max_score, report,
-                                          found.files[spec.name].name, staged.key, note=report.error or "")
+                                          found.files[spec.name].name, staged.key,
+                                          note="; ".join(n for n in (found.guessed.get(spec.name, ""),
+                                                                     report.error or "") if n))
         return results(StudentResult(Student("submission", "submission"), grades), names)
     finally:
         shutil.rmtree(work, ignore_errors=True)

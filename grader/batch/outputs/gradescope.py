@@ -65,6 +65,8 @@ def results(row: StudentResult, tasks: list[str]) -> dict[str, Any]:
         if grade.report is not None:
             seconds += grade.report.seconds
             line += f" ({grade.report.file}, {grade.report.style}-style, seed {grade.report.seed})"
+            if grade.note and grade.note != grade.report.error:  # e.g. which misnamed file was graded
+                line += f"\n  {grade.note.splitlines()[0]}"
             if grade.report.error:
                 line += f"\n  {grade.report.error}"
         summary.append(line)
