@@ -447,3 +447,11 @@ def test_gradescope_grades_a_misnamed_upload_and_says_which(tmp_path):
     data = grade_submission(tmp_path / "submission", str(tmp_path / "rubric.yaml"), ["bank"],
                             allow_weak_isolation=True)
     assert data["score"] == 3 and "graded Bank_final.py" in data["output"]
+
+
+@pytest.mark.parametrize("name, plausible", [
+    ("bank_final.py", True), ("bank (1).py", True), ("bank-v2.py", True), ("MyBank2.py", True),
+    ("bank.docx", True), ("bankruptcy.py", False), ("test_bank.py", False), ("banks_tests.py", False),
+    ("downloader.py", False)])
+def test_a_file_name_names_the_task_as_a_whole_word_and_not_its_tests(name, plausible):
+    assert naming.names_task(name, "bank.py") is plausible

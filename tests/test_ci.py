@@ -335,3 +335,13 @@ def test_grader_batch_notes_classroom_repos_whose_workflow_was_edited(tmp_path):
     rows = {r["ID"]: r for r in csv.DictReader((tmp_path / "out" / "grades.csv").open())}
     assert "differs from the course's template" in rows["alice"]["Notes"]
     assert "template" not in rows["bob"]["Notes"]
+
+
+def test_a_syntax_error_is_said_once_in_the_job_summary(tmp_path):
+    done, summary, output, _ = run_grading_step(tmp_path, {"bank.py": "class BankAccount:\n    def deposit(self)\n"})
+    assert done.returncode == 1
+    text = summary.read_text()
+    assert text.count("SyntaxError") == 1 and "def deposit(self)" in text and "^" in text
+    assert "Not run (7 points): api, basic, validation, no\\_lost\\_update" in text
+    assert "| Check |" not in text  # no table repeating the error for every check
+    assert classroom_result_of(output)["status"] == "error"

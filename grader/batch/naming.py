@@ -151,6 +151,10 @@ def name_words(filename: str) -> list[str]:
 
 def names_task(filename: str, task_file: str) -> bool:
     """Whether a file's name names a task's file as a whole word, in some form: `bank_final.py`,
-    `bank (1).py`, `bank-v2.py`, `Bank2.py`, `my_bank.docx` for bank.py; `bankruptcy.py` not."""
+    `bank (1).py`, `bank-v2.py`, `Bank2.py`, `my_bank.docx` for bank.py; `bankruptcy.py` and
+    `test_bank.py` not."""
     wanted = {word_form(w) for w in name_words(task_file)}
-    return bool(wanted) and wanted <= {word_form(w) for w in name_words(filename)}
+    words = {word_form(w) for w in name_words(filename)}
+    if "test" in words - wanted:  # `test_bank.py` tests the bank, it is not the bank
+        return False
+    return bool(wanted) and wanted <= words

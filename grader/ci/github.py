@@ -83,13 +83,22 @@ def summary(views: list[TaskView]) -> str:
         if task.bonus:
             head += f" (+{points(task.bonus)} bonus)"
         out += [head, ""]
+        checks = list(task.checks)
         if task.error:
-            out += [f"**Could not run:** {md_text(task.error.splitlines()[0])}", ""]
+            first, *rest = task.error.splitlines() or [""]
+            out += [f"**Could not run:** {md_text(first)}", ""]
+            if rest:  # a syntax error's line and caret
+                out += ["```text", *rest, "```", ""]
+            stopped = [c for c in checks if c.message.strip() == first.strip()]
+            if stopped:  # said once, not once per check
+                out += [f"Not run ({points(sum(c.max_score for c in stopped if not c.bonus))} points): "
+                        + ", ".join(md_text(c.id) for c in stopped), ""]
+                checks = [c for c in checks if c not in stopped]
         for reason in task.needs_review:
             out += [f"**Needs review:** {md_text(reason)}", ""]
-        if task.checks:
+        if checks:
             out += ["| Check | Result | Points | Message |", "| --- | --- | --- | --- |"]
-            for check in task.checks:
+            for check in checks:
                 icon = check.label.icon
                 bonus = " (bonus)" if check.bonus else ""
                 message = check.summary or ('' if check.passed else check.expects)
