@@ -31,7 +31,8 @@ STOP_HINT = ("it read past the end of the grader's scripted input (the rubric's 
 
 def _run(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, serial: bool,
          ordered: bool = True, daemons_die: bool = True) -> dict[str, Any]:
-    run = run_for_probe(ctx, code, seed, serial=serial, ordered=ordered, daemons_die=daemons_die)
+    run = run_for_probe(ctx, code, seed, serial=serial, ordered=ordered, daemons_die=daemons_die,
+                        to_the_end=True)
     data = collect(run, shared, plain)
     data["seed"] = seed
     result, result_lines, progress_lines = run.output.main_result()

@@ -89,9 +89,20 @@ class CoopLock:
         return self._inner.locked()
 
     def __enter__(self) -> bool:
+        sched = sched_mod.ACTIVE
+        if sched is not None and sched.quiet and self._inner.acquire(False):
+            self._owner = _thread.get_ident()  # the quiet path of acquire, one call less
+            return True
         return self.acquire()
 
     def __exit__(self, *exc: Any) -> None:
+        sched = sched_mod.ACTIVE
+        if sched is not None and sched.quiet and self._inner.locked():
+            self._owner = None  # the quiet path of release, one call less
+            self._inner.release()
+            if sched.waiters:
+                sched.unblock(self, 1, key=self._key)
+            return
         self.release()
 
     # The protocol threading.Condition uses with its lock:
@@ -114,6 +125,12 @@ class CoopRLock(CoopLock):
     def __init__(self) -> None:
         super().__init__()
         self._count = 0
+
+    def __enter__(self) -> bool:
+        return self.acquire()  # counts its holdings: not the plain lock's quiet path
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if self._owner == _thread.get_ident() and self._inner.locked():

@@ -4,7 +4,9 @@ Whatever the program's shape (top-level threads, `main()` called from the `__mai
 `Thread` subclasses, executors), running the file as `__main__` does what running it does. Under
 the scheduler its sleeps are virtual, its threads are scheduled by seed, `input()` answers from a
 scripted session (grader/preempt/answers.py) and `sys.argv` is just the file; a program that never ends is stopped after a fixed span of
-virtual time (or a number of steps) and judged on what it did until then.
+virtual time (or, if it never sleeps, of CPU time) and judged on what it did until then. There is
+no step limit: past its sampled part a program runs with cheap hooks, so one that ends natively
+in t seconds ends here too, in a few t (the 10 t + 1 s target of bench/size_bench.py).
 
 The module's own import (for the contract checks) goes through `exec_quietly`: the same
 scheduler, serial, so that top-level threads and sleeps at import cost no real time either.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import errno
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -28,7 +31,9 @@ from grader.preempt.scheduler import Abort, Outcome, Scheduler
 from grader.preempt.siblings import submission_attrs
 
 TIME_LIMIT = 300.0  # virtual seconds a program may run before it is stopped (a simulation)
-MAX_STEPS = 12_000_000  # scheduling points (a busy loop that never ends; 2 x 10^6 loops fit)
+RUN_SECONDS = 60.0  # CPU seconds a program run may take (a busy loop that never ends): a program
+# of 2 x 10^7 locked updates (about 4 s natively) takes about a third of it
+MAX_STEPS = 12_000_000  # scheduling points of a run not run to its end (contract calls, downloaders)
 SERIAL_BUDGET = 12_000  # points recorded in the reference run before it goes quiet
 FORCED_BUDGET = 2_000  # points of a forced-switch run; it stops there (a sample)
 
@@ -128,7 +133,8 @@ class ProgramOutcome:
     def stopped(self) -> str | None:
         """Why the grader stopped a program that had not ended (None if it ended by itself)."""
         return {"time": f"still running after {self.sched.now:g} s of (virtual) time",
-                "steps": "still running after the grader's step limit",
+                "steps": "still running after the grader's step limit" if self.sched.cpu_limit is None
+                else f"still running after {self.sched.cpu_limit:g} s of computing without sleeping",
                 "budget": "stopped after the grader's sample of forced thread switches",
                 INPUT_STOP: "waiting for more input than the grader's scripted session gives"}.get(
             self.outcome.status)
@@ -165,7 +171,8 @@ def program_environment(path: str, *, fork: bool = True,
 
 def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, switch: float = 0.1,
                 budget: int = SERIAL_BUDGET, stop_at_budget: bool = False,
-                time_limit: float = TIME_LIMIT, max_steps: int = MAX_STEPS,
+                time_limit: float = TIME_LIMIT, max_steps: float = MAX_STEPS,
+                cpu_limit: float | None = None,
                 namespace: dict[str, Any] | None = None, ordered: bool = True,
                 answers: tuple[str, ...] = DEFAULT_ANSWERS,
                 daemons_die: bool = True) -> ProgramOutcome:
@@ -173,9 +180,9 @@ def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, s
     program exits as CPython's does (`daemons_die`): once its main thread and non-daemon threads
     have ended; without it, daemon threads run on too (to see whether they would have ended)."""
     sched = Scheduler(seed, filename=path, source=source, switch=switch, serial=serial,
-                      max_steps=max_steps, stall_seconds=3.0, budget=budget,
+                      max_steps=max_steps, stall_seconds=3.0, budget=budget,  # type: ignore[arg-type]
                       stop_at_budget=stop_at_budget, spin=10_000, time_limit=time_limit,
-                      ordered=ordered, daemons_die=daemons_die)
+                      ordered=ordered, daemons_die=daemons_die, cpu_limit=cpu_limit)
     ns = namespace if namespace is not None else {}
     ns.setdefault("__name__", "__main__")
     ns.setdefault("__file__", path)
@@ -217,13 +224,19 @@ def program_code(ctx: Any) -> Any:
 
 
 def run_for_probe(ctx: Any, code: Any, seed: int, *, serial: bool,
-                  ordered: bool = True, daemons_die: bool = True) -> ProgramOutcome:
+                  ordered: bool = True, daemons_die: bool = True,
+                  to_the_end: bool = False) -> ProgramOutcome:
     """One schedule of `program_code(ctx)` as a probe runs it: the reference (`serial`, recorded
     for SERIAL_BUDGET points) or a forced-switch sample that stops after FORCED_BUDGET points;
-    the rubric's `switch` and `budget` parameters, when given, override the defaults."""
+    the rubric's `switch` and `budget` parameters, when given, override the defaults.
+    `to_the_end`: no step limit, only `run_seconds` (the rubric's, or RUN_SECONDS) of CPU time
+    for a program that never ends and never sleeps; else MAX_STEPS points."""
+    limits = {"max_steps": math.inf, "cpu_limit": float(ctx.param("run_seconds", RUN_SECONDS))} \
+        if to_the_end else {}
     return run_program(code, str(ctx.path), ctx.source, seed, serial=serial,
                        switch=float(ctx.param("switch", 0.1)),
                        budget=int(ctx.param("budget", SERIAL_BUDGET if serial else FORCED_BUDGET)),
+                       **limits,  # type: ignore[arg-type]
                        stop_at_budget=not serial, namespace=dict(hooks()), ordered=ordered,
                        answers=answers_of(ctx.param("input", None)), daemons_die=daemons_die)
 

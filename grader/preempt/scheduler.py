@@ -115,13 +115,16 @@ class Scheduler:
                  serial: bool = False, max_steps: int = 50_000, stall_seconds: float = 2.0,
                  budget: int | None = None, stop_at_budget: bool = False, spin: int = 10_000,
                  time_limit: float | None = None, ordered: bool = True,
-                 daemons_die: bool = False) -> None:
+                 daemons_die: bool = False, cpu_limit: float | None = None) -> None:
         """`serial`: threads switch only when they block, sleep, yield or end. `ordered` (with
         serial): the next thread is the first in line; without it, a seeded choice, so seeded
         serial runs reach the ends other legitimate orders reach (who got the last money).
         `daemons_die`: the schedule is a whole program, which exits as CPython's does: once the
         main thread and every non-daemon thread have ended, daemon threads (and threads
-        started with `_thread`) are killed where they stand."""
+        started with `_thread`) are killed where they stand. `cpu_limit`: CPU seconds the run
+        may use past its budget before it is stopped (status "steps"), checked every `spin`
+        quiet points: a program that never ends and never sleeps is cut by it, however many
+        points a finite one needs."""
         self.rng = random.Random(seed)
         self.seed = seed
         self.seed_base = 0  # per-thread random streams depend on the thread's index only
@@ -131,6 +134,8 @@ class Scheduler:
         self.serial = serial
         self.in_line = serial and ordered  # every choice of the next thread: the first in line
         self.max_steps = max_steps
+        self.cpu_limit = cpu_limit
+        self.cpu_start = 0.0  # process CPU time when the schedule started
         self.stall_seconds = stall_seconds
         self.tasks: list[Task] = []
         self.by_ident: dict[int, Task] = {}
@@ -284,11 +289,12 @@ class Scheduler:
         self.clock += 1
         if self.quiet:
             me.ran += 1
-            if self.steps > self.max_steps:
+            if me.ran >= self.spin:
+                self._check_limits()
+                self._switch(me)
+            elif self.steps > self.max_steps:
                 self._abort("steps")
                 raise Abort("steps")
-            if me.ran >= self.spin:
-                self._switch(me)
             return
         if self.steps > self.budget:
             self._go_quiet()
@@ -324,12 +330,17 @@ class Scheduler:
         self.steps += self.spin
         if self.aborted:
             raise Abort(self.aborted)
-        if self.steps > self.max_steps:
-            self._abort("steps")
-            raise Abort("steps")
+        self._check_limits()
         me = self.task()
         if me is not None:
             self._switch(me)
+
+    def _check_limits(self) -> None:
+        """Past the budget: stop at `max_steps` points or `cpu_limit` CPU seconds."""
+        if self.steps > self.max_steps or self.cpu_limit is not None \
+                and time.process_time() - self.cpu_start > self.cpu_limit:
+            self._abort("steps")
+            raise Abort("steps")
 
     def _restore_hooks(self) -> None:
         for ns, name, hook in reversed(self._swapped):
@@ -628,6 +639,7 @@ class Scheduler:
         from grader.preempt import vtime
 
         previous, ACTIVE = ACTIVE, self
+        self.cpu_start = time.process_time()
         saved_random = random_module.getstate()
         if first_stream:
             random_module.setstate(random.Random(f"{self.seed_base}:0").getstate())
