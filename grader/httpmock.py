@@ -4,6 +4,9 @@ Student code runs `requests` against it inside the sandboxed child. Nothing here
 process: one `responses` mock with a catch-all callback per HTTP method is installed once and
 stays installed for the child's life, so a thread the student leaves running can never fall
 through to the real network after a check is over (it gets a ConnectionError instead).
+urllib's http and https handlers are routed to the same servers (`UrllibRequest`): a program
+that downloads with urllib is answered and recorded as such, so the checks judge what it does
+and the no-network checks name urllib; any URL no server answers still meets the network guard.
 
 A `MockServer` answers the URLs of one scenario and records, for every request, when it
 arrived, when the grader's *gate* let it go, when it completed and how. The gate is what makes
@@ -124,13 +127,14 @@ class Record:
     answered: int | None = None  # SequencedServer: 1 for the first answer it let go, 2, ...
     end: float | None = None
     outcome: str = ""  # "200", "301", "ConnectionError", "ReadTimeout", ...
+    client: str = "requests"  # or "urllib" (answered too, so the rest can be judged)
 
     def as_dict(self) -> dict[str, Any]:
         r = lambda t: None if t is None else round(t, 4)  # noqa: E731
         return {"id": self.id, "url": self.url, "method": self.method, "thread": self.thread,
                 "start": r(self.start), "released": r(self.released), "end": r(self.end),
                 "outcome": self.outcome, "timeout": self.timeout, "in_flight": self.in_flight,
-                "phase": self.phase, "answered": self.answered}
+                "phase": self.phase, "answered": self.answered, "client": self.client}
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,6 +154,7 @@ def install() -> None:
     with _LOCK:
         if _MOCK is not None:
             return
+        _install_urllib()
         import responses
 
         mock = responses.RequestsMock(assert_all_requests_are_fired=False)
@@ -170,6 +175,7 @@ def uninstall() -> None:
             _MOCK.stop(allow_assert=False)
             _MOCK.reset()
             _MOCK = None
+        _uninstall_urllib()
         _OPEN.clear()
         _RETIRED.clear()
         UNMOCKED.clear()
@@ -204,6 +210,82 @@ def _dispatch(request: Any) -> Any:
     raise RequestsConnectionError(
         f"blocked by the grader: {url} is not one of the URLs being graded "
         "(no request leaves the machine during grading)", request=request)
+
+
+# --------------------------------------------------------------------------------------------
+# urllib: answered by the same servers, recorded as such
+# --------------------------------------------------------------------------------------------
+
+class UrllibRequest:
+    """What a server reads of a request made with urllib (`MockServer.handle`). Such a request
+    is answered like one made with requests, so that a program downloading with urllib is
+    judged on what it does, and recorded with `client="urllib"`: the no-network checks name it,
+    for the exercise asks for requests. A URL no server answers goes on to urllib's own
+    handler, where the network guard blocks it."""
+
+    def __init__(self, url: str, method: str, timeout: Any) -> None:
+        import socket
+
+        self.url, self.method = url, method
+        default = timeout is getattr(socket, "_GLOBAL_DEFAULT_TIMEOUT", None)
+        self.req_kwargs = {"timeout": None if default else timeout}
+
+
+_URLLIB_OPENERS: dict[Any, Callable[..., Any]] = {}  # handler class -> its own open method
+
+
+def _urllib_open(original: Callable[..., Any]) -> Callable[..., Any]:
+    def open_(handler: Any, req: Any) -> Any:
+        url = req.full_url
+        server = _owner(url)
+        if server is None:
+            return original(handler, req)
+        return _urllib_answer(server, UrllibRequest(url, req.get_method(), req.timeout))
+    return open_
+
+
+def _urllib_answer(server: "MockServer", request: UrllibRequest) -> Any:
+    import email.message
+    import http.client
+    import socket
+    import urllib.error
+    import urllib.response
+
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+    from requests.exceptions import ReadTimeout
+
+    try:
+        code, headers, body = server.handle(request)
+    except ReadTimeout:
+        raise socket.timeout("The read operation timed out") from None
+    except RequestsConnectionError as exc:
+        raise urllib.error.URLError(ConnectionRefusedError(str(exc))) from None
+    message = email.message.Message()
+    message["Content-Type"] = "text/html; charset=utf-8"
+    for name, value in headers.items():
+        message[name] = value
+    answer = urllib.response.addinfourl(io.BytesIO(body.encode()), message, request.url, code)
+    answer.msg = answer.reason = http.client.responses.get(code, "")  # type: ignore[attr-defined]
+    return answer
+
+
+def _install_urllib() -> None:  # with _LOCK held
+    import urllib.request
+
+    for cls, name in ((urllib.request.HTTPHandler, "http_open"),
+                      (getattr(urllib.request, "HTTPSHandler", None), "https_open")):
+        if cls is not None and cls not in _URLLIB_OPENERS:
+            _URLLIB_OPENERS[cls] = getattr(cls, name)
+            setattr(cls, name, _urllib_open(_URLLIB_OPENERS[cls]))
+
+
+def _uninstall_urllib() -> None:  # with _LOCK held
+    import urllib.request
+
+    for cls, original in _URLLIB_OPENERS.items():
+        setattr(cls, "https_open" if cls is getattr(urllib.request, "HTTPSHandler", None)
+                else "http_open", original)
+    _URLLIB_OPENERS.clear()
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,7 +375,8 @@ class MockServer:
         self._last_arrival = now
         thread = self._threads.setdefault(ident, len(self._threads) + 1)
         record = Record(len(self.records) + self.dropped + 1, str(request.url),
-                        str(request.method), thread, now, timeout, self.in_flight, ident=ident)
+                        str(request.method), thread, now, timeout, self.in_flight, ident=ident,
+                        client="urllib" if isinstance(request, UrllibRequest) else "requests")
         if len(self.records) < MAX_RECORDS:
             self.records.append(record)
         else:

@@ -57,14 +57,22 @@ def test_threads_started_in_main_are_run_and_printing_at_the_end_is_found(rubric
     assert "printed late" in checks["script_completion_order"].message
 
 
-def test_a_thread_subclass_downloading_with_urllib_is_run_and_loses_points_for_urllib(
+def test_a_thread_subclass_downloading_with_urllib_is_graded_and_loses_the_requests_point(
         rubric: Rubric) -> None:
     report, checks = graded(rubric, "fetcher_class_urllib.py")
     assert report.style == "program"
+    assert lost(report) == {"script_no_network"}, explain(report)
+    message = checks["script_no_network"].message
+    assert "urllib.request.urlopen() (fetcher_class_urllib.py line 14), not requests" in message
+    assert report.score >= report.max_score - 1  # extra credit aside, one point lost
+
+
+def test_a_program_talking_http_itself_is_blocked_and_its_call_named(rubric: Rubric) -> None:
+    report, checks = graded(rubric, "raw_http_client.py")
     runs = checks["script_runs"]
-    assert runs.status == "failed" and "urllib" in runs.message
-    assert "fetcher_class_urllib.py line 14" in runs.message
-    assert report.score < report.max_score
+    assert runs.status == "failed"
+    assert "http.client.HTTPSConnection() (raw_http_client.py line 10), not requests" in runs.message
+    assert report.score == 0
 
 
 def test_a_download_pages_with_another_signature_is_graded_as_the_program_it_is(

@@ -377,7 +377,7 @@ def test_daemon_workers_behind_queue_join_finish_before_the_script_ends(rubric, 
     assert [c.id for c in report.checks if c.status != "passed"] == ["api"]  # names: by design
 
 
-def test_urllib_instead_of_requests_is_blocked_and_reported(rubric, tmp_path) -> None:
+def test_urllib_instead_of_requests_is_answered_and_costs_the_requests_point(rubric, tmp_path) -> None:
     report = graded(rubric, tmp_path, """
         import threading
         import urllib.request
@@ -394,7 +394,9 @@ def test_urllib_instead_of_requests_is_blocked_and_reported(rubric, tmp_path) ->
         for t in threads:
             t.join()
     """)
-    runs = by_id(report)["script_runs"]
-    assert runs.status == "failed"
-    assert "downloads with urllib.request.urlopen() (downloader.py line 7), not requests" in runs.message
-    assert report.score == 0
+    checks = by_id(report)
+    assert not_passed(report) == {"script_no_network"}
+    assert ("downloads with urllib.request.urlopen() (downloader.py line 7), not requests"
+            in checks["script_no_network"].message)
+    assert checks["script_errors"].status == "passed"  # an HTTPError or URLError line is a failure mark
+    assert report.score >= report.max_score - 1

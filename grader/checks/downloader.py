@@ -686,6 +686,11 @@ def no_network(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     if attempts:
         return failed(f"your code tried to reach the network without `requests` ({attempts[0]}); "
                       "the attempt was blocked before it left the machine. Download with "
-                      "requests.get (urllib, http.client, httpx and raw sockets are not graded)",
+                      "requests.get (http.client, httpx and raw sockets are not graded)",
                       "\n".join(attempts[:10]))
+    other = [r for r in obs["server"]["requests"] if r.get("client", "requests") != "requests"]
+    if other:
+        return failed(f"your code downloads with urllib, not requests (e.g. {other[0]['url']}): the "
+                      "grader answered it so that the other checks could judge it, but the "
+                      "assignment asks for requests.get")
     return passed("no attempt to reach a host other than the given URLs")

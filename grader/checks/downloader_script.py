@@ -121,6 +121,20 @@ def blocked_message(obs: dict[str, Any], filename: str) -> str:
             "the attempt was blocked: download with requests.get")
 
 
+def urllib_message(obs: dict[str, Any], filename: str) -> str | None:
+    """A program that downloaded with urllib: the grader answered it (so the rest is judged),
+    and this names the call to replace."""
+    used = [r for r in _requests(obs) if r.get("client", "requests") != "requests"]
+    if not used:
+        return None
+    calls = [c for c in obs.get("clients") or [] if "url" in c["call"].lower()]
+    where = (f"{calls[0]['call']}() ({filename} line {calls[0]['line']})" if calls
+             else "urllib")
+    return (f"the program downloads with {where}, not requests ({len(used)} request(s), e.g. "
+            f"{used[0]['url']}): the grader answered them so that the rest could be judged, but "
+            "the exercise asks for requests.get")
+
+
 SLOW = Route("status", 200, 0.0, slow=60.0)  # main run: a slow page, answered after the others
 
 
@@ -562,6 +576,9 @@ def script_timeout(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 def script_no_network(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     if obs["network"]:
         return failed(blocked_message(obs, ctx.filename), "\n".join(obs["network"][:10]))
+    other = urllib_message(obs, ctx.filename)
+    if other is not None:
+        return failed(other)
     if not _requests(obs):
         return failed("the script made no request with `requests`")
     return passed("every download went through requests; nothing else reached for the network")
