@@ -2,6 +2,8 @@
 and a grader's own error never charged to the student."""
 import dataclasses
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -18,6 +20,14 @@ from grader.reports.junit import render_views
 from grader.reports.text import render_view
 from grader.results import (Cause, CheckResult, CodecError, GradeReport, Status, check_to_dict,
                             report_from_dict, report_to_dict)
+
+def test_outputs_read_results_without_importing_the_sandbox():
+    code = ("import sys, grader.presentation, grader.reports, grader.batch.outputs, grader.ci.github, grader.ci.templates;"
+            "grader.reports.load_formats(); grader.batch.outputs.load_outputs();"
+            "print(sorted(m for m in ('grader.grading', 'grader.sandbox') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
 
 # ---- the codec ------------------------------------------------------------------------------
 
