@@ -200,12 +200,18 @@ def settle(report: GradeReport) -> None:
     report.score = sum(c.score for c in report.checks)
     errors = [c for c in report.checks if c.status == Status.ERROR]
     report.max_score -= sum(c.max_score for c in errors if not c.bonus)
+    not_charged = ("the grader's own error, not charged: its points are left out of the maximum "
+                   "until it is regraded")
     for check in errors:
-        if check.cause != Cause.GRADER_DEPENDENCY:
-            report.needs_review.append(
-                f"check {check.id}: {(check.message.splitlines() or ['internal grader error'])[0]} "
-                "(the grader's own error, not "
-                "charged: its points are left out of the maximum until it is regraded)")
+        if check.cause == Cause.GRADER_DEPENDENCY:
+            continue  # the check it waited on is named
+        if check.visibility != "visible":  # every audience reads the reasons: name no hidden check
+            reason = f"a check shown at grading time: {not_charged}"
+        else:
+            first = (check.message.splitlines() or ["internal grader error"])[0]
+            reason = f"check {check.id}: {first} ({not_charged})"
+        if reason not in report.needs_review:
+            report.needs_review.append(reason)
 
 
 def _runtime_findings(audit: list[dict[str, Any]], known: list[str]) -> list[str]:

@@ -190,7 +190,8 @@ def view(report: GradeReport, audience: str = STAFF, review: list[str] | None = 
     shown_kinds = SHOWN[audience]
     shown = [c for c in report.checks if c.visibility in shown_kinds]
     withheld = [c for c in report.checks if c.visibility not in shown_kinds]
-    withheld_max = sum(c.max_score for c in withheld if not c.bonus)
+    # a grader error's points are already out of the report's maximum (grading.settle)
+    withheld_max = sum(c.max_score for c in withheld if not c.bonus and c.status != Status.ERROR)
     # Before grading (SELF_CHECK) the figures are those of the shown checks; once grades are
     # out the student's figures are the gradebook's, hidden checks included in one sum.
     counted = shown if audience == SELF_CHECK else report.checks

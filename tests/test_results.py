@@ -125,6 +125,17 @@ def test_a_grader_error_is_a_junit_error_not_a_failure():
     assert "[ERROR] basic" in render_view(view(report, STAFF))
 
 
+def test_a_hidden_check_the_grader_could_not_grade_is_left_out_of_the_maximum_once():
+    from grader.presentation import SELF_CHECK
+    hidden = dataclasses.replace(_check("secret", Status.ERROR, maximum=3.0), visibility="hidden")
+    report = _report([_check("api", Status.PASSED), hidden])
+    settle(report)
+    assert report.max_score == 2.0
+    task = view(report, SELF_CHECK)
+    assert (task.score, task.maximum, task.withheld_points) == (2.0, 2.0, 0.0)
+    assert "secret" not in " ".join(task.needs_review) and "grader's own error" in task.needs_review[0]
+
+
 def test_a_check_view_keeps_the_status_enum():
     assert check_view(_check("a", Status.SKIPPED), "bank.py").status is Status.SKIPPED
 

@@ -233,7 +233,8 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
         odd = sorted({g.max_score for s in students for g in [s.grades[task.name]] if g.max_score != full})
         if odd:
             warnings.append(f"{task.name}: some submissions are graded out of "
-                            f"{', '.join(f'{m:g}' for m in odd)} (script style), the gradebook "
+                            f"{', '.join(f'{m:g}' for m in odd)} (their style's checks, or a grader error "
+                            "left out), the gradebook "
                             f"column out of {full:g}")
     for task in specs:
         groups: dict[str, list[str]] = {}
