@@ -65,6 +65,20 @@ def test_a_logging_bank_with_no_lock_still_loses_the_race_points(rubric):
     assert report.score == report.max_score - rubric.task("bank").findings["race"]
 
 
+def test_a_chatty_program_is_judged_on_the_last_line_it_printed(rubric):
+    """Past the output the grader keeps whole, the end is kept: the closing balance counts."""
+    report, checks = graded(rubric, "chatty_tellers.py")
+    assert "printed 'closing balance 1200'" in checks["script_runs"].message
+    assert [c.id for c in report.checks if c.status != "passed"] == ["api"]
+
+
+def test_its_twin_printing_the_total_before_joining_fails_for_that_line(rubric):
+    report, checks = graded(rubric, "chatty_tellers_early_total.py")
+    assert checks["script_consistent"].status == "failed"
+    assert "chatty_tellers_early_total.py:19" in checks["script_consistent"].message
+    assert "join the threads before printing" in checks["script_consistent"].message
+
+
 def test_each_run_starts_with_fresh_logging_and_leaves_the_configuration_it_found():
     import logging
 

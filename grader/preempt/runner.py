@@ -14,6 +14,7 @@ scheduler, serial, so that top-level threads and sleeps at import cost no real t
 from __future__ import annotations
 
 import builtins
+import collections
 import contextlib
 import errno
 import math
@@ -49,32 +50,53 @@ def _printing_line() -> int | None:
 
 
 class Output:
-    """Collects what the program prints, and whether the main thread printed each piece."""
+    """Collects what the program prints (stdout and stderr), and whether the main thread
+    printed each piece. A program printing a line per operation can print far more than is
+    worth keeping: the first `limit` characters are kept and the last `tail` ones (the middle
+    is dropped), so that the end it printed, its final balance, is always what is judged."""
 
-    def __init__(self, sched: Scheduler, limit: int = 20_000) -> None:
-        self.sched, self.parts, self.size, self.limit = sched, [], 0, limit
-        self.while_alive: set[int] = set()  # parts the main thread printed while threads it started ran
-        self.main_parts: list[tuple[str, int | None]] = []  # the main thread's text, source line
+    def __init__(self, sched: Scheduler, limit: int = 20_000, tail: int = 20_000) -> None:
+        self.sched, self.size, self.limit, self.tail_limit = sched, 0, limit, tail
+        # (printed by the main thread, text, while threads it started ran, source line if main)
+        self.head: list[tuple[bool, str, bool, int | None]] = []
+        self.tail: collections.deque[tuple[bool, str, bool, int | None]] = collections.deque()
+        self.tail_size = 0
+        self.dropped_sources: set[int] = set()  # lines that printed the main thread's dropped text
+        self.dropped = False
 
     def write(self, text: str) -> int:
         text = str(text)
+        me = self.sched.task()
+        main = me is None or me.root
+        part = (main, text, main and bool(self.sched.alive), _printing_line() if main else None)
         if self.size < self.limit:
-            me = self.sched.task()
-            main = me is None or me.root
-            if main and self.sched.alive:
-                self.while_alive.add(len(self.parts))
-            self.parts.append((main, text))
-            if main:
-                self.main_parts.append((text, _printing_line()))
+            self.head.append(part)
             self.size += len(text)
+            return len(text)
+        if len(text) > self.tail_limit:
+            part = (part[0], text[-self.tail_limit:], part[2], part[3])
+        self.tail.append(part)
+        self.tail_size += len(part[1])
+        while self.tail_size > self.tail_limit and len(self.tail) > 1:
+            gone = self.tail.popleft()
+            self.tail_size -= len(gone[1])
+            self.dropped = True
+            if gone[3] is not None:
+                self.dropped_sources.add(gone[3])
         return len(text)
+
+    def _parts(self) -> list[tuple[bool, str, bool, int | None]]:
+        gap = [(True, "\n", False, None)] if self.dropped else []  # a dropped middle ends a line
+        return [*self.head, *gap, *self.tail]
 
     def main_result(self) -> tuple[str, set[int], set[int]]:
         """The main thread's last non-empty line, the source lines that printed it, and the
         source lines that printed its other lines (for the race oracle's racy-result finding)."""
         lines: list[tuple[str, set[int]]] = []
         current, sources = "", set()
-        for text, line in self.main_parts:
+        for main, text, _, line in self._parts():
+            if not main:
+                continue
             for piece in text.splitlines(keepends=True):
                 current += piece
                 if line is not None:
@@ -86,8 +108,8 @@ class Output:
             lines.append((current, sources))
         lines = [(t, s) for t, s in lines if t.strip()]
         if not lines:
-            return "", set(), set()
-        return lines[-1][0], lines[-1][1], {n for _, s in lines[:-1] for n in s}
+            return "", set(), set(self.dropped_sources)
+        return lines[-1][0], lines[-1][1], {n for _, s in lines[:-1] for n in s} | self.dropped_sources
 
     def flush(self) -> None:
         pass
@@ -96,18 +118,18 @@ class Output:
         return False
 
     def text(self) -> str:
-        return "".join(t for _, t in self.parts)
+        return "".join(t for _, t, _, _ in self._parts())
 
     def last_line(self) -> tuple[bool, str, bool]:
         """The last non-blank line: whether the main thread printed it, its text, and whether
         threads the program started were still running when it was printed."""
         lines: list[tuple[bool, str, bool]] = []
         current, by_main, early = "", True, False
-        for index, (main, text) in enumerate(self.parts):
+        for main, text, alive, _ in self._parts():
             for piece in text.splitlines(keepends=True):
                 current += piece
                 by_main = by_main and main
-                early = early or index in self.while_alive
+                early = early or alive
                 if piece.endswith("\n"):
                     lines.append((by_main, current.rstrip("\n"), early))
                     current, by_main, early = "", True, False
