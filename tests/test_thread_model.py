@@ -266,3 +266,28 @@ def test_a_program_whose_daemon_actor_owns_the_balance_earns_every_behaviour_poi
     report, checks = graded(rubric, path)
     assert set(not_passed(report)) == {"api"}, not_passed(report)
     assert "balance 800" in checks["script_runs"].message
+
+
+# -- lost wake-ups ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, wait_line, notify_line", [
+    ("lost_wakeup_no_predicate.py", "17 `cond.wait()`", "11 `cond.notify()`"),
+    ("lost_wakeup_check_outside_lock.py", "18 `cond.wait()`", "11 `cond.notify_all()`"),
+])
+def test_a_wait_a_notify_can_precede_is_a_lost_wake_up_named_by_both_lines(rubric, name, wait_line,
+                                                                          notify_line):
+    report, checks = graded(rubric, PROGRAMS / name)
+    consistent = checks["script_consistent"]
+    assert consistent.status == "failed"
+    assert consistent.message.startswith("a lost wake-up: Thread-1 (withdrawer) waits")
+    assert f"{name}:{wait_line}" in consistent.message
+    assert f"Thread-2 (depositor) sends at {name}:{notify_line}" in consistent.message
+    assert "MainThread waits for Thread-1 (withdrawer) to finish" in consistent.details
+    assert checks["script_runs"].status == "passed"  # the order it was written in works
+
+
+@pytest.mark.parametrize("name", ["wait_in_while_loop.py", "wait_for_predicate.py",
+                                  "wait_if_checked_under_lock.py"])
+def test_a_wait_whose_predicate_is_checked_under_the_lock_passes_in_every_order(rubric, name):
+    report, checks = graded(rubric, PROGRAMS / name)
+    assert set(not_passed(report)) == {"api"}, not_passed(report)
+    assert "final balance 40" in checks["script_runs"].message

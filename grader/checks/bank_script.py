@@ -30,9 +30,10 @@ STOP_HINT = ("it read past the end of the grader's scripted input (the rubric's 
 
 
 def _run(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, serial: bool,
-         ordered: bool = True, daemons_die: bool = True) -> dict[str, Any]:
+         ordered: bool = True, daemons_die: bool = True,
+         behind: dict[str, int | None] | None = None) -> dict[str, Any]:
     run = run_for_probe(ctx, code, seed, serial=serial, ordered=ordered, daemons_die=daemons_die,
-                        to_the_end=True)
+                        to_the_end=True, behind=behind)
     data = collect(run, shared, plain)
     data["seed"] = seed
     result, result_lines, progress_lines = run.output.main_result()
@@ -92,6 +93,15 @@ def _problem(run: dict[str, Any]) -> tuple[str, list[str]] | None:
     """What is wrong with one run: a deadlock, a thread that raised, an update the race oracle
     says another thread's write can break, or a result printed while still being written.
     Being stopped by the grader's limits (a simulation that never ends) is not a fault."""
+    if run.get("lost_wakeup"):
+        wake = run["lost_wakeup"]
+        return (f"a lost wake-up: {wake['waiter']} waits on a Condition at {wake['wait_at']} "
+                f"for the notify {wake['notifier']} sends at {wake['notify_at']}; when "
+                f"{wake['notifier']} runs first its notify comes before the wait, nobody is "
+                f"waiting yet, and {wake['waiter']} then waits forever. Wait in a loop that "
+                "re-checks what it waits for under the lock (`while not ready: cond.wait()`) "
+                "or use cond.wait_for(...)",
+                [f"{d['thread']} {d['waits']}" for d in run.get("deadlock", [])])
     if run["status"] in ("deadlock", "stall"):
         why = {"deadlock": "the threads deadlocked",
                "stall": "a thread blocked in something the grader cannot schedule"}[run["status"]]
@@ -119,9 +129,15 @@ def script_probe(ctx: ProbeContext) -> dict[str, Any]:
         serial["cut_short"] = [name for name in serial["killed_working"]
                                if name not in longer["unfinished"]]
     runs: list[dict[str, Any]] = []
+    if _finished(serial):
+        lost = _lost_wakeup(ctx, code, shared, serial)
+        if isinstance(lost, str):
+            return {"__tampered__": lost}
+        if lost is not None:
+            runs.append(lost)
     ends: list[dict[str, Any]] = []  # other one-at-a-time runs' ends, made when a forced run differs
     lines = ctx.source.splitlines()
-    for index in range(int(ctx.param("schedules", 6))):
+    for index in range(int(ctx.param("schedules", 6)) if not runs else 0):
         run = _run(ctx, code, shared, ctx.seed + index, serial=False)
         events = run.pop("_events")
         if run.get("tampered"):
@@ -144,6 +160,37 @@ def script_probe(ctx: ProbeContext) -> dict[str, Any]:
 
 def _reads_input(serial: dict[str, Any]) -> bool:
     return bool(serial.get("answers_read")) or serial["status"] == INPUT_STOP
+
+
+def _lost_wakeup(ctx: ProbeContext, code: Any, shared: list[str],
+                 serial: dict[str, Any]) -> dict[str, Any] | str | None:
+    """A Condition wait no loop re-checks, ended by another thread's notify: in the order where
+    the notifier runs first (the waiter held back until nobody else can run), is the notify lost
+    and the wait never ended? Returns that run, with the two threads' lines; a str if the
+    program tampered with the grader."""
+    tried: set[tuple[str, int | None]] = set()
+    for wake in serial.get("wakeups", []):
+        # Held back where it took the lock it waits with (the notifier slips in before its
+        # check), else from its start (before it took the lock at all).
+        for hold in dict.fromkeys((wake.get("lock_line"), None)):
+            if (wake["waiter"], hold) in tried or len(tried) >= 4:
+                continue
+            tried.add((wake["waiter"], hold))
+            run = _run(ctx, code, shared, ctx.seed, serial=True, behind={wake["waiter"]: hold})
+            events = run.pop("_events")
+            if run.get("tampered"):
+                return run["tampered"]
+            stuck = [d for d in run["deadlock"] if d["thread"] == wake["waiter"]]
+            if run["status"] == "deadlock" and stuck:
+                lines = ctx.source.splitlines()
+                run["lost_wakeup"] = {**wake, **{
+                    f"{end}_at": f"{ctx.filename}:{wake[f'{end}_line']}" + (
+                        f" `{lines[wake[f'{end}_line'] - 1].strip()}`"
+                        if wake[f"{end}_line"] and wake[f"{end}_line"] <= len(lines) else "")
+                    for end in ("wait", "notify")}}
+                run["story"] = recent(events, ctx.filename, ctx.source.splitlines())
+                return run
+    return None
 
 
 def _stop_note(serial: dict[str, Any]) -> str:
@@ -230,7 +277,8 @@ def script_consistent(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         found = _problem(run)
         if found:
             why, story = found
-            seeded = "" if run is serial else f"with forced thread switches (schedule seed {run['seed']}) "
+            seeded = ("" if run is serial or run.get("lost_wakeup") else
+                      f"with forced thread switches (schedule seed {run['seed']}) ")
             differs = _differs(serial, run, obs.get("serial_ends", [])) if run is not serial else None
             details = list(story)
             if differs:

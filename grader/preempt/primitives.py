@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import sys
 import threading
 import time
 from typing import Any, Callable, Iterator
@@ -60,6 +61,7 @@ class CoopLock:
                            timeout=timeout if timeout >= 0 else None):
                 return False
         self._owner = me.ident
+        self._line = line  # where this holding began (a lost wake-up is tried from there)
         sched.oracle.acquire(me.index, self)
         sched.took(me, self, line, blocking)
         return True
@@ -167,6 +169,8 @@ class CoopCondition:
         self.acquire, self.release = self._lock.acquire, self._lock.release
         self._real = _RealCondition(self._lock)
         self._waiters: list[list[bool]] = []
+        self._unchecked: dict[int, tuple[str, int, Any]] = {}  # id(waiter) -> thread, line, lock's line
+        self._in_wait_for: set[int] = set()  # threads (idents) inside wait_for
 
     def __enter__(self) -> bool:
         return self._lock.__enter__()
@@ -187,6 +191,11 @@ class CoopCondition:
             raise RuntimeError("cannot wait on un-acquired lock")
         waiter = [False]
         self._waiters.append(waiter)
+        caller = sys._getframe(1)  # the student's own wait() call, not a queue's or wait_for's
+        if caller.f_code.co_filename == sched.filename and len(sched.wakeups) < 10 \
+                and _thread.get_ident() not in self._in_wait_for \
+                and not sched.in_loop(caller.f_lineno):
+            self._unchecked[id(waiter)] = (me.name, caller.f_lineno, getattr(self._lock, "_line", None))
         sched.oracle.boundary(me.index)  # what it checked before waiting, it checks again after
         saved = self._lock._release_save() if hasattr(self._lock, "_release_save") else self._lock.release()
         try:
@@ -197,6 +206,7 @@ class CoopCondition:
         finally:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
+            self._unchecked.pop(id(waiter), None)
             if hasattr(self._lock, "_acquire_restore"):
                 self._lock._acquire_restore(saved)
             else:
@@ -208,7 +218,12 @@ class CoopCondition:
     def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> Any:
         result = predicate()
         while not result:
-            if not self.wait(timeout) and timeout is not None:
+            self._in_wait_for.add(_thread.get_ident())  # the predicate is re-checked
+            try:
+                woken = self.wait(timeout)
+            finally:
+                self._in_wait_for.discard(_thread.get_ident())
+            if not woken and timeout is not None:
                 return predicate()
             result = predicate()
         return result
@@ -224,6 +239,11 @@ class CoopCondition:
             waiter[0] = True
             self._waiters.remove(waiter)
             sched.unblock(waiter)
+            unchecked = self._unchecked.pop(id(waiter), None)
+            if unchecked is not None and unchecked[0] != me.name and len(sched.wakeups) < 10:
+                sched.wakeups.append({"waiter": unchecked[0], "wait_line": unchecked[1],
+                                      "lock_line": unchecked[2], "notifier": me.name,
+                                      "notify_line": sched_mod.student_line(sched.filename, 2)})
 
     def notify_all(self) -> None:
         self.notify(len(self._waiters) or 1)

@@ -197,14 +197,15 @@ def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, s
                 cpu_limit: float | None = None,
                 namespace: dict[str, Any] | None = None, ordered: bool = True,
                 answers: tuple[str, ...] = DEFAULT_ANSWERS,
-                daemons_die: bool = True) -> ProgramOutcome:
+                daemons_die: bool = True, behind: dict[str, int | None] | None = None) -> ProgramOutcome:
     """Execute `code` (the file, instrumented or not) as `__main__` under one schedule. The
     program exits as CPython's does (`daemons_die`): once its main thread and non-daemon threads
     have ended; without it, daemon threads run on too (to see whether they would have ended)."""
     sched = Scheduler(seed, filename=path, source=source, switch=switch, serial=serial,
                       max_steps=max_steps, stall_seconds=3.0, budget=budget,  # type: ignore[arg-type]
                       stop_at_budget=stop_at_budget, spin=10_000, time_limit=time_limit,
-                      ordered=ordered, daemons_die=daemons_die, cpu_limit=cpu_limit)
+                      ordered=ordered, daemons_die=daemons_die, cpu_limit=cpu_limit,
+                      behind=behind)
     ns = namespace if namespace is not None else {}
     ns.setdefault("__name__", "__main__")
     ns.setdefault("__file__", path)
@@ -247,7 +248,8 @@ def program_code(ctx: Any) -> Any:
 
 def run_for_probe(ctx: Any, code: Any, seed: int, *, serial: bool,
                   ordered: bool = True, daemons_die: bool = True,
-                  to_the_end: bool = False) -> ProgramOutcome:
+                  to_the_end: bool = False,
+                  behind: dict[str, int | None] | None = None) -> ProgramOutcome:
     """One schedule of `program_code(ctx)` as a probe runs it: the reference (`serial`, recorded
     for SERIAL_BUDGET points) or a forced-switch sample that stops after FORCED_BUDGET points;
     the rubric's `switch` and `budget` parameters, when given, override the defaults.
@@ -260,7 +262,8 @@ def run_for_probe(ctx: Any, code: Any, seed: int, *, serial: bool,
                        budget=int(ctx.param("budget", SERIAL_BUDGET if serial else FORCED_BUDGET)),
                        **limits,  # type: ignore[arg-type]
                        stop_at_budget=not serial, namespace=dict(hooks()), ordered=ordered,
-                       answers=answers_of(ctx.param("input", None)), daemons_die=daemons_die)
+                       answers=answers_of(ctx.param("input", None)), daemons_die=daemons_die,
+                       behind=behind)
 
 
 CALL_TIME_LIMIT = 60.0  # virtual seconds one call of the student's code may take
@@ -336,6 +339,6 @@ def collect(run: ProgramOutcome, shared: list[str], plain: Callable[[Any], Any])
         "writes": dict(sched.shared_writes), "deadlock": outcome.deadlock,
         "answers_read": run.session.read if run.session else 0,
         "answers": run.session.summary() if run.session else "",
-        "killed_working": sched.killed_working[:5],
+        "killed_working": sched.killed_working[:5], "wakeups": sched.wakeups[:5],
         "unfinished": [t.name for t in outcome.tasks if t.started and (t.cut or t.state != "done")][:20],
     }

@@ -115,7 +115,8 @@ class Scheduler:
                  serial: bool = False, max_steps: int = 50_000, stall_seconds: float = 2.0,
                  budget: int | None = None, stop_at_budget: bool = False, spin: int = 10_000,
                  time_limit: float | None = None, ordered: bool = True,
-                 daemons_die: bool = False, cpu_limit: float | None = None) -> None:
+                 daemons_die: bool = False, cpu_limit: float | None = None,
+                 behind: dict[str, int | None] | None = None) -> None:
         """`serial`: threads switch only when they block, sleep, yield or end. `ordered` (with
         serial): the next thread is the first in line; without it, a seeded choice, so seeded
         serial runs reach the ends other legitimate orders reach (who got the last money).
@@ -124,7 +125,10 @@ class Scheduler:
         started with `_thread`) are killed where they stand. `cpu_limit`: CPU seconds the run
         may use past its budget before it is stopped (status "steps"), checked every `spin`
         quiet points: a program that never ends and never sleeps is cut by it, however many
-        points a finite one needs."""
+        points a finite one needs. `behind`: threads (by name) held back from a line of the
+        student's file on (None: from their start): they run only when nobody else can, handing
+        the turn on at every point; the order in which a notify can come before the wait it was
+        meant for (see `wakeups`)."""
         self.rng = random.Random(seed)
         self.seed = seed
         self.seed_base = 0  # per-thread random streams depend on the thread's index only
@@ -170,6 +174,12 @@ class Scheduler:
         self.daemons_die = daemons_die
         self.killed: list[str] = []  # daemon threads still alive when the program exited
         self.killed_working: list[str] = []  # of those, the ones not idly waiting for work
+        self.behind = dict(behind or {})
+        self.held: set[str] = set()  # threads of `behind` that reached their line
+        # Condition waits that no loop re-checks, and the notify that ended each: in another
+        # order that notify can come first and be lost (a lost wake-up), tried with `behind`.
+        self.wakeups: list[dict[str, Any]] = []
+        self._loop_lines: set[int] | None = None
 
     # -- bookkeeping ---------------------------------------------------------------------
     def task(self) -> Task | None:
@@ -252,9 +262,34 @@ class Scheduler:
             self._unwait(chosen)
             chosen.state, chosen.timed_out = RUNNABLE, True
             return chosen
+        if self.held:
+            runnable = [t for t in runnable if t.name not in self.held] or runnable
         if self.in_line:
             return runnable[0]
         return self.rng.choice(runnable)
+
+    def in_loop(self, line: int | None) -> bool:
+        """Whether a line of the student's file is re-checked by a loop: its innermost loop is a
+        `while` with a condition (a wait there sees the predicate again; one in an `if`, alone,
+        or in `while True` / `for` is not)."""
+        if self._loop_lines is None:
+            import ast
+
+            innermost: dict[int, tuple[int, bool]] = {}  # line -> (span of its loop, a predicate loop)
+            try:
+                tree = ast.parse("\n".join(self.source_lines))
+            except (SyntaxError, ValueError):
+                tree = None
+            for node in ast.walk(tree) if tree is not None else ():
+                if isinstance(node, (ast.While, ast.For, ast.AsyncFor)):
+                    end = node.end_lineno or node.lineno
+                    checks = isinstance(node, ast.While) and not (
+                        isinstance(node.test, ast.Constant) and node.test.value)
+                    for n in range(node.lineno, end + 1):
+                        if n not in innermost or end - node.lineno < innermost[n][0]:
+                            innermost[n] = (end - node.lineno, checks)
+            self._loop_lines = {n for n, (_, checks) in innermost.items() if checks}
+        return line is not None and line in self._loop_lines
 
     def _give(self, me: Task | None, nxt: Task) -> None:
         """Pass the turn: each thread keeps its own `random` stream, so what a thread draws
@@ -304,7 +339,12 @@ class Scheduler:
         if line is not None:
             self.record(me, "line", line)
         me.ran += 1
-        if self.serial:
+        if self.behind and me.name in self.behind and me.name not in self.held \
+                and self.behind[me.name] in (None, line):
+            self.held.add(me.name)
+        if me.name in self.held:
+            self._switch(me)
+        elif self.serial:
             if me.ran >= self.spin:
                 self._switch(me)
         elif self.rng.random() < self.switch:
@@ -377,6 +417,8 @@ class Scheduler:
         serial), if any."""
         me.ran = 0
         others = [t for t in self._runnable() if t is not me]
+        if self.held:
+            others = [t for t in others if t.name not in self.held] or others
         if not others:
             return
         if self.in_line:
