@@ -37,9 +37,24 @@ def probe_key(spec: CheckSpec) -> str:
     return CHECKS[spec.check].probe + json.dumps(probe_params(spec), sort_keys=True)
 
 
-def _all_failed(specs: tuple[CheckSpec, ...], message: str, cause: str) -> list[CheckResult]:
-    return [CheckResult(s.id, Status.FAILED, 0.0, s.points, message, s.description, s.visibility,
+def _all_failed(specs: tuple[CheckSpec, ...], message: str, cause: str,
+                status: Status = Status.FAILED) -> list[CheckResult]:
+    return [CheckResult(s.id, status, 0.0, s.points, message, s.description, s.visibility,
                         s.bonus, cause=cause) for s in specs]
+
+
+def _not_run(report: GradeReport, specs: tuple[CheckSpec, ...], outcome: sandbox.SandboxResult) -> GradeReport:
+    """Nothing ran: the file's import failed (the student's), or the sandbox did not start (the
+    grader's own error: not charged, flagged for review)."""
+    report.error = outcome.import_error
+    if outcome.grader_fault:
+        report.checks = _all_failed(specs, str(outcome.import_error), Cause.GRADER_SANDBOX, Status.ERROR)
+        report.needs_review.append(f"{outcome.import_error} (the grader's own error: nothing is "
+                                   "charged until it is regraded)")
+    else:
+        report.checks = _all_failed(specs, str(outcome.import_error), Cause.IMPORT)
+    settle(report)
+    return report
 
 
 @dataclass(frozen=True)
@@ -203,8 +218,8 @@ def settle(report: GradeReport) -> None:
     not_charged = ("the grader's own error, not charged: its points are left out of the maximum "
                    "until it is regraded")
     for check in errors:
-        if check.cause == Cause.GRADER_DEPENDENCY:
-            continue  # the check it waited on is named
+        if check.cause in (Cause.GRADER_DEPENDENCY, Cause.GRADER_SANDBOX):
+            continue  # the check it waited on, or the sandbox, is named once
         if check.visibility != "visible":  # every audience reads the reasons: name no hidden check
             reason = f"a check shown at grading time: {not_charged}"
         else:
@@ -253,9 +268,7 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
         report.notes.append(SCRIPT_EVIDENCE)
     outcome, sent = _run_sandbox(task, submission, specs, submission.style, seed, report)
     if outcome.import_error:
-        report.error = outcome.import_error
-        report.checks = _all_failed(specs, outcome.import_error, Cause.IMPORT)
-        return report
+        return _not_run(report, specs, outcome)
     report.checks = _judge(task, specs, outcome, submission, seed, sent, report)
     settle(report)
     return report
@@ -318,9 +331,7 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None) -> 
         contract = ()
         outcome, sent = _run_sandbox(task, submission, program, "script", seed, report)
     if outcome.import_error:
-        report.error = outcome.import_error
-        report.checks = _all_failed(task.checks_for("program"), outcome.import_error, Cause.IMPORT)
-        return report
+        return _not_run(report, task.checks_for("program"), outcome)
     results = _judge(task, contract + program, outcome, submission, seed, sent, report)
     by_id = {r.id: r for r in results}
     names = by_id.get(names_spec.id) if names_spec else None

@@ -62,6 +62,7 @@ class Cause:
     CRASH = "crash"  # the child ended the check some other way
     MISSING_NAME = "api.missing"
     NAMES = "api.names"  # a program graded by what it does: the contract's names are not there
+    GRADER_SANDBOX = "grader.sandbox"  # the sandbox did not start
     GRADER_PROBE = "grader.probe"  # the grader's side of the probe raised in the child
     GRADER_PROTOCOL = "grader.protocol"  # an observation that is not one
     GRADER_JUDGE = "grader.judge"  # the judge raised

@@ -55,6 +55,9 @@ class ProbeRun:
 class SandboxResult:
     observations: dict[str, dict[str, Any]] = field(default_factory=dict)
     import_error: str | None = None
+    # the import_error is the grader's own (the child never got as far as the student's code):
+    # graded as an error, never the student's failure
+    grader_fault: bool = False
     stdout: str = ""
     stderr: str = ""
     isolation: str = "process"
@@ -535,6 +538,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
             tail = stderr.text().strip().splitlines()[-1:] or ["no output"]
             result.import_error = (f"internal error: the grader's sandbox did not start ({_exit_text(code)}: "
                                    f"{tail[0][:200]}); please report this to your instructor")
+            result.grader_fault = True
             return "stop"
         if not imported:
             result.import_error = (f"{filename}: your program exited while being imported "

@@ -220,6 +220,20 @@ def test_a_graded_file_whose_judge_raises_keeps_full_marks_and_is_flagged(rubric
     assert any("check conservation" in r for r in report.needs_review)
 
 
+def test_a_sandbox_that_did_not_start_is_the_graders_error_not_a_zero(rubric, monkeypatch, tmp_path):
+    from grader import sandbox
+    broken = sandbox.SandboxResult(import_error="internal error: the grader's sandbox did not start "
+                                                "(exit 1: no bwrap); please report this", grader_fault=True)
+    monkeypatch.setattr(sandbox, "run", lambda *args, **kwargs: broken)
+    path = tmp_path / "bank.py"
+    path.write_text((ROOT / "reference" / "bank.py").read_text())
+    report = grade(rubric, "bank", path)
+    assert report.error and {c.status for c in report.checks} == {Status.ERROR}
+    assert {c.cause for c in report.checks} == {Cause.GRADER_SANDBOX}
+    assert report.score == report.max_score == 0
+    assert len(report.needs_review) == 1 and "sandbox did not start" in report.needs_review[0]
+
+
 # ---- helpers --------------------------------------------------------------------------------
 
 def _check(cid, status, score=None, maximum=2.0, message="", cause=""):
