@@ -81,9 +81,10 @@ def _task_summary(result: BatchResult, task: str) -> str:
     parts.append(histogram(scores, maximum, f"{result.title(task)}: scores of {len(scores)} submissions"))
 
     parts.append("<h3>Pass rate per check</h3><table><tr><th>check</th><th class=num>points</th>"
-                 "<th>passed</th><th class=num>failed</th><th class=num>skipped</th></tr>")
+                 "<th>passed</th><th class=num>failed</th><th class=num>skipped</th>"
+                 "<th class=num>grader error</th></tr>")
     order: list[str] = [c.id for c in spec.checks]
-    tally: dict[str, Counter[str]] = {cid: Counter() for cid in order}
+    tally: dict[str, Counter[Status]] = {cid: Counter() for cid in order}
     for grade in graded:
         for check in grade.report.checks if grade.report else []:
             tally.setdefault(check.id, Counter())[check.status] += 1
@@ -92,12 +93,13 @@ def _task_summary(result: BatchResult, task: str) -> str:
         total = sum(counter.values())
         if not total:
             continue
-        rate = counter["passed"] / total
+        rate = counter[Status.PASSED] / total
         bonus = " (bonus)" if check_spec.bonus else ""
         parts.append(f"<tr><td>{_e(check_spec.id)}{bonus}</td><td class=num>{points(check_spec.points)}</td>"
                      f'<td><span class="rate"><span style="width:{rate * 100:.0f}%"></span></span>'
-                     f"{counter['passed']}/{total} ({rate * 100:.0f}%)</td>"
-                     f"<td class=num>{counter['failed']}</td><td class=num>{counter['skipped']}</td></tr>")
+                     f"{counter[Status.PASSED]}/{total} ({rate * 100:.0f}%)</td>"
+                     f"<td class=num>{counter[Status.FAILED]}</td><td class=num>{counter[Status.SKIPPED]}</td>"
+                     f"<td class=num>{counter[Status.ERROR]}</td></tr>")
     parts.append("</table>")
 
     kinds = failure_kinds(result, task)[:10]
