@@ -5,21 +5,32 @@ it; what can be done is to notice. CPython raises audit events for the operation
 into other code's state — frames (`sys._getframe`, `tb_frame`, `gi_frame`, `f_code`), every
 object (`gc.get_objects`/`get_referrers`/`get_referents`), code swapping (`__code__` and
 `__class__` assignment, new functions from code objects), tracing (`sys.settrace`,
-`sys.setprofile`, `sys.monitoring`), and code from strings (`exec`, `compile`). The hook
-reports such an event only when the Python frame that triggered it belongs to the submission's
-own files (its folder in the sandbox): the standard library, pytest, Hypothesis and the
-grader use these too, for logging and tracebacks, and are not findings.
+`sys.setprofile`, `sys.monitoring`), and code from strings (`exec`, `compile`).
+
+An event is the submission's when any frame below it is in the submission's folder, not only
+the frame that raised it: a standard-library wrapper (`code.InteractiveInterpreter.runsource`,
+`logging.currentframe()`, a payload compiled under another file name) launders nothing. The
+exceptions are the uses known to be harmless, where the frame, code or object never reaches
+the caller (`SEALED`): the import system, `namedtuple`/`dataclass`/`enum`/`typing` building
+classes, `logging` finding its caller, `traceback` formatting, and the grader's own
+instrumentation (`sys._getframe` in its hooks; whatever else a pass-through hook does, such as
+the student's `exec` or `getattr`, stays the student's). A function in `LEAKY` hands its frame
+back, so it is harmless only when a sealed function called it (`logging.currentframe` from
+`Logger.findCaller`, `traceback.walk_tb` from `StackSummary.extract`).
 
 Each finding is written to the result pipe at once, before the student's code gets the frame
-or object back, so it cannot be taken back later. Hooks cannot be removed; what CPython does
-not audit (`f_back`, `f_locals`, `__globals__`, attribute assignment on modules) is the static
-audit's job (`grader.audit_static`).
+or object back, so it cannot be taken back later; `grader.channel.Private` makes sure the
+hook's pipe is still the grader's (see there). Hooks cannot be removed; what CPython does not
+audit (`f_back`, `f_locals`, `__globals__`, attribute assignment on modules, `os.dup2`) is the
+static audit's job (`grader.audit_static`).
 """
 from __future__ import annotations
 
 import _thread
+import os
+import pathlib
 import sys
-from typing import Callable
+from typing import Any, Callable
 
 FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_code", "gi_code",
                               "cr_code", "ag_code"})
@@ -39,17 +50,94 @@ WHAT = {
     "exec": "runs code built at run time (exec/eval)",
     "compile": "compiles code at run time (compile/exec/eval of a string)",
 }
+# Paths a bank or downloader never reads: the interpreter's own memory and state, the machine's
+# mounts and control groups (how a program would tell the sandbox from a plain run).
+PRIVATE_PATHS = ("/proc/", "/sys/")
 MAX_FINDINGS = 50
+
+# Standard-library functions that use frames, code or `exec` for themselves and give none of
+# it to their caller: (path under the standard library, function name).
+SEALED = frozenset({
+    ("collections/__init__.py", "namedtuple"),
+    ("dataclasses.py", "_create_fn"), ("dataclasses.py", "add_fns_to_class"),
+    ("enum.py", "_create_"), ("enum.py", "_convert_"),
+    ("typing.py", "_caller"),
+    ("logging/__init__.py", "findCaller"), ("logging/__init__.py", "_is_internal_frame"),
+    ("traceback.py", "_extract_from_extended_frame_gen"), ("traceback.py", "extract"),
+    ("traceback.py", "clear_frames"),
+    ("ast.py", "parse"),  # an AST, never code: running it needs compile() in the caller
+    ("threading.py", "invoke_excepthook"),  # the default excepthook formats the traceback
+    ("unittest/result.py", "_is_relevant_tb_level"),
+    ("unittest/result.py", "_clean_tracebacks"),
+    ("warnings.py", "_is_internal_frame"), ("warnings.py", "_next_external_frame"),
+    ("warnings.py", "warn"),
+})
+# Standard-library functions that return a frame to whoever called them.
+LEAKY = frozenset({
+    ("logging/__init__.py", "<lambda>"), ("logging/__init__.py", "currentframe"),
+    ("traceback.py", "walk_tb"), ("traceback.py", "walk_stack"),
+    ("traceback.py", "_walk_tb_with_full_positions"),
+})
+# The import system's frames: module code is executed and compiled here, and a module's own
+# frames are attributed by where its file is.
+IMPORT_SYSTEM = frozenset({"<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>"})
+# The grader's hooks that do an operation on the student's behalf (`exec`, `getattr`, ...):
+# their own `sys._getframe` is the grader's, anything else they raise is the student's.
+PASS_THROUGH_FILE = "/preempt/access.py"
 
 Report = Callable[[dict[str, object]], None]
 
 
+def _stdlib() -> str:
+    """The standard library's folder (where `os` lives; the sandbox mounts it read-only)."""
+    return os.path.dirname(os.path.abspath(os.__file__)) + "/"
+
+
 def install(student_folder: str, report: Report) -> None:
-    """Report (once per event and line) every watched event raised from `student_folder`."""
+    """Report (once per event and line) every watched event the submission's code is under."""
     folder = student_folder.rstrip("/") + "/"
+    grader = os.path.dirname(os.path.abspath(__file__)) + "/"
+    stdlib = _stdlib()
     busy = _thread._local()
     seen: set[tuple[str, str, str, int]] = set()
     getframe = sys._getframe
+
+    def key_of(code: Any) -> tuple[str, str] | None:
+        filename = code.co_filename
+        if filename.startswith(stdlib) and "/site-packages/" not in filename:
+            return filename[len(stdlib):], code.co_name
+        return None
+
+    def sealed(frame: Any, event: str) -> bool:
+        """The event raised in `frame` is harmless whoever called it (see SEALED)."""
+        code = frame.f_code
+        filename = code.co_filename
+        if filename.startswith(grader):
+            return event == "sys._getframe" or not (filename.endswith(PASS_THROUGH_FILE)
+                                                     and code.co_name.startswith("hook_"))
+        if filename in IMPORT_SYSTEM:
+            return True
+        key = key_of(code)
+        if key in SEALED:
+            return True
+        if key in LEAKY:
+            caller = frame.f_back
+            return caller is not None and key_of(caller.f_code) in SEALED
+        return False
+
+    def owner(frame: Any, event: str) -> tuple[Any, str]:
+        """The innermost frame of the submission's under the event (None: not its event), and
+        the function that raised it when that is not the submission's own code."""
+        if frame.f_code.co_filename.startswith(folder):
+            return frame, ""
+        if sealed(frame, event):
+            return None, ""
+        below = frame.f_back
+        while below is not None:
+            if below.f_code.co_filename.startswith(folder):
+                return below, _through(frame.f_code, stdlib)
+            below = below.f_back
+        return None, ""
 
     def hook(event: str, args: tuple[object, ...]) -> None:
         if event in WHAT or event.startswith("sys.monitoring"):
@@ -59,23 +147,28 @@ def install(student_folder: str, report: Report) -> None:
         elif event in ("object.__setattr__", "object.__delattr__") and len(args) > 1 \
                 and args[1] in SWAPPED_ATTRIBUTES:
             detail = f"replaces .{args[1]} of a {_type_name(args[0])} object"
-        elif event == "open" and args and _is_proc(args[0]):
-            detail = "opens a file under /proc (the interpreter's own memory, files and state)"
+        elif event == "open" and args and _private_path(args[0]):
+            detail = "opens a file under /proc or /sys (the interpreter's own memory and state, " \
+                     "the machine's mounts)"
+        elif event in ("os.listdir", "os.scandir") and args and _private_path(args[0]):
+            detail = "lists a folder under /proc or /sys (processes, mounts)"
         else:
             return
         if getattr(busy, "on", False):
             return  # our own sys._getframe below
         busy.on = True
         try:
-            frame = getframe(1)
-            filename = frame.f_code.co_filename
-            if not filename.startswith(folder):
+            frame, through = owner(getframe(1), event)
+            if frame is None:
                 return
+            filename = frame.f_code.co_filename
             key = (event, detail, filename, frame.f_lineno)
             if key in seen or len(seen) >= MAX_FINDINGS:
                 return
             seen.add(key)
             what = detail or WHAT.get(event, f"uses {event}")
+            if through:
+                what += f" through {through}"
             report({"event": event, "what": what, "file": filename[len(folder):],
                     "line": frame.f_lineno})
         finally:
@@ -84,10 +177,28 @@ def install(student_folder: str, report: Report) -> None:
     sys.addaudithook(hook)
 
 
-def _is_proc(path: object) -> bool:
-    if isinstance(path, bytes):
-        path = path.decode("utf-8", "replace")
-    return isinstance(path, str) and path.startswith("/proc/")
+def _through(code: Any, stdlib: str) -> str:
+    """Where a laundered event was raised, for the reviewer: `code.runsource`, `<payload>`."""
+    filename = str(code.co_filename)
+    if filename.startswith(stdlib):
+        module = filename[len(stdlib):].removesuffix(".py").removesuffix("/__init__")
+        return f"{module.replace('/', '.')}.{code.co_name}"[:120]
+    return f"{filename.rsplit('/', 1)[-1]}:{code.co_name}"[:120]
+
+
+def _private_path(path: object) -> bool:
+    """`path` (as given to open/listdir) is under /proc or /sys. Read by type, never through a
+    method the student could have defined (no code of the student's runs in the hook)."""
+    kind = type(path)
+    if kind in (pathlib.PosixPath, pathlib.PurePosixPath):
+        path = os.fspath(path)
+    elif issubclass(kind, bytes):
+        path = bytes.decode(path, "utf-8", "replace")  # type: ignore[arg-type]
+    elif issubclass(kind, str):
+        path = "".__add__(path)  # type: ignore[operator]
+    else:
+        return False
+    return (os.path.abspath(path) + "/").startswith(PRIVATE_PATHS)
 
 
 def _type_name(obj: object) -> str:

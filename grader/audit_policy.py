@@ -27,9 +27,12 @@ SYS = frozenset({
     "argv", "exit", "stdout", "stderr", "stdin", "__stdout__", "__stderr__", "__stdin__",
     "version", "version_info", "hexversion", "platform", "maxsize", "float_info", "int_info",
     "byteorder", "getsizeof", "getrecursionlimit", "setrecursionlimit", "getswitchinterval",
-    "setswitchinterval", "exc_info", "exception", "executable", "path", "implementation",
-    "getdefaultencoding", "getfilesystemencoding", "flags", "maxunicode", "intern",
+    "setswitchinterval", "exc_info", "exception", "executable", "implementation",
+    "getdefaultencoding", "getfilesystemencoding", "maxunicode", "intern",
 })
+# `sys.path` only to add a folder (`sys.path.append(...)`): reading it shows where the grader's
+# code was loaded from.
+SYS_PATH_CHANGES = frozenset({"append", "insert"})
 GC = frozenset({"collect", "enable", "disable", "isenabled", "get_count", "get_threshold",
                 "set_threshold"})
 TYPES = frozenset({"SimpleNamespace", "MappingProxyType", "GeneratorType", "NoneType",

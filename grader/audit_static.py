@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader import untrusted
-from grader.audit_policy import ASSIGNABLE_DUNDERS, DUNDERS, OWN_DUNDERS, policy
+from grader.audit_policy import ASSIGNABLE_DUNDERS, DUNDERS, OWN_DUNDERS, SYS_PATH_CHANGES, policy
 from grader.files import read_regular
 
 MAX_FILES = 50
@@ -61,7 +61,7 @@ ATTRIBUTES = {
     "get_objects": "lists every object of the interpreter (gc.get_objects)",
     "get_referrers": "looks up who refers to an object (gc.get_referrers)",
     "get_referents": "looks up what an object refers to (gc.get_referents)",
-    "currentframe": "takes an interpreter frame (inspect.currentframe)",
+    "currentframe": "takes an interpreter frame (currentframe)",
     "getouterframes": "walks interpreter frames (inspect.getouterframes)",
     "getinnerframes": "walks interpreter frames (inspect.getinnerframes)",
     "walk_stack": "walks interpreter frames (traceback.walk_stack)",
@@ -231,6 +231,7 @@ class _Auditor(ast.NodeVisitor):
         self.aliases: dict[str, str] = {}  # names bound to modules -> the module's import name
         self.called: set[int] = set()  # id() of the Name nodes that are called directly
         self.consumed: set[int] = set()  # id() of module names used as an attribute's base
+        self.permitted: set[int] = set()  # id() of attribute nodes allowed by their use (sys.path.append)
         self.own: list[set[str]] = [set()]  # per function: `self`, `cls`
         self.found: dict[tuple[int, str], Finding] = {}
 
@@ -388,6 +389,10 @@ class _Auditor(ast.NodeVisitor):
             self.flag(node, f"reads .{attr}, an internal of an object that is not its own")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        if id(node) in self.permitted:
+            self.consumed.add(id(node.value))
+            self.generic_visit(node)
+            return
         self._attribute_rule(node, node.value, node.attr, isinstance(node.ctx, (ast.Store, ast.Del)))
         self.consumed.add(id(node.value))
         if node.attr == "__dict__" and self._is_imported(node.value):
@@ -420,6 +425,11 @@ class _Auditor(ast.NodeVisitor):
     # -- calls ------------------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
         self.called.add(id(node.func))
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in SYS_PATH_CHANGES \
+                and isinstance(func.value, ast.Attribute) and func.value.attr == "path" \
+                and self.kind(func.value.value).module == "sys":
+            self.permitted.add(id(func.value))
         name = _call_name(node)
         first = node.args[0] if node.args else None
         computed = first is not None and _text(first) is None
@@ -447,6 +457,10 @@ class _Auditor(ast.NodeVisitor):
             if name in ("attrgetter", "methodcaller"):
                 if computed:
                     self.flag(node, f"{name} with a name computed at run time")
+                for arg in node.args if name == "attrgetter" else node.args[:1]:
+                    for attr in (_text(arg) or "").split("."):
+                        if attr:  # on whatever object it is given later: not the submission's own
+                            self._attribute_rule(node, ast.Constant(None), attr, False)
             elif computed:
                 self.flag(node, f"imports a module whose name is computed at run time ({name})")
             elif first is not None:

@@ -9,6 +9,7 @@ place child data enters the grader.
 from __future__ import annotations
 
 import _thread
+import fcntl
 import json
 import os
 from typing import Any
@@ -24,7 +25,7 @@ _SHAPES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "import": {"ok": bool},
     "begin": {"key": str},
     "result": {"key": str, "obs": dict},
-    "done": {},
+    "done": {"audit": int},  # how many findings the audit hook sent (see Private)
     "audit": {"finding": dict},  # written by the audit hook the moment an event happens
 }
 
@@ -58,6 +59,48 @@ def send(fd: int, token: str, message: dict[str, Any]) -> None:
         while view:
             written = os.write(fd, view)
             view = view[written:]
+
+
+# The child's exit status when the audit hook found its pipe replaced: the grader flags it.
+CHANNEL_TAMPERED = 86
+PRIVATE_FD = 900  # the hook's copy of the pipe sits at or above this number
+
+
+class Private:
+    """The audit hook's own copy of the result pipe, in the child.
+
+    A finding the student could silence is no finding: `os.dup2(devnull, result_fd)` would
+    send the hook's reports nowhere. The hook therefore writes to a copy of the pipe at a
+    number of its own (close-on-exec), and checks by device and inode, before and after each
+    write, that the copy still is the grader's pipe; if it is not (closed, or something else
+    put in its place), the child ends at once with CHANNEL_TAMPERED, before the student's code
+    gets back what it asked for. The child's end-of-run frame says how many findings were
+    sent, so the grader also notices findings that were sent and never arrived.
+    """
+
+    def __init__(self, fd: int, token: str) -> None:
+        self.fd = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, PRIVATE_FD)
+        self.identity = self._identity()
+        self.token = token
+        self.sent = 0
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            status = os.fstat(self.fd)
+        except OSError:
+            return None
+        return status.st_dev, status.st_ino
+
+    def check(self) -> None:
+        """End the child when the pipe is no longer the grader's."""
+        if self.identity is None or self._identity() != self.identity:
+            os._exit(CHANNEL_TAMPERED)
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.check()
+        send(self.fd, self.token, message)
+        self.sent += 1
+        self.check()
 
 
 class FrameReader:

@@ -70,6 +70,27 @@ def _import(path: Path) -> Any:
     return module
 
 
+# What the child's environment keeps, as a plain `python3 bank.py` would have it; the rest
+# (the sandbox's mark, PYTHONPATH to the grader's boot copy, PYTHONHASHSEED, ...) only served
+# the interpreter's start.
+PLAIN_ENVIRONMENT = ("PATH", "HOME", "LANG", "TMPDIR")
+
+
+def _plain_run_environment(filename: str) -> None:
+    """What the student's code sees of how it was started matches a plain run: `sys.argv` is
+    the file, and no variable of the grader's is in `os.environ`. They leave only Python's
+    mapping, not the process's environment: programs the child starts keep the sandbox's mark,
+    by which the grader finds and ends them."""
+    sys.argv[:] = [filename]
+    if hasattr(sys, "orig_argv"):
+        sys.orig_argv[:] = [sys.executable, filename]
+    import posix
+
+    for mapping in (os.environ._data, posix.environ):  # type: ignore[attr-defined]
+        for key in [k for k in mapping if k.decode("utf-8", "replace") not in PLAIN_ENVIRONMENT]:
+            del mapping[key]
+
+
 def _raised_in_grader(exc: BaseException) -> bool:
     """True when the innermost frame is the grader's own code, not the student's or a library's."""
     tb = exc.__traceback__
@@ -87,8 +108,10 @@ def main() -> None:
     send = channel.send
     # Before any of the student's code: what it does to reach into the grader is reported as
     # it happens, over the result pipe, where it cannot be taken back.
-    audit_hook.install(job["workdir"], lambda finding: send(fd, token, {"type": "audit",
-                                                                        "finding": finding}))
+    private = channel.Private(fd, token)
+    audit_hook.install(job["workdir"], lambda finding: private.send({"type": "audit",
+                                                                     "finding": finding}))
+    _plain_run_environment(job["filename"])
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     _die_with_parent()
     _apply_limits(job["limits"])
@@ -150,7 +173,8 @@ def main() -> None:
                              "obs": {"__crash__": {"kind": "grader", "type": type(exc).__name__,
                                                    "message": str(exc), "where": None},
                                      "__nonce__": nonce}})
-    send(fd, token, {"type": "done"})
+    private.check()
+    send(fd, token, {"type": "done", "audit": private.sent})
     for stream in (real_stdout, real_stderr):
         try:
             stream.flush()

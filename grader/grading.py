@@ -289,6 +289,7 @@ def _run_sandbox(task: TaskSpec, submission: Submission, specs: tuple[CheckSpec,
     report.needs_review += [reason for reason in environment_reasons(
         task, submission.path, outcome.import_error, outcome.observations)
         if reason not in report.needs_review]
+    report.needs_review += [r for r in outcome.integrity if r not in report.needs_review]
     return outcome, sent
 
 

@@ -30,7 +30,7 @@ from typing import Any, Callable
 from grader import bootcopy, jail, seccomp, uidslots
 from grader.cgroups import TaskCgroup
 from grader.events import probe_begins
-from grader.channel import FrameReader
+from grader.channel import CHANNEL_TAMPERED, FrameReader
 from grader.errors import GraderError
 from grader.files import read_regular
 from grader.rubric import Limits
@@ -64,6 +64,9 @@ class SandboxResult:
     forged_frames: int = 0
     seconds: float = 0.0
     audit: list[dict[str, Any]] = field(default_factory=list)  # the child's audit hook findings
+    # What the grader itself saw go wrong with the result channel (a child that ended without
+    # its end-of-run frame, a replaced pipe, findings sent and not received): review reasons.
+    integrity: list[str] = field(default_factory=list)
 
 
 def _works(cmd: list[str], **kwargs: Any) -> bool:
@@ -466,6 +469,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
     by_key = {r.key: r for r in remaining}
     outcome = "restart"
     finished = False  # the child said "done": whatever still holds its pipes is not waited for
+    findings = 0  # audit frames received from this child (the "done" frame says how many were sent)
     try:
         while True:
             timeout = phase_deadline - time.monotonic()
@@ -485,6 +489,9 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                         what = f"stopped: the submission's total time limit of {limits.submission_seconds:g} s ran out"
                     result.observations[current.key] = crash("timeout", what)
                     remaining.remove(current)
+                elif not remaining:
+                    _flag(result, "delivered its results, never sent its end-of-run message "
+                                        "and was stopped")
                 return "restart" if time.monotonic() < deadline else "stop"
             events = selector.select(timeout)
             eof = False
@@ -515,9 +522,14 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                                 "protocol", "malformed observation")
                             remaining.remove(current)
                             current = None
-                        elif kind == "audit" and len(result.audit) < 200:
-                            result.audit.append(frame["finding"])
+                        elif kind == "audit":
+                            findings += 1
+                            if len(result.audit) < 200:
+                                result.audit.append(frame["finding"])
                         elif kind == "done":
+                            if frame["audit"] != findings:
+                                _flag(result, f"its audit hook sent {frame['audit']} finding(s) and "
+                                              f"the grader received {findings}")
                             outcome = "stop" if not remaining else "restart"
                             finished = True
                             phase_deadline = min(phase_deadline, time.monotonic() + DONE_GRACE)
@@ -532,6 +544,9 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
             code = proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             code = None
+        if code == CHANNEL_TAMPERED and not finished:
+            _flag(result, "the audit hook found the result channel replaced or closed (os.dup2 or "
+                          "os.close on the grader's pipe) and ended the run")
         if outcome == "stop" and result.import_error:
             return "stop"
         if not ready:
@@ -548,6 +563,8 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
             result.observations[current.key] = crash(
                 "exit", f"your program exited during this check ({_exit_text(code)})")
             remaining.remove(current)
+        elif not finished and not remaining and code != CHANNEL_TAMPERED:
+            _flag(result, f"ended ({_exit_text(code)}) without its end-of-run message")
         return outcome if not remaining else "restart"
     finally:
         result.forged_frames += reader.forged
@@ -556,6 +573,15 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
         os.close(read_fd)
         _kill(proc)
         _end_everything(setup, tasks, run_id)
+
+
+def _flag(result: SandboxResult, what: str) -> None:
+    """What the grader saw of the channel, as a review reason. A child that delivered its
+    results and never said "done" is not a clean run: a forger who silenced the audit hook
+    would rather not send the count of its findings."""
+    text = f"the sandboxed run: {what}, so its results cannot be vouched for"
+    if text not in result.integrity:
+        result.integrity.append(text)
 
 
 def _end_everything(setup: _Setup, tasks: TaskCgroup, run_id: str) -> None:
