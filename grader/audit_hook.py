@@ -93,11 +93,22 @@ def _stdlib() -> str:
     return os.path.dirname(os.path.abspath(os.__file__)) + "/"
 
 
+def _installed() -> tuple[str, ...]:
+    """Where the machine's modules live (the standard library, site-packages): read-only in
+    the sandbox, never the student's."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    found = {paths[k].rstrip("/") + "/" for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    return tuple(sorted(found | {_stdlib()}))
+
+
 def install(student_folder: str, report: Report) -> None:
     """Report (once per event and line) every watched event the submission's code is under."""
     folder = student_folder.rstrip("/") + "/"
     grader = os.path.dirname(os.path.abspath(__file__)) + "/"
     stdlib = _stdlib()
+    installed = _installed()
     busy = _thread._local()
     seen: set[tuple[str, str, str, int]] = set()
     getframe = sys._getframe
@@ -127,16 +138,21 @@ def install(student_folder: str, report: Report) -> None:
 
     def owner(frame: Any, event: str) -> tuple[Any, str]:
         """The innermost frame of the submission's under the event (None: not its event), and
-        the function that raised it when that is not the submission's own code."""
+        the function that raised it when that is not the submission's own code. An installed
+        module's own top level, run by an import, is that module's business (`requests`
+        building its classes), not the importer's."""
         if frame.f_code.co_filename.startswith(folder):
             return frame, ""
         if sealed(frame, event):
             return None, ""
-        below = frame.f_back
+        above, below = frame, frame.f_back
         while below is not None:
-            if below.f_code.co_filename.startswith(folder):
+            filename = below.f_code.co_filename
+            if filename.startswith(folder):
                 return below, _through(frame.f_code, stdlib)
-            below = below.f_back
+            if filename in IMPORT_SYSTEM and above.f_code.co_filename.startswith(installed):
+                return None, ""
+            above, below = below, below.f_back
         return None, ""
 
     def hook(event: str, args: tuple[object, ...]) -> None:
