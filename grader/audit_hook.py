@@ -30,6 +30,7 @@ import _thread
 import os
 import pathlib
 import sys
+from types import FrameType
 from typing import Any, Callable
 
 FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_code", "gi_code",
@@ -119,13 +120,16 @@ def install(student_folder: str, report: Report) -> None:
             return filename[len(stdlib):], code.co_name
         return None
 
-    def sealed(frame: Any, event: str) -> bool:
-        """The event raised in `frame` is harmless whoever called it (see SEALED)."""
-        code = frame.f_code
+    def sealed(frame: Any, code: Any, event: str, args: tuple[object, ...]) -> bool:
+        """The event raised in `frame` (running `code`) is harmless whoever called it (SEALED)."""
         filename = code.co_filename
         if filename.startswith(grader):
-            return event == "sys._getframe" or not (filename.endswith(PASS_THROUGH_FILE)
-                                                     and code.co_name.startswith("hook_"))
+            if not (filename.endswith(PASS_THROUGH_FILE) and code.co_name.startswith("hook_")):
+                return True
+            # a pass-through hook reads frames for itself; the operation it does for the
+            # student (exec, getattr(tb, "tb_frame"), a code swap) stays the student's
+            return event == "sys._getframe" or (event == "object.__getattr__"
+                                                and type(args[0]) is FrameType)
         if filename in IMPORT_SYSTEM:
             return True
         key = key_of(code)
@@ -136,26 +140,29 @@ def install(student_folder: str, report: Report) -> None:
             return caller is not None and key_of(caller.f_code) in SEALED
         return False
 
-    def owner(frame: Any, event: str) -> tuple[Any, str]:
+    def owner(frame: Any, event: str, args: tuple[object, ...]) -> tuple[Any, str]:
         """The innermost frame of the submission's under the event (None: not its event), and
         the function that raised it when that is not the submission's own code. An installed
         module's own top level, run by an import, is that module's business (`requests`
         building its classes), not the importer's."""
-        if frame.f_code.co_filename.startswith(folder):
+        code = frame.f_code
+        if code.co_filename.startswith(folder):
             return frame, ""
-        if sealed(frame, event):
+        if sealed(frame, code, event, args):
             return None, ""
         above, below = frame, frame.f_back
         while below is not None:
             filename = below.f_code.co_filename
             if filename.startswith(folder):
-                return below, _through(frame.f_code, stdlib)
+                return below, _through(code, stdlib)
             if filename in IMPORT_SYSTEM and above.f_code.co_filename.startswith(installed):
                 return None, ""
             above, below = below, below.f_back
         return None, ""
 
     def hook(event: str, args: tuple[object, ...]) -> None:
+        if getattr(busy, "on", False):
+            return  # our own frame reads below
         if event in WHAT or event.startswith("sys.monitoring"):
             detail = ""
         elif event == "object.__getattr__" and len(args) > 1 and args[1] in FRAME_ATTRIBUTES:
@@ -170,11 +177,9 @@ def install(student_folder: str, report: Report) -> None:
             detail = "lists a folder under /proc or /sys (processes, mounts)"
         else:
             return
-        if getattr(busy, "on", False):
-            return  # our own sys._getframe below
         busy.on = True
         try:
-            frame, through = owner(getframe(1), event)
+            frame, through = owner(getframe(1), event, args)
             if frame is None:
                 return
             filename = frame.f_code.co_filename

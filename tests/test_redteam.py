@@ -1277,14 +1277,17 @@ def test_a_replaced_result_pipe_ends_the_run_and_is_flagged(api_rubric, tmp_path
 
 
 def test_a_run_without_its_end_of_run_message_is_flagged_not_clean(api_rubric, tmp_path):
+    """The grader's side: a child that delivered its results and never said "done" is no clean
+    run (the channel's own os.write, replaced here through the grader's module: patching
+    os.write in the os module no longer reaches it)."""
     path = submit(tmp_path, """
-        import os
-        _write = os.write
+        import grader.channel as _channel
+        _write = _channel._write
         def _quiet_end(fd, data):
             if b'"type":"done"' in bytes(data):
                 return len(data)
             return _write(fd, data)
-        os.write = _quiet_end
+        _channel._write = _quiet_end
     """, base=REFERENCE)
     report = grade(api_rubric, "bank", path)
     assert any("without its end-of-run message" in reason for reason in report.needs_review)
@@ -1292,13 +1295,14 @@ def test_a_run_without_its_end_of_run_message_is_flagged_not_clean(api_rubric, t
 
 def test_findings_dropped_on_the_way_to_the_pipe_are_missed_and_flagged(api_rubric, tmp_path):
     path = submit(tmp_path, """
-        import os, sys
-        _write = os.write
+        import sys
+        import grader.channel as _channel
+        _write = _channel._write
         def _no_findings(fd, data):
             if b'"type":"audit"' in bytes(data):
                 return len(data)
             return _write(fd, data)
-        os.write = _no_findings
+        _channel._write = _no_findings
         _frame = sys._getframe(0)
     """, base=REFERENCE)
     report = grade(api_rubric, "bank", path)
