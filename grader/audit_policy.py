@@ -85,6 +85,8 @@ def policy(module: str, extra: frozenset[str] = frozenset()) -> tuple[bool, froz
     """Whether `module` may be imported, and the attributes it allows (None: every public one)."""
     if module in MODULES:
         return True, MODULES[module]
+    if any(part.startswith("_") for part in module.split(".")):
+        return False, PUBLIC  # a package's internals or its __main__ (which runs on import)
     if module in extra or any(module.startswith(name + ".") for name in extra):
         return True, PUBLIC
     parts = module.split(".")

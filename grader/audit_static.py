@@ -91,6 +91,8 @@ INDIRECT = {"getattr", "setattr", "delattr", "__import__", "eval", "exec", "comp
 # Calls through which an attribute of an imported object is replaced.
 SETTERS = {"setattr", "delattr", "__setattr__", "__delattr__"}
 TASK_WORDS = "bank or downloader"
+IMPORT_FINDING = ("imports {module}, which a {task} does not need (if this task needs it, the "
+                  "rubric's allowed_imports lists it)")
 # Dunders of a module a submission may read (`__name__ == "__main__"`, `requests.__version__`).
 MODULE_DUNDERS = frozenset({"__name__", "__file__", "__version__", "__doc__"})
 # Where a program would look to tell the grader's sandbox from a plain run: its environment
@@ -212,6 +214,8 @@ def _module_attribute(module: str, attr: str) -> str | None:
     """The import name of `module.attr` when that is a module itself (`os.path`, `logging.sys`,
     `requests.utils.os`): resolved in the grader's own process, for modules the policy allows
     (the machine's standard library and `requests`, never the student's files)."""
+    if not policy(module)[0] or attr.startswith("_"):
+        return None  # only what the allow-list lets a submission import is ever imported here
     try:
         value = getattr(importlib.import_module(module), attr, None)
     except Exception:  # not installed here, or it fails to import: nothing to resolve
@@ -302,8 +306,7 @@ class _Auditor(ast.NodeVisitor):
             return True  # one of the submission's own files
         allowed, _ = policy(module, self.allowed)
         if not allowed:
-            self.flag(node, f"imports {module}, which a {TASK_WORDS} does not need (if this "
-                            "task needs it, the rubric's allowed_imports lists it)")
+            self.flag(node, IMPORT_FINDING.format(module=module, task=TASK_WORDS))
         return allowed
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -532,6 +535,8 @@ class _Auditor(ast.NodeVisitor):
 
 def _submodule(package: str, name: str) -> str | None:
     """`from concurrent import futures`: the submodule's import name, when it is one."""
+    if not policy(f"{package}.{name}")[0]:
+        return None
     try:
         return f"{package}.{name}" if importlib.util.find_spec(f"{package}.{name}") else None
     except (ImportError, ValueError, AttributeError):
@@ -562,8 +567,8 @@ def audit_source(source: str, filename: str, allowed: frozenset[str] = frozenset
 
 
 def audit_submission(path: Path, allowed_imports: frozenset[str] = frozenset()) -> list[Finding]:
-    """Every module the submission ships: its file and the .py files beside it (the sandbox
-    copies those too, so the student can import them). `allowed_imports` are the rubric's
+    """Every module of the submission's that its run can execute: its file and the .py files
+    beside it that it imports (the sandbox copies those). `allowed_imports` are the rubric's
     modules beyond the policy's (`grader.audit_policy`)."""
     files = [path] + sorted(p for p in path.parent.glob("*.py") if p != path)
     sources: list[tuple[str, str]] = []
@@ -572,10 +577,42 @@ def audit_submission(path: Path, allowed_imports: frozenset[str] = frozenset()) 
         if data is None:  # a symlink, a FIFO, a device, too big: the sandbox does not copy it either
             continue
         sources.append((file.name, data.decode("utf-8-sig", errors="replace")))
-    trees = [t for t in (_parse(source, name) for name, source in sources) if t is not None]
-    modules = {name[:-3] for name, _ in sources if name.endswith(".py")}
-    names = Names(trees, modules)
+    parsed = {name: (source, _parse(source, name)) for name, source in sources}
+    modules = {name[:-3] for name in parsed if name.endswith(".py")}
+    reached = _reached(path.name, parsed, modules)
+    names = Names([tree for name, (_, tree) in parsed.items() if tree is not None and name in reached],
+                  modules)
     findings: list[Finding] = []
-    for name, source in sources:
-        findings += audit_source(source, name, frozenset(allowed_imports), names)
+    for name, (source, _) in parsed.items():
+        if name in reached:
+            findings += audit_source(source, name, frozenset(allowed_imports), names)
     return findings
+
+
+def _reached(main: str, parsed: dict[str, tuple[str, ast.AST | None]], modules: set[str]) -> set[str]:
+    """The submission's file and the files beside it that it imports, directly or through each
+    other: what its run can execute (a module reached any other way, by a computed name, exec or
+    a subprocess, needs what the audit flags in the file that does it)."""
+    reached, todo = {main}, [main]
+    while todo:
+        tree = parsed.get(todo.pop(), ("", None))[1]
+        for node in ast.walk(tree) if tree is not None else ():
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] + [a.name for a in node.names] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                file = name.split(".")[0] + ".py"
+                if name.split(".")[0] in modules and file not in reached:
+                    reached.add(file)
+                    todo.append(file)
+    return reached
+
+
+def imports_one_of(reason: str, modules: set[str]) -> bool:
+    """`reason` is this audit's finding of an import of one of `modules` or of their submodules
+    (for a reason said better elsewhere: a module the run found missing)."""
+    found = _IMPORT_REASON.search(reason)
+    return found is not None and found.group(1).split(".")[0] in modules \
+        and reason.endswith(IMPORT_FINDING.format(module=found.group(1), task=TASK_WORDS))
+
+
+_IMPORT_REASON = re.compile(r" line \d+: imports ([\w.]+), which a ")

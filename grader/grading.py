@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from grader import sandbox, untrusted
-from grader.audit_static import audit_submission
-from grader.environment import environment_reasons
+from grader.audit_static import audit_submission, imports_one_of
+from grader.environment import environment_reasons, reported_missing
 from grader.probing import exc_text
 from grader.registry import CHECKS, JudgeContext, Verdict, make_plan
 from grader.results import Cause, CheckResult, GradeReport, Status
@@ -286,9 +286,11 @@ def _run_sandbox(task: TaskSpec, submission: Submission, specs: tuple[CheckSpec,
         report.notes.append(f"{outcome.forged_frames} message(s) on the result channel without the "
                             "run's token were ignored")
     report.needs_review += _runtime_findings(outcome.audit, report.needs_review)
-    report.needs_review += [reason for reason in environment_reasons(
-        task, submission.path, outcome.import_error, outcome.observations)
-        if reason not in report.needs_review]
+    environment = environment_reasons(task, submission.path, outcome.import_error, outcome.observations)
+    if environment:  # a module the run could not find: said once, by the environment's reason
+        missing = reported_missing(outcome.import_error, outcome.observations)
+        report.needs_review = [r for r in report.needs_review if not imports_one_of(r, missing)]
+    report.needs_review += [reason for reason in environment if reason not in report.needs_review]
     report.needs_review += [r for r in outcome.integrity if r not in report.needs_review]
     return outcome, sent
 
