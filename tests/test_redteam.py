@@ -1028,7 +1028,7 @@ def test_an_edited_boot_copy_is_replaced_before_the_next_child(api_rubric, tmp_p
     grading or a later one) must not run the edit."""
     at_level("process")
     path = submit(tmp_path, PROBE + '''
-_try("edited", lambda: open(_os.environ["PYTHONPATH"] + "/grader/child.py", "w").write("raise SystemExit(0)\\n") and "yes")
+_try("edited", lambda: open(__import__("grader").__path__[0] + "/child.py", "w").write("raise SystemExit(0)\\n") and "yes")
 ''' + REPORT, base=REFERENCE)
     first = grade(api_rubric, "bank", path)
     assert findings(first)["edited"] == "yes"
@@ -1322,3 +1322,17 @@ _try("name", lambda: __name__)
     seen = findings(report)
     assert len(seen["argv"]) == 1 and seen["argv"][0].endswith("bank.py")  # the file, nothing of ours
     assert seen["grader_names"] == [] and seen["name"] == "bank"
+
+
+def test_switching_off_the_running_scheduler_through_sys_modules_is_flagged(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import sys
+        class BankAccount(BankAccount):
+            def deposit(self, amount):
+                engine = getattr(sys, "modules").get("grader.preempt." + "scheduler")  # <- attack
+                if engine is not None and engine.ACTIVE is not None:
+                    engine.ACTIVE.quiet = True
+                return super().deposit(amount)
+    """, base=NO_LOCK)
+    report = grade(rubric, "bank", path)
+    assert f"bank.py line {line_of(path)}: reaches loaded modules through sys.modules" in report.needs_review
