@@ -133,6 +133,24 @@ def test_a_program_asking_for_more_than_the_session_holds_is_stopped_not_failed(
     assert "not a fault" in message
 
 
+def test_more_threads_than_the_default_cycle_each_get_an_answer_on_stdin(rubric):
+    report, checks = graded(rubric, "stdin_readline_clerks.py")
+    assert [c.id for c in report.checks if c.status != "passed"] == ["api"]
+    assert "printed 'balance 28'" in checks["script_runs"].message  # 5+2+10+1+3, then 5+2
+    assert "it read 7" in checks["script_runs"].message
+
+
+def test_reading_stdin_past_a_short_session_stops_the_run_instead_of_raising(tmp_path):
+    rubric = with_bank_key(tmp_path, "input: [4, 4]")
+    report, checks = graded(rubric, "stdin_readline_clerks.py")
+    assert checks["script_runs"].status == "failed"  # stopped before printing anything
+    assert "printed nothing" in checks["script_runs"].message
+    assert "waiting for more input than the grader's scripted session gives" in \
+        checks["script_runs"].message
+    assert "ValueError" not in checks["script_runs"].message and "deadlock" not in \
+        checks["script_runs"].message
+
+
 def test_the_rubric_scripts_the_session(tmp_path):
     rubric = with_bank_key(tmp_path, "input: [7, 0, 0]")
     assert rubric.task("bank").input == ("7", "0", "0")

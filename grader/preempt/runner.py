@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from grader.preempt.answers import DEFAULT_ANSWERS, INPUT_STOP, Session, answers_of
+from grader.preempt.answers import INPUT_STOP, Session, answers_of
 from grader.preempt.instrument import hooks, instrument
 from grader.preempt.logstate import fresh_logging
 from grader.preempt.primitives import patched
@@ -164,7 +164,7 @@ class ProgramOutcome:
 
 @contextlib.contextmanager
 def program_environment(path: str, *, fork: bool = True,
-                        answers: tuple[str, ...] = DEFAULT_ANSWERS) -> Iterator[Session]:
+                        answers: tuple[str, ...] | None = None) -> Iterator[Session]:
     """What a program sees of its process while it runs under the scheduler: a scripted session
     for `input()` and stdin (see grader/preempt/answers.py), no arguments but its file, and
     `signal.signal` answered without installing anything (the program's main thread is a scheduled thread, where the real one raises ValueError; a
@@ -178,7 +178,7 @@ def program_environment(path: str, *, fork: bool = True,
         raise BlockingIOError(errno.EAGAIN, "fork is not available to a program the grader runs")
 
     saved = sys.stdin, sys.argv, signal.signal, os.fork, builtins.input
-    session = Session(answers)
+    session = Session(answers_of(None) if answers is None else answers)
     sys.stdin = session.stdin
     builtins.input = session.input
     sys.argv = [path]
@@ -196,7 +196,7 @@ def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, s
                 time_limit: float = TIME_LIMIT, max_steps: float = MAX_STEPS,
                 cpu_limit: float | None = None,
                 namespace: dict[str, Any] | None = None, ordered: bool = True,
-                answers: tuple[str, ...] = DEFAULT_ANSWERS,
+                answers: tuple[str, ...] | None = None,
                 daemons_die: bool = True, behind: dict[str, int | None] | None = None) -> ProgramOutcome:
     """Execute `code` (the file, instrumented or not) as `__main__` under one schedule. The
     program exits as CPython's does (`daemons_die`): once its main thread and non-daemon threads
