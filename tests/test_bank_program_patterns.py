@@ -185,6 +185,17 @@ def test_a_program_needing_a_module_the_environment_lacks_is_flagged_for_review(
         "`packages:`)"]
 
 
+def test_a_downloader_needing_a_missing_module_is_flagged_the_same_way(rubric, tmp_path):
+    path = tmp_path / "downloader.py"
+    path.write_text("import threading\nimport requests\nimport progressbar_not_installed\n\n"
+                    "def fetch(url):\n    print(url, requests.get(url, timeout=5).status_code)\n\n"
+                    "t = threading.Thread(target=fetch, args=('http://example.com/',))\n"
+                    "t.start()\nt.join()\n", encoding="utf-8")
+    report = grade(rubric, "downloader", path)
+    assert any(r.startswith("the program needs progressbar_not_installed, which this course's "
+                            "grading environment does not provide") for r in report.needs_review)
+
+
 def test_an_allowed_package_missing_at_grading_time_is_the_graders_environment_error(tmp_path):
     rubric = with_bank_key(tmp_path, "packages: [tellerstats-not-installed]")
     report, _ = graded(rubric, "needs_missing_module.py", ENVIRONMENT)
