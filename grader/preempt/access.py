@@ -274,6 +274,10 @@ def hook_method(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwa
     return method(*args, **kwargs)
 
 
+_ACCESS_METHODS = frozenset({"__getattribute__", "__getattr__", "__setattr__", "__getitem__",
+                             "__setitem__", "getitem", "setitem"})
+
+
 def hook_dunder(method: Any, unbound: int, label: str, line: int, check: int, /, *args: Any) -> Any:
     """An explicit call of an access method (`object.__setattr__(x, "b", v)`,
     `x.__getattribute__("b")`, `d.__setitem__(k, v)`, through `super()` too): made as written,
@@ -282,6 +286,8 @@ def hook_dunder(method: Any, unbound: int, label: str, line: int, check: int, /,
     if sched is None:
         return method(*args)
     name = _getattr(method, "__name__", "")
+    if _type(name) is not str or name not in _ACCESS_METHODS:
+        return method(*args)  # not an access method after all (a callable stored under the name)
     if name in ("getitem", "setitem") and method is not _getattr(operator, name):
         return method(*args)  # a function of the student's own that happens to be so named
     write = name in ("__setattr__", "__setitem__", "setitem")
