@@ -291,3 +291,25 @@ def test_a_wait_whose_predicate_is_checked_under_the_lock_passes_in_every_order(
     report, checks = graded(rubric, PROGRAMS / name)
     assert set(not_passed(report)) == {"api"}, not_passed(report)
     assert "final balance 40" in checks["script_runs"].message
+
+
+# -- threads that outlive a call (a module's actor, an account's worker) -------------------------
+CONTRACT = Path(__file__).resolve().parent / "programs" / "bank_contract"
+
+
+@pytest.mark.parametrize("name", ["module_actor.py", "account_actor.py", "executor_teller.py",
+                                  "module_executor.py"])
+def test_correct_designs_whose_threads_outlive_each_call_get_full_marks(rubric, name):
+    """A module-level teller thread owning every balance, a worker thread per account, a
+    one-worker executor per account, a module-level executor: the threads live on between the
+    grader's calls, as in a real process, instead of being killed when a call returns."""
+    report, checks = graded(rubric, CONTRACT / name)
+    assert report.style == "contract"
+    assert not_passed(report) == {}, not_passed(report)
+    assert report.score == report.max_score
+
+
+def test_a_module_level_actor_with_customers_run_one_at_a_time_fails_only_simulate_threads(rubric):
+    report, checks = graded(rubric, CONTRACT / "module_actor_one_at_a_time.py")
+    assert set(not_passed(report)) == {"simulate_threads"}, not_passed(report)
+    assert "did not run at the same time" in checks["simulate_threads"].message

@@ -5,6 +5,7 @@ schedule's raw numbers itself and shows the student the interleaving that broke 
 from __future__ import annotations
 
 import random
+import sys
 from typing import Any, Callable
 
 from grader.linearize import Undecided, bank_matches, bank_step, linearize, show_op
@@ -408,12 +409,21 @@ def linearizable(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 @probe("bank.independent_accounts")
 def independent_probe(ctx: ProbeContext) -> dict[str, Any]:
     cls, plan = ctx.entry("account_class"), ctx.plan
-    a = cls(plan["a"])
-    b = cls(plan["b"])
-    a.deposit(plan["deposit"])
-    b.withdraw(plan["withdraw"])
-    c = cls()
-    return {"a": _balance(a), "b": _balance(b), "c": _balance(c)}
+
+    def run() -> dict[str, Any]:
+        a = cls(plan["a"])
+        b = cls(plan["b"])
+        a.deposit(plan["deposit"])
+        b.withdraw(plan["withdraw"])
+        c = cls()
+        return {"a": _balance(a), "b": _balance(b), "c": _balance(c)}
+
+    module = sys.modules.get(getattr(cls, "__module__", None) or "")
+    if module is None:
+        return run()
+    from grader.preempt.engine import in_world
+
+    return in_world(ctx, vars(module), run, "the grader's call")
 
 
 @planner("bank.independent_accounts")
@@ -456,7 +466,7 @@ def _refusal(ctx: ProbeContext) -> dict[str, Any]:
     module = instrumented_module(ctx)
     cls, transfer = getattr(module, ctx.entry_points["account_class"]), _transfer_of(ctx, module)
     box: dict[str, Any] = {}
-    sched = Scheduler(ctx.seed, filename=str(ctx.path), source=ctx.source)
+    sched = Scheduler(ctx.seed, filename=str(ctx.path), source=ctx.source, world=module.__dict__)
 
     def body() -> None:
         a, b = cls(100), cls(20)

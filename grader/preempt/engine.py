@@ -120,13 +120,16 @@ def explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Schedu
         return {"__tampered__": why}
     for index in range(schedules):
         seed = ctx.seed + index
-        sched = Scheduler(seed, filename=str(ctx.path), source=ctx.source, switch=switch)
+        sched = Scheduler(seed, filename=str(ctx.path), source=ctx.source, switch=switch,
+                          world=module.__dict__)
+        # The scenario's objects are made, and its result read, by calls in the module's world:
+        # threads they start (an account's own worker) are threads of the schedule too.
+        scenario = in_world(ctx, module.__dict__, lambda: build(sched), "the grader's setup")
         with patched([module.__dict__]):
-            scenario = build(sched)
             outcome = sched.run(scenario.bodies)
         if (why := tampering(module.__dict__)) is not None:
             return {"__tampered__": why}
-        data = scenario.collect(outcome)
+        data = in_world(ctx, module.__dict__, lambda: scenario.collect(outcome), "the grader's reading")
         data.update(seed=seed, status=outcome.status, steps=outcome.steps, oracle=findings(sched))
         errors = [t.error for t in outcome.tasks if t.error]
         if errors:
@@ -142,6 +145,20 @@ def explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Schedu
             break
         runs.append(data)
     return {"runs": runs}
+
+
+def in_world(ctx: ProbeContext, namespace: dict[str, Any], fn: Callable[[], Any], name: str) -> Any:
+    """`fn()` called in a serial schedule of the module's world (see `Scheduler.world`): the
+    threads that module left running (a module-level actor) serve it as they would in a real
+    process."""
+    from grader.preempt.runner import call_quietly
+
+    done = call_quietly(fn, namespace, str(ctx.path), ctx.source, name=name)
+    if done.error is not None:
+        raise done.error
+    if done.stuck is not None:  # the student's code never returned: as before, outside a schedule
+        return fn()
+    return done.value
 
 
 def _inversion_text(inv: dict[str, Any]) -> list[str]:

@@ -60,6 +60,7 @@ class CoopLock:
             if sched.block(me, self, timed=timeout >= 0, line=line,
                            timeout=timeout if timeout >= 0 else None):
                 return False
+            sched = me.sched  # parked and adopted by a later schedule meanwhile, perhaps
         self._owner = me.ident
         self._line = line  # where this holding began (a lost wake-up is tried from there)
         sched.oracle.acquire(me.index, self)
@@ -212,7 +213,7 @@ class CoopCondition:
             else:
                 self._lock.acquire()
         if waiter[0]:
-            sched.oracle.acquire(me.index, self)
+            me.sched.oracle.acquire(me.index, self)
         return waiter[0]
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> Any:
@@ -277,6 +278,7 @@ class CoopSemaphore:
             if not blocking or sched.block(me, self, timed=timeout is not None, line=line,
                                            timeout=timeout):
                 return False
+            sched = me.sched
         self._value -= 1
         sched.oracle.acquire(me.index, self)
         sched.took(me, self, line, False)
@@ -349,8 +351,9 @@ class CoopEvent:
         while not self._flag:
             if sched.block(me, self, timed=timeout is not None, line=line, timeout=timeout):
                 break
+            sched = me.sched
         if self._flag:
-            sched.oracle.acquire(me.index, self)
+            me.sched.oracle.acquire(me.index, self)
         return self._flag
 
 
@@ -406,6 +409,7 @@ def _thread_join(self: Any, timeout: float | None = None) -> None:
     while task.state != sched_mod.DONE:
         if sched.block(me, task, timed=timeout is not None, line=line, timeout=timeout):
             return
+        sched = me.sched
     sched.oracle.join(me.index, task.index)
 
 

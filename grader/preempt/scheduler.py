@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import itertools
 import random
 import sys
 import time
@@ -58,6 +59,10 @@ class Task:
     started: bool = False  # started by the code under test (a Thread, a Timer, a pool, _thread)
     daemon: bool = False  # killed when the program exits (see Scheduler.daemons_die)
     cut: bool = False  # unwound by the end of the schedule instead of ending by itself
+    sched: Any = None  # the schedule it belongs to now (a parked thread moves to the next one)
+    parked: bool = False  # left waiting between two schedules of its world (see Scheduler.world)
+    parked_now: float = 0.0  # the virtual time its schedule had reached when it was parked
+    last_ran: int = 0  # when it last got the turn (across schedules): who stays parked
     deadline: float | None = None  # virtual time a timed wait or sleep ends
     ran: int = 0  # points run since this task last got the turn (the spin bound)
     random_state: Any = None  # the `random` module's state while this task runs
@@ -116,7 +121,8 @@ class Scheduler:
                  budget: int | None = None, stop_at_budget: bool = False, spin: int = 10_000,
                  time_limit: float | None = None, ordered: bool = True,
                  daemons_die: bool = False, cpu_limit: float | None = None,
-                 behind: dict[str, int | None] | None = None) -> None:
+                 behind: dict[str, int | None] | None = None,
+                 world: dict[str, Any] | None = None) -> None:
         """`serial`: threads switch only when they block, sleep, yield or end. `ordered` (with
         serial): the next thread is the first in line; without it, a seeded choice, so seeded
         serial runs reach the ends other legitimate orders reach (who got the last money).
@@ -128,7 +134,10 @@ class Scheduler:
         points a finite one needs. `behind`: threads (by name) held back from a line of the
         student's file on (None: from their start): they run only when nobody else can, handing
         the turn on at every point; the order in which a notify can come before the wait it was
-        meant for (see `wakeups`)."""
+        meant for (see `wakeups`). `world`: the namespace of the module whose code the schedule
+        runs; threads still alive when it ends (a module-level actor waiting on its queue, an
+        executor's idle workers) are parked, not killed, and the next schedule of the same world
+        adopts them, as they live on between two calls in a real process."""
         self.rng = random.Random(seed)
         self.seed = seed
         self.seed_base = 0  # per-thread random streams depend on the thread's index only
@@ -175,6 +184,7 @@ class Scheduler:
         self.killed: list[str] = []  # daemon threads still alive when the program exited
         self.killed_working: list[str] = []  # of those, the ones not idly waiting for work
         self.behind = dict(behind or {})
+        self.world = world
         self.held: set[str] = set()  # threads of `behind` that reached their line
         # Condition waits that no loop re-checks, and the notify that ended each: in another
         # order that notify can come first and be lost (a lost wake-up), tried with `behind`.
@@ -304,6 +314,7 @@ class Scheduler:
         if nxt.random_state is not state:
             random_module.setstate(nxt.random_state)
         nxt.ran = 0
+        nxt.last_ran = next(_TURNS)
         self.countdown = self.spin
         nxt.go.release()
 
@@ -312,7 +323,7 @@ class Scheduler:
             return
         self._give(me, nxt)
         me.go.acquire()
-        self._check(me)
+        me.sched._check(me)  # a parked thread wakes up in the schedule that adopted it
 
     def point(self, line: int | None) -> None:
         me = self.task()
@@ -432,6 +443,8 @@ class Scheduler:
         """Wait until `unblock(on)`; returns True if the wait timed out instead (after
         `timeout` virtual seconds, or as soon as nobody else can run if no timeout is given).
         A timeout of zero or less is a poll: it times out at once, as with real threads."""
+        if me.sched is not self:  # a parked thread, adopted by another schedule since
+            return me.sched.block(me, on, timed=timed, line=line, timeout=timeout)
         if timed and timeout is not None and timeout <= 0:
             return True
         me.state, me.waiting_on, me.timed, me.timed_out = BLOCKED, on, timed, False
@@ -446,8 +459,12 @@ class Scheduler:
         if nxt is None:
             if not self.aborted:
                 self._all_blocked()
-            raise Abort(self.aborted or "deadlock")
-        self._hand_over(me, nxt)
+            if not me.parked:
+                raise Abort(self.aborted or "deadlock")
+            me.go.acquire()  # until a later schedule of the world adopts it and gives it the turn
+            me.sched._check(me)
+        else:
+            self._hand_over(me, nxt)
         timed_out, me.timed_out = me.timed_out, False
         return timed_out
 
@@ -521,6 +538,8 @@ class Scheduler:
         if daemon is None:
             daemon = bool(getattr(thread, "daemon", False)) if thread is not None else False
         task = Task(name, len(self.tasks), thread=thread, started=started, daemon=daemon)
+        task.sched = self
+        task.last_ran = next(_TURNS)  # a thread not yet run is as fresh as its start
         parent = self.task()
         self.oracle.fork(parent.index if parent is not None else None, task.index)
         self.tasks.append(task)
@@ -547,8 +566,8 @@ class Scheduler:
         task.registered.release()
         task.go.acquire()
         try:
-            if not self.aborted:
-                self.record(task, "start", None)
+            if not task.sched.aborted:
+                task.sched.record(task, "start", None)
                 task.result = body()
             else:
                 task.cut = True
@@ -571,7 +590,7 @@ class Scheduler:
                 if entry is not None and (entry is task.thread
                                           or isinstance(entry, threading._DummyThread)):  # type: ignore[attr-defined]
                     del threading._active[task.ident]  # type: ignore[attr-defined]
-            self._finish(task)
+            task.sched._finish(task)
 
     def _finish(self, task: Task) -> None:
         task.state = DONE
@@ -583,7 +602,7 @@ class Scheduler:
         if not self.aborted:
             self.record(task, "end", None)
             self.unblock(task)
-            if self.daemons_die and self._program_exits():
+            if (self.daemons_die or self.world is not None) and self._program_exits():
                 return
             nxt = self._pick()
             if nxt is not None:
@@ -603,6 +622,9 @@ class Scheduler:
         left = [t for t in self.tasks if t.state != DONE]
         if not left or any(not t.daemon for t in left):
             return False
+        if not self.daemons_die:  # a call into a module: its daemons live on (parked)
+            self._abort("done")
+            return True
         self.killed = [t.name for t in left]
         # Waiting with no timeout (an actor on its queue): idle, nothing of it is lost.
         self.killed_working = [t.name for t in left if t.state == RUNNABLE or t.timed]
@@ -661,7 +683,11 @@ class Scheduler:
         if self.aborted:
             return
         self.aborted = reason
+        if reason == "done" and self.world is not None:
+            self._park()
         for t in self.tasks:
+            if t.parked:
+                continue
             if t.state != DONE and t.go.locked():
                 try:
                     t.go.release()
@@ -669,6 +695,50 @@ class Scheduler:
                     pass
         if self.exited == len(self.tasks) and self.finished.locked():
             self.finished.release()
+
+    def _park(self) -> None:
+        """The schedule ends with threads of its world still alive: they wait, holding nothing of
+        the grader's, for the next schedule of the same world (at most MAX_PARKED; more are let go)."""
+        key = id(self.world)
+        parked = PARKED.setdefault(key, (self.world, []))[1]
+        for t in self.tasks:
+            if t.state == DONE or t.root or t.parked:
+                continue
+            t.parked, t.parked_now = True, self.now
+            parked.append(t)
+            self.exited += 1
+            if self.by_ident.get(t.ident) is t:  # type: ignore[arg-type]
+                del self.by_ident[t.ident]  # type: ignore[arg-type]
+        if len(parked) > MAX_PARKED:
+            # Too many: the ones that ran longest ago go (an earlier call's account worker,
+            # waiting for messages nobody can send any more); they unwind in this schedule.
+            parked.sort(key=lambda t: t.last_ran, reverse=True)
+            for t in parked[MAX_PARKED:]:
+                t.parked, t.sched = False, self
+                if t not in self.tasks:
+                    self.tasks.append(t)
+                else:
+                    self.exited -= 1
+            del parked[MAX_PARKED:]
+
+    def _adopt(self) -> None:
+        """Take over the threads the world's last schedule parked, where they stood."""
+        if self.world is None:
+            return
+        entry = PARKED.pop(id(self.world), None)
+        if entry is None or entry[0] is not self.world:
+            return
+        for t in entry[1]:
+            t.sched, t.parked, t.index = self, False, len(self.tasks)
+            self.tasks.append(t)
+            self.by_ident[t.ident] = t  # type: ignore[index]
+            self.oracle.fork(None, t.index)  # what its world did before happened before
+            if t.deadline is not None:
+                t.deadline = max(0.0, t.deadline - t.parked_now) + self.now
+            if t.state == BLOCKED and t.waiting_on is not None:
+                self.waiters.setdefault(id(t.waiting_on), []).append(t)
+            if t.started:
+                self.alive += 1
 
     @contextlib.contextmanager
     def _active(self, first_stream: bool = False) -> Iterator[None]:
@@ -699,6 +769,7 @@ class Scheduler:
                 task = self.spawn(name, body, _RootThread.make(name), started=False, daemon=False)
                 task.root = True
                 task.thread._grader_task = task
+            self._adopt()
             first = self._pick()
             if first is not None:
                 self._give(None, first)
@@ -710,7 +781,9 @@ class Scheduler:
         import: a fork or a signal handler there behaves as in a plain import), then wait for
         the threads it started, which are scheduled as in `run`."""
         task = Task(name, 0, root=True, ident=_thread.get_ident())
+        task.sched = self
         self.tasks.append(task)
+        self._adopt()
         self.by_ident[task.ident] = task  # type: ignore[index]
         with self._active(first_stream=True):
             try:
@@ -752,6 +825,17 @@ class Scheduler:
                 return
 
 
+PARKED: dict[int, tuple[dict[str, Any], list[Task]]] = {}  # id(world) -> (world, parked threads)
+MAX_PARKED = 64
+
+
+def parked_in(world: dict[str, Any]) -> bool:
+    """Threads of this module's world wait between two schedules (see Scheduler.world)."""
+    entry = PARKED.get(id(world))
+    return entry is not None and entry[0] is world and bool(entry[1])
+
+
+_TURNS = itertools.count(1)
 _REAL_START_NEW_THREAD = _thread.start_new_thread  # `_thread.start_new_thread` is patched while a schedule runs
 
 
