@@ -154,6 +154,10 @@ class Kind:
 
     module: str | None = None
     own: bool = False
+    library: bool = False  # made by an imported module (`threading.Lock()`), held where it was put
+
+
+LIBRARY = Kind(library=True)
 
 
 OTHER = Kind()
@@ -169,6 +173,10 @@ class Names:
         self.attributes: set[str] = set()
         self.classes: set[str] = set()
         self.instances: set[str] = set()
+        # names and attributes that hold objects an imported module made (`self._lock =
+        # threading.Lock()`): their private names are the library's, whatever else the
+        # submission binds under the same name
+        self.library: set[str] = set()
         self.modules = modules
         for tree in trees:
             for node in ast.walk(tree):
@@ -188,10 +196,19 @@ class Names:
             for item in getattr(tree, "body", []):
                 self.attributes.update(_bound(item))  # a helper module's names: helper._tool
         for tree in trees:
+            imported = {alias.asname or alias.name.split(".")[0] for node in ast.walk(tree)
+                        if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
             for node in ast.walk(tree):
-                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
-                        and isinstance(node.value.func, ast.Name) and node.value.func.id in self.classes:
-                    self.instances.update(t.id for t in node.targets if isinstance(t, ast.Name))
+                if not isinstance(node, (ast.Assign, ast.AnnAssign)) or not isinstance(node.value, ast.Call):
+                    continue
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                func = node.value.func
+                if isinstance(func, ast.Name) and func.id in self.classes:
+                    self.instances.update(t.id for t in targets if isinstance(t, ast.Name))
+                root = _root(func)
+                if isinstance(root, ast.Name) and root.id in imported and root.id not in self.classes:
+                    self.library.update(t.id if isinstance(t, ast.Name) else t.attr for t in targets
+                                        if isinstance(t, (ast.Name, ast.Attribute)))
 
 
 def _bound(item: ast.AST) -> list[str]:
@@ -277,11 +294,14 @@ class _Auditor(ast.NodeVisitor):
             if node.id in self.own[-1] or node.id in self.names.classes \
                     or node.id in self.names.instances:
                 return OWN
-            return OTHER
+            return LIBRARY if node.id in self.names.library else OTHER
         if isinstance(node, ast.Call):
             name = _call_name(node)
             if isinstance(node.func, ast.Name) and (name == "super" or name in self.names.classes):
                 return OWN
+            if self.kind(node.func).module is not None or (
+                    isinstance(node.func, ast.Name) and node.func.id in self.imported):
+                return LIBRARY  # threading.Lock(), Lock()
             if name == "type" and isinstance(node.func, ast.Name) and len(node.args) == 1 \
                     and self.kind(node.args[0]).own:
                 return OWN
@@ -292,7 +312,7 @@ class _Auditor(ast.NodeVisitor):
                 inner = _module_attribute(base.module, node.attr)
                 if inner is not None:
                     return Kind(module=inner)
-            return OTHER
+            return LIBRARY if node.attr in self.names.library else OTHER
         return OTHER
 
     # -- imports ------------------------------------------------------------------------
@@ -388,7 +408,8 @@ class _Auditor(ast.NodeVisitor):
                 self.flag(node, f"replaces .{attr} of an object")
             elif not store and attr not in DUNDERS and not (kind.own and attr in OWN_DUNDERS):
                 self.flag(node, f"reads .{attr}, the machinery of an object that is not its own")
-        elif _private(attr) and not store and not kind.own and attr not in self.names.attributes:
+        elif _private(attr) and not store and not kind.own \
+                and (kind.library or attr not in self.names.attributes):
             self.flag(node, f"reads .{attr}, an internal of an object that is not its own")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:

@@ -1195,6 +1195,15 @@ ALLOW_LIST_ATTACKS = {
         _lock = threading.Lock()
         _real = _lock._inner  # <- attack
         """, "reads ._inner, an internal of an object that is not its own"),
+    "lock_internals_under_a_name_of_its_own": ("""
+        import threading
+        class Teller:
+            _inner = None  # binding the name makes lock._inner no more its own
+            def __init__(self):
+                self._lock = threading.Lock()
+            def bypass(self):
+                return self._lock._inner  # <- attack
+        """, "reads ._inner, an internal of an object that is not its own"),
     "result_pipe": ("""
         import os
         def _silence(fd):
