@@ -104,13 +104,20 @@ def _installed() -> tuple[str, ...]:
     return tuple(sorted(found | {_stdlib()}))
 
 
-def install(student_folder: str, report: Report) -> None:
-    """Report (once per event and line) every watched event the submission's code is under."""
+THREAD = object()  # the event's owner: a thread the submission started, with no frame of its own
+
+
+def install(student_folder: str, report: Report, main_file: str = "") -> None:
+    """Report (once per event and line) every watched event the submission's code is under.
+    `main_file` names what a thread of the submission's with no frame of its own reports."""
     folder = student_folder.rstrip("/") + "/"
     grader = os.path.dirname(os.path.abspath(__file__)) + "/"
     stdlib = _stdlib()
     installed = _installed()
     busy = _thread._local()
+    main = _thread.get_ident()  # the child's main thread: the grader's own, whatever it calls
+    threading_file = os.path.join(stdlib, "threading.py")
+    machinery = grader + "preempt/"
     seen: set[tuple[str, str, str, int]] = set()
     getframe = sys._getframe
 
@@ -158,7 +165,25 @@ def install(student_folder: str, report: Report) -> None:
             if filename in IMPORT_SYSTEM and above.f_code.co_filename.startswith(installed):
                 return None, ""
             above, below = below, below.f_back
+        if _thread.get_ident() != main and started_by_submission(frame):
+            return THREAD, _through(code, stdlib)
         return None, ""
+
+    def started_by_submission(frame: Any) -> bool:
+        """A thread with no frame of the submission's is still its own when the submission
+        started it: `pool.submit(sys._getframe)` runs only library code. The grader's own
+        threads (its HTTP server, the thread that calls the student's function) run a target
+        of the grader's; the thread machinery (threading's bootstrap, the scheduler's wrappers)
+        says nothing either way."""
+        frames = []
+        while frame is not None:
+            frames.append(frame.f_code.co_filename)
+            frame = frame.f_back
+        for filename in reversed(frames):
+            if filename == threading_file or filename.startswith(machinery):
+                continue
+            return not filename.startswith(grader)
+        return True  # a builtin as the target: no frame of anybody's
 
     def hook(event: str, args: tuple[object, ...]) -> None:
         if getattr(busy, "on", False):
@@ -182,16 +207,19 @@ def install(student_folder: str, report: Report) -> None:
             frame, through = owner(getframe(1), event, args)
             if frame is None:
                 return
-            filename = frame.f_code.co_filename
-            key = (event, detail, filename, frame.f_lineno)
+            what = detail or WHAT.get(event, f"uses {event}")
+            if frame is THREAD:
+                filename, line = folder + main_file, 0
+                what += f" in a thread it started that runs only library code ({through})"
+            else:
+                filename, line = frame.f_code.co_filename, frame.f_lineno
+                if through:
+                    what += f" through {through}"
+            key = (event, detail, filename, line)
             if key in seen or len(seen) >= MAX_FINDINGS:
                 return
             seen.add(key)
-            what = detail or WHAT.get(event, f"uses {event}")
-            if through:
-                what += f" through {through}"
-            report({"event": event, "what": what, "file": filename[len(folder):],
-                    "line": frame.f_lineno})
+            report({"event": event, "what": what, "file": filename[len(folder):], "line": line})
         finally:
             busy.on = False
 

@@ -110,7 +110,8 @@ def main() -> None:
     # it happens, over the result pipe, where it cannot be taken back.
     private = channel.Private(fd, token)
     audit_hook.install(job["workdir"], lambda finding: private.send({"type": "audit",
-                                                                     "finding": finding}))
+                                                                     "finding": finding}),
+                       job["filename"])
     _plain_run_environment(job["filename"])
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     _die_with_parent()

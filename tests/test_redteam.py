@@ -1345,3 +1345,46 @@ def test_switching_off_the_running_scheduler_through_sys_modules_is_flagged(rubr
     """, base=NO_LOCK)
     report = grade(rubric, "bank", path)
     assert f"bank.py line {line_of(path)}: reaches loaded modules through sys.modules" in report.needs_review
+
+
+def test_a_frame_taken_by_a_pool_thread_running_only_library_code_is_the_submissions(rubric, tmp_path):
+    path = submit(tmp_path, """
+        import sys
+        from concurrent.futures import ThreadPoolExecutor
+        _grab = getattr(sys, "_get" + "frame")
+        with ThreadPoolExecutor(1) as _pool:
+            _frame = _pool.submit(_grab, 0).result()
+    """, base=REFERENCE)
+    report = grade(rubric, "bank", path)
+    assert ("bank.py line 0: takes an interpreter frame (sys._getframe) in a thread it started that "
+            "runs only library code (concurrent.futures.thread.run) (seen while it ran)") in report.needs_review
+
+
+def test_library_only_threads_of_a_correct_downloader_are_not_flagged(rubric, tmp_path):
+    """`pool.map(requests.get, urls)`: requests runs in threads with no frame of the
+    submission's (imports, sockets, certificates): nothing there is a finding."""
+    path = submit(tmp_path, """
+        from concurrent.futures import ThreadPoolExecutor
+        import threading
+        import requests
+
+        def download_pages(urls, max_workers=8, timeout=10.0):
+            results = {}
+            lock = threading.Lock()
+            def one(url):
+                try:
+                    response = requests.get(url, timeout=timeout)
+                    status = response.status_code
+                except requests.RequestException:
+                    status = None
+                print(url, status)
+                with lock:
+                    results[url] = status
+            with ThreadPoolExecutor(max_workers=max_workers) as pool:
+                list(pool.map(one, urls))
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                list(pool.map(requests.head, urls[:1]))
+            return results
+    """, name="downloader.py")
+    report = grade(rubric, "downloader", path)
+    assert report.needs_review == []
