@@ -16,7 +16,10 @@ classes, `logging` finding its caller, `traceback` formatting, and the grader's 
 instrumentation (`sys._getframe` in its hooks; whatever else a pass-through hook does, such as
 the student's `exec` or `getattr`, stays the student's). A function in `LEAKY` hands its frame
 back, so it is harmless only when a sealed function called it (`logging.currentframe` from
-`Logger.findCaller`, `traceback.walk_tb` from `StackSummary.extract`).
+`Logger.findCaller`, `traceback.walk_tb` from `StackSummary.extract`). A thread the submission
+started that runs only library code (`pool.submit(sys._getframe)`) has no frame of the
+submission's at all: its events are the submission's unless the thread is the grader's own
+(its target is the grader's code).
 
 Each finding is written to the result pipe at once, before the student's code gets the frame
 or object back, so it cannot be taken back later; `grader.channel.Private` makes sure the
