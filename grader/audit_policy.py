@@ -59,9 +59,11 @@ MODULES: dict[str, frozenset[str] | None] = {
     "io": PUBLIC, "shutil": PUBLIC, "glob": PUBLIC, "fnmatch": PUBLIC, "tempfile": PUBLIC, "platform": PUBLIC, "locale": PUBLIC,
     "unittest": PUBLIC, "os": OS, "os.path": PUBLIC, "sys": SYS, "gc": GC,
 }
-# Dunder attributes a submission may read (defining any dunder method is always fine).
+# Dunder attributes a submission may read (defining any dunder method is always fine). Not
+# `__module__`: which module `threading.Lock` or `time.sleep` comes from is how a program would
+# tell it runs under the grader's scheduler.
 DUNDERS = frozenset({
-    "__init__", "__new__", "__del__", "__name__", "__qualname__", "__module__", "__doc__",
+    "__init__", "__new__", "__del__", "__name__", "__qualname__", "__doc__",
     "__class__", "__file__", "__version__", "__annotations__", "__slots__", "__enter__",
     "__exit__", "__aenter__", "__aexit__", "__await__", "__iter__", "__next__", "__aiter__",
     "__anext__", "__repr__", "__str__", "__format__", "__bytes__", "__hash__", "__bool__",

@@ -1219,6 +1219,10 @@ ALLOW_LIST_ATTACKS = {
             with open("/proc/self/mountinfo") as mounts:  # <- attack
                 return "bwrap" in mounts.read()
         """, "names a detail of the machine it runs on"),
+    "engine_module": ("""
+        import threading
+        _SCHEDULED = threading.Lock.__module__ != "_thread"  # <- attack
+        """, "reads .__module__, the machinery of an object that is not its own"),
     "import_path": ("""
         import sys
         _BOOTED = any("boot" in folder for folder in sys.path)  # <- attack
