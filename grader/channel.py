@@ -82,7 +82,10 @@ class Private:
     """
 
     def __init__(self, fd: int, token: str) -> None:
-        self.fd = _fcntl(fd, fcntl.F_DUPFD_CLOEXEC, PRIVATE_FD)
+        try:
+            self.fd = _fcntl(fd, fcntl.F_DUPFD_CLOEXEC, PRIVATE_FD)
+        except OSError:  # fewer descriptors allowed than that (macOS: 256): any free number
+            self.fd = _fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
         self.identity = self._identity()
         self.token = token
         self.sent = 0
