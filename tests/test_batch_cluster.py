@@ -23,7 +23,8 @@ from batch_class import SYNTAX_ERROR, corpus
 from conftest import ROOT
 from grader.batch.app import BatchOptions, run_batch
 from grader.batch.cache import engine_version
-from grader.batch.cluster import KILLED_TWICE, ClusterTarget, RemoteGrading, dask_key, decode, grade_remote
+from grader.batch.cluster import (KILLED_TWICE, ClusterTarget, RemoteGrading, dask_key, decode, grade_remote,
+                                  pack)
 from grader.batch.stage import stage
 from grader.cli import main
 from grader.rubric import parse_rubric
@@ -244,14 +245,14 @@ def test_without_distributed_a_cluster_flag_is_one_line_naming_the_extra(klass, 
 
 def test_a_worker_refuses_a_grading_for_another_engine(fast):
     job = RemoteGrading("0" * 64, "bank", "bank.py", (("bank.py", b"x = 1\n"),), fast, "0.0.0+elsewhere")
-    outcome = decode(grade_remote(job))
+    outcome = decode(grade_remote(pack(job)))
     assert outcome.report is None and "install the same grader on every worker" in outcome.error
 
 
 def test_a_worker_sends_back_the_report_as_json_the_client_decodes(fast):
     job = RemoteGrading("1" * 64, "bank", "bank.py", (("bank.py", SYNTAX_ERROR.encode()),), fast,
                         engine_version())
-    text = grade_remote(job)
+    text = grade_remote(pack(job))
     assert isinstance(text, str) and json.loads(text)["report"]["task"] == "bank"
     outcome = decode(text)
     assert outcome.report is not None and outcome.report.score == 0 and "bank.py:2: SyntaxError" in outcome.report.error
