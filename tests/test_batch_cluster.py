@@ -110,22 +110,22 @@ def scheduler(request, tmp_path_factory):
     env = dict(os.environ, PYTHONPATH=str(ROOT), **CLUSTER_ENV)
     logs = tmp_path_factory.mktemp("dask-logs")
     address = f"tcp://127.0.0.1:{free_port()}"
-    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
     started = []
 
     def stop():
         end(started[1:])  # the workers, then the scheduler
         end(started[:1])
 
+    def start(command: list[str], log: str) -> None:
+        with open(logs / log, "wb") as err:
+            started.append(subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err))
+
     request.addfinalizer(stop)
-    started.append(subprocess.Popen(
-        dask + ["--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(logs / "scheduler.log", "wb")))
+    start([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+           "--port", address.rsplit(":", 1)[1], "--no-dashboard"], "scheduler.log")
     for n in range(2):
-        started.append(subprocess.Popen(
-            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-             "--host", "127.0.0.1", "--no-dashboard"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(logs / f"worker{n}.log", "wb")))
+        start([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+               "--host", "127.0.0.1", "--no-dashboard"], f"worker{n}.log")
     client = distributed.Client(address, timeout="30s")
     request.addfinalizer(client.close)
     client.wait_for_workers(2, timeout=60)

@@ -46,6 +46,9 @@ INSTALL_HINT = "pip install 'grader[cluster]'"
 # a worker's death counts against the gradings it was running and no queued neighbour.
 SCHEDULER_CONFIG = {"distributed.scheduler.allowed-failures": 1,
                     "distributed.scheduler.worker-saturation": 1.0}
+# A local cluster's workers: no statistical profiler sampling the grading thread every 10 ms
+# (nobody reads it here; it takes CPU from the sandboxed children).
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 KILLED_TWICE = ("the grading killed its worker twice (a Dask worker died while grading it, then "
                 "again on another); needs review: grade it alone with grader check")
 CONNECT_SECONDS = 20
@@ -225,7 +228,7 @@ def connect(target: ClusterTarget, stream: TextIO) -> Iterator[Client]:
         finally:
             client.close()
         return
-    with dask.config.set(SCHEDULER_CONFIG):
+    with dask.config.set({**SCHEDULER_CONFIG, **LOCAL_WORKER_CONFIG}):
         cluster = distributed.LocalCluster(n_workers=target.workers, threads_per_worker=1, processes=True,
                                            dashboard_address=None, silence_logs=logging.ERROR)
     try:
@@ -287,8 +290,13 @@ def run_jobs(rubric: Rubric, jobs: list[Job], cache: Cache, force: bool, progres
         by_key: dict[str, Job] = {}
         futures = []
         for job in todo:
-            futures.append(client.submit(grade_remote, pack(remote_grading(job, rubric, engine, allow_weak)),
-                                         key=dask_key(job.key), pure=False, retries=0))
+            try:
+                payload = pack(remote_grading(job, rubric, engine, allow_weak))
+            except OSError as exc:  # as the thread pool: one submission's problem, not the batch's
+                outcomes[job.key] = Outcome(None, error=f"cannot read the staged files ({exc})")
+                progress.advance(job.count, failed=True)
+                continue
+            futures.append(client.submit(grade_remote, payload, key=dask_key(job.key), pure=False, retries=0))
             by_key[dask_key(job.key)] = job
         try:
             for future in as_completed(futures):
