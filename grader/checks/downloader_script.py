@@ -32,6 +32,9 @@ How the verdicts are reached:
   (the server takes its next request as its reaction and answers it next).
 * which line names which URL: see downloader_lines (a bare code counts when the program
   fetches a single URL; URLs of one site are named together).
+* the script's end is its interpreter's exit (`interpreter_exit`): after the main module, the
+  executors it left open are shut down and its non-daemon threads joined, as CPython does;
+  what daemon threads still had in flight or printed later is lost (script_waits).
 """
 from __future__ import annotations
 
