@@ -25,6 +25,7 @@ from grader.batch.app import BatchOptions, run_batch
 from grader.batch.cache import engine_version
 from grader.batch.cluster import (KILLED_TWICE, ClusterTarget, RemoteGrading, dask_key, decode, grade_remote,
                                   pack)
+from grader.batch import cluster
 from grader.batch.stage import stage
 from grader.cli import main
 from grader.rubric import parse_rubric
@@ -256,3 +257,19 @@ def test_a_worker_sends_back_the_report_as_json_the_client_decodes(fast):
     assert isinstance(text, str) and json.loads(text)["report"]["task"] == "bank"
     outcome = decode(text)
     assert outcome.report is not None and outcome.report.score == 0 and "bank.py:2: SyntaxError" in outcome.report.error
+
+
+def test_jobs_with_a_cluster_is_a_usage_error_naming_why(klass, capsys):
+    assert main(["batch", str(klass), "--workers", "2", "--jobs", "2"]) == 2
+    assert "--jobs sizes the thread pool" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["batch", str(klass), "--workers", "2", "--cluster", "tcp://127.0.0.1:1"])
+    assert exit_.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+def test_no_scheduler_at_the_address_is_one_line(klass, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1)  # Dask retries a refused connection until then
+    address = f"tcp://127.0.0.1:{free_port()}"
+    assert main(["batch", str(klass), "--out", str(tmp_path / "out"), "--cluster", address]) == 2
+    err = capsys.readouterr().err
+    assert "no Dask scheduler answered" in err and "Traceback" not in err
