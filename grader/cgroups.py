@@ -51,6 +51,7 @@ class TaskCgroup:
         self.folders: list[Path] = []
         self.capped_by = ""  # "v2" or "v1" when pids.max is in force
         self.killer: Path | None = None  # a v2 folder with cgroup.kill
+        self.v2_folder: Path | None = None  # its cgroup v2 folder (cpu.stat, cpu.pressure)
         name = f"grader-{os.getpid()}-{secrets.token_hex(4)}"
         v2 = _v2_root()
         v1 = _v1_pids_root()
@@ -60,6 +61,7 @@ class TaskCgroup:
         if v2 is not None:
             folder = self._make(v2 / name)
             if folder is not None:
+                self.v2_folder = folder
                 if "pids" in _read(v2 / "cgroup.subtree_control").split() and _write(folder / "pids.max", str(limit)):
                     self.capped_by = "v2"
                 if (folder / "cgroup.kill").exists():

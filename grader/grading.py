@@ -168,9 +168,12 @@ _CRASH_CAUSES = {"timeout": Cause.TIMEOUT, "budget": Cause.BUDGET, "exit": Cause
 
 
 def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[str, dict[str, Any]],
-              filename: str, seed: int, sent: dict[str, Sent] | None = None) -> list[CheckResult]:
+              filename: str, seed: int, sent: dict[str, Sent] | None = None,
+              busy: frozenset[str] | set[str] = frozenset()) -> list[CheckResult]:
     """Judge every check; with `sent`, an observation must echo its run's nonce and each judge
-    checks the history against the plan it was sent (see grader.registry)."""
+    checks the history against the plan it was sent (see grader.registry). `busy`: the probes
+    the sandbox cut because the machine was too busy (its own record, never the child's word):
+    their checks are the grader's error, regraded, never the student's failure."""
     results: dict[str, CheckResult] = {}
     for spec in specs:
         blocking = [d for d in spec.depends if results[d].status != Status.PASSED]
@@ -187,6 +190,10 @@ def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[s
             ctx = JudgeContext(spec.params, filename, seed, mine.plan if mine else None)
             obs = observations.get(key)
             verdict = _verdict(spec, obs, ctx, mine, tuple(task.entry_points.values()))
+            if key in busy:
+                crash = (obs or {}).get("__crash__") or {}
+                verdict = Verdict(Status.ERROR, str(crash.get("message", "the grading machine was too busy")),
+                                  cause=Cause.GRADER_BUSY)
             if verdict.status == Status.FAILED and (obs is None or obs.get("__tampered__") or obs.get("__crash__")):
                 # no verdict on the code's behaviour (a crash, a timeout, tampering): never
                 # counted as a finding's evidence (see _apply_findings)
@@ -298,7 +305,8 @@ def _run_sandbox(task: TaskSpec, submission: Submission, specs: tuple[CheckSpec,
 def _judge(task: TaskSpec, specs: tuple[CheckSpec, ...], outcome: sandbox.SandboxResult,
            submission: Submission, seed: int, sent: dict[str, Sent], report: GradeReport
            ) -> list[CheckResult]:
-    results = judge_all(task, specs, outcome.observations, submission.filename, seed, sent)
+    results = judge_all(task, specs, outcome.observations, submission.filename, seed, sent,
+                        outcome.busy)
     report.needs_review += [f"check {c.id}: {c.data['forged']}, a replayed or forged observation"
                             for c in results if c.data.get("forged")]
     return results

@@ -67,6 +67,7 @@ class Cause:
     GRADER_PROTOCOL = "grader.protocol"  # an observation that is not one
     GRADER_JUDGE = "grader.judge"  # the judge raised
     GRADER_DEPENDENCY = "grader.dependency"  # depends on a check the grader could not grade
+    GRADER_BUSY = "grader.busy"  # the machine was too busy to finish the check (see grader/owntime.py)
 
 
 @dataclass

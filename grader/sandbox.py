@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import json
+import math
 import os
 import secrets
 import selectors
@@ -33,6 +34,7 @@ from grader.events import probe_begins
 from grader.channel import CHANNEL_TAMPERED, FrameReader
 from grader.errors import GraderError
 from grader.files import read_regular
+from grader.owntime import Limit, OwnClock, Sample, cgroup_sampler, proc_sampler
 from grader.rubric import Limits
 
 MAX_SIBLING_FILES = 20  # helper modules a student may split their work into
@@ -58,6 +60,10 @@ class SandboxResult:
     # the import_error is the grader's own (the child never got as far as the student's code):
     # graded as an error, never the student's failure
     grader_fault: bool = False
+    # keys of the probes the sandbox cut because the machine was too busy (the wall backstop
+    # fired before the child used its own time, grader/owntime.py): the grader's error, regraded.
+    # Kept here, not in the observation, so the child cannot claim it.
+    busy: set[str] = field(default_factory=set)
     stdout: str = ""
     stderr: str = ""
     isolation: str = "process"
@@ -389,7 +395,8 @@ def run(submission_path: Path, style: str, entry_points: dict[str, str], runs: l
     level = isolation_level()
     result = SandboxResult(isolation=level)
     started = time.monotonic()
-    deadline = started + limits.submission_seconds
+    clock = OwnClock()
+    total = Limit(clock, limits.submission_seconds)  # own time: see grader/owntime.py
     stdout, stderr = _Output(limits.output_kb * 1024), _Output(limits.output_kb * 1024)
     remaining = list(runs)
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
@@ -400,13 +407,17 @@ def run(submission_path: Path, style: str, entry_points: dict[str, str], runs: l
             while first or remaining:
                 first = False
                 outcome = _one_child(result, remaining, setup, submission_path.name, style,
-                                     entry_points, seed, limits, deadline, stdout, stderr)
+                                     entry_points, seed, limits, total, stdout, stderr)
                 if outcome == "stop":
                     break
         finally:
             if setup.slot is not None:
                 setup.slot.release()
+        busy = total.state() == "busy"
         for left in remaining:
+            if busy and left.key not in result.observations:
+                result.busy.add(left.key)
+                result.observations[left.key] = crash("busy", _busy_text(total, "the submission's checks"))
             result.observations.setdefault(
                 left.key, crash("budget", "not run: the submission used up its time budget "
                                           f"of {limits.submission_seconds:g} s"))
@@ -417,9 +428,11 @@ def run(submission_path: Path, style: str, entry_points: dict[str, str], runs: l
 
 def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                filename: str, style: str, entry_points: dict[str, str], seed: int, limits: Limits,
-               deadline: float, stdout: _Output, stderr: _Output) -> str:
-    """Start a child for the probes in `remaining`; return "stop" when no restart can help."""
-    if time.monotonic() >= deadline:
+               total: Limit, stdout: _Output, stderr: _Output) -> str:
+    """Start a child for the probes in `remaining`; return "stop" when no restart can help.
+    Every limit is counted in the child's own time (grader/owntime.py), so that no verdict
+    depends on how busy the machine is."""
+    if total.state() != "running":
         return "stop"
     token = secrets.token_hex(16)
     run_id = secrets.token_hex(8)
@@ -453,6 +466,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
         for fd in fds:
             os.close(fd)
     assert proc.stdin and proc.stdout and proc.stderr
+    total.clock.attach(_sampler(tasks, proc.pid))
     try:
         proc.stdin.write(json.dumps(job).encode() + b"\n")
         proc.stdin.close()
@@ -465,35 +479,50 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
     selector.register(proc.stderr, selectors.EVENT_READ, stderr)
     imported = ready = False
     current: ProbeRun | None = None
-    phase_deadline = min(deadline, time.monotonic() + limits.import_seconds)
+    phase = Limit(total.clock, limits.import_seconds)
+    grace_end = math.inf  # wall time: after "done", output still flushing is waited for this long
     by_key = {r.key: r for r in remaining}
     outcome = "restart"
     finished = False  # the child said "done": whatever still holds its pipes is not waited for
     findings = 0  # audit frames received from this child (the "done" frame says how many were sent)
     try:
         while True:
-            timeout = phase_deadline - time.monotonic()
-            if timeout <= 0:
-                if finished:
-                    break
+            state, whole = phase.state(), total.state()
+            if finished and (state != "running" or time.monotonic() >= grace_end):
+                break
+            if not finished and (state != "running" or whole != "running"):
+                busy = "busy" in (state, whole) and "expired" not in (state, whole)
+                if not imported and busy:
+                    result.import_error = _busy_text(phase if state == "busy" else total,
+                                                     f"importing {filename}")
+                    result.grader_fault = True
+                    return "stop"
                 if not imported:
                     result.import_error = (f"{filename}: importing your module did not finish within "
                                            f"{limits.import_seconds:g} s (infinite loop or blocking "
                                            "code at top level?); move that code under "
                                            "`if __name__ == \"__main__\":`")
                     return "stop"
-                if current is not None:
+                if current is not None and busy:
+                    result.busy.add(current.key)
+                    result.observations[current.key] = crash(
+                        "busy", _busy_text(phase if state == "busy" else total, "this check"))
+                    remaining.remove(current)
+                elif current is not None:
                     what = (f"timed out after {current.timeout:g} s (infinite loop, deadlock, or "
                             "a thread that never finishes?)")
-                    if time.monotonic() >= deadline:
+                    if whole == "expired":
                         what = f"stopped: the submission's total time limit of {limits.submission_seconds:g} s ran out"
                     result.observations[current.key] = crash("timeout", what)
                     remaining.remove(current)
-                elif not remaining:
+                elif not remaining and not busy:
                     _flag(result, "delivered its results, never sent its end-of-run message "
                                         "and was stopped")
-                return "restart" if time.monotonic() < deadline else "stop"
-            events = selector.select(timeout)
+                return "restart" if total.state() == "running" else "stop"
+            wait = min(phase.wait(), total.wait())
+            if finished:
+                wait = min(wait, max(0.0, grace_end - time.monotonic()))
+            events = selector.select(wait)
             eof = False
             for key, _ in events:
                 chunk = os.read(key.fd, 65536)
@@ -515,7 +544,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                         elif kind == "begin" and by_key.get(frame["key"]) in remaining:
                             current = by_key[frame["key"]]
                             probe_begins(current.key)
-                            phase_deadline = min(deadline, time.monotonic() + current.timeout)
+                            phase = Limit(total.clock, current.timeout)
                         elif kind == "result" and current in remaining and frame["key"] == current.key:
                             obs = frame.get("obs")
                             result.observations[current.key] = obs if isinstance(obs, dict) else crash(
@@ -532,7 +561,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                                               f"the grader received {findings}")
                             outcome = "stop" if not remaining else "restart"
                             finished = True
-                            phase_deadline = min(phase_deadline, time.monotonic() + DONE_GRACE)
+                            grace_end = time.monotonic() + DONE_GRACE
                 elif chunk:
                     key.data.add(chunk)
                 else:
@@ -573,6 +602,19 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
         os.close(read_fd)
         _kill(proc)
         _end_everything(setup, tasks, run_id)
+
+
+def _sampler(tasks: TaskCgroup, pid: int) -> Callable[[], Sample] | None:
+    """How the child's own time is read: its cgroup's CPU pressure where there is one, else
+    the CPU time of its processes, else (None) wall time."""
+    folder = tasks.v2_folder
+    return (cgroup_sampler(folder) if folder is not None else None) or proc_sampler(pid)
+
+
+def _busy_text(limit: Limit, what: str) -> str:
+    return (f"the grading machine was too busy to finish {what}: {limit.wall_used():.0f} s of wall "
+            f"time passed while the program had used {limit.used():.1f} s of its own "
+            f"(limit {limit.seconds:g} s); this is the grader's problem, not yours: regrade")
 
 
 def _flag(result: SandboxResult, what: str) -> None:
