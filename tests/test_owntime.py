@@ -188,3 +188,34 @@ def test_the_backstop_cutting_a_check_is_the_graders_error_not_the_students(tmp_
     assert busy and all(c.status == Status.ERROR and "too busy" in c.message for c in busy)
     assert not any(c.cause == Cause.TIMEOUT for c in report.checks)
     assert any("too busy" in reason for reason in report.needs_review)
+
+
+# -- the scheduler's stall: blocked outside its control, never merely slow ----------------------
+
+def test_a_long_computation_in_c_is_not_a_stall():
+    """A thread in one long C call makes no scheduling point; while it computes (or waits for
+    a CPU on a busy machine) it is not blocked, however long that takes in wall time."""
+    from grader.preempt.scheduler import Scheduler
+
+    import hashlib
+
+    data = b"x" * 300_000_000  # hashing it releases the GIL: the scheduler's wait goes on polling
+    result = []
+    outcome = Scheduler(1, filename="x.py", stall_seconds=0.0).run(
+        [("T", lambda: result.append(hashlib.sha256(data).hexdigest()))])
+    assert outcome.status == "ok" and result == [hashlib.sha256(data).hexdigest()]
+
+
+def test_a_thread_blocked_outside_the_scheduler_is_still_a_stall():
+    import os
+
+    from grader.preempt.scheduler import Scheduler
+
+    read_end, write_end = os.pipe()
+    try:
+        outcome = Scheduler(1, filename="x.py", stall_seconds=0.0).run(
+            [("T", lambda: os.read(read_end, 1))])
+        assert outcome.status == "stall"
+    finally:
+        os.write(write_end, b"x")  # lets the abandoned thread end
+        os.close(write_end)

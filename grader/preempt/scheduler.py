@@ -51,6 +51,7 @@ class Task:
     timed: bool = False
     timed_out: bool = False
     ident: int | None = None
+    native: int | None = None  # the OS thread id (/proc/self/task/<native>): is it computing?
     held: list[Any] = field(default_factory=list)  # locks held, in the order taken
     error: dict[str, Any] | None = None
     result: Any = None
@@ -558,6 +559,7 @@ class Scheduler:
         import threading
 
         task.ident = _thread.get_ident()
+        task.native = _thread.get_native_id()
         self.by_ident[task.ident] = task
         if task.thread is not None:
             task.thread._ident = task.ident
@@ -780,7 +782,7 @@ class Scheduler:
         """Run `body` as the schedule's first thread in the calling thread itself (a module's
         import: a fork or a signal handler there behaves as in a plain import), then wait for
         the threads it started, which are scheduled as in `run`."""
-        task = Task(name, 0, root=True, ident=_thread.get_ident())
+        task = Task(name, 0, root=True, ident=_thread.get_ident(), native=_thread.get_native_id())
         task.sched = self
         self.tasks.append(task)
         self._adopt()
@@ -807,10 +809,17 @@ class Scheduler:
                        self.now)
 
     def _wait(self) -> None:
-        last, since = -1, time.monotonic()
+        """Wait for the schedule to end. A thread holding the turn that makes no step for
+        `stall_seconds` is blocked outside the grader's control ("stall"), but only if it is not
+        computing: a long call in C, or a thread waiting for a CPU on a busy machine, is not a
+        stall (whether it is one must not depend on the machine's load; one that never ends is
+        cut by the sandbox's CPU-counted limit)."""
+        last, since, cpu_at = -1, time.monotonic(), time.process_time()
         while not self.finished.acquire(timeout=0.05):
             if self.steps != last:
-                last, since = self.steps, time.monotonic()
+                last, since, cpu_at = self.steps, time.monotonic(), time.process_time()
+            elif time.monotonic() - since > self.stall_seconds and self._computing(since, cpu_at):
+                since, cpu_at = time.monotonic(), time.process_time()  # judged afresh from here
             elif time.monotonic() - since > self.stall_seconds:
                 frames = sys._current_frames()
                 for t in self.tasks:
@@ -825,6 +834,26 @@ class Scheduler:
                 return
 
 
+    def _computing(self, since: float, cpu_at: float) -> bool:
+        """Since `since`, did this process compute (CPU time at least IDLE_SHARE of the wall
+        time), or is a thread of the schedule runnable now (state R: running, or ready and
+        waiting for a CPU)?"""
+        if time.process_time() - cpu_at >= IDLE_SHARE * (time.monotonic() - since):
+            return True
+        for t in self.tasks:
+            if t.state != DONE and t.native is not None:
+                try:
+                    with open(f"/proc/self/task/{t.native}/stat", "rb") as f:
+                        if f.read().rsplit(b")", 1)[1].split()[0] == b"R":
+                            return True
+                except (OSError, IndexError):
+                    continue
+        return False
+
+
+IDLE_SHARE = 0.05  # CPU below this share of the wall time: the process was blocked, not computing
+
+
 PARKED: dict[int, tuple[dict[str, Any], list[Task]]] = {}  # id(world) -> (world, parked threads)
 MAX_PARKED = 64
 
@@ -836,6 +865,8 @@ def parked_in(world: dict[str, Any]) -> bool:
 
 
 _TURNS = itertools.count(1)
+
+
 _REAL_START_NEW_THREAD = _thread.start_new_thread  # `_thread.start_new_thread` is patched while a schedule runs
 
 
