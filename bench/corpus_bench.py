@@ -34,6 +34,7 @@ def _burn(stop_at: float) -> None:
         pass
 
 
+BUSY: list[str] = []  # gradings with a check the machine was too busy to finish (grader.busy)
 REVIEW = "__needs_review__"  # a pseudo check id in the statuses: the report was flagged
 NAMES_EXPECTED = "failed (names: a program graded as it is, by design)"  # not a false failure
 
@@ -44,6 +45,8 @@ def _grade_once(rubric, task: str, path: Path, seed: int | None) -> tuple[str, f
     seconds = time.monotonic() - started
     fingerprint = json.dumps([(c.id, c.status, c.score) for c in report.checks] + report.needs_review)
     statuses = {c.id: c.status for c in report.checks}
+    if any(c.cause == "grader.busy" for c in report.checks):
+        BUSY.append(path.name)
     names = rubric.task(task).names_check
     if report.style == "program" and names in statuses and statuses[names] in (Status.FAILED, Status.NOTE):
         # a program without the contract's names: the names check costs its point by design
@@ -102,6 +105,8 @@ def main() -> int:
     if args.repeat > 1 and not args.seeds:
         same = sum(1 for p in paths if len(fingerprints[p]) == 1)
         print(f"identical results over {args.repeat} gradings: {same}/{len(paths)} submissions")
+    print(f"gradings with a check the machine was too busy to finish (grader.busy, regraded): "
+          f"{len(BUSY)}/{len(times)}{': ' + ', '.join(sorted(set(BUSY))) if BUSY else ''}")
     for index, statuses in enumerate(per_seed if args.seeds else per_seed[:1]):
         if args.seeds:
             print(f"\n-- seed {index}")
