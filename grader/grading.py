@@ -48,7 +48,8 @@ def _not_run(report: GradeReport, specs: tuple[CheckSpec, ...], outcome: sandbox
     grader's own error: not charged, flagged for review)."""
     report.error = outcome.import_error
     if outcome.grader_fault:
-        report.checks = _all_failed(specs, str(outcome.import_error), Cause.GRADER_SANDBOX, Status.ERROR)
+        cause = Cause.GRADER_BUSY if outcome.busy_import else Cause.GRADER_SANDBOX
+        report.checks = _all_failed(specs, str(outcome.import_error), cause, Status.ERROR)
         report.needs_review.append(f"{outcome.import_error} (the grader's own error: nothing is "
                                    "charged until it is regraded)")
     else:
@@ -225,8 +226,9 @@ def settle(report: GradeReport) -> None:
     not_charged = ("the grader's own error, not charged: its points are left out of the maximum "
                    "until it is regraded")
     for check in errors:
-        if check.cause in (Cause.GRADER_DEPENDENCY, Cause.GRADER_SANDBOX):
-            continue  # the check it waited on, or the sandbox, is named once
+        if check.cause in (Cause.GRADER_DEPENDENCY, Cause.GRADER_SANDBOX) \
+                or check.cause == Cause.GRADER_BUSY and check.message == report.error:
+            continue  # the check it waited on, the sandbox, or a busy import is named once
         if check.visibility != "visible":  # every audience reads the reasons: name no hidden check
             reason = f"a check shown at grading time: {not_charged}"
         else:

@@ -15,9 +15,11 @@ the child used almost no CPU counts in full (it was blocked: sleeping, waiting f
 in which it computed counts its CPU time (lenient when it also slept: a limit is a safety net).
 Without even CPU figures, own time is wall time.
 
-Wall time stays as a backstop (`BACKSTOP` times the limit): when it fires before the child used
-its own time, the machine was too busy to finish, and that is the grader's error (the check is
-regraded), never the student's failure.
+Wall time stays as a backstop (`BACKSTOP` times the limit, and `SLACK` past it at least): when
+it fires before the child used its own time, the machine was too busy to finish, and that is the
+grader's error (the check is regraded), never the student's failure. It fires only for a child
+that wanted the CPU and did not get it, so it can be generous: a blocked child's own time runs
+as fast as wall time, and a computing one's as fast as the machine lets it compute.
 """
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-BACKSTOP = 5.0  # wall time may run to this many times a limit before the grader gives up
+BACKSTOP = 10.0  # wall time may run to this many times a limit before the grader gives up,
+SLACK = 60.0  # and to at least this many seconds past it (a 2 s limit on a loaded machine)
 POLL = 0.25  # seconds between samples while a limit is running
 IDLE = 0.05  # without pressure figures: an interval with CPU below this share of it was blocked
 
@@ -88,7 +91,7 @@ class Limit:
         self.clock, self.seconds = clock, seconds
         backstop = BACKSTOP if backstop is None else backstop
         self.own_start, self.wall_start = clock.read(), clock.wall()
-        self.wall_end = self.wall_start + max(seconds * backstop, seconds + 1.0)
+        self.wall_end = self.wall_start + max(seconds * backstop, seconds + SLACK)
 
     def used(self) -> float:
         return self.clock.own - self.own_start

@@ -64,6 +64,7 @@ class SandboxResult:
     # fired before the child used its own time, grader/owntime.py): the grader's error, regraded.
     # Kept here, not in the observation, so the child cannot claim it.
     busy: set[str] = field(default_factory=set)
+    busy_import: bool = False  # the import_error is the machine's: too busy to finish the import
     stdout: str = ""
     stderr: str = ""
     isolation: str = "process"
@@ -495,7 +496,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                 if not imported and busy:
                     result.import_error = _busy_text(phase if state == "busy" else total,
                                                      f"importing {filename}")
-                    result.grader_fault = True
+                    result.grader_fault = result.busy_import = True
                     return "stop"
                 if not imported:
                     result.import_error = (f"{filename}: importing your module did not finish within "

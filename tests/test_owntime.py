@@ -67,14 +67,14 @@ def test_a_blocked_program_uses_its_wall_time_however_busy_the_machine():
 def test_the_wall_backstop_is_the_machines_fault():
     fake = FakeTime()
     limit = started(fake, 10)
-    fake.run(10 * owntime.BACKSTOP, share=0.01)
+    fake.run(10 * owntime.BACKSTOP + owntime.SLACK, share=0.01)
     assert limit.state() == "busy"
 
 
 def test_a_program_that_used_its_time_is_expired_even_past_the_backstop():
     fake = FakeTime()
     limit = started(fake, 10)
-    fake.run(10 * owntime.BACKSTOP, share=0.5)
+    fake.run(10 * owntime.BACKSTOP + owntime.SLACK, share=0.5)
     assert limit.state() == "expired"
 
 
@@ -183,6 +183,8 @@ def test_the_backstop_cutting_a_check_is_the_graders_error_not_the_students(tmp_
     path = tmp_path / "downloader.py"
     path.write_text(HANGING_DOWNLOADER)
     monkeypatch.setattr(sandbox, "_sampler", starved)
+    monkeypatch.setattr(owntime, "SLACK", 1.0)
+    monkeypatch.setattr(owntime, "BACKSTOP", 2.0)
     report = grade(tiny_limits(tmp_path, 1), "downloader", path)
     busy = [c for c in report.checks if c.cause == Cause.GRADER_BUSY]
     assert busy and all(c.status == Status.ERROR and "too busy" in c.message for c in busy)
