@@ -2,6 +2,8 @@
 import importlib.util
 import textwrap
 
+import pytest
+
 from grader.grading import grade
 from grader.probing import student_line
 from grader.rubric import parse_rubric
@@ -28,6 +30,7 @@ def test_a_frame_of_another_file_with_the_same_name_is_not_the_students(tmp_path
         assert student_line(exc, str(tmp_path / "elsewhere" / "bank.py")) is None
 
 
+@pytest.mark.sandbox
 def test_a_missing_entry_point_is_the_students_finding_not_an_internal_error(tmp_path):
     rubric = parse_rubric(tmp_path / "rubric.yaml", textwrap.dedent("""
         version: 3

@@ -360,6 +360,7 @@ def by_name(data):
     return {s["name"]: s for s in data["students"]}
 
 
+@pytest.mark.sandbox
 def test_canvas_titles_are_matched_by_whole_words(tmp_path, capsys):
     source = canvas_class(tmp_path, {"bank.py": BANK, "downloader.py": DOWNLOADER},
                           ["Old quiz (123)", "HW3: Bank account (4711)", "Concurrent downloader (4712)",
@@ -369,6 +370,7 @@ def test_canvas_titles_are_matched_by_whole_words(tmp_path, capsys):
     assert "warning" not in capsys.readouterr().err
 
 
+@pytest.mark.sandbox
 def test_bilingual_titles_match_either_language(tmp_path):
     source = canvas_class(tmp_path, {"bank.py": BANK, "downloader.py": DOWNLOADER},
                           ["Hilos: cuenta bancaria / Thread-safe bank (4711)",
@@ -378,6 +380,7 @@ def test_bilingual_titles_match_either_language(tmp_path):
                            "Descargas concurrentes / Downloading pages (4712)"]
 
 
+@pytest.mark.sandbox
 def test_a_task_no_column_names_is_one_warning_listing_the_columns(tmp_path, capsys):
     source = canvas_class(tmp_path, {"bank.py": BANK, "downloader.py": DOWNLOADER},
                           ["Cuenta bancaria (4711)", "Concurrent downloader (4712)"])
@@ -389,6 +392,7 @@ def test_a_task_no_column_names_is_one_warning_listing_the_columns(tmp_path, cap
     assert "--assignment bank=" in warnings[0]
 
 
+@pytest.mark.sandbox
 def test_misnamed_uploads_are_graded_or_listed_never_missing(tmp_path):
     source = canvas_class(tmp_path, {
         "bank_final.py": BANK, "bank (1).py": BANK + "\n# 1\n", "bank-v2.py": BANK + "\n# 2\n",
@@ -410,6 +414,7 @@ def test_misnamed_uploads_are_graded_or_listed_never_missing(tmp_path):
     assert cells["103"] == "" and cells["104"] == "" and cells["100"] == "3"
 
 
+@pytest.mark.sandbox
 def test_a_moodle_folder_with_only_bank_final_is_graded_for_bank(tmp_path):
     (tmp_path / "rubric.yaml").write_text(TINY_RUBRIC)
     folder = tmp_path / "moodle"
@@ -428,6 +433,7 @@ def test_a_moodle_folder_with_only_bank_final_is_graded_for_bank(tmp_path):
     assert cy["status"] == "unmatched" and "holds report.pdf" in cy["note"]
 
 
+@pytest.mark.sandbox
 def test_a_one_assignment_zip_without_task_grades_the_task_it_holds(tmp_path, capsys):
     source = canvas_class(tmp_path, {"bank.py": BANK, "bank_done.py": BANK + "#\n"}, ["Bank account (4711)"])
     data, rows = grade_class(tmp_path, source, "--roster", str(tmp_path / "export.csv"))
@@ -438,6 +444,7 @@ def test_a_one_assignment_zip_without_task_grades_the_task_it_holds(tmp_path, ca
     assert "grading bank only: no submission holds downloader.py" in err
 
 
+@pytest.mark.sandbox
 def test_gradescope_grades_a_misnamed_upload_and_says_which(tmp_path):
     from grader.batch.autograder import grade_submission
 

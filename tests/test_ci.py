@@ -82,6 +82,7 @@ def course(tmp_path_factory):
     return str(repo)
 
 
+@pytest.mark.sandbox
 def test_workflow_is_yaml_with_the_expected_steps(tmp_path, course):
     assert main(["init-ci", str(tmp_path), "--source", course,
                  "--ref", "v2026.1", "--rubric", "courses/rubric.yaml"]) == 0
@@ -133,6 +134,7 @@ def test_every_action_is_pinned_by_commit(course):
     assert all(re.search(r"@[0-9a-f]{40} # v\d", line) for line in text.splitlines() if "uses:" in line)
 
 
+@pytest.mark.sandbox
 def test_init_ci_refuses_a_ref_the_source_does_not_have(tmp_path, course, capsys):
     assert main(["init-ci", str(tmp_path), "--source", course, "--ref", "v9.9"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -145,6 +147,7 @@ def test_init_ci_refuses_a_ref_the_source_does_not_have(tmp_path, course, capsys
                  "--no-check-ref"]) == 0
 
 
+@pytest.mark.sandbox
 def test_an_existing_different_workflow_is_not_overwritten_without_force(tmp_path, capsys, course):
     args = ["init-ci", str(tmp_path), "--source", course, "--ref", "v1"]
     assert main(args) == 0
@@ -154,6 +157,7 @@ def test_an_existing_different_workflow_is_not_overwritten_without_force(tmp_pat
     assert main(args + ["--force"]) == 0 and "Autograding Tests" in path.read_text()
 
 
+@pytest.mark.sandbox
 def test_gitlab_template_reports_junit(tmp_path, course):
     assert main(["init-ci", str(tmp_path), "--gitlab", "--source", course, "--ref", "v1"]) == 0
     job = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())["grade"]
@@ -198,6 +202,7 @@ def classroom_result_of(output):
     return json.loads(base64.b64decode(value))
 
 
+@pytest.mark.sandbox
 def test_bank_py_in_src_is_found_and_annotated_there(tmp_path):
     done, summary, output, junit = run_grading_step(tmp_path, {"src/bank.py": UNSAFE_BANK, "README.md": "hi"})
     assert done.returncode == 1, done.stdout + done.stderr
@@ -206,6 +211,7 @@ def test_bank_py_in_src_is_found_and_annotated_there(tmp_path):
     assert ET.parse(junit).getroot().get("tests") == "4"
 
 
+@pytest.mark.sandbox
 def test_nothing_to_grade_still_writes_every_ci_output_saying_where_it_looked(tmp_path):
     done, summary, output, junit = run_grading_step(tmp_path, {"README.md": "hi", "lib/util.py": "x = 1\n"})
     assert done.returncode == 2
@@ -222,6 +228,7 @@ def test_nothing_to_grade_still_writes_every_ci_output_saying_where_it_looked(tm
     assert any(line.startswith("::error title=grader%3A nothing graded::") for line in done.stdout.splitlines())
 
 
+@pytest.mark.sandbox
 def test_the_grading_step_run_locally_publishes_summary_junit_and_classroom_points(tmp_path):
     repo, runner_temp, bin_dir = tmp_path / "repo", tmp_path / "runner", tmp_path / "bin"
     for folder in (repo, runner_temp / "course", bin_dir):
@@ -337,6 +344,7 @@ def test_grader_batch_notes_classroom_repos_whose_workflow_was_edited(tmp_path):
     assert "template" not in rows["bob"]["Notes"]
 
 
+@pytest.mark.sandbox
 def test_a_syntax_error_is_said_once_in_the_job_summary(tmp_path):
     done, summary, output, _ = run_grading_step(tmp_path, {"bank.py": "class BankAccount:\n    def deposit(self)\n"})
     assert done.returncode == 1

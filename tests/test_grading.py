@@ -23,6 +23,7 @@ def test_reference_bank_scores_full_marks(rubric):
     assert report.score >= report.max_score > 0
 
 
+@pytest.mark.sandbox
 def test_json_report_has_the_stable_keys(capsys):
     assert main(["check", "bank", str(ROOT / "reference" / "bank.py"), "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
@@ -91,6 +92,7 @@ def test_exit_at_import_is_a_failure_not_a_pass(rubric, tmp_path):
     assert "SystemExit" in report.checks[0].message  # the names check says why no contract check ran
 
 
+@pytest.mark.sandbox
 def test_hang_at_import_is_killed_at_the_limit(tmp_path):
     text = (ROOT / "rubric.yaml").read_text().replace("import_seconds: 10", "import_seconds: 1")
     rubric = parse_rubric(tmp_path / "rubric.yaml", text)
@@ -104,6 +106,7 @@ def test_hang_at_import_is_killed_at_the_limit(tmp_path):
     assert "did not finish within 1 s" in report.error
 
 
+@pytest.mark.sandbox
 def test_a_hanging_method_costs_only_its_own_check(tmp_path):
     rubric = quick_rubric(tmp_path)
     source = (ROOT / "reference" / "bank.py").read_text()
@@ -130,6 +133,7 @@ def quick_rubric(tmp_path):
     return parse_rubric(tmp_path / "rubric.yaml", text)
 
 
+@pytest.mark.sandbox
 def test_sleeps_inside_methods_cost_no_real_time_in_the_contract_checks(tmp_path):
     """Each direct call of the student's methods runs with virtual time: a 30 s sleep per
     deposit would otherwise time every sequential check out."""
@@ -148,6 +152,7 @@ def test_sleeps_inside_methods_cost_no_real_time_in_the_contract_checks(tmp_path
     assert {by_id[c].status for c in ("basic", "validation", "model")} == {"passed"}
 
 
+@pytest.mark.sandbox
 def test_a_method_that_takes_its_own_lock_twice_is_named_at_once(tmp_path):
     rubric = quick_rubric(tmp_path)
     source = (ROOT / "reference" / "bank.py").read_text()
@@ -207,6 +212,7 @@ def test_seed_flag_replays_the_reported_interleaving(rubric):
     assert replayed.details == lost.details
 
 
+@pytest.mark.sandbox
 def test_instructor_pytest_file_scores_each_test(tmp_path):
     from test_rubric import EXTRA_TESTS, PYTEST_ENTRY
 

@@ -69,6 +69,7 @@ def test_memory_bomb_in_a_method_fails_that_check_only(rubric, tmp_path):
     assert statuses(report)["api"] == "passed"
 
 
+@pytest.mark.sandbox
 def test_fork_bomb_is_capped_and_cleaned_up(fast_rubric, tmp_path):
     path = submit(tmp_path, """
         import os
@@ -199,6 +200,7 @@ def test_network_access_never_leaves_the_machine(rubric, tmp_path):
     assert report.error is None and report.score >= report.max_score
 
 
+@pytest.mark.sandbox
 def test_never_ending_thread_and_ignored_sigterm_cost_only_the_time_limit(fast_rubric, tmp_path):
     path = submit(tmp_path, """
         import signal, threading
@@ -497,6 +499,7 @@ def test_correct_corpus_programs_are_never_flagged(rubric):
     assert report.needs_review == []
 
 
+@pytest.mark.sandbox
 def test_a_sibling_conftest_and_ini_do_not_pass_the_instructors_tests(tmp_path):
     from test_rubric import EXTRA_TESTS, PYTEST_ENTRY
 
@@ -712,6 +715,7 @@ def check_allow_list(seen, class_folder):
     assert seen["shadow"].startswith("refused") and seen["grader_tree"] is False
 
 
+@pytest.mark.sandbox
 @pytest.mark.skipif(isolation_level() != "bubblewrap", reason="needs bubblewrap")
 def test_the_child_sees_only_the_allow_list(api_rubric, tmp_path):
     classmate = tmp_path / "submission" / "classmate"
@@ -745,6 +749,7 @@ _try("patch_boot", lambda: open(_os.environ["PYTHONPATH"] + "/grader/child.py", 
 ''' + REPORT
 
 
+@pytest.mark.sandbox
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the grader is not root")
 @pytest.mark.parametrize("level", ["bubblewrap", "uid"])
 def test_a_root_grader_gives_the_child_no_privilege(api_rubric, tmp_path, at_level, level):
@@ -777,6 +782,7 @@ subprocess.Popen([sys.executable, "-c", CODE], start_new_session=True)
 ''' + REPORT
 
 
+@pytest.mark.sandbox
 @pytest.mark.parametrize("level", LEVELS)
 def test_a_setsid_daemon_does_not_outlive_the_grading(api_rubric, tmp_path, at_level, level):
     at_level(level)
@@ -787,6 +793,7 @@ def test_a_setsid_daemon_does_not_outlive_the_grading(api_rubric, tmp_path, at_l
     assert running_with(marker) == []
 
 
+@pytest.mark.sandbox
 @pytest.mark.parametrize("level", ["bubblewrap", "uid"])
 def test_the_graders_environment_is_out_of_reach(api_rubric, tmp_path, at_level, level, monkeypatch):
     at_level(level)
@@ -824,6 +831,7 @@ _try("fill_shm", lambda: _fill("/dev/shm"))
 '''
 
 
+@pytest.mark.sandbox
 @pytest.mark.skipif(isolation_level() != "bubblewrap", reason="total writes are capped by bubblewrap's tmpfs")
 def test_total_bytes_written_are_capped(api_rubric, tmp_path):
     path = submit(tmp_path, PROBE + FILL + REPORT, base=REFERENCE)
@@ -833,6 +841,7 @@ def test_total_bytes_written_are_capped(api_rubric, tmp_path):
     assert seen["fill_work"] <= 8 * 1024 * 1024 and seen["fill_shm"] <= 8 * 1024 * 1024
 
 
+@pytest.mark.sandbox
 @pytest.mark.parametrize("level", LEVELS)
 def test_symlinked_and_special_helpers_are_not_followed(api_rubric, tmp_path, at_level, level):
     at_level(level)
@@ -850,6 +859,7 @@ _try("files", lambda: sorted(_os.listdir(".")))
     assert "leak.py" not in seen["files"] and "fifo.py" not in seen["files"]
 
 
+@pytest.mark.sandbox
 def test_a_forged_or_edited_cache_entry_is_ignored_and_regraded(api_rubric, tmp_path):
     folder = tmp_path / "class"
     for name, code in (("ann", REFERENCE), ("bob", "class Nothing: pass\n")):
@@ -872,6 +882,7 @@ def test_a_forged_or_edited_cache_entry_is_ignored_and_regraded(api_rubric, tmp_
     assert {s.student.key: s.grades["bank"].score for s in second.students} == scores
 
 
+@pytest.mark.sandbox
 @pytest.mark.skipif(isolation_level() != "bubblewrap", reason="needs bubblewrap")
 def test_a_student_in_a_batch_cannot_reach_classmates_or_outputs(api_rubric, tmp_path):
     folder = tmp_path / "class"
@@ -970,6 +981,7 @@ def run_outside(code, uid=USER_UID, env_extra=None, gradescope=False):
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv")
                     or isolation_level() != "bubblewrap",
                     reason="runs the grader as a normal user via setpriv: needs root and bubblewrap")
+@pytest.mark.sandbox
 def test_as_a_normal_user_the_sandbox_holds(tmp_path):
     marker = f"grader-daemon-user-{os.getpid()}-{tmp_path.name}"
     data, work = run_outside(combined_attack(marker))
@@ -993,6 +1005,7 @@ def combined_attack(marker):
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv")
                     or not shutil.which("bwrap"),
                     reason="simulates a container without namespaces: needs root, setpriv and bubblewrap")
+@pytest.mark.sandbox
 def test_in_a_container_without_namespaces_the_dedicated_uid_holds(tmp_path):
     """Gradescope's case: root, no user namespaces. Simulated with GRADER_ISOLATION=uid in a
     grader process whose Python is reachable by other uids."""
@@ -1023,6 +1036,7 @@ def test_reading_the_interpreters_memory_through_proc_is_flagged(rubric, tmp_pat
     assert "opens a file under /proc" in review(report)
 
 
+@pytest.mark.sandbox
 def test_an_edited_boot_copy_is_replaced_before_the_next_child(api_rubric, tmp_path, at_level):
     """At `process` the child may write the grader's child-side copy; the next child (of this
     grading or a later one) must not run the edit."""
@@ -1039,6 +1053,7 @@ _try("edited", lambda: open(__import__("grader").__path__[0] + "/child.py", "w")
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv")
                     or not shutil.which("bwrap"),
                     reason="simulates a container without namespaces: needs root, setpriv and bubblewrap")
+@pytest.mark.sandbox
 def test_the_gradescope_entry_keeps_the_rubric_folder_from_a_dedicated_uid(tmp_path):
     """At the uid level (Gradescope) the child could read any world-readable file: the entry
     makes the rubric's folder private before anything runs. A child that can read the rubric
@@ -1230,6 +1245,7 @@ ALLOW_LIST_ATTACKS = {
 }
 
 
+@pytest.mark.sandbox
 @pytest.mark.parametrize("attack", sorted(ALLOW_LIST_ATTACKS))
 def test_what_a_bank_never_uses_is_flagged_with_its_line(api_rubric, tmp_path, attack):
     code, what = ALLOW_LIST_ATTACKS[attack]
@@ -1271,6 +1287,7 @@ def test_the_submissions_own_reflection_is_not_flagged():
     assert audit_source(source, "bank.py") == []
 
 
+@pytest.mark.sandbox
 def test_a_replaced_result_pipe_ends_the_run_and_is_flagged(api_rubric, tmp_path):
     path = submit(tmp_path, """
         import os, sys
@@ -1289,6 +1306,7 @@ def test_a_replaced_result_pipe_ends_the_run_and_is_flagged(api_rubric, tmp_path
     assert any("found the result channel replaced or closed" in reason for reason in report.needs_review)
 
 
+@pytest.mark.sandbox
 def test_a_run_without_its_end_of_run_message_is_flagged_not_clean(api_rubric, tmp_path):
     """The grader's side: a child that delivered its results and never said "done" is no clean
     run (the channel's own os.write, replaced here through the grader's module: patching
@@ -1306,6 +1324,7 @@ def test_a_run_without_its_end_of_run_message_is_flagged_not_clean(api_rubric, t
     assert any("without its end-of-run message" in reason for reason in report.needs_review)
 
 
+@pytest.mark.sandbox
 def test_findings_dropped_on_the_way_to_the_pipe_are_missed_and_flagged(api_rubric, tmp_path):
     path = submit(tmp_path, """
         import sys
@@ -1323,6 +1342,7 @@ def test_findings_dropped_on_the_way_to_the_pipe_are_missed_and_flagged(api_rubr
                for reason in report.needs_review), report.needs_review
 
 
+@pytest.mark.sandbox
 def test_the_program_sees_the_start_of_a_plain_run(api_rubric, tmp_path):
     """No variable of the grader's, `sys.argv` as `python3 path/to/bank.py` has it."""
     path = submit(tmp_path, PROBE + '''

@@ -21,6 +21,7 @@ from grader.reports.text import render_view
 from grader.results import (Cause, CheckResult, CodecError, GradeReport, Status, check_to_dict,
                             report_from_dict, report_to_dict)
 
+@pytest.mark.sandbox
 def test_outputs_read_results_without_importing_the_sandbox():
     code = ("import sys, grader.presentation, grader.reports, grader.batch.outputs, grader.ci.github, grader.ci.templates;"
             "grader.reports.load_formats(); grader.batch.outputs.load_outputs();"
@@ -48,6 +49,7 @@ reports = st.builds(
     notes=st.lists(text, max_size=3), needs_review=st.lists(text, max_size=3), grader_version=text)
 
 
+@pytest.mark.sandbox
 @given(reports)
 def test_a_report_survives_the_codec_through_json_text(report):
     stored = json.dumps(report_to_dict(report), sort_keys=True)

@@ -55,6 +55,7 @@ def test_the_seccomp_program_ends_in_allow_and_refuses_new_user_namespaces():
     assert any(code == 0x45 and k == 0x10000000 for code, _, _, k in rows)  # JSET CLONE_NEWUSER
 
 
+@pytest.mark.sandbox
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="slots are for a root grader")
 def test_two_gradings_at_once_get_different_uids_and_a_freed_slot_is_reused():
     first, second = uidslots.claim(), uidslots.claim()
@@ -70,6 +71,7 @@ def test_two_gradings_at_once_get_different_uids_and_a_freed_slot_is_reused():
         first.release()
 
 
+@pytest.mark.sandbox
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="slots are for a root grader")
 def test_releasing_a_slot_kills_what_its_uid_left_running():
     slot = uidslots.claim()

@@ -66,6 +66,7 @@ def student(tmp_path):
     return folder
 
 
+@pytest.mark.sandbox
 def test_no_path_grades_every_task_file_in_the_folder_and_exits_0_at_full_marks(student):
     shutil.copy(ROOT / "reference" / "bank.py", student / "bank.py")
     shutil.copy(ROOT / "reference" / "downloader.py", student / "downloader.py")
@@ -77,6 +78,7 @@ def test_no_path_grades_every_task_file_in_the_folder_and_exits_0_at_full_marks(
     assert ANSI not in done.stdout  # piped: plain
 
 
+@pytest.mark.sandbox
 def test_a_buggy_file_given_by_path_exits_1_with_its_score(student, small_rubric):
     (student / "bank.py").write_text(textwrap.dedent("""\
         class BankAccount:
@@ -134,6 +136,7 @@ def test_a_file_named_otherwise_needs_the_task(student, monkeypatch, capsys):
     assert "--task" in capsys.readouterr().err
 
 
+@pytest.mark.sandbox
 def test_task_name_alone_finds_its_file_in_the_folder(student, small_rubric, monkeypatch, capsys):
     shutil.copy(ROOT / "reference" / "bank.py", student / "bank.py")
     monkeypatch.chdir(student)
@@ -141,6 +144,7 @@ def test_task_name_alone_finds_its_file_in_the_folder(student, small_rubric, mon
     assert "bank: bank.py" in capsys.readouterr().out
 
 
+@pytest.mark.sandbox
 def test_hidden_checks_are_one_line_for_students_and_itemised_for_staff(student, small_rubric):
     shutil.copy(ROOT / "reference" / "bank.py", student / "bank.py")
     mine = run_check(student, "--rubric", str(small_rubric))
@@ -152,6 +156,7 @@ def test_hidden_checks_are_one_line_for_students_and_itemised_for_staff(student,
     assert "[PASS] basic" in staff.stdout and "(hidden)" in staff.stdout and "score: 4/4" in staff.stdout
 
 
+@pytest.mark.sandbox
 def test_check_flag_runs_one_check_and_its_dependencies(student, monkeypatch, capsys):
     shutil.copy(ROOT / "reference" / "bank.py", student / "bank.py")
     monkeypatch.chdir(student)
@@ -187,6 +192,7 @@ def _read_pty(args, cwd, **extra):
     return proc.wait(timeout=30), b"".join(chunks).decode(errors="replace")
 
 
+@pytest.mark.sandbox
 def test_colour_on_a_terminal_unless_no_color(student, small_rubric):
     shutil.copy(ROOT / "reference" / "bank.py", student / "bank.py")
     code, out = _read_pty(["--rubric", str(small_rubric)], student)
@@ -257,6 +263,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.sandbox
 def test_without_namespaces_bubblewrap_or_cgroups_it_grades_in_a_plain_child(student, small_rubric):
     """What a Mac (or a container without namespaces) has: the report says so, grades stay."""
     shutil.copy(ROOT / "reference" / "bank.py", student / "bank.py")
@@ -276,6 +283,7 @@ BOTH_TASKS_RUBRIC = SMALL_RUBRIC + """
 """
 
 
+@pytest.mark.sandbox
 def test_a_syntax_error_is_said_once_with_its_line_and_caret(student):
     (student / "sub").mkdir()
     (student / "sub" / "bank.py").write_text("import threading\n\nclass BankAccount:\n"
@@ -290,6 +298,7 @@ def test_a_syntax_error_is_said_once_with_its_line_and_caret(student):
     assert re.search(r"not run \(\d+ points\): api, basic", done.stdout)
 
 
+@pytest.mark.sandbox
 def test_the_replay_hint_keeps_the_folder_and_the_rubric_and_runs_as_printed(student, small_rubric):
     (student / "sub").mkdir()
     shutil.copy(ROOT / "reference" / "bank.py", student / "sub" / "bank.py")
@@ -300,6 +309,7 @@ def test_the_replay_hint_keeps_the_folder_and_the_rubric_and_runs_as_printed(stu
     assert again.returncode == done.returncode == 0 and "seed: 77" in again.stdout
 
 
+@pytest.mark.sandbox
 def test_format_json_is_one_object_holding_a_list_for_one_task_or_two(student, tmp_path):
     rubric = tmp_path / "both.yaml"
     rubric.write_text(BOTH_TASKS_RUBRIC)
@@ -313,6 +323,7 @@ def test_format_json_is_one_object_holding_a_list_for_one_task_or_two(student, t
         assert document["exit_code"] == 0 and all(r["replay"].startswith("grader check ") for r in document["reports"])
 
 
+@pytest.mark.sandbox
 def test_an_exit_1_says_why_and_fail_under_is_named(student, small_rubric):
     (student / "bank.py").write_text("class BankAccount:\n    pass\n")
     done = run_check(student, "bank.py", "--rubric", str(small_rubric), "--fail-under", "80%")
@@ -322,6 +333,7 @@ def test_an_exit_1_says_why_and_fail_under_is_named(student, small_rubric):
     assert "is below full marks" in below.stderr
 
 
+@pytest.mark.sandbox
 def test_progress_check_by_check_on_a_terminal_only(student, small_rubric):
     shutil.copy(ROOT / "reference" / "bank.py", student / "bank.py")
     code, out = _read_pty(["bank.py", "--rubric", str(small_rubric), "--staff"], student)
