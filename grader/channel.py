@@ -24,7 +24,7 @@ _SHAPES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "ready": {},
     "import": {"ok": bool},
     "begin": {"key": str},
-    "result": {"key": str, "obs": dict},
+    "result": {"key": str, "result": dict},  # a ProbeResult (grader.protocol), checked on arrival
     "done": {"audit": int},  # how many findings the audit hook sent (see Private)
     "audit": {"finding": dict},  # written by the audit hook the moment an event happens
 }

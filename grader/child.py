@@ -10,7 +10,6 @@ import builtins
 import ctypes
 import importlib.util
 import io
-import json
 import os
 import random
 import resource
@@ -22,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from grader import audit_hook, channel, netguard
-from grader.probing import ProbeContext, describe
+from grader.probing import MissingEntryPoint, ProbeContext, describe
+from grader.protocol import EXCEPTION, GRADER, MISSING, Crashed, Job, Observed, Outcome, ProbeResult, Tampered
 from grader.registry import PROBES, load_all
 
 
@@ -102,26 +102,44 @@ def _raised_in_grader(exc: BaseException) -> bool:
         and not isinstance(exc, (MemoryError, RecursionError))
 
 
+def _outcome(value: Any) -> Outcome:
+    """What a probe returned: its data, or the tampering it found."""
+    return value if isinstance(value, Tampered) else Observed(value)
+
+
+def _crashed(exc: BaseException, filename: str, entry_points: dict[str, str]) -> Crashed:
+    """A probe that raised: the student's exception, an entry point the grader's lookup found
+    missing (typed: `MissingEntryPoint`, or the interpreter's AttributeError naming it), or the
+    grader's own bug."""
+    info = describe(exc, filename)
+    if not _raised_in_grader(exc):
+        return Crashed(EXCEPTION, **info)
+    name = getattr(exc, "name", None)
+    if isinstance(exc, (MissingEntryPoint, AttributeError)) and name in entry_points.values():
+        return Crashed(MISSING, **info, missing=name)
+    return Crashed(GRADER, **info)
+
+
 def main() -> None:
-    job = json.loads(sys.stdin.readline())
-    fd, token = int(job["result_fd"]), job["token"]
+    job = Job.decode(sys.stdin.readline())
+    fd, token = job.result_fd, job.token
     send = channel.send
     # Before any of the student's code: what it does to reach into the grader is reported as
     # it happens, over the result pipe, where it cannot be taken back.
     private = channel.Private(fd, token)
-    audit_hook.install(job["workdir"], lambda finding: private.send({"type": "audit",
-                                                                     "finding": finding}),
-                       job["filename"])
-    _plain_run_environment(job["filename"])
+    audit_hook.install(job.workdir, lambda finding: private.send({"type": "audit",
+                                                                  "finding": finding}),
+                       job.filename)
+    _plain_run_environment(job.filename)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     _die_with_parent()
-    _apply_limits(job["limits"])
-    workdir = Path(job["workdir"])
+    _apply_limits(job.limits)
+    workdir = Path(job.workdir)
     load_all()
     sys.path[:] = [p for p in sys.path if p != ""] + [str(workdir)]
     os.chdir(workdir)
     netguard.install()
-    path = workdir / job["filename"]
+    path = workdir / job.filename
     send(fd, token, {"type": "ready"})
     pristine = dict(builtins.__dict__)
 
@@ -132,7 +150,7 @@ def main() -> None:
         builtins.__dict__.update(pristine)
 
     module = None
-    if job["style"] == "contract":
+    if job.style == "contract":
         started = time.monotonic()
         try:
             module = _import(path)
@@ -148,32 +166,31 @@ def main() -> None:
     source = path.read_text(encoding="utf-8-sig")
     cache: dict[str, Any] = {}
     real_stdout, real_stderr = sys.stdout, sys.stderr
-    for run in job["runs"]:
-        nonce = run["params"].pop("nonce", "")  # echoed with the result, whatever the probe does
-        ctx = ProbeContext(module, path, source, job["entry_points"], run["params"],
-                           int(job["seed"]), cache)
-        send(fd, token, {"type": "begin", "key": run["key"]})
+    for run in job.runs:
+        nonce = run.params.pop("nonce", "")  # echoed with the result, whatever the probe does
+        ctx = ProbeContext(module, path, source, job.entry_points, run.params, int(job.seed), cache)
+        send(fd, token, {"type": "begin", "key": run.key})
         random.seed(0)
         started = time.monotonic()
+        value: Any = None
+        raised: BaseException | None = None
         try:
-            obs = PROBES[run["probe"]].run(ctx)
+            value = PROBES[run.probe].run(ctx)
         except BaseException as exc:
-            kind = "grader" if _raised_in_grader(exc) else "exception"
-            obs = {"__crash__": {"kind": kind, **describe(exc, path.name)}}
+            raised = exc
         finally:
             sys.stdout, sys.stderr = real_stdout, real_stderr
             restore_builtins()
-        obs.setdefault("__seconds__", round(time.monotonic() - started, 4))
-        obs["__nonce__"] = nonce
-        if netguard.ATTEMPTS:
-            obs["__network__"] = list(netguard.ATTEMPTS[:20])
+        # told apart only now, with the builtins (isinstance, type) the grader's again
+        outcome = _outcome(value) if raised is None else _crashed(raised, path.name, job.entry_points)
+        result = ProbeResult(outcome, round(time.monotonic() - started, 4), nonce,
+                             tuple(netguard.ATTEMPTS[:20]))
         try:
-            send(fd, token, {"type": "result", "key": run["key"], "obs": obs})
+            send(fd, token, {"type": "result", "key": run.key, "result": result.to_wire()})
         except (TypeError, ValueError) as exc:
-            send(fd, token, {"type": "result", "key": run["key"],
-                             "obs": {"__crash__": {"kind": "grader", "type": type(exc).__name__,
-                                                   "message": str(exc), "where": None},
-                                     "__nonce__": nonce}})
+            failed = Crashed(GRADER, type(exc).__name__, str(exc))
+            send(fd, token, {"type": "result", "key": run.key,
+                             "result": ProbeResult(failed, nonce=nonce).to_wire()})
     private.check()
     send(fd, token, {"type": "done", "audit": private.sent})
     for stream in (real_stdout, real_stderr):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from grader import untrusted
+from grader.protocol import ProbeResult
 from grader.rubric import TaskSpec
 
 _MISSING = re.compile(r"No module named '([A-Za-z_][A-Za-z0-9_.]*)'")
@@ -57,7 +58,8 @@ def _errors(value: Any) -> Iterator[str]:
 
 def reported_missing(import_error: str | None, observations: dict[str, Any]) -> set[str]:
     """Modules the run said it could not find (top-level names)."""
-    texts = [import_error or ""] + list(_errors(list(observations.values())))
+    records = [r.to_wire() if isinstance(r, ProbeResult) else r for r in observations.values()]
+    texts = [import_error or ""] + list(_errors(records))
     return {match.group(1).split(".")[0] for text in texts for match in _MISSING.finditer(text)}
 
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader import sandbox, untrusted
+from grader import protocol, sandbox, untrusted
 from grader.audit_static import audit_submission, imports_one_of
 from grader.environment import environment_reasons, reported_missing
 from grader.probing import exc_text
+from grader.protocol import Crashed, ImportFailure, Observed, ProbeResult, Tampered
 from grader.registry import CHECKS, JudgeContext, Verdict, make_plan
 from grader.results import Cause, CheckResult, GradeReport, Status
 from grader.rubric import CheckSpec, Rubric, TaskSpec
@@ -92,35 +93,20 @@ FORGED = ("this check's result does not come from this run of the grader (a repl
           "observation), so it cannot count")
 
 
-def _missing_name(crash: dict[str, Any], entry_points: tuple[str, ...]) -> str | None:
-    """The entry point a probe found missing (the grader's own lookup raised), if that is what
-    the crash was: the student's finding, never an internal grader error."""
-    if crash.get("kind") != "grader":
-        return None
-    message = str(crash.get("message", ""))
-    for name in entry_points:
-        if crash.get("type") == "MissingEntryPoint" and message.endswith(f"does not define {name}"):
-            return name
-        if crash.get("type") == "AttributeError" and message.endswith(f"has no attribute '{name}'"):
-            return name
-    return None
-
-
-def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext,
+def _verdict(spec: CheckSpec, result: ProbeResult | None, ctx: JudgeContext,
              sent: Sent | None = None, entry_points: tuple[str, ...] = ()) -> Verdict:
-    if obs is None:
+    if result is None:
         return Verdict(Status.FAILED, "no observation was recorded for this check",
                        cause=Cause.NO_OBSERVATION)
-    if obs.get("__tampered__"):
-        return Verdict(Status.FAILED, f"{obs['__tampered__']}, so this check cannot run; do not "
+    outcome = result.outcome
+    if isinstance(outcome, Tampered):
+        return Verdict(Status.FAILED, f"{outcome.why}, so this check cannot run; do not "
                                       "modify the grader or the threading module",
                        cause=Cause.TAMPERED)
-    crash = obs.get("__crash__")
-    if crash and not isinstance(crash, dict):
-        crash = {"kind": "exception", "type": crash}
-    if crash:
-        return _crash_verdict(crash, ctx, entry_points)
-    if sent is not None and obs.get("__nonce__") != sent.nonce:
+    if isinstance(outcome, Crashed):
+        return _crash_verdict(outcome, ctx, entry_points)
+    obs = outcome.data
+    if sent is not None and result.nonce != sent.nonce:
         return Verdict(Status.FAILED, FORGED, data={"forged": "its nonce is not this run's"},
                        cause=Cause.FORGED)
     echo = (sent.plan or {}).get("echo", {}) if sent is not None else {}
@@ -141,34 +127,33 @@ def _verdict(spec: CheckSpec, obs: dict[str, Any] | None, ctx: JudgeContext,
     return dataclasses.replace(verdict, cause=Cause.FORGED if verdict.data.get("forged") else spec.check)
 
 
-def _crash_verdict(crash: dict[str, Any], ctx: JudgeContext, entry_points: tuple[str, ...]) -> Verdict:
+def _crash_verdict(crash: Crashed, ctx: JudgeContext, entry_points: tuple[str, ...]) -> Verdict:
     """A probe that ended without an observation: the student's code raised, a name is missing,
     the child ran out of time or exited (the student's), or the grader's side broke (an error)."""
-    kind = str(crash.get("kind"))
-    if kind == "exception":
+    kind = crash.kind
+    if kind == protocol.EXCEPTION:
         return Verdict(Status.FAILED, f"your code raised {exc_text(crash)} during this check",
                        cause=Cause.EXCEPTION)
-    missing = _missing_name(crash, entry_points)
-    if missing is not None:
-        return Verdict(Status.FAILED, f"{ctx.filename} does not define {missing}, which this "
+    if kind == protocol.MISSING and crash.missing in entry_points:
+        return Verdict(Status.FAILED, f"{ctx.filename} does not define {crash.missing}, which this "
                                       f"check needs (the assignment's names: {', '.join(entry_points)})",
                        cause=Cause.MISSING_NAME)
-    if kind == "grader":
+    if kind in (protocol.GRADER, protocol.MISSING):
         return Verdict(Status.ERROR, f"internal grader error in this check ({exc_text(crash)}); "
                                      "please report it to your instructor",
                        cause=Cause.GRADER_PROBE)
-    if kind == "protocol":
+    if kind == protocol.PROTOCOL:
         return Verdict(Status.ERROR, f"internal grader error in this check "
-                                     f"({crash.get('message')}); please report it to your instructor",
+                                     f"({crash.message}); please report it to your instructor",
                        cause=Cause.GRADER_PROTOCOL)
     # the kind is the child's word: only the sandbox's own kinds become causes
-    return Verdict(Status.FAILED, str(crash.get("message")), cause=_CRASH_CAUSES.get(kind, Cause.CRASH))
+    return Verdict(Status.FAILED, crash.message, cause=_CRASH_CAUSES.get(kind, Cause.CRASH))
 
 
 _CRASH_CAUSES = {"timeout": Cause.TIMEOUT, "budget": Cause.BUDGET, "exit": Cause.EXIT}
 
 
-def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[str, dict[str, Any]],
+def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[str, ProbeResult],
               filename: str, seed: int, sent: dict[str, Sent] | None = None,
               busy: frozenset[str] | set[str] = frozenset()) -> list[CheckResult]:
     """Judge every check; with `sent`, an observation must echo its run's nonce and each judge
@@ -188,14 +173,15 @@ def judge_all(task: TaskSpec, specs: tuple[CheckSpec, ...], observations: dict[s
         else:
             key = probe_key(spec)
             mine = sent.get(key) if sent is not None else None
-            ctx = JudgeContext(spec.params, filename, seed, mine.plan if mine else None)
             obs = observations.get(key)
+            ctx = JudgeContext(spec.params, filename, seed, mine.plan if mine else None,
+                               obs.network if obs is not None else ())
             verdict = _verdict(spec, obs, ctx, mine, tuple(task.entry_points.values()))
             if key in busy:
-                crash = (obs or {}).get("__crash__") or {}
-                verdict = Verdict(Status.ERROR, str(crash.get("message", "the grading machine was too busy")),
-                                  cause=Cause.GRADER_BUSY)
-            if verdict.status == Status.FAILED and (obs is None or obs.get("__tampered__") or obs.get("__crash__")):
+                crashed = obs.outcome if obs is not None and isinstance(obs.outcome, Crashed) else None
+                verdict = Verdict(Status.ERROR, crashed.message if crashed else
+                                  "the grading machine was too busy", cause=Cause.GRADER_BUSY)
+            if verdict.status == Status.FAILED and (obs is None or not isinstance(obs.outcome, Observed)):
                 # no verdict on the code's behaviour (a crash, a timeout, tampering): never
                 # counted as a finding's evidence (see _apply_findings)
                 verdict = dataclasses.replace(verdict, data={**verdict.data, "no_result": True})
@@ -335,7 +321,7 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None) -> 
     outcome, sent = _run_sandbox(task, submission, contract + program,
                                  "contract" if contract else "script", seed, report)
     names_problem: str | None = None
-    if outcome.import_error and contract and "importing your module raised" in outcome.import_error:
+    if outcome.import_error and contract and outcome.import_failure == ImportFailure.RAISED:
         # Importing the file (for the contract checks) runs its top level; if that raised (an
         # assert, sys.exit, input() at end of file), it is graded as the program it is, and the
         # names check says why. An import that hangs or kills the sandbox is not run again.

@@ -13,9 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from grader.protocol import PROTOCOL, Crashed, Observed, ProbeResult, checked
+
 
 class MissingEntryPoint(Exception):
-    """The submission lacks a name the rubric's entry points require."""
+    """The submission lacks a name the rubric's entry points require (`name`): the child
+    reports it as a typed crash (`grader.protocol.MISSING`), the student's finding."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
 
 
 @dataclass
@@ -39,7 +46,7 @@ class ProbeContext:
     def entry(self, role: str) -> Any:
         name = self.entry_points.get(role, role)
         if self.module is None or not hasattr(self.module, name):
-            raise MissingEntryPoint(f"{self.filename} does not define {name}")
+            raise MissingEntryPoint(f"{self.filename} does not define {name}", name)
         return getattr(self.module, name)
 
     def cached(self, key: str, make: Callable[[], Any]) -> Any:
@@ -87,6 +94,8 @@ def exc_text(info: Any) -> str:
     student's to forge), the type name is capped like an identifier, the message like a message."""
     from grader import untrusted
 
+    if isinstance(info, Crashed):
+        info = {"type": info.type, "message": info.message, "where": info.where}
     if not isinstance(info, dict):
         return untrusted.name(info)
     text = untrusted.name(info.get("type", "an exception"))
@@ -94,6 +103,9 @@ def exc_text(info: Any) -> str:
         text += f": {untrusted.text(str(info['message']), 500)}"
     return text + (f" (at {untrusted.name(info['where'])})" if info.get("where") else "")
 
+
+# The one key of a value `plain` could not turn into data: {OPAQUE: "its type's name"}.
+OPAQUE = "opaque_type"
 
 # Bound when the grader loads, before any student code: a submission that replaces
 # `builtins.type` or `builtins.float` cannot change how its values are turned into data.
@@ -119,4 +131,22 @@ def plain(value: Any) -> Any:
     if kind is decimal.Decimal or kind is fractions.Fraction:
         number = _float(value)
         return _int(number) if number.is_integer() else number
-    return {"__type__": _type.__dict__["__name__"].__get__(kind)[:100]}
+    return {OPAQUE: _type.__dict__["__name__"].__get__(kind)[:100]}
+
+
+def arrived(probe: str, wire: Any) -> ProbeResult:
+    """A probe's result as it arrives from the child, checked once, here: of the envelope's
+    shape, and its data of the type the probe declared (grader.registry). Anything else is a
+    malformed result: the grader's error, never a verdict on the student's code."""
+    from grader.registry import PROBES, load_all
+
+    load_all()  # the declared types (a no-op once the checks are registered)
+    try:
+        result = ProbeResult.from_wire(wire)
+    except ValueError:
+        return ProbeResult(Crashed.stopped(PROTOCOL, "malformed observation"))
+    declared = PROBES[probe].data if probe in PROBES else dict
+    if isinstance(result.outcome, Observed) and (why := checked(result.outcome.data, declared)):
+        return ProbeResult(Crashed.stopped(PROTOCOL, f"malformed observation: {why}"),
+                           result.seconds, result.nonce, result.network)
+    return result

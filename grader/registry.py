@@ -17,6 +17,7 @@ made up, match nothing.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -55,10 +56,11 @@ class JudgeContext:
     filename: str
     seed: int
     plan: dict[str, Any] | None = None
+    network: tuple[str, ...] = ()  # connections the child's network guard refused during the probe
 
 
 Judge = Callable[[dict[str, Any], JudgeContext], Verdict]
-ProbeFn = Callable[[Any], dict[str, Any]]
+ProbeFn = Callable[[Any], Any]  # ProbeContext -> its declared data, or a protocol.Tampered
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,18 @@ Planner = Callable[[random.Random, dict[str, Any]], dict[str, Any]]
 class ProbeDef:
     name: str
     run: ProbeFn
+    data: type = dict  # the type of its data (a TypedDict), checked when a result arrives
+
+
+# "family.name": the probes, checks and planners of one assignment share a family
+_NAME = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
+
+
+def _valid(kind: str, name: str, table: dict[str, Any]) -> None:
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise RuntimeError(f"{kind} name {name!r} is not of the form family.name")
+    if name in table:
+        raise RuntimeError(f"{kind} {name!r} registered twice")
 
 
 CHECKS: dict[str, CheckDef] = {}
@@ -83,11 +97,11 @@ PROBES: dict[str, ProbeDef] = {}
 PLANNERS: dict[str, Planner] = {}
 
 
-def probe(name: str) -> Callable[[ProbeFn], ProbeFn]:
+def probe(name: str, data: type = dict) -> Callable[[ProbeFn], ProbeFn]:
+    """Register probe `name`, whose observation is of type `data` (a TypedDict of its fields)."""
     def register(fn: ProbeFn) -> ProbeFn:
-        if name in PROBES:
-            raise RuntimeError(f"probe {name!r} registered twice")
-        PROBES[name] = ProbeDef(name, fn)
+        _valid("probe", name, PROBES)
+        PROBES[name] = ProbeDef(name, fn, data)
         return fn
 
     return register
@@ -99,8 +113,7 @@ def planner(name: str) -> Callable[[Planner], Planner]:
     the observation to the values they must have (a probe that reports its own scenario: the
     URLs and answers it served); the grader checks them before any judge reads them."""
     def register(fn: Planner) -> Planner:
-        if name in PLANNERS:
-            raise RuntimeError(f"planner {name!r} registered twice")
+        _valid("planner", name, PLANNERS)
         PLANNERS[name] = fn
         return fn
 
@@ -117,8 +130,8 @@ def make_plan(probe_name: str, seed: int, params: dict[str, Any]) -> dict[str, A
 
 def check(name: str, *, probe: str, style: str = "contract") -> Callable[[Judge], Judge]:
     def register(fn: Judge) -> Judge:
-        if name in CHECKS:
-            raise RuntimeError(f"check {name!r} registered twice")
+        _valid("check", name, CHECKS)
+        _valid("probe", probe, {})
         CHECKS[name] = CheckDef(name, probe, fn, style)
         return fn
 
@@ -128,3 +141,7 @@ def check(name: str, *, probe: str, style: str = "contract") -> Callable[[Judge]
 def load_all() -> None:
     """Import every check module so that its decorators run."""
     import grader.checks  # noqa: F401  (registers on import)
+
+    unknown = sorted(({c.probe for c in CHECKS.values()} | set(PLANNERS)) - set(PROBES))
+    if unknown:
+        raise RuntimeError(f"checks or planners name probes nobody registered: {', '.join(unknown)}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import json
 import math
 import os
 import secrets
@@ -35,6 +34,8 @@ from grader.channel import CHANNEL_TAMPERED, FrameReader
 from grader.errors import GraderError
 from grader.files import read_regular
 from grader.owntime import Limit, OwnClock, Sample, cgroup_sampler, proc_sampler
+from grader.probing import arrived
+from grader.protocol import Crashed, ImportFailure, Job, ProbeRequest, ProbeResult
 from grader.rubric import Limits
 
 MAX_SIBLING_FILES = 20  # helper modules a student may split their work into
@@ -45,18 +46,14 @@ MAX_COMPANION_BYTES = 1_000_000
 DONE_GRACE = 1.0  # seconds to flush output after "done", should a daemon hold the pipes open
 
 
-@dataclass(frozen=True)
-class ProbeRun:
-    key: str
-    probe: str
-    params: dict[str, Any]
-    timeout: float
+ProbeRun = ProbeRequest  # the name the callers know
 
 
 @dataclass
 class SandboxResult:
-    observations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    observations: dict[str, ProbeResult] = field(default_factory=dict)  # by probe key
     import_error: str | None = None
+    import_failure: ImportFailure | None = None  # how the import failed, when it did
     # the import_error is the grader's own (the child never got as far as the student's code):
     # graded as an error, never the student's failure
     grader_fault: bool = False
@@ -200,8 +197,9 @@ def _jail_command(tmp: Path, files: list[Path], uid: int, disk_bytes: int,
     return args + (jail.drop_to(uid, gid) if root else [])
 
 
-def crash(kind: str, message: str) -> dict[str, Any]:
-    return {"__crash__": {"kind": kind, "type": kind, "message": message, "where": None}}
+def crash(kind: str, message: str) -> ProbeResult:
+    """A probe the sandbox saw end without a result (timeout, exit, budget, a bad frame)."""
+    return ProbeResult(Crashed.stopped(kind, message))
 
 
 class _Output:
@@ -451,10 +449,8 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
     python = [sys.executable, "-s"] + (["-P"] if sys.version_info >= (3, 11) else [])
     command += python + ["-m", "grader.child"]
     env = _child_env(setup.workdir, setup.tmp, setup.boot, run_id)
-    job = {"token": token, "result_fd": write_fd, "workdir": setup.workdir, "filename": filename,
-           "style": style, "entry_points": entry_points, "seed": seed,
-           "limits": limits.__dict__,
-           "runs": [{"key": r.key, "probe": r.probe, "params": r.params} for r in remaining]}
+    job = Job(token, write_fd, setup.workdir, filename, style, entry_points, seed,
+              dict(limits.__dict__), tuple(remaining))
     tasks = TaskCgroup(limits.processes)
     try:
         proc = subprocess.Popen(tasks.wrap(command), cwd=setup.cwd, env=env, stdin=subprocess.PIPE,
@@ -469,7 +465,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
     assert proc.stdin and proc.stdout and proc.stderr
     total.clock.attach(_sampler(tasks, proc.pid))
     try:
-        proc.stdin.write(json.dumps(job).encode() + b"\n")
+        proc.stdin.write(job.encode())
         proc.stdin.close()
     except BrokenPipeError:
         pass
@@ -499,6 +495,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                     result.grader_fault = result.busy_import = True
                     return "stop"
                 if not imported:
+                    result.import_failure = ImportFailure.TIMEOUT
                     result.import_error = (f"{filename}: importing your module did not finish within "
                                            f"{limits.import_seconds:g} s (infinite loop or blocking "
                                            "code at top level?); move that code under "
@@ -539,6 +536,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                             imported = True
                             if not frame.get("ok"):
                                 from grader.probing import exc_text
+                                result.import_failure = ImportFailure.RAISED
                                 result.import_error = (f"{filename}: importing your module raised "
                                                        f"{exc_text(frame['error'])}")
                                 outcome = "stop"
@@ -547,9 +545,7 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                             probe_begins(current.key)
                             phase = Limit(total.clock, current.timeout)
                         elif kind == "result" and current in remaining and frame["key"] == current.key:
-                            obs = frame.get("obs")
-                            result.observations[current.key] = obs if isinstance(obs, dict) else crash(
-                                "protocol", "malformed observation")
+                            result.observations[current.key] = arrived(current.probe, frame["result"])
                             remaining.remove(current)
                             current = None
                         elif kind == "audit":
@@ -583,9 +579,11 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
             tail = stderr.text().strip().splitlines()[-1:] or ["no output"]
             result.import_error = (f"internal error: the grader's sandbox did not start ({_exit_text(code)}: "
                                    f"{tail[0][:200]}); please report this to your instructor")
+            result.import_failure = ImportFailure.SANDBOX
             result.grader_fault = True
             return "stop"
         if not imported:
+            result.import_failure = ImportFailure.EXITED
             result.import_error = (f"{filename}: your program exited while being imported "
                                    f"({_exit_text(code)}); do not call exit() at top level")
             return "stop"

@@ -15,7 +15,8 @@ from typing import Any
 MAX_STRING = 20_000  # far above any message the grader writes; stops a file being carried out
 MAX_NAME = 100  # exception and type names: identifiers, never essays
 MAX_DEPTH = 64
-NAMES = frozenset({"type", "__type__", "thread", "where"})  # fields that hold a name, never prose
+# fields that hold a name, never prose (opaque_type: grader.probing.OPAQUE)
+NAMES = frozenset({"type", "opaque_type", "thread", "where"})
 MAX_ITEMS = 50_000
 
 # C0 controls except \t and \n, DEL, C1 controls (\x9b is a one-byte CSI), bidi controls.

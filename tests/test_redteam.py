@@ -107,7 +107,7 @@ def test_forged_results_on_stdout_and_on_open_fds_change_nothing(rubric, tmp_pat
         atexit.register(lambda: print(FAKE))
         for fd in range(3, 64):
             try:
-                os.write(fd, b'{"type": "result", "key": "x", "obs": {}}\\n')
+                os.write(fd, b'{"type": "result", "key": "x", "result": {}}\\n')
             except OSError:
                 pass
         class BankAccount:
@@ -359,7 +359,7 @@ def test_forged_frames_of_odd_shapes_are_ignored_not_crashed_on(rubric, tmp_path
             if frame is not None:
                 fd, token = frame.f_locals["fd"], frame.f_locals["token"]
                 for body in ('{"type": "begin", "key": ["a"]}', '{"type": "import", "ok": false, "error": 3}',
-                             '{"type": "result", "key": 1, "obs": []}', '[' * 100000, '{"type": {}}'):
+                             '{"type": "result", "key": 1, "result": []}', '[' * 100000, '{"type": {}}'):
                     os.write(fd, token.encode() + b" " + body.encode() + b"\\n")
         _original_init = BankAccount.__init__
         def _init(self, *args, **kwargs):
@@ -397,10 +397,11 @@ def test_taking_the_token_from_a_frame_and_forging_results_is_flagged(rubric, tm
         while frame is not None and "token" not in frame.f_locals:
             frame = frame.f_back
         fd, token, job = frame.f_locals["fd"], frame.f_locals["token"], frame.f_locals["job"]
-        for run in job["runs"]:
+        for run in job.runs:
             for kind in ("begin", "result"):
-                os.write(fd, (token + ' {"type": "%s", "key": %s, "obs": {"problems": [], "runs": []}}\\n'
-                              % (kind, repr(run["key"]).replace("'", '"'))).encode())
+                os.write(fd, (token + ' {"type": "%s", "key": %s, "result": {"outcome": "observed", '
+                              '"data": {"problems": [], "runs": []}}}\\n'
+                              % (kind, repr(run.key).replace("'", '"'))).encode())
     """, base=NO_LOCK)
     report = grade(rubric, "bank", path)
     found = review(report)
@@ -536,7 +537,7 @@ def test_replayed_observations_from_another_run_earn_nothing(rubric, tmp_path, m
 
     def recording(*args, **kwargs):
         outcome = real_run(*args, **kwargs)
-        recorded.update(outcome.observations)
+        recorded.update({k: r.to_wire() for k, r in outcome.observations.items()})
         return outcome
 
     monkeypatch.setattr(grading.sandbox, "run", recording)
@@ -551,11 +552,10 @@ def test_replayed_observations_from_another_run_earn_nothing(rubric, tmp_path, m
         while frame is not None and "token" not in frame.f_locals:
             frame = frame.f_back
         fd, token = frame.f_locals["fd"], frame.f_locals["token"]
-        for run in frame.f_locals["job"]["runs"]:
-            probe = run["probe"]
-            obs = next((o for k, o in RECORDED.items() if k.startswith(probe)), {{}})
-            for message in ({{"type": "begin", "key": run["key"]}},
-                            {{"type": "result", "key": run["key"], "obs": obs}}):
+        for run in frame.f_locals["job"].runs:
+            obs = next((o for k, o in RECORDED.items() if k.startswith(run.probe)), {{}})
+            for message in ({{"type": "begin", "key": run.key}},
+                            {{"type": "result", "key": run.key, "result": obs}}):
                 os.write(fd, (token + " " + json.dumps(message) + "\\n").encode())
     """, base=NO_LOCK)
     report = grade(rubric, "bank", path)
@@ -570,6 +570,7 @@ def test_made_up_numbers_in_an_observation_do_not_pass_a_check(rubric, tmp_path)
     """A forger that echoes the nonce but invents the scenario (fewer schedules, its own
     'expected' values) is judged against the grader's plan, not its own numbers."""
     from grader.grading import Sent, judge_all, probe_key, probe_params
+    from grader.protocol import Observed, ProbeResult
     from grader.registry import CHECKS, make_plan
 
     task = rubric.task("bank")
@@ -580,11 +581,10 @@ def test_made_up_numbers_in_an_observation_do_not_pass_a_check(rubric, tmp_path)
         key = probe_key(spec)
         sent[key] = Sent(make_plan(CHECKS[spec.check].probe, 7, probe_params(spec)), "n" * 24)
     keys = {s.id: probe_key(s) for s in specs}
-    observations[keys["api"]] = {"problems": [], "__nonce__": "n" * 24}
-    observations[keys["basic"]] = {"history": [], "__nonce__": "n" * 24}
-    observations[keys["no_lost_update"]] = {
-        "runs": [{"seed": 7, "status": "ok", "final": 0, "threads": 0, "ops": 0}],
-        "__nonce__": "n" * 24}
+    observations[keys["api"]] = ProbeResult(Observed({"problems": []}), nonce="n" * 24)
+    observations[keys["basic"]] = ProbeResult(Observed({"history": []}), nonce="n" * 24)
+    observations[keys["no_lost_update"]] = ProbeResult(Observed({
+        "runs": [{"seed": 7, "status": "ok", "final": 0, "threads": 0, "ops": 0}]}), nonce="n" * 24)
     results = {r.id: r for r in judge_all(task, specs, observations, "bank.py", 7, sent)}
     assert results["api"].status == "passed"
     assert results["basic"].status == "failed" and results["basic"].data.get("forged")
@@ -595,7 +595,7 @@ def test_made_up_numbers_in_an_observation_do_not_pass_a_check(rubric, tmp_path)
     assert result.status == "failed" and "expected balance" in result.message  # the plan's numbers
     plan = sent[keys["no_lost_update"]].plan
     right = plan["initial"] + sum(a * plan["ops"] for a in plan["amounts"])
-    observations[keys["no_lost_update"]]["runs"][0]["final"] = right  # one schedule of 40
+    observations[keys["no_lost_update"]].outcome.data["runs"][0]["final"] = right  # one schedule of 40
     result = judge_all(task, lone, observations, "bank.py", 7, sent)[0]
     assert result.status == "failed" and result.data.get("forged")
 
@@ -605,6 +605,7 @@ def test_a_downloader_observation_reporting_its_own_scenario_is_checked_against_
     reports a scenario of its own (e.g. max_workers 100, so any peak looks in bounds) is refused
     before a judge reads it."""
     from grader.grading import Sent, judge_all, probe_key, probe_params
+    from grader.protocol import Observed, ProbeResult
     from grader.registry import CHECKS, make_plan
 
     task = rubric.task("downloader")
@@ -613,7 +614,7 @@ def test_a_downloader_observation_reporting_its_own_scenario_is_checked_against_
     key = probe_key(spec)
     plan = make_plan("downloader.gated", 3, probe_params(spec))
     sent = {key: Sent(plan, "n" * 24)}
-    obs = {**plan["echo"], "__nonce__": "n" * 24, "max_workers": 100}
+    obs = ProbeResult(Observed({**plan["echo"], "max_workers": 100}), nonce="n" * 24)
     result = judge_all(task, (spec,), {key: obs}, "downloader.py", 3, sent)[0]
     assert result.status == "failed" and "max_workers" in result.data["forged"]
 

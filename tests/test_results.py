@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from grader.batch.cache import Cache
 from grader.grading import grade, judge_all, settle
+from grader.protocol import Crashed, Observed, ProbeResult
 from grader.presentation import STAFF, check_view, label, view
 from grader.registry import CHECKS
 from grader.reports.json_report import view_dict
@@ -144,6 +145,10 @@ def test_a_check_view_keeps_the_status_enum():
 
 # ---- a grader's own error -------------------------------------------------------------------
 
+def _observed(data):
+    return ProbeResult(Observed(data))
+
+
 def _raising_judge(obs, ctx):
     raise KeyError("runs")
 
@@ -153,8 +158,8 @@ def test_a_judge_that_raises_is_an_error_that_costs_the_student_nothing(rubric, 
     monkeypatch.setitem(CHECKS, "bank.basic", dataclasses.replace(CHECKS["bank.basic"], judge=_raising_judge))
     specs = tuple(s for s in task.checks_for("contract") if s.id in ("api", "basic", "model"))
     from grader.grading import probe_key
-    observations = {probe_key(s): {"problems": []} for s in specs if s.id == "api"}
-    observations.update({probe_key(s): {"history": []} for s in specs if s.id == "basic"})
+    observations = {probe_key(s): _observed({"problems": []}) for s in specs if s.id == "api"}
+    observations.update({probe_key(s): _observed({"history": []}) for s in specs if s.id == "basic"})
     results = {r.id: r for r in judge_all(task, specs, observations, "bank.py", 7)}
     assert results["api"].status is Status.PASSED and results["api"].cause == Cause.PASSED
     assert results["basic"].status is Status.ERROR and results["basic"].cause == Cause.GRADER_JUDGE
@@ -179,14 +184,14 @@ def test_a_crash_on_the_graders_side_of_a_probe_is_an_error(rubric):
     task = rubric.task("bank")
     specs = _with_a_point(task, "api")
     from grader.grading import probe_key
-    crash = {"__crash__": {"kind": "grader", "type": "TypeError", "message": "bad", "where": None}}
+    crash = ProbeResult(Crashed("grader", "TypeError", "bad"))
     result = judge_all(task, specs, {probe_key(specs[0]): crash}, "bank.py", 7)[0]
     assert result.status is Status.ERROR and result.cause == Cause.GRADER_PROBE
-    raised = {"__crash__": {"kind": "exception", "type": "ZeroDivisionError", "message": "", "where": None}}
+    raised = ProbeResult(Crashed("exception", "ZeroDivisionError", ""))
     result = judge_all(task, specs, {probe_key(specs[0]): raised}, "bank.py", 7)[0]
     assert result.status is Status.FAILED and result.cause == Cause.EXCEPTION  # the student's
     for kind, cause in (("timeout", Cause.TIMEOUT), ("exit", Cause.EXIT), ("x" * 500, Cause.CRASH)):
-        ended = {"__crash__": {"kind": kind, "type": kind, "message": "stopped", "where": None}}
+        ended = ProbeResult(Crashed.stopped(kind, "stopped"))
         result = judge_all(task, specs, {probe_key(specs[0]): ended}, "bank.py", 7)[0]
         assert (result.status, result.cause) == (Status.FAILED, cause)  # a child's word is no cause
 
@@ -195,7 +200,8 @@ def test_a_failed_verdict_without_a_cause_carries_its_checks_name(rubric):
     task = rubric.task("bank")
     specs = _with_a_point(task, "api")
     from grader.grading import probe_key
-    result = judge_all(task, specs, {probe_key(specs[0]): {"problems": ["no deposit"]}}, "bank.py", 7)[0]
+    result = judge_all(task, specs, {probe_key(specs[0]): _observed({"problems": ["no deposit"]})},
+                       "bank.py", 7)[0]
     assert result.status is Status.FAILED and result.cause == specs[0].check == "bank.api"
 
 
@@ -204,7 +210,7 @@ def test_a_check_with_nothing_at_stake_is_a_note_unless_others_wait_on_it(rubric
     specs = tuple(s for s in task.checks_for("contract") if s.id in ("api", "basic"))
     assert next(s for s in specs if s.id == "api").points == 0
     from grader.grading import probe_key
-    observations = {probe_key(s): {"problems": ["no deposit"]} for s in specs if s.id == "api"}
+    observations = {probe_key(s): _observed({"problems": ["no deposit"]}) for s in specs if s.id == "api"}
     alone = judge_all(task, specs[:1], observations, "bank.py", 7)[0]
     assert alone.status is Status.NOTE
     gating = {r.id: r.status for r in judge_all(task, specs, observations, "bank.py", 7)}

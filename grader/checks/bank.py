@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from grader.probing import ProbeContext, describe, exc_text, plain
+from grader.probing import OPAQUE, ProbeContext, describe, exc_text, plain
+from grader.checks import observations as shapes
 from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
 
 
@@ -21,7 +22,7 @@ def _bind(fn: Any, *args: Any) -> str | None:
     return None
 
 
-@probe("bank.api")
+@probe("bank.api", data=shapes.Problems)
 def api_probe(ctx: ProbeContext) -> dict[str, Any]:
     names = {role: ctx.entry_points.get(role, role) for role in ("account_class", "simulate", "transfer")}
     problems: list[str] = []
@@ -78,8 +79,8 @@ def _show(outcome: dict[str, Any]) -> str:
     if "error" in outcome:
         return f"raised {exc_text(outcome['error'])}"
     value = outcome["value"]
-    if isinstance(value, dict) and "__type__" in value:
-        return f"a {value['__type__']} object"
+    if isinstance(value, dict) and OPAQUE in value:
+        return f"a {value[OPAQUE]} object"
     return repr(value)
 
 
@@ -188,7 +189,7 @@ def _matches(expected: Any, entry: dict[str, Any]) -> bool:
     return type(value) in (int, float) and value == expected
 
 
-@probe("bank.basic")
+@probe("bank.basic", data=shapes.History)
 def basic_probe(ctx: ProbeContext) -> dict[str, Any]:
     return {"history": _apply(ctx.entry("account_class"), ctx.plan["steps"], ctx.filename)}
 
@@ -232,7 +233,7 @@ def basic(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         "deposit, withdraw and balance behave as specified in a single thread")
 
 
-@probe("bank.validation")
+@probe("bank.validation", data=shapes.History)
 def validation_probe(ctx: ProbeContext) -> dict[str, Any]:
     return {"history": _apply(ctx.entry("account_class"), ctx.plan["steps"], ctx.filename)}
 
@@ -268,7 +269,7 @@ def validation(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     return passed("amounts <= 0 are refused with ValueError")
 
 
-@probe("bank.model")
+@probe("bank.model", data=shapes.Histories)
 def model_probe(ctx: ProbeContext) -> dict[str, Any]:
     cls = ctx.entry("account_class")
     return {"histories": [_apply(cls, steps, ctx.filename) for steps in ctx.plan["sequences"]]}

@@ -14,6 +14,8 @@ from grader.preempt.explain import lost_update, recent, replay
 from grader.preempt.scheduler import Outcome, Scheduler
 from grader.preempt.verdict import race_problem
 from grader.probing import ProbeContext, exc_text, plain
+from grader.protocol import Tampered
+from grader.checks import observations as shapes
 from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe, skipped
 
 SCHEDULES = 40
@@ -21,7 +23,7 @@ SCHEDULES = 40
 
 def _explore(ctx: ProbeContext, build: Callable[[Any, Any, Scheduler], Scenario],
              problem: Callable[[dict[str, Any]], str | None],
-             explain: Callable[[Outcome, dict[str, Any]], list[str]] | None = None) -> dict[str, Any]:
+             explain: Callable[[Outcome, dict[str, Any]], list[str]] | None = None) -> dict[str, Any] | Tampered:
     """Explore seeded schedules of `build(module, account_class, scheduler)` on the instrumented
     submission, with the rubric's `schedules` and `switch` parameters."""
     module = instrumented_module(ctx)
@@ -160,7 +162,7 @@ def lost_update_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, An
             "ops": int(params.get("ops", 3))}
 
 
-@probe("bank.no_lost_update")
+@probe("bank.no_lost_update", data=shapes.Schedules)
 def lost_update_probe(ctx: ProbeContext) -> dict[str, Any]:
     plan = ctx.plan
     amounts, ops = plan["amounts"], plan["ops"]
@@ -220,7 +222,7 @@ def overdraft_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]
             "amount": amount, "initial": 3 * amount}
 
 
-@probe("bank.no_overdraft")
+@probe("bank.no_overdraft", data=shapes.Schedules)
 def overdraft_probe(ctx: ProbeContext) -> dict[str, Any]:
     plan = ctx.plan
     threads, ops, amount, initial = plan["threads"], plan["ops"], plan["amount"], plan["initial"]
@@ -272,7 +274,7 @@ def conservation_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, A
             "withdraw": rng.randint(18, 22), "ops": 2}
 
 
-@probe("bank.conservation")
+@probe("bank.conservation", data=shapes.Schedules)
 def conservation_probe(ctx: ProbeContext) -> dict[str, Any]:
     plan = ctx.plan
     initial, amount_d, amount_w, ops = plan["initial"], plan["deposit"], plan["withdraw"], plan["ops"]
@@ -365,7 +367,7 @@ def linearizable_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, A
         "Thread-3": [["balance"], ["withdraw", withdraw], ["deposit", other]]}}
 
 
-@probe("bank.linearizable")
+@probe("bank.linearizable", data=shapes.Schedules)
 def linearizable_probe(ctx: ProbeContext) -> dict[str, Any]:
     plan = ctx.plan
 
@@ -406,7 +408,7 @@ def linearizable(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 
 
 # -- two accounts ---------------------------------------------------------------------------
-@probe("bank.independent_accounts")
+@probe("bank.independent_accounts", data=shapes.Independent)
 def independent_probe(ctx: ProbeContext) -> dict[str, Any]:
     cls, plan = ctx.entry("account_class"), ctx.plan
 
@@ -488,7 +490,7 @@ def _refusal(ctx: ProbeContext) -> dict[str, Any]:
 T_INITIAL = (100, 0)
 
 
-@probe("bank.transfer_atomic")
+@probe("bank.transfer_atomic", data=shapes.TransferSchedules)
 def transfer_atomic_probe(ctx: ProbeContext) -> dict[str, Any]:
     """Thread-1 moves all the money A->B and back; auditors look for it with 1-unit withdrawals.
 
@@ -531,6 +533,8 @@ def transfer_atomic_probe(ctx: ProbeContext) -> dict[str, Any]:
 
     runs = _explore(ctx, build, _transfer_problem,
                     lambda outcome, data: _history_story(data) + _story(ctx)(outcome, data))
+    if isinstance(runs, Tampered):
+        return runs
     return {"refusal": refusal, **runs}
 
 
@@ -574,7 +578,7 @@ def _deadlock_problem(data: dict[str, Any]) -> str | None:
     return None
 
 
-@probe("bank.transfer_no_deadlock")
+@probe("bank.transfer_no_deadlock", data=shapes.Schedules)
 def transfer_deadlock_probe(ctx: ProbeContext) -> dict[str, Any]:
     if (missing := _no_transfer(ctx)) is not None:
         return missing

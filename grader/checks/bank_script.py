@@ -23,6 +23,8 @@ from grader.preempt.instrument import _shared_names
 from grader.preempt.runner import collect, program_code, run_for_probe
 from grader.preempt.verdict import findings, race_problem, racy_result_problem, unordered_problem
 from grader.probing import ProbeContext, exc_text, plain
+from grader.protocol import Tampered
+from grader.checks import observations as shapes
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
 
 STOP_HINT = ("it read past the end of the grader's scripted input (the rubric's `input:`), and the "
@@ -112,27 +114,27 @@ def _problem(run: dict[str, Any]) -> tuple[str, list[str]] | None:
     return race_problem(oracle) or racy_result_problem(oracle)
 
 
-@probe("bank.script")
-def script_probe(ctx: ProbeContext) -> dict[str, Any]:
+@probe("bank.script", data=shapes.BankScript)
+def script_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     code = program_code(ctx)
     shared = sorted(_shared_names(ast.parse(ctx.source)))
     serial = _run(ctx, code, shared, ctx.seed, serial=True)
     serial.pop("_events")
     if serial.get("tampered"):
-        return {"__tampered__": serial["tampered"]}
+        return Tampered(serial["tampered"])
     if serial["killed_working"]:
         # Daemon threads were still working when the program exited. Would they have ended?
         # Then the exit cut their work short; a monitor that loops forever loses nothing.
         longer = _run(ctx, code, shared, ctx.seed, serial=True, daemons_die=False)
         if longer.get("tampered"):
-            return {"__tampered__": longer["tampered"]}
+            return Tampered(longer["tampered"])
         serial["cut_short"] = [name for name in serial["killed_working"]
                                if name not in longer["unfinished"]]
     runs: list[dict[str, Any]] = []
     if _finished(serial):
         lost = _lost_wakeup(ctx, code, shared, serial)
         if isinstance(lost, str):
-            return {"__tampered__": lost}
+            return Tampered(lost)
         if lost is not None:
             runs.append(lost)
     ends: list[dict[str, Any]] = []  # other one-at-a-time runs' ends, made when a forced run differs
@@ -141,14 +143,14 @@ def script_probe(ctx: ProbeContext) -> dict[str, Any]:
         run = _run(ctx, code, shared, ctx.seed + index, serial=False)
         events = run.pop("_events")
         if run.get("tampered"):
-            return {"__tampered__": run["tampered"]}
+            return Tampered(run["tampered"])
         runs.append(run)
         if _finished(serial) and not ends and _differs(serial, run):
             for extra in range(1, SERIAL_ENDS):
                 end = _run(ctx, code, shared, ctx.seed + extra, serial=True, ordered=False)
                 end.pop("_events")
                 if end.get("tampered"):
-                    return {"__tampered__": end["tampered"]}
+                    return Tampered(end["tampered"])
                 ends.append({key: end[key] for key in ("seed", "globals", "last_line",
                                                        "last_by_main", "stopped")})
         if _finished(serial) and _problem(run):

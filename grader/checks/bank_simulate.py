@@ -18,6 +18,7 @@ from typing import Any
 
 from grader.preempt.explain import replay
 from grader.probing import ProbeContext, plain
+from grader.checks import observations as shapes
 from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
 
 NO_ARRIVAL_SECONDS = 1.5  # paid only by submissions whose threads do not all overlap
@@ -78,7 +79,7 @@ def simulate_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
             "amount": rng.randint(2, 9), "initial": rng.randint(5, 50)}
 
 
-@probe("bank.simulate")
+@probe("bank.simulate", data=shapes.Simulate)
 def simulate_probe(ctx: ProbeContext) -> dict[str, Any]:
     """On real threads; but when the module left threads running at import (a module-level
     actor owning the balances), in a serial schedule of its world, where those threads live
@@ -172,7 +173,7 @@ def simulate_total_plan(rng: random.Random, params: dict[str, Any]) -> dict[str,
     return plan
 
 
-@probe("bank.simulate_total")
+@probe("bank.simulate_total", data=shapes.Schedules)
 def simulate_total_probe(ctx: ProbeContext) -> dict[str, Any]:
     """simulate itself under forced preemption: its own bookkeeping may race, too."""
     from grader.preempt.engine import Scenario, explore, instrumented_module

@@ -27,7 +27,8 @@ from typing import Any
 from grader.httpmock import Route, connection_error, normalize, redirect, render_timeline, \
     slow_response, status
 from grader.checks import downloader_lines as wording
-from grader.probing import ProbeContext, describe, exc_text, plain
+from grader.probing import OPAQUE, ProbeContext, describe, exc_text, plain
+from grader.checks import observations as shapes
 from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
 
 QUIET = 1.0  # the gate opens when no new request arrived for this long (only buggy code waits)
@@ -81,7 +82,7 @@ def _bind(fn: Any, *args: Any, **kwargs: Any) -> str | None:
     return None
 
 
-@probe("downloader.api")
+@probe("downloader.api", data=shapes.Problems)
 def api_probe(ctx: ProbeContext) -> dict[str, Any]:
     name = ctx.entry_points.get("download", "download")
     if not ctx.has("download"):
@@ -112,7 +113,7 @@ def encode_result(value: Any) -> dict[str, Any]:
             return {"type": type(value).__name__}
     else:
         return {"type": "dict", "unreadable": True}
-    entries = [[k if type(k) is str else {"__type__": type(k).__name__}, plain(v)]
+    entries = [[k if type(k) is str else {OPAQUE: type(k).__name__}, plain(v)]
                for k, v in items[:500]]
     return {"type": "dict", "entries": entries, "size": len(items)}
 
@@ -216,7 +217,7 @@ def scenario(urls: list[str], routes: dict[str, Route], max_workers: int, timeou
                            "answer": r.describe()} for u, r in routes.items()}}
 
 
-@probe("downloader.gated")
+@probe("downloader.gated", data=shapes.Download)
 def gated_probe(ctx: ProbeContext) -> dict[str, Any]:
     return run_download(ctx, GATED_URLS, GATED_ROUTES, GATED_WORKERS, GATED_TIMEOUT)
 
@@ -226,7 +227,7 @@ def gated_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
     return {"echo": scenario(GATED_URLS, GATED_ROUTES, GATED_WORKERS, GATED_TIMEOUT)}
 
 
-@probe("downloader.order")
+@probe("downloader.order", data=shapes.Download)
 def order_probe(ctx: ProbeContext) -> dict[str, Any]:
     return run_download(ctx, ORDER_URLS, ORDER_ROUTES, ORDER_WORKERS, ORDER_TIMEOUT, ORDER_LAST)
 
@@ -263,8 +264,8 @@ def lookup(result: dict[str, Any], url: str) -> tuple[bool, Any]:
 
 
 def show(value: Any) -> str:
-    if isinstance(value, dict) and "__type__" in value:
-        return f"a {value['__type__']} object"
+    if isinstance(value, dict) and OPAQUE in value:
+        return f"a {value[OPAQUE]} object"
     return repr(value)
 
 
@@ -375,9 +376,11 @@ def no_request_message(obs: dict[str, Any]) -> str:
     return f"no request reached the grader's server (download each URL with requests.get){why}"
 
 
-def network_attempts(obs: dict[str, Any]) -> list[str]:
+def network_attempts(obs: dict[str, Any], ctx: JudgeContext) -> list[str]:
+    """Connections refused during the probe: the child's network guard's (on the envelope) and
+    those the probe itself recorded."""
     seen: list[str] = []
-    for what in list(obs.get("__network__", [])) + list(obs.get("network", [])):
+    for what in list(ctx.network) + list(obs.get("network", [])):
         if what not in seen:
             seen.append(what)
     return seen
@@ -675,7 +678,7 @@ def waits_for_all(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 
 @check("downloader.no_network", probe="downloader.gated")
 def no_network(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    attempts = network_attempts(obs)
+    attempts = network_attempts(obs, ctx)
     unmocked = obs["server"]["unmocked"]
     if not obs["server"]["requests"] and not attempts and not unmocked:
         return failed(no_request_message(obs))

@@ -29,6 +29,8 @@ from grader.preempt.explain import replay
 from grader.preempt.runner import program_code, run_for_probe
 from grader.preempt.verdict import RaceFindings, findings, race_problem
 from grader.probing import ProbeContext, exc_text
+from grader.protocol import Tampered
+from grader.checks import observations as shapes
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
 
 SCHEDULES = 4  # one run where threads switch only when they block, three with forced switches
@@ -67,8 +69,8 @@ def _summary(seed: int, status_: str, errors: list[dict[str, Any]], oracle: Race
                    requests=len(server.records))
 
 
-@probe("downloader.script_races")
-def script_races_probe(ctx: ProbeContext) -> dict[str, Any]:
+@probe("downloader.script_races", data=shapes.Schedules)
+def script_races_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     code = program_code(ctx)
     urls = own_urls(ctx.source, ctx.path.parent, ctx.path)
     runs: list[RaceRun] = []
@@ -80,7 +82,7 @@ def script_races_probe(ctx: ProbeContext) -> dict[str, Any]:
         with _server(urls, seed) as server:
             run = run_for_probe(ctx, code, seed, serial=serial)
         if (why := tampering(run.namespace)) is not None:
-            return {"__tampered__": why}
+            return Tampered(why)
         errors = [t.error for t in run.outcome.tasks if t.error]
         runs.append(_summary(seed, run.outcome.status, errors, findings(run.sched), server, serial))
         runs[-1]["threads"] = run.sched.spawned
@@ -94,8 +96,8 @@ def _named_race(data: dict[str, Any]) -> str | None:
     return "the race oracle named a race" if data["oracle"]["races"] else None
 
 
-@probe("downloader.races")
-def contract_races_probe(ctx: ProbeContext) -> dict[str, Any]:
+@probe("downloader.races", data=shapes.Schedules)
+def contract_races_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     module = instrumented_module(ctx)
     name = ctx.entry_points.get("download", "download_pages")
     summaries: list[RaceRun] = []
@@ -116,7 +118,7 @@ def contract_races_probe(ctx: ProbeContext) -> dict[str, Any]:
         result = explore(ctx, module, build, _named_race,
                          schedules=int(ctx.param("schedules", SCHEDULES)),
                          switch=float(ctx.param("switch", 0.1)))
-    if "__tampered__" in result:
+    if isinstance(result, Tampered):
         return result
     for data in result["runs"]:
         summaries.append(RaceRun(seed=data["seed"], serial=False, status=data["status"],

@@ -50,6 +50,7 @@ from grader.checks import downloader_lines as wording
 from grader.httpmock import Route, connection_error, normalize, render_timeline, slow_response, \
     status
 from grader.probing import ProbeContext, describe, exc_text
+from grader.checks import observations as shapes
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
 
 SCRIPT_DEADLINE = 30.0  # under the task's 40 s per check; only a hung script comes near it
@@ -165,12 +166,12 @@ def rank_of(routes: dict[str, Route]) -> Any:
 # Probe (runs in the sandboxed child)
 # ============================================================================================
 
-@probe("downloader.script")
+@probe("downloader.script", data=shapes.Script)
 def script_probe(ctx: ProbeContext) -> dict[str, Any]:
     return run_script(ctx, failing=False)
 
 
-@probe("downloader.script_failing")
+@probe("downloader.script_failing", data=shapes.Script)
 def script_failing_probe(ctx: ProbeContext) -> dict[str, Any]:
     return run_script(ctx, failing=True)
 

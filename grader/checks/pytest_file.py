@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from grader.probing import ProbeContext
+from grader.checks import observations as shapes
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
 
 
-@probe("pytest.file")
+@probe("pytest.file", data=shapes.PytestFile)
 def pytest_probe(ctx: ProbeContext) -> dict[str, Any]:
     """One pytest session over the instructor's file, isolated from the student's folder.
 

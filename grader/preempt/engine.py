@@ -13,6 +13,7 @@ from grader.preempt.scheduler import Outcome, Scheduler
 from grader.preempt.siblings import loaded, siblings, submission_attrs
 from grader.preempt.verdict import findings
 from grader.probing import ProbeContext, describe, plain
+from grader.protocol import Tampered
 
 
 def _integrity() -> dict[str, Any]:
@@ -109,7 +110,7 @@ class Scenario:
 
 def explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Scheduler], Scenario],
             problem: Callable[[dict[str, Any]], str | None], *, schedules: int, switch: float,
-            explain: Callable[[Outcome, dict[str, Any]], list[str]] | None = None) -> dict[str, Any]:
+            explain: Callable[[Outcome, dict[str, Any]], list[str]] | None = None) -> dict[str, Any] | Tampered:
     """Run `schedules` seeded schedules; stop at the first one whose data shows a problem.
 
     Every schedule's raw data goes back to the grader, which judges it again itself; the
@@ -117,7 +118,7 @@ def explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Schedu
     """
     runs: list[dict[str, Any]] = []
     if (why := tampering(module.__dict__)) is not None:
-        return {"__tampered__": why}
+        return Tampered(why)
     for index in range(schedules):
         seed = ctx.seed + index
         sched = Scheduler(seed, filename=str(ctx.path), source=ctx.source, switch=switch,
@@ -128,7 +129,7 @@ def explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Schedu
         with patched([module.__dict__]):
             outcome = sched.run(scenario.bodies)
         if (why := tampering(module.__dict__)) is not None:
-            return {"__tampered__": why}
+            return Tampered(why)
         data = in_world(ctx, module.__dict__, lambda: scenario.collect(outcome), "the grader's reading")
         data.update(seed=seed, status=outcome.status, steps=outcome.steps, oracle=findings(sched))
         errors = [t.error for t in outcome.tasks if t.error]
