@@ -157,9 +157,13 @@ def _outcome(wire: dict[str, Any]) -> Outcome:
     return Crashed(**{name: crash[name] for name in fields})
 
 
-def checked(data: dict[str, Any], declared: type) -> str | None:
+def checked(data: dict[str, Any], declared: type | tuple[type, ...]) -> str | None:
     """Why `data` is not of the probe's declared type (a TypedDict's required keys, each of the
-    declared class when that is a plain class), or None when it is. Checked once, on arrival."""
+    declared class when that is a plain class), or None when it is; a tuple of types: of one of
+    them (the first one's reason otherwise). Checked once, on arrival."""
+    if isinstance(declared, tuple):
+        reasons = [checked(data, one) for one in declared]
+        return None if None in reasons else reasons[0]
     hints = getattr(declared, "__annotations__", {})
     required = getattr(declared, "__required_keys__", frozenset(hints))
     for key in sorted(required):

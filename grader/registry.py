@@ -78,7 +78,7 @@ Planner = Callable[[random.Random, dict[str, Any]], dict[str, Any]]
 class ProbeDef:
     name: str
     run: ProbeFn
-    data: type = dict  # the type of its data (a TypedDict), checked when a result arrives
+    data: type | tuple[type, ...] = dict  # the type(s) of its data (TypedDicts), checked on arrival
 
 
 # "family.name": the probes, checks and planners of one assignment share a family
@@ -97,7 +97,7 @@ PROBES: dict[str, ProbeDef] = {}
 PLANNERS: dict[str, Planner] = {}
 
 
-def probe(name: str, data: type = dict) -> Callable[[ProbeFn], ProbeFn]:
+def probe(name: str, data: type | tuple[type, ...] = dict) -> Callable[[ProbeFn], ProbeFn]:
     """Register probe `name`, whose observation is of type `data` (a TypedDict of its fields)."""
     def register(fn: ProbeFn) -> ProbeFn:
         _valid("probe", name, PROBES)

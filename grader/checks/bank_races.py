@@ -490,7 +490,7 @@ def _refusal(ctx: ProbeContext) -> dict[str, Any]:
 T_INITIAL = (100, 0)
 
 
-@probe("bank.transfer_atomic", data=shapes.TransferSchedules)
+@probe("bank.transfer_atomic", data=(shapes.TransferSchedules, shapes.NoTransfer))
 def transfer_atomic_probe(ctx: ProbeContext) -> dict[str, Any]:
     """Thread-1 moves all the money A->B and back; auditors look for it with 1-unit withdrawals.
 
@@ -578,7 +578,7 @@ def _deadlock_problem(data: dict[str, Any]) -> str | None:
     return None
 
 
-@probe("bank.transfer_no_deadlock", data=shapes.Schedules)
+@probe("bank.transfer_no_deadlock", data=(shapes.Schedules, shapes.NoTransfer))
 def transfer_deadlock_probe(ctx: ProbeContext) -> dict[str, Any]:
     if (missing := _no_transfer(ctx)) is not None:
         return missing

@@ -30,6 +30,12 @@ class Schedules(TypedDict):
     runs: list
 
 
+class NoTransfer(TypedDict):
+    """bank.transfer_atomic, bank.transfer_no_deadlock without a transfer (a bonus): why."""
+
+    missing: str
+
+
 class TransferSchedules(Schedules):
     """bank.transfer_atomic: the schedules, and how a transfer beyond the balance was refused."""
 
