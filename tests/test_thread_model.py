@@ -313,3 +313,11 @@ def test_a_module_level_actor_with_customers_run_one_at_a_time_fails_only_simula
     report, checks = graded(rubric, CONTRACT / "module_actor_one_at_a_time.py")
     assert set(not_passed(report)) == {"simulate_threads"}, not_passed(report)
     assert "did not run at the same time" in checks["simulate_threads"].message
+
+
+def test_an_executor_never_shut_down_ends_at_exit_as_concurrent_futures_ends_it(rubric):
+    """Its idle workers are not killed mid-wait (whose traceback would be the last thing the
+    program 'printed'): the exit hook shuts the executor down and they end."""
+    report, checks = graded(rubric, PROGRAMS / "executor_never_shut_down.py")
+    assert set(not_passed(report)) == {"api"}, not_passed(report)
+    assert checks["script_runs"].message.endswith("printed 'balance 200'")

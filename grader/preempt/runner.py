@@ -224,6 +224,9 @@ def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, s
             result.exit_code = exc.code
             if exc.code not in (None, 0):
                 raise
+        finally:
+            if not sched.aborted:
+                shut_down_executors(sched)
 
     # stdout and stderr (print, `logging`, `print(..., file=sys.stderr)`) are one output, in the
     # order written, as on a terminal: a balance reported through logging is printed too
@@ -237,6 +240,24 @@ def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, s
     finally:
         sys.stdout, sys.stderr = saved
     return result
+
+
+def shut_down_executors(sched: Scheduler) -> None:
+    """What concurrent.futures does when the interpreter exits (its hook in
+    `threading._shutdown`): executors the program left open are shut down without waiting, so
+    their workers finish the work queued and end instead of waiting for more forever."""
+    from concurrent.futures import thread as pool_threads
+
+    for task in list(sched.tasks):
+        thread = task.thread
+        if task.state == "done" or getattr(thread, "_target", None) is not pool_threads._worker:
+            continue
+        try:
+            executor = thread._args[0]()  # the worker's weak reference to its executor
+        except Exception:  # a layout this CPython does not have: its workers are let go
+            continue
+        if executor is not None:
+            executor.shutdown(wait=False)
 
 
 def program_code(ctx: Any) -> Any:
