@@ -169,3 +169,31 @@ def _some_total(path: Path) -> float | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+
+def waited_for_cpu() -> float | None:
+    """In the child: seconds this process's threads have spent ready to run and waiting for a
+    CPU (the sum of /proc/self/task/*/schedstat's run delays; threads that ended are not in
+    it), None where /proc cannot tell. A wait for "nothing more will happen" subtracts it, so
+    a thread the machine is slow to run is not taken for one that will never run."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    total, known = 0, False
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/schedstat", "rb") as f:
+                total += int(f.read().split()[1])
+                known = True
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1e9 if known else None
+
+
+def own_since(wall_at: float, waited_at: float | None) -> float:
+    """Wall seconds since `wall_at`, less what the process waited for a CPU since then."""
+    elapsed = time.monotonic() - wall_at
+    now = waited_for_cpu() if waited_at is not None else None
+    return elapsed if now is None or waited_at is None else elapsed - max(0.0, now - waited_at)

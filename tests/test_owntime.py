@@ -221,3 +221,17 @@ def test_a_thread_blocked_outside_the_scheduler_is_still_a_stall():
     finally:
         os.write(write_end, b"x")  # lets the abandoned thread end
         os.close(write_end)
+
+
+def test_waiting_for_threads_that_never_come_does_not_count_the_time_spent_waiting_for_a_cpu():
+    """The simulate gate gives up on threads that never arrive after 1.5 s of the process's own
+    time: 8 s of a 10 s wait spent ready to run but without a CPU leave 2 s."""
+    import time
+
+    from grader.owntime import own_since, waited_for_cpu
+
+    waited = waited_for_cpu()
+    if waited is None:
+        pytest.skip("no /proc/self/task/*/schedstat here")
+    assert own_since(time.monotonic() - 10, waited - 8) < 3
+    assert own_since(time.monotonic() - 10, None) >= 10

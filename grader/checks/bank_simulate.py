@@ -16,6 +16,7 @@ import threading
 import time
 from typing import Any
 
+from grader.owntime import own_since, waited_for_cpu
 from grader.preempt.explain import replay
 from grader.probing import ProbeContext, plain
 from grader.checks import observations as shapes
@@ -35,7 +36,7 @@ class _Gate:
         self.open = False
         self.how = ""
         self.waited_for = False  # the caller joined, waited on a future, or returned
-        self.last_arrival = time.monotonic()
+        self.last_arrival, self.waited_at = time.monotonic(), waited_for_cpu()
         self.by_caller = 0
         self.done = 0
         self.serial = threading.Lock()
@@ -60,13 +61,14 @@ class _Gate:
                 self.arrived.add(me)
                 return
             self.arrived.add(me)
-            self.last_arrival = time.monotonic()
+            self.last_arrival, self.waited_at = time.monotonic(), waited_for_cpu()
             self.waiting += 1
             self.max_waiting = max(self.max_waiting, self.waiting)
             self._try_open()
             while not self.open:
                 self.cond.wait(0.05)
-                if not self.open and time.monotonic() - self.last_arrival > NO_ARRIVAL_SECONDS:
+                # own time: a thread still to come that the machine is slow to run is no reason
+                if not self.open and own_since(self.last_arrival, self.waited_at) > NO_ARRIVAL_SECONDS:
                     self.open = True
                     self.how = "gave up waiting for more threads"
                     self.cond.notify_all()
