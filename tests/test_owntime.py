@@ -170,6 +170,7 @@ HANGING_DOWNLOADER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.sandbox
 def test_a_program_that_blocks_forever_is_still_cut_and_failed(tmp_path):
     path = tmp_path / "downloader.py"
     path.write_text(HANGING_DOWNLOADER)
@@ -179,6 +180,7 @@ def test_a_program_that_blocks_forever_is_still_cut_and_failed(tmp_path):
     assert not any(c.cause == Cause.GRADER_BUSY for c in report.checks)
 
 
+@pytest.mark.sandbox
 def test_the_backstop_cutting_a_check_is_the_graders_error_not_the_students(tmp_path, monkeypatch):
     path = tmp_path / "downloader.py"
     path.write_text(HANGING_DOWNLOADER)
