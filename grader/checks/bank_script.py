@@ -33,9 +33,9 @@ STOP_HINT = ("it read past the end of the grader's scripted input (the rubric's 
 
 def _run(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, serial: bool,
          ordered: bool = True, daemons_die: bool = True,
-         behind: dict[str, int | None] | None = None) -> dict[str, Any]:
+         behind: dict[str, int | None] | None = None, max_steps: int | None = None) -> dict[str, Any]:
     run = run_for_probe(ctx, code, seed, serial=serial, ordered=ordered, daemons_die=daemons_die,
-                        to_the_end=True, behind=behind)
+                        to_the_end=max_steps is None, behind=behind, max_steps=max_steps)
     data = collect(run, shared, plain)
     data["seed"] = seed
     result, result_lines, progress_lines = run.output.main_result()
@@ -125,7 +125,10 @@ def script_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     if serial["killed_working"]:
         # Daemon threads were still working when the program exited. Would they have ended?
         # Then the exit cut their work short; a monitor that loops forever loses nothing.
-        longer = _run(ctx, code, shared, ctx.seed, serial=True, daemons_die=False)
+        # Bounded: ten times the points the program itself took, plus room for its daemons'
+        # work (a daemon that spins forever is a monitor, not work cut short).
+        longer = _run(ctx, code, shared, ctx.seed, serial=True, daemons_die=False,
+                      max_steps=10 * serial["steps"] + 200_000)
         if longer.get("tampered"):
             return Tampered(longer["tampered"])
         serial["cut_short"] = [name for name in serial["killed_working"]

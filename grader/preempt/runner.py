@@ -270,14 +270,15 @@ def program_code(ctx: Any) -> Any:
 def run_for_probe(ctx: Any, code: Any, seed: int, *, serial: bool,
                   ordered: bool = True, daemons_die: bool = True,
                   to_the_end: bool = False,
-                  behind: dict[str, int | None] | None = None) -> ProgramOutcome:
+                  behind: dict[str, int | None] | None = None,
+                  max_steps: int | None = None) -> ProgramOutcome:
     """One schedule of `program_code(ctx)` as a probe runs it: the reference (`serial`, recorded
     for SERIAL_BUDGET points) or a forced-switch sample that stops after FORCED_BUDGET points;
     the rubric's `switch` and `budget` parameters, when given, override the defaults.
     `to_the_end`: no step limit, only `run_seconds` (the rubric's, or RUN_SECONDS) of CPU time
-    for a program that never ends and never sleeps; else MAX_STEPS points."""
+    for a program that never ends and never sleeps; else MAX_STEPS points (or `max_steps`)."""
     limits = {"max_steps": math.inf, "cpu_limit": float(ctx.param("run_seconds", RUN_SECONDS))} \
-        if to_the_end else {}
+        if to_the_end else {} if max_steps is None else {"max_steps": max_steps}
     return run_program(code, str(ctx.path), ctx.source, seed, serial=serial,
                        switch=float(ctx.param("switch", 0.1)),
                        budget=int(ctx.param("budget", SERIAL_BUDGET if serial else FORCED_BUDGET)),
