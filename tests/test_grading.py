@@ -67,7 +67,7 @@ def test_a_file_without_the_names_that_does_nothing_when_run_scores_zero(rubric,
     assert "BankAccount" in api.message and "it defines Account, run" in api.message
     assert {c.id: c.status for c in report.checks[1:]} == {
         "script_runs": "skipped", "script_threads": "failed", "script_consistent": "skipped",
-        "script_uses_lock": "skipped"}
+        "script_uses_lock": "skipped", "script_refuses_overdraft": "skipped"}
 
 
 def test_exception_at_top_level_scores_zero_with_the_line(rubric, tmp_path):

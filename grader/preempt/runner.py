@@ -304,16 +304,17 @@ class CallOutcome:
 
 def call_quietly(fn: Callable[[], Any], namespace: dict[str, Any], path: str, source: str,
                  *, time_limit: float = CALL_TIME_LIMIT, name: str = "the grader's call",
-                 environment: bool = False) -> CallOutcome:
+                 environment: bool = False, cpu_limit: float | None = None) -> CallOutcome:
     """Call `fn()` (the student's code) in a serial schedule with virtual time, in the calling
     thread: its sleeps cost nothing, and a lock it waits for forever (one it already holds,
     say) is a deadlock found at once instead of a probe that hangs until its real timeout.
     Threads the call started and did not wait for live on, parked, for the next call into the
     same namespace (a module-level actor, an executor's workers). `environment`:
-    the program's view of its process too (see `program_environment`)."""
+    the program's view of its process too (see `program_environment`). `cpu_limit`: CPU seconds
+    instrumented code may spin without sleeping before the call is stopped (status "steps")."""
     sched = Scheduler(0, filename=path, source=source, serial=True, max_steps=MAX_STEPS,
                       stall_seconds=3.0, budget=0, spin=10_000, time_limit=time_limit,
-                      world=namespace)
+                      world=namespace, cpu_limit=cpu_limit)
     sched.namespaces.append(namespace)
     result = CallOutcome()
 
