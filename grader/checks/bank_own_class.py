@@ -166,10 +166,11 @@ class _Trial:
     raised: str | None = None
     stuck: str | None = None
 
-    def change(self, attr: str) -> float | None:
+    def moved(self, attr: str, by: float) -> bool:
+        """The call returned and changed `attr` by `by` (to a float's rounding)."""
         if self.stuck or self.after is None or attr not in self.before or attr not in self.after:
-            return None
-        return self.after[attr] - self.before[attr]
+            return False
+        return abs(self.after[attr] - self.before[attr] - by) <= 1e-9 * max(1.0, abs(by))
 
 
 class _Account:
@@ -223,7 +224,7 @@ def _study(program: _Program, cls: type, node: ast.ClassDef) -> dict[str, Any]:
         return report
     account = _Account(program, cls, args)
     small = {m.name: account.trial(m.name, SMALL) for m in methods}
-    deposits = {attr: [m.name for m in methods if small[m.name].change(attr) == SMALL]
+    deposits = {attr: [m.name for m in methods if small[m.name].moved(attr, SMALL)]
                 for attr in start}
     lines = program.source.splitlines()
     for attr in list(start)[:MAX_ATTRS]:
@@ -239,11 +240,11 @@ def _study(program: _Program, cls: type, node: ast.ClassDef) -> dict[str, Any]:
                 continue
             amount = 2 * math.ceil(balance)
             large = account.trial(method.name, amount, fund)
-            if first.change(attr) != -SMALL and large.change(attr) != -amount:
+            if not first.moved(attr, -SMALL) and not large.moved(attr, -amount):
                 continue  # does not take money from this attribute
             record: dict[str, Any] = {
                 "method": method.name, "line": method.line, "attr": attr, "funded_with": fund,
-                "start": balance, "small_taken": first.change(attr) == -SMALL, "amount": amount,
+                "start": balance, "small_taken": first.moved(attr, -SMALL), "amount": amount,
                 "left": None if large.stuck or large.after is None else large.after.get(attr),
                 "returned": large.returned, "raised": large.raised, "stuck": large.stuck,
                 "huge_left": None, "check": None}
