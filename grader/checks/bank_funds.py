@@ -174,9 +174,15 @@ def _root(node: ast.expr) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def only(source: str, span: tuple[int, int]) -> str:
-    """`source` with every line outside `span` blanked: one statement, at its own line numbers."""
+def futures(source: str) -> list[tuple[int, int]]:
+    """The line spans of the file's `from __future__ import ...` statements (they must come
+    with every statement run on its own: `annotations` lets a method name its own class)."""
+    return [(s.lineno, s.end_lineno or s.lineno) for s in ast.parse(source).body
+            if isinstance(s, ast.ImportFrom) and s.module == "__future__"]
+
+
+def only(source: str, *spans: tuple[int, int]) -> str:
+    """`source` with every line outside `spans` blanked: some statements, at their own lines."""
     lines = source.splitlines(keepends=True)
-    first, last = span
-    return "".join(line if first <= number <= last else "\n"
+    return "".join(line if any(first <= number <= last for first, last in spans) else "\n"
                    for number, line in enumerate(lines, start=1))

@@ -33,7 +33,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from grader.checks.bank_funds import definitions, funds_check, only
+from grader.checks.bank_funds import definitions, funds_check, futures, method_node, only
 from grader.preempt.engine import tampering
 from grader.preempt.instrument import hooks, instrument
 from grader.preempt.runner import CallOutcome, call_quietly
@@ -76,9 +76,10 @@ def _load(ctx: ProbeContext) -> _Program:
                      __file__=path, __builtins__=builtins)
     attrs = submission_attrs(ctx.path, ctx.source)
     codes = []
+    first = futures(ctx.source)
     for span in definitions(ctx.source):
         try:
-            codes.append(instrument(only(ctx.source, span), path, attrs=attrs))
+            codes.append(instrument(only(ctx.source, *first, span), path, attrs=attrs))
         except SyntaxError:
             continue
 
@@ -131,8 +132,6 @@ class _Method:
 
 def _methods(cls: type, path: str, tree: ast.Module) -> list[_Method]:
     """The class's one-argument methods defined in the student's file, in source order."""
-    from grader.checks.bank_funds import method_node
-
     seen: set[str] = set()
     found: list[_Method] = []
     for klass in cls.__mro__:
