@@ -134,3 +134,43 @@ def test_a_class_the_grader_cannot_make_is_left_alone(rubric):
     report, checks = graded(rubric, "account_needs_owner.py")
     assert set(not_passed(report)) == {"api"}, not_passed(report)
     assert "nothing to judge" in checks["script_refuses_overdraft"].message
+
+
+def test_a_class_whose_methods_name_it_under_future_annotations_is_still_tried(tmp_path):
+    """Each definition runs on its own, with the file's __future__ imports: `other: Account`
+    in the class's own body does not keep the class from being made."""
+    from grader.checks.bank_own_class import own_class_probe, script_refuses_overdraft
+    from grader.probing import ProbeContext
+    from grader.registry import JudgeContext
+
+    path = tmp_path / "bank.py"
+    path.write_text(textwrap.dedent("""\
+        from __future__ import annotations
+        import threading
+
+        lock = threading.Lock()
+
+
+        class Account:
+            def __init__(self, balance: int = 0) -> None:
+                self.balance = balance
+
+            def absorb(self, other: Account) -> None:
+                self.balance += other.balance
+
+            def withdraw(self, amount: int) -> bool:
+                with lock:
+                    if self.balance < self.balance - amount:
+                        return False
+                    self.balance -= amount
+                    return True
+
+
+        account = Account(10)
+        threading.Thread(target=account.withdraw, args=(5,)).start()
+    """))
+    obs = own_class_probe(ProbeContext(None, path, path.read_text(), {}, {}, 0, {}))
+    verdict = script_refuses_overdraft(obs, JudgeContext({}, "bank.py", 0))
+    assert verdict.status == "failed"
+    assert verdict.message.startswith("withdrawing 2000 from a balance of 1000 left -1000 (and it returned True)")
+    assert "Account.withdraw at bank.py:16 checks the funds first" in verdict.message
