@@ -136,15 +136,73 @@ def test_a_class_the_grader_cannot_make_is_left_alone(rubric):
     assert "nothing to judge" in checks["script_refuses_overdraft"].message
 
 
-def test_a_class_whose_methods_name_it_under_future_annotations_is_still_tried(tmp_path):
-    """Each definition runs on its own, with the file's __future__ imports: `other: Account`
-    in the class's own body does not keep the class from being made."""
+def probed(tmp_path, source):
+    """The probe and its judge, in this process, on a program of ours."""
     from grader.checks.bank_own_class import own_class_probe, script_refuses_overdraft
     from grader.probing import ProbeContext
     from grader.registry import JudgeContext
 
     path = tmp_path / "bank.py"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(textwrap.dedent(source))
+    obs = own_class_probe(ProbeContext(None, path, path.read_text(), {}, {}, 0, {}))
+    return script_refuses_overdraft(obs, JudgeContext({}, "bank.py", 0))
+
+
+def test_an_account_that_waits_for_the_funds_is_not_an_overdraft(tmp_path):
+    verdict = probed(tmp_path, """\
+        import threading
+
+        class Account:
+            def __init__(self, balance=0):
+                self.balance = balance
+                self.changed = threading.Condition()
+
+            def deposit(self, amount):
+                with self.changed:
+                    self.balance += amount
+                    self.changed.notify_all()
+
+            def withdraw(self, amount):
+                with self.changed:
+                    while self.balance < amount:
+                        self.changed.wait()
+                    self.balance -= amount
+    """)
+    assert verdict.status == "passed"
+    assert verdict.message == ("Account.withdraw waited instead of withdrawing 2000 from a balance "
+                               "of 1000 (its funds check at bank.py:15): it never overdraws")
+
+
+def test_threads_and_classes_that_cannot_be_made_are_left_alone(tmp_path):
+    verdict = probed(tmp_path, """\
+        import threading
+
+        class Teller(threading.Thread):
+            def __init__(self, account, rounds):
+                super().__init__()
+                self.account, self.rounds = account, rounds
+
+            def pay(self, amount):
+                if self.account.balance < self.account.balance - amount:
+                    return False
+                self.account.balance -= amount
+
+        class Broken:
+            def __init__(self, balance=0):
+                raise RuntimeError("not today")
+
+            def withdraw(self, amount):
+                if self.balance < self.balance - amount:
+                    return False
+                self.balance -= amount
+    """)
+    assert verdict.status == "passed" and "nothing to judge" in verdict.message
+
+
+def test_a_class_whose_methods_name_it_under_future_annotations_is_still_tried(tmp_path):
+    """Each definition runs on its own, with the file's __future__ imports: `other: Account`
+    in the class's own body does not keep the class from being made."""
+    verdict = probed(tmp_path, """\
         from __future__ import annotations
         import threading
 
@@ -168,9 +226,7 @@ def test_a_class_whose_methods_name_it_under_future_annotations_is_still_tried(t
 
         account = Account(10)
         threading.Thread(target=account.withdraw, args=(5,)).start()
-    """))
-    obs = own_class_probe(ProbeContext(None, path, path.read_text(), {}, {}, 0, {}))
-    verdict = script_refuses_overdraft(obs, JudgeContext({}, "bank.py", 0))
+    """)
     assert verdict.status == "failed"
     assert verdict.message.startswith("withdrawing 2000 from a balance of 1000 left -1000 (and it returned True)")
     assert "Account.withdraw at bank.py:16 checks the funds first" in verdict.message

@@ -328,6 +328,8 @@ def script_refuses_overdraft(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
             return passed(f"{what} let {asked} go to {_shown(w['left'])}, but {where} refuses "
                           f"past a limit (withdrawing {HUGE} did not go through): a credit line, not an "
                           "overdraft")
+        if w.get("stuck"):
+            return passed(f"{what} waited instead of {asked} ({where}): it never overdraws")
         return passed(f"{what} refused {asked} ({where})")
     if withdrawals:
         cls, w = withdrawals[0]
