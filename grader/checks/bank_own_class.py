@@ -33,6 +33,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from grader.checks import observations as shapes
 from grader.checks.bank_funds import definitions, funds_check, futures, method_node, only
 from grader.preempt.engine import tampering
 from grader.preempt.instrument import hooks, instrument
@@ -40,6 +41,7 @@ from grader.preempt.runner import CallOutcome, call_quietly
 from grader.preempt.scheduler import Abort
 from grader.preempt.siblings import siblings, submission_attrs
 from grader.probing import ProbeContext, plain
+from grader.protocol import Tampered
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
 
 START = 1000  # a constructor's one numeric argument: the opening balance
@@ -257,8 +259,8 @@ def _study(program: _Program, cls: type, node: ast.ClassDef) -> dict[str, Any]:
     return report
 
 
-@probe("bank.own_class")
-def own_class_probe(ctx: ProbeContext) -> dict[str, Any]:
+@probe("bank.own_class", data=shapes.OwnClass)
+def own_class_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     try:
         program = _load(ctx)
     except SyntaxError:
@@ -271,7 +273,7 @@ def own_class_probe(ctx: ProbeContext) -> dict[str, Any]:
             continue
         classes.append(_study(program, cls, node))
     if (why := tampering(program.namespace)) is not None:
-        return {"__tampered__": why}
+        return Tampered(why)
     return {"classes": classes}
 
 

@@ -59,6 +59,13 @@ class BankScript(TypedDict):
     serial_ends: list
 
 
+class OwnClass(TypedDict):
+    """bank.own_class: per class of the program's own, how it was made and what each of its
+    withdraw-like methods did with twice the balance (grader/checks/bank_own_class.py)."""
+
+    classes: list
+
+
 class Simulate(TypedDict):
     """bank.simulate: what simulate returned and what its customers did at the gate."""
 
