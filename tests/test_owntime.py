@@ -237,3 +237,15 @@ def test_waiting_for_threads_that_never_come_does_not_count_the_time_spent_waiti
         pytest.skip("no /proc/self/task/*/schedstat here")
     assert own_since(time.monotonic() - 10, waited - 8) < 3
     assert own_since(time.monotonic() - 10, None) >= 10
+
+
+def test_a_cgroups_figures_are_read_as_cpu_and_time_waiting_for_a_cpu(tmp_path):
+    from grader.owntime import cgroup_sampler
+
+    (tmp_path / "cpu.stat").write_text("usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n")
+    (tmp_path / "cpu.pressure").write_text("some avg10=50.00 avg60=10.00 avg300=1.00 total=7000000\n"
+                                           "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")
+    sample = cgroup_sampler(tmp_path, wall=lambda: 10.0)
+    assert sample is not None and sample() == Sample(10.0, 2.5, 7.0)
+    (tmp_path / "cpu.pressure").unlink()  # no pressure figures (PSI off): not this sampler
+    assert cgroup_sampler(tmp_path) is None
