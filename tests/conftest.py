@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ def _processes_only_in_sandbox_tests(request: pytest.FixtureRequest, monkeypatch
 @pytest.fixture(scope="session")
 def rubric() -> Rubric:
     """The bundled rubric, limits as shipped."""
-    return load_rubric(ROOT / "rubric.yaml")
+    return _bundled()
 
 
 # Limits short enough that a submission which hangs costs a test seconds, long enough for a
@@ -72,53 +72,72 @@ def rubric() -> Rubric:
 FAST_LIMITS = {"import_seconds": 2, "check_seconds": 3}
 
 
-@dataclasses.dataclass
-class Graded:
-    """A graded submission: its report and its checks by id (`report, checks = grading.grade(...)`)."""
+class Graded(Mapping[str, Any]):
+    """A graded submission: its checks by id (`graded["api"].status`) and its `report`."""
 
-    report: GradeReport
-    checks: dict[str, Any]
+    def __init__(self, report: GradeReport) -> None:
+        self.report = report
+        self._checks = {c.id: c for c in report.checks}
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.report, self.checks))
+    def __getitem__(self, cid: str) -> Any:
+        return self._checks[cid]
 
-    def not_passed(self) -> set[str]:
-        return {cid for cid, c in self.checks.items() if c.status != "passed"}
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._checks)
+
+    def __len__(self) -> int:
+        return len(self._checks)
 
 
 class Grading:
-    """Write a submission, pick a rubric, grade: one test's folder (`path`) holds them all."""
+    """Write a submission, pick a rubric, grade: the submission's folder is `path`, a
+    `submission/` folder of the test's own tmp_path (so the test keeps tmp_path for the rest)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def write(self, name: str, source: str, *, prefix: str = "") -> Path:
-        """`source` (dedented, after `prefix`) as `name` in the test's folder; returns its path."""
+    def write(self, source: str, name: str = "bank.py", *, prefix: str = "") -> Path:
+        """`prefix` + dedented `source` as `name` in the submission's folder; returns its path."""
         path = self.path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(prefix + textwrap.dedent(source), encoding="utf-8")
         return path
 
-    def rubric(self, *, params: dict[str, Any] | None = None, task: str = "bank", **limits: float) -> Rubric:
-        """The bundled rubric with the top-level `limits` given (default FAST_LIMITS) and, if
-        `params`, those params added to `task`'s script checks (one probe run serves them all)."""
+    def rubric(self, *, params: dict[str, Any] | None = None, task: str = "bank", fast: bool = True,
+               **limits: float) -> Rubric:
+        """The bundled rubric with the top-level `limits` given (none given: FAST_LIMITS, or the
+        shipped ones if not `fast`) and, if `params`, those params added to `task`'s script
+        checks (one probe run serves them all)."""
         text = (ROOT / "rubric.yaml").read_text(encoding="utf-8")
         head, sep, rest = text.partition("\ntasks:")
-        for key, value in (limits or FAST_LIMITS).items():
+        for key, value in (limits or (FAST_LIMITS if fast else {})).items():
             head, n = re.subn(rf"(?m)^(  {key}:) .*$", rf"\g<1> {value}", head)
             assert n == 1, f"rubric.yaml has no top-level limit {key}"
-        rubric = parse_rubric(self.path / "rubric.yaml", head + sep + rest)
+        rubric = parse_rubric(self.path.parent / "rubric.yaml", head + sep + rest)
         return with_params(rubric, task, params) if params else rubric
 
-    def grade(self, task: str, submission: str | Path, *, rubric: Rubric | None = None,
+    def graded(self, task: str, source: str, *, rubric: Rubric | None = None, prefix: str = "") -> Graded:
+        """Write `source` as the task's file (`bank.py`, `downloader.py`) and grade it."""
+        return self.grade(task, self.write(source, f"{task}.py", prefix=prefix), rubric=rubric)
+
+    def grade(self, task: str, submission: str | Path | None = None, *, rubric: Rubric | None = None,
               seed: int | None = None) -> Graded:
-        """Grade `submission` (a path, or a file name in the test's folder) with `rubric`
-        (default: the bundled rubric as shipped)."""
-        path = Path(submission)
+        """Grade `submission` (a path, or a file name in the submission's folder; default the
+        task's file) with `rubric` (default: the bundled rubric as shipped)."""
+        path = Path(submission or f"{task}.py")
         if not path.is_absolute():
             path = self.path / path
-        report = grade(rubric or load_rubric(ROOT / "rubric.yaml"), task, path, seed=seed)
-        return Graded(report, {c.id: c for c in report.checks})
+        report = grade(rubric or _bundled(), task, path, seed=seed)
+        return Graded(report)
+
+
+_BUNDLED: list[Rubric] = []
+
+
+def _bundled() -> Rubric:
+    if not _BUNDLED:
+        _BUNDLED.append(load_rubric(ROOT / "rubric.yaml"))
+    return _BUNDLED[0]
 
 
 def with_params(rubric: Rubric, task: str, params: dict[str, Any]) -> Rubric:
@@ -131,4 +150,6 @@ def with_params(rubric: Rubric, task: str, params: dict[str, Any]) -> Rubric:
 
 @pytest.fixture
 def grading(tmp_path: Path) -> Grading:
-    return Grading(tmp_path)
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    return Grading(folder)

@@ -19,20 +19,9 @@ from grader.grading import grade
 from grader.probing import ProbeContext
 from grader.registry import CHECKS, PROBES, JudgeContext, load_all
 from grader.rubric import Rubric, load_rubric
+from conftest import Grading
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def submit(tmp_path: Path, source: str) -> Path:
-    path = tmp_path / "downloader.py"
-    path.write_text(dedent(source), encoding="utf-8")
-    return path
-
-
-def graded(rubric: Rubric, tmp_path: Path, source: str) -> dict[str, Any]:
-    report = grade(rubric, "downloader", submit(tmp_path, source))
-    assert report.error is None, report.error
-    return {c.id: c for c in report.checks}
 
 
 def failed_ids(checks: dict[str, Any]) -> set[str]:
@@ -71,9 +60,8 @@ def test_reference_solution_gets_full_marks(rubric: Rubric) -> None:
     assert report.score == report.max_score == 20
 
 
-def test_a_sequential_loop_fails_overlap_with_a_timeline_showing_one_request_at_a_time(
-        rubric: Rubric, tmp_path: Path) -> None:
-    checks = graded(rubric, tmp_path, """
+def test_a_sequential_loop_fails_overlap_with_a_timeline_showing_one_request_at_a_time(grading: Grading) -> None:
+    checks = grading.graded("downloader", """
         import requests
 
         def download_pages(urls, max_workers=8, timeout=10.0):
@@ -102,17 +90,16 @@ def test_a_sequential_loop_fails_overlap_with_a_timeline_showing_one_request_at_
     assert "1 s passed without a new one" in overlap.details
 
 
-def test_a_pool_ignoring_max_workers_fails_only_max_workers(rubric: Rubric, tmp_path: Path) -> None:
-    checks = graded(rubric, tmp_path, POOL.replace("ThreadPoolExecutor(max_workers=max_workers)",
+def test_a_pool_ignoring_max_workers_fails_only_max_workers(grading: Grading) -> None:
+    checks = grading.graded("downloader", POOL.replace("ThreadPoolExecutor(max_workers=max_workers)",
                                                    "ThreadPoolExecutor(max_workers=len(urls))"))
     assert failed_ids(checks) == {"max_workers"}
     assert checks["max_workers"].data["peak"] == 7
     assert "but max_workers=3" in checks["max_workers"].message
 
 
-def test_printing_after_all_downloads_fails_completion_order_and_shows_both_orders(
-        rubric: Rubric, tmp_path: Path) -> None:
-    checks = graded(rubric, tmp_path, """
+def test_printing_after_all_downloads_fails_completion_order_and_shows_both_orders(grading: Grading) -> None:
+    checks = grading.graded("downloader", """
         from concurrent.futures import ThreadPoolExecutor
         import requests
 
@@ -139,9 +126,8 @@ def test_printing_after_all_downloads_fails_completion_order_and_shows_both_orde
     assert "line(s) late" in checks["completion_order"].message
 
 
-def test_uncaught_exceptions_in_worker_threads_are_reported_by_name(
-        rubric: Rubric, tmp_path: Path) -> None:
-    checks = graded(rubric, tmp_path, """
+def test_uncaught_exceptions_in_worker_threads_are_reported_by_name(grading: Grading) -> None:
+    checks = grading.graded("downloader", """
         import threading
         import requests
 
@@ -167,9 +153,8 @@ def test_uncaught_exceptions_in_worker_threads_are_reported_by_name(
         failed_ids(checks))
 
 
-def test_returning_before_the_threads_finish_fails_waits_for_all(
-        rubric: Rubric, tmp_path: Path) -> None:
-    checks = graded(rubric, tmp_path, POOL.replace(
+def test_returning_before_the_threads_finish_fails_waits_for_all(grading: Grading) -> None:
+    checks = grading.graded("downloader", POOL.replace(
         "with ThreadPoolExecutor(max_workers=max_workers) as pool:\n"
         "            for future in as_completed([pool.submit(fetch, u, timeout) for u in urls]):\n"
         "                url, status, exc = future.result()\n"
@@ -186,12 +171,11 @@ def test_returning_before_the_threads_finish_fails_waits_for_all(
     assert checks["max_workers"].status == "failed"  # seven threads at once, no limit
 
 
-def test_a_missing_timeout_and_a_changed_timeout_both_fail_timeout(
-        rubric: Rubric, tmp_path: Path) -> None:
-    none = graded(rubric, tmp_path, POOL.replace("timeout=timeout)", ")"))
+def test_a_missing_timeout_and_a_changed_timeout_both_fail_timeout(grading: Grading) -> None:
+    none = grading.graded("downloader", POOL.replace("timeout=timeout)", ")"))
     assert failed_ids(none) == {"timeout"}
     assert "without timeout=" in none["timeout"].message
-    changed = graded(rubric, tmp_path, POOL.replace("timeout=timeout)", "timeout=5)"))
+    changed = grading.graded("downloader", POOL.replace("timeout=timeout)", "timeout=5)"))
     assert failed_ids(changed) == {"timeout"}
     assert "got timeout=5.0" in changed["timeout"].message
 
@@ -205,34 +189,33 @@ def test_a_missing_timeout_and_a_changed_timeout_both_fail_timeout(
      "    except requests.RequestException:\n        pass", "GET https://www.google.com/"),
 ], ids=["urllib", "raw-socket", "requests-to-another-host"])
 def test_any_attempt_to_reach_an_unmocked_host_fails_no_network_and_is_blocked(
-        rubric: Rubric, tmp_path: Path, reach: str, expected: str) -> None:
+        grading: Grading, reach: str, expected: str) -> None:
     source = dedent(POOL).replace(
         "def download_pages(urls, max_workers=8, timeout=10.0):\n",
         "def download_pages(urls, max_workers=8, timeout=10.0):\n    " + reach + "\n")
-    checks = graded(rubric, tmp_path, source)
+    checks = grading.graded("downloader", source)
     assert failed_ids(checks) == {"no_network"}
     assert expected in checks["no_network"].message
     assert "blocked" in checks["no_network"].message
 
 
-def test_a_missing_function_fails_api_and_skips_the_rest(rubric: Rubric, tmp_path: Path) -> None:
-    checks = graded(rubric, tmp_path, dedent(POOL).replace("def download_pages(", "def download(")
+def test_a_missing_function_fails_api_and_skips_the_rest(grading: Grading) -> None:
+    checks = grading.graded("downloader", dedent(POOL).replace("def download_pages(", "def download(")
                     + "\ndownload_pages = 42\n")
     assert checks["api"].status == "failed"
     assert "is a int, not a function" in checks["api"].message
     assert {c.status for cid, c in checks.items() if cid != "api"} == {"skipped"}
 
 
-def test_a_signature_without_max_workers_fails_api(rubric: Rubric, tmp_path: Path) -> None:
-    checks = graded(rubric, tmp_path, POOL.replace("urls, max_workers=8, timeout=10.0",
+def test_a_signature_without_max_workers_fails_api(grading: Grading) -> None:
+    checks = grading.graded("downloader", POOL.replace("urls, max_workers=8, timeout=10.0",
                                                    "urls, timeout=10.0"))
     assert checks["api"].status == "failed"
     assert "max_workers" in checks["api"].message
 
 
-def test_unlocked_prints_from_many_threads_still_count_as_one_line_per_url(
-        rubric: Rubric, tmp_path: Path) -> None:
-    checks = graded(rubric, tmp_path, """
+def test_unlocked_prints_from_many_threads_still_count_as_one_line_per_url(grading: Grading) -> None:
+    checks = grading.graded("downloader", """
         from concurrent.futures import ThreadPoolExecutor
         import requests
 
@@ -254,9 +237,8 @@ def test_unlocked_prints_from_many_threads_still_count_as_one_line_per_url(
     assert failed_ids(checks) == set()
 
 
-def test_a_script_that_joins_each_thread_before_starting_the_next_fails_script_overlap(
-        rubric: Rubric, tmp_path: Path) -> None:
-    report = grade(rubric, "downloader", submit(tmp_path, """
+def test_a_script_that_joins_each_thread_before_starting_the_next_fails_script_overlap(grading: Grading) -> None:
+    report = grading.graded("downloader", """
         import threading, requests
         URLS = ["https://www.python.org", "https://github.com", "https://pypi.org/simple/"]
         def get(url):
@@ -265,7 +247,7 @@ def test_a_script_that_joins_each_thread_before_starting_the_next_fails_script_o
             t = threading.Thread(target=get, args=(url,))
             t.start()
             t.join()
-    """))
+    """).report
     assert report.style == "program"
     checks = {c.id: c for c in report.checks}
     assert {cid for cid, c in checks.items() if c.status != "passed" and not c.bonus} == {"api",
@@ -277,9 +259,8 @@ def test_a_script_that_joins_each_thread_before_starting_the_next_fails_script_o
     assert "https://pypi.org/simple/" in checks["script_overlap"].details
 
 
-def test_a_script_that_crashes_fails_script_runs_and_skips_the_rest(
-        rubric: Rubric, tmp_path: Path) -> None:
-    report = grade(rubric, "downloader", submit(tmp_path, """
+def test_a_script_that_crashes_fails_script_runs_and_skips_the_rest(grading: Grading) -> None:
+    report = grading.graded("downloader", """
         import threading, requests
         def get(url):
             print(url, requests.get(url).status_code)
@@ -290,16 +271,15 @@ def test_a_script_that_crashes_fails_script_runs_and_skips_the_rest(
         for t in threads:
             t.join()
         raise RuntimeError("boom")
-    """))
+    """).report
     checks = {c.id: c for c in report.checks}
     assert checks["script_runs"].status == "failed"
     assert "RuntimeError: boom" in checks["script_runs"].message
     assert checks["script_overlap"].status == checks["script_status_lines"].status == "skipped"
 
 
-def test_a_script_missing_a_status_line_fails_script_status_lines(
-        rubric: Rubric, tmp_path: Path) -> None:
-    report = grade(rubric, "downloader", submit(tmp_path, """
+def test_a_script_missing_a_status_line_fails_script_status_lines(grading: Grading) -> None:
+    report = grading.graded("downloader", """
         from concurrent.futures import ThreadPoolExecutor
         import requests
         SITES = ["https://a.example", "https://b.example", "https://c.example"]
@@ -307,7 +287,7 @@ def test_a_script_missing_a_status_line_fails_script_status_lines(
             for site, r in zip(SITES, pool.map(requests.get, SITES)):
                 if site != SITES[1]:
                     print(site, r.status_code)
-    """))
+    """).report
     checks = {c.id: c for c in report.checks}
     assert checks["script_status_lines"].status == "failed"
     assert "https://b.example" in checks["script_status_lines"].message
@@ -412,8 +392,10 @@ def test_the_recorder_reassembles_lines_written_piecewise_by_several_threads() -
 
 
 def _probe(tmp_path: Path, source: str, name: str) -> dict[str, Any]:
+    """Run probe `name` in this process (no child) on `source`."""
     load_all()
-    path = submit(tmp_path, source)
+    path = tmp_path / "downloader.py"
+    path.write_text(dedent(source), encoding="utf-8")
     spec = importlib.util.spec_from_file_location("downloader_under_test", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -454,18 +436,17 @@ def test_the_bundled_rubric_grades_both_downloader_styles(rubric: Rubric) -> Non
     assert task.max_score("contract") == task.max_score("program") == 20
 
 
-def test_the_untouched_starter_scores_zero(rubric: Rubric, tmp_path: Path) -> None:
+def test_the_untouched_starter_scores_zero(grading: Grading) -> None:
     starter = (ROOT / "assignments" / "downloader" / "starter.py").read_text(encoding="utf-8")
-    report = grade(rubric, "downloader", submit(tmp_path, starter))
+    report = grading.graded("downloader", starter).report
     assert report.style == "contract" and report.error is None
     assert report.score == 0 and report.max_score == 20
     assert "no request reached the grader's server" in {c.id: c for c in report.checks}[
         "each_once"].message
 
 
-def test_status_lines_logged_to_stderr_in_any_clear_wording_pass_prints_status(
-        rubric: Rubric, tmp_path: Path) -> None:
-    checks = graded(rubric, tmp_path, """
+def test_status_lines_logged_to_stderr_in_any_clear_wording_pass_prints_status(grading: Grading) -> None:
+    checks = grading.graded("downloader", """
         import logging
         from concurrent.futures import ThreadPoolExecutor, as_completed
         import requests

@@ -1,6 +1,5 @@
 """End-to-end grading of one submission: what a student or a course script sees."""
 import json
-import textwrap
 
 import pytest
 
@@ -9,12 +8,6 @@ from grader.cli import main
 from grader.grading import grade
 from grader.results import Status
 from grader.rubric import parse_rubric
-
-
-def write(tmp_path, name, code):
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(code))
-    return path
 
 
 def test_reference_bank_scores_full_marks(rubric):
@@ -41,8 +34,8 @@ def test_folder_submission_is_found_by_the_rubric_file_name(rubric, tmp_path):
     assert grade(rubric, "bank", tmp_path).error is None
 
 
-def test_syntax_error_scores_zero_with_file_and_line(rubric, tmp_path):
-    path = write(tmp_path, "bank.py", """
+def test_syntax_error_scores_zero_with_file_and_line(grading, rubric):
+    path = grading.write("""
         class BankAccount:
             def deposit(self, amount)
                 pass
@@ -53,8 +46,8 @@ def test_syntax_error_scores_zero_with_file_and_line(rubric, tmp_path):
     assert all(c.status == "failed" for c in report.checks)
 
 
-def test_a_file_without_the_names_that_does_nothing_when_run_scores_zero(rubric, tmp_path):
-    path = write(tmp_path, "bank.py", """
+def test_a_file_without_the_names_that_does_nothing_when_run_scores_zero(grading, rubric):
+    path = grading.write("""
         class Account:
             def deposit(self, amount): pass
             def withdraw(self, amount): return True
@@ -70,8 +63,8 @@ def test_a_file_without_the_names_that_does_nothing_when_run_scores_zero(rubric,
         "script_uses_lock": "skipped", "script_refuses_overdraft": "skipped"}
 
 
-def test_exception_at_top_level_scores_zero_with_the_line(rubric, tmp_path):
-    path = write(tmp_path, "bank.py", """
+def test_exception_at_top_level_scores_zero_with_the_line(grading, rubric):
+    path = grading.write("""
         import threading
         x = {}["missing"]
     """)
@@ -81,8 +74,8 @@ def test_exception_at_top_level_scores_zero_with_the_line(rubric, tmp_path):
     assert "KeyError" in threads.message and "bank.py:3" in threads.message
 
 
-def test_exit_at_import_is_a_failure_not_a_pass(rubric, tmp_path):
-    path = write(tmp_path, "bank.py", """
+def test_exit_at_import_is_a_failure_not_a_pass(grading, rubric):
+    path = grading.write("""
         import sys
         class BankAccount: pass
         sys.exit(0)
@@ -92,11 +85,9 @@ def test_exit_at_import_is_a_failure_not_a_pass(rubric, tmp_path):
     assert "SystemExit" in report.checks[0].message  # the names check says why no contract check ran
 
 
-@pytest.mark.sandbox
-def test_hang_at_import_is_killed_at_the_limit(tmp_path):
-    text = (ROOT / "rubric.yaml").read_text().replace("import_seconds: 10", "import_seconds: 1")
-    rubric = parse_rubric(tmp_path / "rubric.yaml", text)
-    path = write(tmp_path, "bank.py", """
+def test_hang_at_import_is_killed_at_the_limit(grading):
+    rubric = grading.rubric(import_seconds=1)
+    path = grading.write("""
         class BankAccount: pass
         while True:
             pass
@@ -106,11 +97,10 @@ def test_hang_at_import_is_killed_at_the_limit(tmp_path):
     assert "did not finish within 1 s" in report.error
 
 
-@pytest.mark.sandbox
-def test_a_hanging_method_costs_only_its_own_check(tmp_path):
-    rubric = quick_rubric(tmp_path)
+def test_a_hanging_method_costs_only_its_own_check(grading):
+    rubric = grading.rubric(check_seconds=2)  # the simulate checks run real threads, held up to the limit
     source = (ROOT / "reference" / "bank.py").read_text()
-    path = write(tmp_path, "bank.py", source + textwrap.dedent("""
+    path = grading.write("""
         def _hang(self, amount):
             if amount <= 0:
                 while True:
@@ -118,7 +108,7 @@ def test_a_hanging_method_costs_only_its_own_check(tmp_path):
             return _orig(self, amount)
         _orig = BankAccount.deposit
         BankAccount.deposit = _hang
-    """))
+    """, prefix=source)
     report = grade(rubric, "bank", path)
     by_id = {c.id: c for c in report.checks}
     assert by_id["validation"].status == "failed" and "timed out" in by_id["validation"].message
@@ -126,37 +116,28 @@ def test_a_hanging_method_costs_only_its_own_check(tmp_path):
     assert by_id["no_lost_update"].status == "passed"
 
 
-def quick_rubric(tmp_path):
-    """The bundled rubric with 2 s per check: the simulate checks run real threads, which a
-    sleeping or deadlocking deposit holds up until their limit."""
-    text = (ROOT / "rubric.yaml").read_text().replace("check_seconds: 20", "check_seconds: 2")
-    return parse_rubric(tmp_path / "rubric.yaml", text)
-
-
-@pytest.mark.sandbox
-def test_sleeps_inside_methods_cost_no_real_time_in_the_contract_checks(tmp_path):
+def test_sleeps_inside_methods_cost_no_real_time_in_the_contract_checks(grading):
     """Each direct call of the student's methods runs with virtual time: a 30 s sleep per
     deposit would otherwise time every sequential check out."""
-    rubric = quick_rubric(tmp_path)
+    rubric = grading.rubric(check_seconds=2)  # the simulate checks run real threads, held up to the limit
     source = (ROOT / "reference" / "bank.py").read_text()
-    path = write(tmp_path, "bank.py", source + textwrap.dedent("""
+    path = grading.write("""
         import time
         _orig = BankAccount.deposit
         def _slow(self, amount):
             time.sleep(30)
             return _orig(self, amount)
         BankAccount.deposit = _slow
-    """))
+    """, prefix=source)
     report = grade(rubric, "bank", path)
     by_id = {c.id: c for c in report.checks}
     assert {by_id[c].status for c in ("basic", "validation", "model")} == {"passed"}
 
 
-@pytest.mark.sandbox
-def test_a_method_that_takes_its_own_lock_twice_is_named_at_once(tmp_path):
-    rubric = quick_rubric(tmp_path)
+def test_a_method_that_takes_its_own_lock_twice_is_named_at_once(grading):
+    rubric = grading.rubric(check_seconds=2)  # the simulate checks run real threads, held up to the limit
     source = (ROOT / "reference" / "bank.py").read_text()
-    path = write(tmp_path, "bank.py", source + textwrap.dedent("""
+    path = grading.write("""
         import threading
         _orig = BankAccount.deposit
         def _twice(self, amount):
@@ -165,19 +146,19 @@ def test_a_method_that_takes_its_own_lock_twice_is_named_at_once(tmp_path):
                     return _orig(self, amount)
         BankAccount._grader_test_lock = threading.Lock()
         BankAccount.deposit = _twice
-    """))
+    """, prefix=source)
     report = grade(rubric, "bank", path)
     basic = next(c for c in report.checks if c.id == "basic")
     assert basic.status == "failed" and "it waits forever" in basic.message, basic.message
     assert "timed out" not in basic.message
 
 
-def test_os_exit_inside_a_method_fails_that_check_with_a_reason(rubric, tmp_path):
+def test_os_exit_inside_a_method_fails_that_check_with_a_reason(grading, rubric):
     source = (ROOT / "reference" / "bank.py").read_text()
-    path = write(tmp_path, "bank.py", source + textwrap.dedent("""
+    path = grading.write("""
         import os
         BankAccount.withdraw = lambda self, amount: os._exit(0)
-    """))
+    """, prefix=source)
     report = grade(rubric, "bank", path)
     basic = next(c for c in report.checks if c.id == "basic")
     assert basic.status == "failed" and "exited during this check" in basic.message

@@ -9,28 +9,6 @@ keep sizes small and lower the sampled budget or the CPU limit to show the same 
 """
 from __future__ import annotations
 
-import dataclasses
-import textwrap
-
-from grader.grading import grade
-
-
-def with_params(rubric, **params):
-    """The rubric with `params` given to the bank's script checks (one probe run for all)."""
-    task = rubric.task("bank")
-    checks = tuple(dataclasses.replace(c, params={**c.params, **params})
-                   if c.id.startswith("script_") else c for c in task.checks)
-    tasks = {**rubric.tasks, "bank": dataclasses.replace(task, checks=checks)}
-    return dataclasses.replace(rubric, tasks=tasks)
-
-
-def graded(rubric, tmp_path, source, **params):
-    path = tmp_path / "bank.py"
-    path.write_text(textwrap.dedent(source), encoding="utf-8")
-    report = grade(with_params(rubric, **params) if params else rubric, "bank", path)
-    return report, {c.id: c for c in report.checks}
-
-
 LOCKED_COUNTER = """
     import threading
 
@@ -54,9 +32,10 @@ LOCKED_COUNTER = """
 """
 
 
-def test_a_locked_counter_far_past_its_sampled_part_runs_to_its_end(rubric, tmp_path):
+def test_a_locked_counter_far_past_its_sampled_part_runs_to_its_end(grading):
     # 2 x 20,000 updates are some 160,000 scheduling points: 400 times the sampled budget
-    report, checks = graded(rubric, tmp_path, LOCKED_COUNTER.format(n=20_000), budget=400)
+    rubric = grading.rubric(params={"budget": 400}, fast=False)  # long by design: the param shortens the run
+    checks = grading.graded("bank", LOCKED_COUNTER.format(n=20_000), rubric=rubric)
     assert checks["script_runs"].status == "passed", checks["script_runs"].message
     assert checks["script_runs"].message == \
         "your program ran to completion and printed 'counter = 40000'"
@@ -64,8 +43,9 @@ def test_a_locked_counter_far_past_its_sampled_part_runs_to_its_end(rubric, tmp_
     assert checks["script_consistent"].status == "passed", checks["script_consistent"].message
 
 
-def test_a_program_that_never_ends_nor_sleeps_is_cut_by_cpu_time_and_judged(rubric, tmp_path):
-    report, checks = graded(rubric, tmp_path, """
+def test_a_program_that_never_ends_nor_sleeps_is_cut_by_cpu_time_and_judged(grading):
+    rubric = grading.rubric(params={"run_seconds": 0.5}, fast=False)  # long by design: the param shortens the run
+    checks = grading.graded("bank", """
         import threading
 
         ticks = 0
@@ -85,7 +65,7 @@ def test_a_program_that_never_ends_nor_sleeps_is_cut_by_cpu_time_and_judged(rubr
         print("started")
         for t in threads:
             t.join()
-    """, run_seconds=0.5)
+    """, rubric=rubric)
     runs = checks["script_runs"]
     assert runs.status == "passed", runs.message
     assert "still running after 0.5 s of computing without sleeping" in runs.message

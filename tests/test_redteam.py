@@ -25,21 +25,6 @@ from grader.sandbox import available_levels, isolation_level
 REFERENCE = (ROOT / "reference" / "bank.py").read_text()
 
 
-@pytest.fixture
-def fast_rubric(tmp_path):
-    text = (ROOT / "rubric.yaml").read_text()
-    text = text.replace("import_seconds: 10", "import_seconds: 2").replace("check_seconds: 20", "check_seconds: 3")
-    return parse_rubric(tmp_path / "rubric.yaml", text)
-
-
-def submit(tmp_path, code, name="bank.py", base=""):
-    folder = tmp_path / "submission"
-    folder.mkdir(exist_ok=True)
-    path = folder / name
-    path.write_text(base + textwrap.dedent(code))
-    return path
-
-
 def statuses(report):
     return {c.id: c.status for c in report.checks}
 
@@ -57,21 +42,20 @@ def orphans():
     return found
 
 
-def test_memory_bomb_in_a_method_fails_that_check_only(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_memory_bomb_in_a_method_fails_that_check_only(grading, rubric):
+    path = grading.write("""
         def _greedy(self, amount):
             hoard = bytearray(64 * 1024 ** 3)
         BankAccount.withdraw = _greedy
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert statuses(report)["basic"] == "failed"
     assert "MemoryError" in next(c.message for c in report.checks if c.id == "basic")
     assert statuses(report)["api"] == "passed"
 
 
-@pytest.mark.sandbox
-def test_fork_bomb_is_capped_and_cleaned_up(fast_rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_fork_bomb_is_capped_and_cleaned_up(grading):
+    path = grading.write("""
         import os
         class BankAccount: pass
         while True:
@@ -81,26 +65,26 @@ def test_fork_bomb_is_capped_and_cleaned_up(fast_rubric, tmp_path):
                 pass
     """)
     started = time.monotonic()
-    report = grade(fast_rubric, "bank", path)
+    report = grade(grading.rubric(), "bank", path)
     assert report.score == 0 and "did not finish within 2 s" in report.error
     assert time.monotonic() - started < 15
     time.sleep(0.5)
     assert orphans() == []
 
 
-def test_segfault_fails_the_check_with_the_signal(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_segfault_fails_the_check_with_the_signal(grading, rubric):
+    path = grading.write("""
         import ctypes
         BankAccount.withdraw = lambda self, amount: ctypes.string_at(0)
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     basic = next(c for c in report.checks if c.id == "basic")
     assert basic.status == "failed" and "SIGSEGV" in basic.message
     assert statuses(report)["simulate_threads"] == "passed"
 
 
-def test_forged_results_on_stdout_and_on_open_fds_change_nothing(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_forged_results_on_stdout_and_on_open_fds_change_nothing(grading, rubric):
+    path = grading.write("""
         import atexit, os, json
         FAKE = json.dumps({"task": "bank", "score": 100, "checks": []})
         print(FAKE); print("PASSED all tests")
@@ -119,21 +103,21 @@ def test_forged_results_on_stdout_and_on_open_fds_change_nothing(rubric, tmp_pat
     assert any("without the run's token" in note for note in report.notes)
 
 
-def test_always_equal_objects_are_not_taken_for_results(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_always_equal_objects_are_not_taken_for_results(grading, rubric):
+    path = grading.write("""
         class Anything:
             def __eq__(self, other): return True
             def __bool__(self): return True
         BankAccount.balance = property(lambda self: Anything())
         BankAccount.withdraw = lambda self, amount: Anything()
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert statuses(report)["basic"] == "failed"
     assert "Anything" in next(c.message for c in report.checks if c.id == "basic")
 
 
-def test_replacing_threading_lock_does_not_hide_races(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_replacing_threading_lock_does_not_hide_races(grading, rubric):
+    path = grading.write("""
         import threading
         class _NoLock:
             def __enter__(self): return self
@@ -147,8 +131,8 @@ def test_replacing_threading_lock_does_not_hide_races(rubric, tmp_path):
     assert statuses(report)["no_lost_update"] == "failed"
 
 
-def test_switching_off_the_scheduling_hooks_is_detected(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_switching_off_the_scheduling_hooks_is_detected(grading, rubric):
+    path = grading.write("""
         import sys
         sys.settrace(None)
         globals()["__grader_point__"] = lambda *args: None
@@ -170,21 +154,21 @@ def test_switching_off_the_scheduling_hooks_is_detected(rubric, tmp_path):
     assert lost.status == "failed"
 
 
-def test_patching_the_graders_scheduler_is_detected(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_patching_the_graders_scheduler_is_detected(grading, rubric):
+    path = grading.write("""
         try:
             import grader.preempt.scheduler as s
             s.Scheduler.point = lambda self, line: None
         except ImportError:
             pass
-    """, base=REFERENCE.replace("self._balance += amount", "self._balance = self._balance + amount"))
+    """, prefix=REFERENCE.replace("self._balance += amount", "self._balance = self._balance + amount"))
     report = grade(rubric, "bank", path)
     lost = next(c for c in report.checks if c.id == "no_lost_update")
     assert lost.status == "failed" and "replaced" in lost.message
 
 
-def test_network_access_never_leaves_the_machine(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_network_access_never_leaves_the_machine(grading, rubric):
+    path = grading.write("""
         import socket, urllib.request
         errors = []
         for attempt in (lambda: urllib.request.urlopen("http://example.com", timeout=2),
@@ -195,26 +179,25 @@ def test_network_access_never_leaves_the_machine(rubric, tmp_path):
                 errors.append(type(exc).__name__)
         if len(errors) != 2:
             raise RuntimeError("network reachable")
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert report.error is None and report.score >= report.max_score
 
 
-@pytest.mark.sandbox
-def test_never_ending_thread_and_ignored_sigterm_cost_only_the_time_limit(fast_rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_never_ending_thread_and_ignored_sigterm_cost_only_the_time_limit(grading):
+    path = grading.write("""
         import signal, threading
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         threading.Thread(target=lambda: [None for _ in iter(int, 1)]).start()
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     started = time.monotonic()
-    report = grade(fast_rubric, "bank", path)
+    report = grade(grading.rubric(), "bank", path)
     assert time.monotonic() - started < 60
     assert statuses(report)["api"] == "passed"
 
 
-def test_killing_the_parent_does_not_reach_the_grader(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_killing_the_parent_does_not_reach_the_grader(grading, rubric):
+    path = grading.write("""
         import os, signal
         def _kill(self, amount):
             for target in (os.getppid(), 1):
@@ -224,30 +207,30 @@ def test_killing_the_parent_does_not_reach_the_grader(rubric, tmp_path):
                     pass
             return True
         BankAccount.withdraw = _kill
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert statuses(report)["basic"] == "failed"
     assert statuses(report)["api"] == "passed"
 
 
 @pytest.mark.skipif(isolation_level() != "bubblewrap", reason="needs bubblewrap")
-def test_rubric_and_reference_solutions_are_invisible(rubric, tmp_path):
-    path = submit(tmp_path, f"""
+def test_rubric_and_reference_solutions_are_invisible(grading, rubric):
+    path = grading.write(f"""
         import pathlib
         for secret in ({str(ROOT / 'rubric.yaml')!r}, {str(ROOT / 'reference' / 'bank.py')!r}):
             if pathlib.Path(secret).exists():
                 raise RuntimeError("can read " + secret)
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert report.error is None
 
 
 @pytest.mark.skipif(isolation_level() != "bubblewrap", reason="needs bubblewrap")
-def test_writes_outside_the_work_folder_do_not_land(rubric, tmp_path):
+def test_writes_outside_the_work_folder_do_not_land(grading, rubric, tmp_path):
     marker = Path("/tmp") / f"grader-redteam-{tmp_path.name}"
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
-    path = submit(tmp_path, f"""
+    path = grading.write(f"""
         import os
         for target in ({str(marker)!r}, {str(ROOT / 'marker.txt')!r}):
             try:
@@ -258,38 +241,38 @@ def test_writes_outside_the_work_folder_do_not_land(rubric, tmp_path):
             os.remove({str(victim)!r})
         except OSError:
             pass
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     grade(rubric, "bank", path)
     assert not marker.exists() and not (ROOT / "marker.txt").exists()
     assert victim.read_text() == "keep me"
 
 
-def test_a_file_shadowing_a_standard_module_is_not_imported_by_the_grader(rubric, tmp_path):
-    submit(tmp_path, REFERENCE)
+def test_a_file_shadowing_a_standard_module_is_not_imported_by_the_grader(grading, rubric, tmp_path):
+    grading.write(REFERENCE)
     for name in ("json.py", "threading.py", "grader.py", "random.py"):
-        submit(tmp_path, "raise SystemExit('shadowed')\n", name=name)
+        grading.write("raise SystemExit('shadowed')\n", name=name)
     report = grade(rubric, "bank", tmp_path / "submission")
     assert report.error is None and report.score >= report.max_score
 
 
-def test_replacing_builtins_does_not_change_how_results_are_read(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_replacing_builtins_does_not_change_how_results_are_read(grading, rubric):
+    path = grading.write("""
         import builtins
         class Anything:
             def __eq__(self, other): return True
         BankAccount.withdraw = lambda self, amount: Anything()
         builtins.type = lambda value: bool
         builtins.isinstance = lambda *args: True
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert statuses(report)["basic"] == "failed"
     assert "Anything" in next(c.message for c in report.checks if c.id == "basic")
 
 
-def test_limits_leave_room_for_a_hundred_and_fifty_threads(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_limits_leave_room_for_a_hundred_and_fifty_threads(grading, rubric):
+    path = grading.write("""
         assert simulate(BankAccount(), 150, 20, 1) == 3000
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert report.error is None and report.score >= report.max_score
 
@@ -301,12 +284,12 @@ def _rendered(report):
     return {name: render(report) for name, render in load_formats().items()}
 
 
-def test_a_lone_surrogate_in_an_exception_message_spoils_no_report(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_a_lone_surrogate_in_an_exception_message_spoils_no_report(grading, rubric):
+    path = grading.write("""
         def _odd(self, amount):
             raise RuntimeError("half a character: \\ud800")
         BankAccount.withdraw = _odd
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     basic = next(c for c in report.checks if c.id == "basic")
     assert basic.status == "failed" and "RuntimeError" in basic.message
@@ -330,14 +313,14 @@ def test_a_lone_surrogate_does_not_stop_the_batch_writing_the_gradebook(rubric, 
     assert any("mallory" in p.name for p in (tmp_path / "out" / "feedback").iterdir())
 
 
-def test_escape_codes_and_a_huge_name_in_an_exception_type_are_shown_harmlessly(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_escape_codes_and_a_huge_name_in_an_exception_type_are_shown_harmlessly(grading, rubric):
+    path = grading.write("""
         import sys
         Sneaky = type("\\x1b[2J\\x1b[HScore: 19/19\\u202e" + "A" * 100000, (Exception,), {})
         def _odd(self, amount):
             raise Sneaky("\\x1b]0;pwned\\x07" + "B" * 100000)
         BankAccount.withdraw = _odd
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     basic = next(c for c in report.checks if c.id == "basic")
     assert basic.status == "failed" and report.score < report.max_score
@@ -347,10 +330,10 @@ def test_escape_codes_and_a_huge_name_in_an_exception_type_are_shown_harmlessly(
     assert len(basic.message) < 1000
 
 
-def test_forged_frames_of_odd_shapes_are_ignored_not_crashed_on(rubric, tmp_path):
+def test_forged_frames_of_odd_shapes_are_ignored_not_crashed_on(grading, rubric):
     # The module's top level runs in a scheduled thread (no harness frame above it), so the
     # forgery is done from a method a probe calls from the harness's own thread.
-    path = submit(tmp_path, """
+    path = grading.write("""
         import os, sys
         def _forge():
             frame = sys._getframe()
@@ -366,7 +349,7 @@ def test_forged_frames_of_odd_shapes_are_ignored_not_crashed_on(rubric, tmp_path
             _forge()
             _original_init(self, *args, **kwargs)
         BankAccount.__init__ = _init
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert report.error is None
     assert any("without the run's token" in note or "forged" in note for note in report.notes)
@@ -380,18 +363,18 @@ def review(report):
     return "\n".join(report.needs_review)
 
 
-def test_replacing_the_graders_probes_is_flagged_for_review(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_replacing_the_graders_probes_is_flagged_for_review(grading, rubric):
+    path = grading.write("""
         import grader.registry as registry
         for name in list(registry.PROBES):
             registry.PROBES[name] = registry.ProbeDef(name, lambda ctx: {"problems": [], "ok": True})
-    """, base=NO_LOCK)
+    """, prefix=NO_LOCK)
     report = grade(rubric, "bank", path)
     assert "imports the grader (grader.registry)" in review(report)
 
 
-def test_taking_the_token_from_a_frame_and_forging_results_is_flagged(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_taking_the_token_from_a_frame_and_forging_results_is_flagged(grading, rubric):
+    path = grading.write("""
         import os, sys
         frame = sys._getframe()
         while frame is not None and "token" not in frame.f_locals:
@@ -402,19 +385,19 @@ def test_taking_the_token_from_a_frame_and_forging_results_is_flagged(rubric, tm
                 os.write(fd, (token + ' {"type": "%s", "key": %s, "result": {"outcome": "observed", '
                               '"data": {"problems": [], "runs": []}}}\\n'
                               % (kind, repr(run.key).replace("'", '"'))).encode())
-    """, base=NO_LOCK)
+    """, prefix=NO_LOCK)
     report = grade(rubric, "bank", path)
     found = review(report)
     assert "takes an interpreter frame (sys._getframe)" in found
     assert report.error is None
 
 
-def test_frames_reached_without_a_name_the_source_audit_knows_are_seen_at_run_time(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_frames_reached_without_a_name_the_source_audit_knows_are_seen_at_run_time(grading, rubric):
+    path = grading.write("""
         with open("later.py", "w") as _out:  # a module the source audit never sees
             _out.write("import sys\\nFRAME = sys._getframe(0)\\n")
         import later
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert "later.py line 2: takes an interpreter frame (sys._getframe) (seen while it ran)" \
         in report.needs_review
@@ -423,32 +406,32 @@ def test_frames_reached_without_a_name_the_source_audit_knows_are_seen_at_run_ti
     assert report.score >= report.max_score  # the honest part still earns its points
 
 
-def test_replacing_random_random_is_flagged(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_replacing_random_random_is_flagged(grading, rubric):
+    path = grading.write("""
         import random
         random.Random.random = lambda self: 0.99
-    """, base=NO_LOCK)
+    """, prefix=NO_LOCK)
     report = grade(rubric, "bank", path)
     assert "replaces random.Random.random, part of an imported module" in review(report)
     lost = next(c for c in report.checks if c.id == "no_lost_update")
     assert lost.status == "failed" and "random.Random.random was replaced" in lost.message
 
 
-def test_swapping_a_functions_code_is_flagged(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_swapping_a_functions_code_is_flagged(grading, rubric):
+    path = grading.write("""
         def _quiet(*args, **kwargs):
             return None
         def _swap(fn):
             fn.__code__ = _quiet.__code__
         import threading
         _swap(threading.Thread.start)
-    """, base=NO_LOCK)
+    """, prefix=NO_LOCK)
     report = grade(rubric, "bank", path)
     assert "reads or swaps a function's code (.__code__)" in review(report)
 
 
-def test_setting_the_running_schedulers_switch_to_zero_is_flagged(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_setting_the_running_schedulers_switch_to_zero_is_flagged(grading, rubric):
+    path = grading.write("""
         import gc
         def _calm():
             for obj in gc.get_objects():
@@ -458,26 +441,26 @@ def test_setting_the_running_schedulers_switch_to_zero_is_flagged(rubric, tmp_pa
             def deposit(self, amount):
                 _calm()
                 return super().deposit(amount)
-    """, base=NO_LOCK)
+    """, prefix=NO_LOCK)
     report = grade(rubric, "bank", path)
     found = review(report)
     assert "lists every object of the interpreter (gc.get_objects)" in found
 
 
-def test_replacing_the_engines_tamper_check_is_flagged(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_replacing_the_engines_tamper_check_is_flagged(grading, rubric):
+    path = grading.write("""
         import importlib
         engine = importlib.import_module("grader" + ".preempt.engine")
         engine.tampering = lambda namespace: None
-    """, base=NO_LOCK)
+    """, prefix=NO_LOCK)
     report = grade(rubric, "bank", path)
     found = review(report)
     assert "imports a module whose name is computed at run time (import_module)" in found
     assert "names the grader's internals in a string" in found
 
 
-def test_a_defeat_device_that_locks_only_under_the_grader_is_flagged(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_a_defeat_device_that_locks_only_under_the_grader_is_flagged(grading, rubric):
+    path = grading.write("""
         import threading
         _WATCHED = any(name.startswith("__grad" + "er") for name in globals())
         class BankAccount(BankAccount):
@@ -485,7 +468,7 @@ def test_a_defeat_device_that_locks_only_under_the_grader_is_flagged(rubric, tmp
                 if _WATCHED:
                     return super().deposit(amount)
                 self._balance += amount
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert "reads or changes its module's variables through globals()" in review(report)
     assert report.score >= report.max_score  # it does lock under the grader: only a person can tell
@@ -500,15 +483,14 @@ def test_correct_corpus_programs_are_never_flagged(rubric):
     assert report.needs_review == []
 
 
-@pytest.mark.sandbox
-def test_a_sibling_conftest_and_ini_do_not_pass_the_instructors_tests(tmp_path):
+def test_a_sibling_conftest_and_ini_do_not_pass_the_instructors_tests(grading, tmp_path):
     from test_rubric import EXTRA_TESTS, PYTEST_ENTRY
 
     (tmp_path / "extra_tests.py").write_text(EXTRA_TESTS)
     text = (ROOT / "rubric.yaml").read_text().replace("      - id: simulate_total", PYTEST_ENTRY, 1)
     rubric = parse_rubric(tmp_path / "rubric.yaml", text)
-    path = submit(tmp_path, REFERENCE)
-    submit(tmp_path, """
+    path = grading.write(REFERENCE)
+    grading.write("""
         import pytest
         @pytest.hookimpl(hookwrapper=True)
         def pytest_runtest_makereport(item, call):
@@ -524,28 +506,28 @@ def test_a_sibling_conftest_and_ini_do_not_pass_the_instructors_tests(tmp_path):
     assert "test_fails" not in report.stdout + report.stderr  # pytest's own report goes nowhere
 
 
-def test_replayed_observations_from_another_run_earn_nothing(rubric, tmp_path, monkeypatch):
+def test_replayed_observations_from_another_run_earn_nothing(grading, rubric, monkeypatch):
     """Observations recorded from a correct bank, replayed over the result channel by a
     lock-free one: no replayed result counts (each echoes another run's nonce and another
     seed's plan), every forged check is named for review."""
     import json
 
-    import grader.grading as grading
+    import grader.grading as grading_module
 
     recorded = {}
-    real_run = grading.sandbox.run
+    real_run = grading_module.sandbox.run
 
     def recording(*args, **kwargs):
         outcome = real_run(*args, **kwargs)
         recorded.update({k: r.to_wire() for k, r in outcome.observations.items()})
         return outcome
 
-    monkeypatch.setattr(grading.sandbox, "run", recording)
-    grade(rubric, "bank", submit(tmp_path, REFERENCE, name="recorded.py"))
-    monkeypatch.setattr(grading.sandbox, "run", real_run)
+    monkeypatch.setattr(grading_module.sandbox, "run", recording)
+    grade(rubric, "bank", grading.write(REFERENCE, name="recorded.py"))
+    monkeypatch.setattr(grading_module.sandbox, "run", real_run)
     assert recorded
 
-    path = submit(tmp_path, f"""
+    path = grading.write(f"""
         import json, os, sys
         RECORDED = json.loads({json.dumps(json.dumps(recorded))})
         frame = sys._getframe()
@@ -557,7 +539,7 @@ def test_replayed_observations_from_another_run_earn_nothing(rubric, tmp_path, m
             for message in ({{"type": "begin", "key": run.key}},
                             {{"type": "result", "key": run.key, "result": obs}}):
                 os.write(fd, (token + " " + json.dumps(message) + "\\n").encode())
-    """, base=NO_LOCK)
+    """, prefix=NO_LOCK)
     report = grade(rubric, "bank", path)
     assert report.error is None
     forged = [c for c in report.checks if c.data.get("forged")]
@@ -566,7 +548,7 @@ def test_replayed_observations_from_another_run_earn_nothing(rubric, tmp_path, m
     assert any("a replayed or forged observation" in reason for reason in report.needs_review)
 
 
-def test_made_up_numbers_in_an_observation_do_not_pass_a_check(rubric, tmp_path):
+def test_made_up_numbers_in_an_observation_do_not_pass_a_check(rubric):
     """A forger that echoes the nonce but invents the scenario (fewer schedules, its own
     'expected' values) is judged against the grader's plan, not its own numbers."""
     from grader.grading import Sent, judge_all, probe_key, probe_params
@@ -716,13 +698,12 @@ def check_allow_list(seen, class_folder):
     assert seen["shadow"].startswith("refused") and seen["grader_tree"] is False
 
 
-@pytest.mark.sandbox
 @pytest.mark.skipif(isolation_level() != "bubblewrap", reason="needs bubblewrap")
-def test_the_child_sees_only_the_allow_list(api_rubric, tmp_path):
+def test_the_child_sees_only_the_allow_list(grading, api_rubric, tmp_path):
     classmate = tmp_path / "submission" / "classmate"
     classmate.mkdir(parents=True)
     (classmate / "bank.py").write_text("SECRET = 1\n")
-    path = submit(tmp_path, allow_list_probe(tmp_path), base=REFERENCE)
+    path = grading.write(allow_list_probe(tmp_path), prefix=REFERENCE)
     report = grade(api_rubric, "bank", path)
     assert report.score == 1 and report.isolation.startswith("bubblewrap, uid ")
     check_allow_list(findings(report), tmp_path)
@@ -750,14 +731,13 @@ _try("patch_boot", lambda: open(_os.environ["PYTHONPATH"] + "/grader/child.py", 
 ''' + REPORT
 
 
-@pytest.mark.sandbox
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the grader is not root")
 @pytest.mark.parametrize("level", ["bubblewrap", "uid"])
-def test_a_root_grader_gives_the_child_no_privilege(api_rubric, tmp_path, at_level, level):
+def test_a_root_grader_gives_the_child_no_privilege(grading, api_rubric, at_level, level):
     at_level(level)
     package = bootcopy.package_dir()
     before = (package / "child.py").read_bytes()
-    report = grade(api_rubric, "bank", submit(tmp_path, privilege_probe(package), base=REFERENCE))
+    report = grade(api_rubric, "bank", grading.write(privilege_probe(package), prefix=REFERENCE))
     seen = findings(report)
     assert report.score == 1 and report.isolation == f"{level}, uid {seen['uid']}"
     assert seen["uid"] != 0 and seen["caps"] == "0000000000000000" and seen["no_new_privs"] == "1"
@@ -783,24 +763,22 @@ subprocess.Popen([sys.executable, "-c", CODE], start_new_session=True)
 ''' + REPORT
 
 
-@pytest.mark.sandbox
 @pytest.mark.parametrize("level", LEVELS)
-def test_a_setsid_daemon_does_not_outlive_the_grading(api_rubric, tmp_path, at_level, level):
+def test_a_setsid_daemon_does_not_outlive_the_grading(grading, api_rubric, tmp_path, at_level, level):
     at_level(level)
     marker = f"grader-daemon-{os.getpid()}-{tmp_path.name}"
-    report = grade(api_rubric, "bank", submit(tmp_path, daemon_probe(marker), base=REFERENCE))
+    report = grade(api_rubric, "bank", grading.write(daemon_probe(marker), prefix=REFERENCE))
     assert report.score == 1
     time.sleep(0.3)
     assert running_with(marker) == []
 
 
-@pytest.mark.sandbox
 @pytest.mark.parametrize("level", ["bubblewrap", "uid"])
-def test_the_graders_environment_is_out_of_reach(api_rubric, tmp_path, at_level, level, monkeypatch):
+def test_the_graders_environment_is_out_of_reach(grading, api_rubric, tmp_path, at_level, level, monkeypatch):
     at_level(level)
     secret = f"redteam-{tmp_path.name}"
     monkeypatch.setenv("GRADER_REDTEAM_SECRET", secret)
-    path = submit(tmp_path, PROBE + '''
+    path = grading.write(PROBE + '''
 def _scan():
     found = []
     for pid in _os.listdir("/proc"):
@@ -810,7 +788,7 @@ def _scan():
             pass
     return found
 _try("environs", _scan)
-''' + REPORT, base=REFERENCE)
+''' + REPORT, prefix=REFERENCE)
     report = grade(api_rubric, "bank", path)
     assert report.score == 1
     assert not any(secret in env for env in findings(report)["environs"])
@@ -832,26 +810,24 @@ _try("fill_shm", lambda: _fill("/dev/shm"))
 '''
 
 
-@pytest.mark.sandbox
 @pytest.mark.skipif(isolation_level() != "bubblewrap", reason="total writes are capped by bubblewrap's tmpfs")
-def test_total_bytes_written_are_capped(api_rubric, tmp_path):
-    path = submit(tmp_path, PROBE + FILL + REPORT, base=REFERENCE)
+def test_total_bytes_written_are_capped(grading, api_rubric):
+    path = grading.write(PROBE + FILL + REPORT, prefix=REFERENCE)
     report = grade(api_rubric, "bank", path)
     seen = findings(report)
     assert report.score == 1
     assert seen["fill_work"] <= 8 * 1024 * 1024 and seen["fill_shm"] <= 8 * 1024 * 1024
 
 
-@pytest.mark.sandbox
 @pytest.mark.parametrize("level", LEVELS)
-def test_symlinked_and_special_helpers_are_not_followed(api_rubric, tmp_path, at_level, level):
+def test_symlinked_and_special_helpers_are_not_followed(grading, api_rubric, tmp_path, at_level, level):
     at_level(level)
     outside = tmp_path / "outside.py"
     outside.write_text("SECRET = 'classmate-secret'\n")
-    path = submit(tmp_path, PROBE + '''
+    path = grading.write(PROBE + '''
 _try("leak", lambda: __import__("leak").SECRET)
 _try("files", lambda: sorted(_os.listdir(".")))
-''' + REPORT, base=REFERENCE)
+''' + REPORT, prefix=REFERENCE)
     (path.parent / "leak.py").symlink_to(outside)
     os.mkfifo(path.parent / "fifo.py")
     report = grade(api_rubric, "bank", path)
@@ -1027,27 +1003,26 @@ def test_in_a_container_without_namespaces_the_dedicated_uid_holds(tmp_path):
     assert running_with(marker) == []
 
 
-def test_reading_the_interpreters_memory_through_proc_is_flagged(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_reading_the_interpreters_memory_through_proc_is_flagged(grading, rubric):
+    path = grading.write("""
         _where = "/".join(["", "proc", "self", "maps"])
         with open(_where) as _maps:
             _maps.read(100)
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert "opens a file under /proc" in review(report)
 
 
-@pytest.mark.sandbox
-def test_an_edited_boot_copy_is_replaced_before_the_next_child(api_rubric, tmp_path, at_level):
+def test_an_edited_boot_copy_is_replaced_before_the_next_child(grading, api_rubric, at_level):
     """At `process` the child may write the grader's child-side copy; the next child (of this
     grading or a later one) must not run the edit."""
     at_level("process")
-    path = submit(tmp_path, PROBE + '''
+    path = grading.write(PROBE + '''
 _try("edited", lambda: open(__import__("grader").__path__[0] + "/child.py", "w").write("raise SystemExit(0)\\n") and "yes")
-''' + REPORT, base=REFERENCE)
+''' + REPORT, prefix=REFERENCE)
     first = grade(api_rubric, "bank", path)
     assert findings(first)["edited"] == "yes"
-    again = grade(api_rubric, "bank", submit(tmp_path, REFERENCE))
+    again = grade(api_rubric, "bank", grading.write(REFERENCE))
     assert again.score == 1 and again.error is None
 
 
@@ -1055,7 +1030,7 @@ _try("edited", lambda: open(__import__("grader").__path__[0] + "/child.py", "w")
                     or not shutil.which("bwrap"),
                     reason="simulates a container without namespaces: needs root, setpriv and bubblewrap")
 @pytest.mark.sandbox
-def test_the_gradescope_entry_keeps_the_rubric_folder_from_a_dedicated_uid(tmp_path):
+def test_the_gradescope_entry_keeps_the_rubric_folder_from_a_dedicated_uid():
     """At the uid level (Gradescope) the child could read any world-readable file: the entry
     makes the rubric's folder private before anything runs. A child that can read the rubric
     fails its import here, so full marks mean it could not."""
@@ -1071,8 +1046,7 @@ def test_the_gradescope_entry_keeps_the_rubric_folder_from_a_dedicated_uid(tmp_p
     assert data["score"] == 1, data.get("output")
 
 
-def test_a_connection_through_the_c_socket_module_is_refused_even_without_a_namespace(
-        rubric, tmp_path, at_level):
+def test_a_connection_through_the_c_socket_module_is_refused_even_without_a_namespace(grading, rubric, at_level):
     """Red team round 3: the guard patched only `socket`; `_socket` reached a listener on the
     grader's machine at the process level. The audit-hook guard refuses it below the module."""
     import socket
@@ -1083,7 +1057,7 @@ def test_a_connection_through_the_c_socket_module_is_refused_even_without_a_name
     listener.listen(1)
     listener.setblocking(False)
     port = listener.getsockname()[1]
-    path = submit(tmp_path, f"""
+    path = grading.write(f"""
         import _socket
         _raw = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
         try:
@@ -1091,7 +1065,7 @@ def test_a_connection_through_the_c_socket_module_is_refused_even_without_a_name
             print("REACHED")
         except OSError as exc:
             print("REFUSED", type(exc).__name__)
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     with pytest.raises(BlockingIOError):
         listener.accept()
@@ -1123,22 +1097,22 @@ def line_of(path, marker="# <- attack"):
     return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if marker in line)
 
 
-def test_a_frame_handed_back_by_a_library_function_is_the_submissions(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_a_frame_handed_back_by_a_library_function_is_the_submissions(grading, rubric):
+    path = grading.write("""
         import logging
         _grab = getattr(logging, "current" + "frame")
         _frame = _grab()  # <- attack
-    """, base=NO_LOCK)
+    """, prefix=NO_LOCK)
     report = grade(rubric, "bank", path)
     assert (f"bank.py line {line_of(path)}: takes an interpreter frame (sys._getframe) through "
             "logging.<lambda> (seen while it ran)") in report.needs_review
 
 
-def test_code_run_under_another_file_name_is_the_submissions(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_code_run_under_another_file_name_is_the_submissions(grading, rubric):
+    path = grading.write("""
         import code
         code.InteractiveInterpreter().runsource("import sys\\n_f = sys._getframe(0)\\n", "<elsewhere>", "exec")  # <- attack
-    """, base=NO_LOCK)
+    """, prefix=NO_LOCK)
     report = grade(rubric, "bank", path)
     line = line_of(path)
     assert f"bank.py line {line - 1}: imports code, which a bank or downloader does not need" in review(report)
@@ -1146,10 +1120,10 @@ def test_code_run_under_another_file_name_is_the_submissions(rubric, tmp_path):
             "<elsewhere>:<module> (seen while it ran)") in report.needs_review
 
 
-def test_a_correct_bank_using_libraries_that_read_frames_is_not_flagged(rubric, tmp_path):
+def test_a_correct_bank_using_libraries_that_read_frames_is_not_flagged(grading, rubric):
     """logging finds its caller, traceback formats, dataclass/namedtuple/enum/typing build
     classes: all of them read frames or exec code for themselves, none of it is a finding."""
-    path = submit(tmp_path, """
+    path = grading.write("""
         import collections, dataclasses, enum, logging, traceback, typing
         from concurrent.futures import ThreadPoolExecutor
         logging.basicConfig(level=logging.INFO)
@@ -1173,7 +1147,7 @@ def test_a_correct_bank_using_libraries_that_read_frames_is_not_flagged(rubric, 
         with ThreadPoolExecutor(2) as pool:
             list(pool.map(lambda _: _noisy(), range(2)))
         log.info("%s %s %s", Receipt(1), Move("a", 2), Kind.DEPOSIT)
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert report.needs_review == []
     assert report.score >= report.max_score
@@ -1246,11 +1220,10 @@ ALLOW_LIST_ATTACKS = {
 }
 
 
-@pytest.mark.sandbox
 @pytest.mark.parametrize("attack", sorted(ALLOW_LIST_ATTACKS))
-def test_what_a_bank_never_uses_is_flagged_with_its_line(api_rubric, tmp_path, attack):
+def test_what_a_bank_never_uses_is_flagged_with_its_line(grading, api_rubric, attack):
     code, what = ALLOW_LIST_ATTACKS[attack]
-    path = submit(tmp_path, code, base=REFERENCE)
+    path = grading.write(code, prefix=REFERENCE)
     report = grade(api_rubric, "bank", path)
     assert any(reason.startswith(f"bank.py line {line_of(path)}: {what}") for reason in report.needs_review), \
         report.needs_review
@@ -1288,9 +1261,8 @@ def test_the_submissions_own_reflection_is_not_flagged():
     assert audit_source(source, "bank.py") == []
 
 
-@pytest.mark.sandbox
-def test_a_replaced_result_pipe_ends_the_run_and_is_flagged(api_rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_a_replaced_result_pipe_ends_the_run_and_is_flagged(grading, api_rubric):
+    path = grading.write("""
         import os, sys
         _null = os.open(os.devnull, os.O_WRONLY)
         for _fd in range(3, 1024):
@@ -1301,18 +1273,17 @@ def test_a_replaced_result_pipe_ends_the_run_and_is_flagged(api_rubric, tmp_path
             if _fd != _null:
                 os.dup2(_null, _fd)
         _frame = sys._getframe(0)
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(api_rubric, "bank", path)
     assert report.score == 0
     assert any("found the result channel replaced or closed" in reason for reason in report.needs_review)
 
 
-@pytest.mark.sandbox
-def test_a_run_without_its_end_of_run_message_is_flagged_not_clean(api_rubric, tmp_path):
+def test_a_run_without_its_end_of_run_message_is_flagged_not_clean(grading, api_rubric):
     """The grader's side: a child that delivered its results and never said "done" is no clean
     run (the channel's own os.write, replaced here through the grader's module: patching
     os.write in the os module no longer reaches it)."""
-    path = submit(tmp_path, """
+    path = grading.write("""
         import grader.channel as _channel
         _write = _channel._write
         def _quiet_end(fd, data):
@@ -1320,14 +1291,13 @@ def test_a_run_without_its_end_of_run_message_is_flagged_not_clean(api_rubric, t
                 return len(data)
             return _write(fd, data)
         _channel._write = _quiet_end
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(api_rubric, "bank", path)
     assert any("without its end-of-run message" in reason for reason in report.needs_review)
 
 
-@pytest.mark.sandbox
-def test_findings_dropped_on_the_way_to_the_pipe_are_missed_and_flagged(api_rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_findings_dropped_on_the_way_to_the_pipe_are_missed_and_flagged(grading, api_rubric):
+    path = grading.write("""
         import sys
         import grader.channel as _channel
         _write = _channel._write
@@ -1337,29 +1307,28 @@ def test_findings_dropped_on_the_way_to_the_pipe_are_missed_and_flagged(api_rubr
             return _write(fd, data)
         _channel._write = _no_findings
         _frame = sys._getframe(0)
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(api_rubric, "bank", path)
     assert any("its audit hook sent 1 finding(s) and the grader received 0" in reason
                for reason in report.needs_review), report.needs_review
 
 
-@pytest.mark.sandbox
-def test_the_program_sees_the_start_of_a_plain_run(api_rubric, tmp_path):
+def test_the_program_sees_the_start_of_a_plain_run(grading, api_rubric):
     """No variable of the grader's, `sys.argv` as `python3 path/to/bank.py` has it."""
-    path = submit(tmp_path, PROBE + '''
+    path = grading.write(PROBE + '''
 import sys as _sys
 _try("argv", lambda: list(_sys.argv))
 _try("grader_names", lambda: [k for k in _os.environ if "GRADER" in k or k.startswith("PYTHON")])
 _try("name", lambda: __name__)
-''' + REPORT, base=REFERENCE)
+''' + REPORT, prefix=REFERENCE)
     report = grade(api_rubric, "bank", path)
     seen = findings(report)
     assert len(seen["argv"]) == 1 and seen["argv"][0].endswith("bank.py")  # the file, nothing of ours
     assert seen["grader_names"] == [] and seen["name"] == "bank"
 
 
-def test_switching_off_the_running_scheduler_through_sys_modules_is_flagged(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_switching_off_the_running_scheduler_through_sys_modules_is_flagged(grading, rubric):
+    path = grading.write("""
         import sys
         class BankAccount(BankAccount):
             def deposit(self, amount):
@@ -1367,28 +1336,28 @@ def test_switching_off_the_running_scheduler_through_sys_modules_is_flagged(rubr
                 if engine is not None and engine.ACTIVE is not None:
                     engine.ACTIVE.quiet = True
                 return super().deposit(amount)
-    """, base=NO_LOCK)
+    """, prefix=NO_LOCK)
     report = grade(rubric, "bank", path)
     assert f"bank.py line {line_of(path)}: reaches loaded modules through sys.modules" in report.needs_review
 
 
-def test_a_frame_taken_by_a_pool_thread_running_only_library_code_is_the_submissions(rubric, tmp_path):
-    path = submit(tmp_path, """
+def test_a_frame_taken_by_a_pool_thread_running_only_library_code_is_the_submissions(grading, rubric):
+    path = grading.write("""
         import sys
         from concurrent.futures import ThreadPoolExecutor
         _grab = getattr(sys, "_get" + "frame")
         with ThreadPoolExecutor(1) as _pool:
             _frame = _pool.submit(_grab, 0).result()
-    """, base=REFERENCE)
+    """, prefix=REFERENCE)
     report = grade(rubric, "bank", path)
     assert ("bank.py line 0: takes an interpreter frame (sys._getframe) in a thread it started that "
             "runs only library code (concurrent.futures.thread.run) (seen while it ran)") in report.needs_review
 
 
-def test_library_only_threads_of_a_correct_downloader_are_not_flagged(rubric, tmp_path):
+def test_library_only_threads_of_a_correct_downloader_are_not_flagged(grading, rubric):
     """`pool.map(requests.get, urls)`: requests runs in threads with no frame of the
     submission's (imports, sockets, certificates): nothing there is a finding."""
-    path = submit(tmp_path, """
+    path = grading.write("""
         from concurrent.futures import ThreadPoolExecutor
         import threading
         import requests
