@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from grader import protocol, sandbox, untrusted
 from grader.audit_static import audit_submission, imports_one_of
 from grader.environment import environment_reasons, reported_missing
 from grader.probing import exc_text
+from grader.profile import GradingProfile
 from grader.protocol import Crashed, ImportFailure, Observed, ProbeResult, Tampered
 from grader.registry import CHECKS, JudgeContext, Verdict, make_plan
 from grader.results import Cause, CheckResult, GradeReport, Status
@@ -240,11 +242,14 @@ def _runtime_findings(audit: list[dict[str, Any]], known: list[str]) -> list[str
 MAX_FINDINGS = 30
 
 
-def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = None) -> GradeReport:
+def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = None,
+          profile: GradingProfile | None = None) -> GradeReport:
+    """Grade one submission; with `profile`, where the time went is recorded in it."""
     task = rubric.task(task_name)
     submission = load_submission(task, path)
+    profile = GradingProfile() if profile is None else profile
     if task.program_graded:
-        return _grade_program(task, submission, seed)
+        return _grade_program(task, submission, seed, profile)
     specs = task.checks_for(submission.style)
     seed = default_seed(submission) if seed is None else seed
     report = GradeReport(task.name, submission.filename, submission.style, 0.0,
@@ -258,21 +263,31 @@ def grade(rubric: Rubric, task_name: str, path: str | Path, seed: int | None = N
                         f"but the rubric has no {submission.style} checks for task {task.name}; "
                         f"define {', '.join(task.entry_points.values())}")
         return report
-    report.needs_review = [f.text() for f in audit_submission(submission.path, task.imports_allowed)]
+    report.needs_review = _static_findings(task, submission, profile)
     if submission.style == "script":
         report.notes.append(SCRIPT_EVIDENCE)
-    outcome, sent = _run_sandbox(task, submission, specs, submission.style, seed, report)
+    outcome, sent = _run_sandbox(task, submission, specs, submission.style, seed, report, profile)
     if outcome.import_error:
         return _not_run(report, specs, outcome)
-    report.checks = _judge(task, specs, outcome, submission, seed, sent, report)
+    report.checks = _judge(task, specs, outcome, submission, seed, sent, report, profile)
     settle(report)
     return report
 
 
+def _static_findings(task: TaskSpec, submission: Submission, profile: GradingProfile) -> list[str]:
+    started = time.monotonic()
+    found = [f.text() for f in audit_submission(submission.path, task.imports_allowed)]
+    profile.static_audit += time.monotonic() - started
+    return found
+
+
 def _run_sandbox(task: TaskSpec, submission: Submission, specs: tuple[CheckSpec, ...], style: str,
-                 seed: int, report: GradeReport) -> tuple[sandbox.SandboxResult, dict[str, Sent]]:
+                 seed: int, report: GradeReport, profile: GradingProfile
+                 ) -> tuple[sandbox.SandboxResult, dict[str, Sent]]:
     runs, sent = plan_runs(specs, seed, task.limits.check_seconds)
     outcome = sandbox.run(submission.path, style, task.entry_points, runs, seed, task.limits)
+    profile.sandboxes.append(outcome.timings)
+    profile.note_schedules(outcome.observations)
     report.isolation = outcome.isolation
     report.seconds = round(report.seconds + outcome.seconds, 3)
     report.stdout, report.stderr = (untrusted.text(outcome.stdout, 1 << 24),
@@ -291,16 +306,19 @@ def _run_sandbox(task: TaskSpec, submission: Submission, specs: tuple[CheckSpec,
 
 
 def _judge(task: TaskSpec, specs: tuple[CheckSpec, ...], outcome: sandbox.SandboxResult,
-           submission: Submission, seed: int, sent: dict[str, Sent], report: GradeReport
-           ) -> list[CheckResult]:
+           submission: Submission, seed: int, sent: dict[str, Sent], report: GradeReport,
+           profile: GradingProfile) -> list[CheckResult]:
+    started = time.monotonic()
     results = judge_all(task, specs, outcome.observations, submission.filename, seed, sent,
                         outcome.busy)
+    profile.judge += time.monotonic() - started
     report.needs_review += [f"check {c.id}: {c.data['forged']}, a replayed or forged observation"
                             for c in results if c.data.get("forged")]
     return results
 
 
-def _grade_program(task: TaskSpec, submission: Submission, seed: int | None) -> GradeReport:
+def _grade_program(task: TaskSpec, submission: Submission, seed: int | None,
+                   profile: GradingProfile) -> GradeReport:
     """Every submission is a program: run what it does when run, and the contract checks too
     when the file defines the contract's names. The names check picks the track: passed, the
     contract checks grade it; not passed, whichever track credits the behaviour more, so a
@@ -315,11 +333,11 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None) -> 
         report.max_score = task.max_score("contract")
         report.checks = _all_failed(task.checks_for("contract"), submission.problem, Cause.SUBMISSION)
         return report
-    report.needs_review = [f.text() for f in audit_submission(submission.path, task.imports_allowed)]
+    report.needs_review = _static_findings(task, submission, profile)
     has_names = submission.style == "contract"  # defines at least one of the contract's names
     contract = task.checks_for("contract") if has_names and names_spec else ()
     outcome, sent = _run_sandbox(task, submission, contract + program,
-                                 "contract" if contract else "script", seed, report)
+                                 "contract" if contract else "script", seed, report, profile)
     names_problem: str | None = None
     if outcome.import_error and contract and outcome.import_failure == ImportFailure.RAISED:
         # Importing the file (for the contract checks) runs its top level; if that raised (an
@@ -328,10 +346,10 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None) -> 
         names_problem = (f"the contract checks import your module, and importing it failed: "
                          f"{outcome.import_error}")
         contract = ()
-        outcome, sent = _run_sandbox(task, submission, program, "script", seed, report)
+        outcome, sent = _run_sandbox(task, submission, program, "script", seed, report, profile)
     if outcome.import_error:
         return _not_run(report, task.checks_for("program"), outcome)
-    results = _judge(task, contract + program, outcome, submission, seed, sent, report)
+    results = _judge(task, contract + program, outcome, submission, seed, sent, report, profile)
     by_id = {r.id: r for r in results}
     names = by_id.get(names_spec.id) if names_spec else None
     as_contract = [by_id[c.id] for c in contract]

@@ -50,6 +50,19 @@ ProbeRun = ProbeRequest  # the name the callers know
 
 
 @dataclass
+class Timings:
+    """Where one sandboxed run's wall time went, on the grader's clock (never the child's word):
+    cheap enough to keep always on; `bench/profile_bench.py` prints it."""
+
+    setup: float = 0.0  # temporary folder, copies of the submission, the uid slot
+    start: float = 0.0  # spawn to the child's "ready": bubblewrap, interpreter, engine import
+    submission_import: float = 0.0  # "ready" to "import" (the submission's top level)
+    probes: dict[str, float] = field(default_factory=dict)  # "begin" to "result", per probe key
+    cleanup: float = 0.0  # killing what the child left, cgroup, temporary folder
+    children: int = 0  # children started (a hang or crash restarts one)
+
+
+@dataclass
 class SandboxResult:
     observations: dict[str, ProbeResult] = field(default_factory=dict)  # by probe key
     import_error: str | None = None
@@ -71,6 +84,7 @@ class SandboxResult:
     # What the grader itself saw go wrong with the result channel (a child that ended without
     # its end-of-run frame, a replaced pipe, findings sent and not received): review reasons.
     integrity: list[str] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)
 
 
 PROBE_SECONDS = 120  # a capability probe (bwrap + Python starting) that ends, however loaded the
@@ -402,9 +416,11 @@ def run(submission_path: Path, style: str, entry_points: dict[str, str], runs: l
     total = Limit(clock, limits.submission_seconds)  # own time: see grader/owntime.py
     stdout, stderr = _Output(limits.output_kb * 1024), _Output(limits.output_kb * 1024)
     remaining = list(runs)
+    timings = result.timings
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
         setup = _setup(level, Path(tmp), submission_path, limits)
         result.isolation = setup.isolation
+        timings.setup = time.monotonic() - started
         try:
             first = True
             while first or remaining:
@@ -414,6 +430,7 @@ def run(submission_path: Path, style: str, entry_points: dict[str, str], runs: l
                 if outcome == "stop":
                     break
         finally:
+            ended = time.monotonic()
             if setup.slot is not None:
                 setup.slot.release()
         busy = total.state() == "busy"
@@ -424,6 +441,7 @@ def run(submission_path: Path, style: str, entry_points: dict[str, str], runs: l
             result.observations.setdefault(
                 left.key, crash("budget", "not run: the submission used up its time budget "
                                           f"of {limits.submission_seconds:g} s"))
+    timings.cleanup += time.monotonic() - ended
     result.stdout, result.stderr = stdout.text(), stderr.text()
     result.seconds = time.monotonic() - started
     return result
@@ -456,6 +474,9 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
     job = Job(token, write_fd, setup.workdir, filename, style, entry_points, seed,
               dict(limits.__dict__), tuple(remaining))
     tasks = TaskCgroup(limits.processes)
+    timings = result.timings
+    timings.children += 1
+    spawned = ready_at = began = time.monotonic()
     try:
         proc = subprocess.Popen(tasks.wrap(command), cwd=setup.cwd, env=env, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -536,8 +557,11 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                         kind = frame.get("type")
                         if kind == "ready":
                             ready = True
+                            ready_at = time.monotonic()
+                            timings.start += ready_at - spawned
                         elif kind == "import":
                             imported = True
+                            timings.submission_import += time.monotonic() - ready_at
                             if not frame.get("ok"):
                                 from grader.probing import exc_text
                                 result.import_failure = ImportFailure.RAISED
@@ -547,10 +571,12 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                         elif kind == "begin" and by_key.get(frame["key"]) in remaining:
                             current = by_key[frame["key"]]
                             probe_begins(current.key)
+                            began = time.monotonic()
                             phase = Limit(total.clock, current.timeout)
                         elif kind == "result" and current in remaining and frame["key"] == current.key:
                             result.observations[current.key] = arrived(current.probe, frame["result"])
                             remaining.remove(current)
+                            timings.probes[current.key] = time.monotonic() - began
                             current = None
                         elif kind == "audit":
                             findings += 1
@@ -599,12 +625,16 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
             _flag(result, f"ended ({_exit_text(code)}) without its end-of-run message")
         return outcome if not remaining else "restart"
     finally:
+        ending = time.monotonic()
+        if current is not None:  # a probe that hung or ended the child: its time too
+            timings.probes.setdefault(current.key, ending - began)
         result.forged_frames += reader.forged
         _drain(selector, stdout, stderr)
         selector.close()
         os.close(read_fd)
         _kill(proc)
         _end_everything(setup, tasks, run_id)
+        timings.cleanup += time.monotonic() - ending
 
 
 def _sampler(tasks: TaskCgroup, pid: int) -> Callable[[], Sample] | None:
