@@ -26,6 +26,7 @@ _SHAPES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "begin": {"key": str},
     "result": {"key": str, "result": dict},  # a ProbeResult (grader.protocol), checked on arrival
     "done": {"audit": int},  # how many findings the audit hook sent (see Private)
+    "stuck": {"key": str},  # every thread of the probe waits on what none can release (grader.stuck)
     "audit": {"finding": dict},  # written by the audit hook the moment an event happens
 }
 

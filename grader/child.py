@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader import audit_hook, channel, netguard
+from grader import audit_hook, channel, netguard, stuck
 from grader.probing import MissingEntryPoint, ProbeContext, describe
 from grader.protocol import EXCEPTION, GRADER, MISSING, Crashed, Job, Observed, Outcome, ProbeResult, Tampered
 from grader.registry import PROBES, load_all
@@ -140,6 +140,8 @@ def main() -> None:
     os.chdir(workdir)
     netguard.install()
     path = workdir / job.filename
+    watchdog = stuck.Watchdog(lambda key: send(fd, token, {"type": "stuck", "key": key}))
+    watchdog.start()
     send(fd, token, {"type": "ready"})
     pristine = dict(builtins.__dict__)
 
@@ -174,11 +176,13 @@ def main() -> None:
         started = time.monotonic()
         value: Any = None
         raised: BaseException | None = None
+        watchdog.watch(run.key)
         try:
             value = PROBES[run.probe].run(ctx)
         except BaseException as exc:
             raised = exc
         finally:
+            watchdog.watch(None)
             sys.stdout, sys.stderr = real_stdout, real_stderr
             restore_builtins()
         # told apart only now, with the builtins (isinstance, type) the grader's again

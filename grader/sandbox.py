@@ -43,6 +43,8 @@ MAX_SIBLING_BYTES = 200_000
 MAX_MAIN_BYTES = 1_000_000
 MAX_COMPANION_FILES = 20  # data files a program reads (urls.txt) next to it
 MAX_COMPANION_BYTES = 1_000_000
+STUCK = ("deadlocked: every thread was left waiting (for a lock, a join, an event or a queue) on "
+         "something no thread could ever release, so it would never finish")
 DONE_GRACE = 1.0  # seconds to flush output after "done", should a daemon hold the pipes open
 
 
@@ -578,6 +580,11 @@ def _one_child(result: SandboxResult, remaining: list[ProbeRun], setup: _Setup,
                             remaining.remove(current)
                             timings.probes[current.key] = time.monotonic() - began
                             current = None
+                        elif kind == "stuck" and current in remaining and frame["key"] == current.key:
+                            # Stopped now rather than at the check's time limit: the same verdict.
+                            result.observations[current.key] = crash("timeout", STUCK)
+                            remaining.remove(current)
+                            return "restart" if total.state() == "running" else "stop"
                         elif kind == "audit":
                             findings += 1
                             if len(result.audit) < 200:
