@@ -2,6 +2,7 @@
 
     python bench/profile_bench.py                 # every sample, 3 runs each (the median run is shown)
     python bench/profile_bench.py --runs 5 --only bank-reference --only bank-deposit-deadlock
+    python bench/profile_bench.py --file downloader:tests/corpus/downloader/buggy_sequential.py
     python bench/profile_bench.py --command       # also time `python -m grader check` end to end
 
 For each sample it grades the file in process with `grade(..., profile=)` and prints the
@@ -148,6 +149,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="gradings per sample (default: 3)")
     parser.add_argument("--only", action="append", choices=sorted(SAMPLES), help="these samples only")
+    parser.add_argument("--file", action="append", default=[], metavar="TASK:PATH",
+                        help="profile this file too (e.g. downloader:tests/corpus/downloader/buggy_sequential.py)")
     parser.add_argument("--command", action="store_true",
                         help="also time `python -m grader check` end to end (median of --runs)")
     args = parser.parse_args()
@@ -155,9 +158,11 @@ def main() -> int:
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, Python "
           f"{sys.version.split()[0]}")
     _start_split(args.runs)
+    extra = {item: tuple(item.split(":", 1)) for item in args.file}
+    samples = {**SAMPLES, **extra}
     with tempfile.TemporaryDirectory(prefix="profile-bench-") as tmp:
-        for name in args.only or list(SAMPLES):
-            task, spec = SAMPLES[name]
+        for name in (args.only or ([] if extra else list(SAMPLES))) + list(extra):
+            task, spec = samples[name]
             path = _path(spec, Path(tmp))
             done = sorted((_one(rubric, task, path) for _ in range(args.runs)), key=lambda r: r[0])
             total, profile, render, score = done[len(done) // 2]

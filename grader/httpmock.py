@@ -128,6 +128,7 @@ class Record:
     end: float | None = None
     outcome: str = ""  # "200", "301", "ConnectionError", "ReadTimeout", ...
     client: str = "requests"  # or "urllib" (answered too, so the rest can be judged)
+    native: int = 0  # the thread's native id (grader.stuck reads its state), never reported
 
     def as_dict(self) -> dict[str, Any]:
         r = lambda t: None if t is None else round(t, 4)  # noqa: E731
@@ -301,7 +302,7 @@ class MockServer:
 
     def __init__(self, routes: dict[str, Route] | None = None, *, any_url: Route | None = None,
                  gate_target: int = 1, quiet: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, idle_ends_waits: bool = False) -> None:
         self.routes = {normalize(u): r for u, r in (routes or {}).items()}
         self.any_url = any_url
         self.gate_target = max(1, int(gate_target))
@@ -322,6 +323,12 @@ class MockServer:
         self.unmocked: list[str] = []
         self.late: list[str] = []
         self._threads: dict[int, int] = {}
+        # With idle_ends_waits, a wait for a request or a line ends as soon as no thread can
+        # make one (grader.stuck.idle): the threads held here, and `passive` ones (the grader's
+        # own, waiting with a timeout for the program), are the only ones left that could run.
+        self.idle_ends_waits = idle_ends_waits
+        self.passive: set[int] = set()
+        self._looking = False
 
     # -- lifetime --------------------------------------------------------------------------
     def __enter__(self) -> "MockServer":
@@ -376,7 +383,8 @@ class MockServer:
         thread = self._threads.setdefault(ident, len(self._threads) + 1)
         record = Record(len(self.records) + self.dropped + 1, str(request.url),
                         str(request.method), thread, now, timeout, self.in_flight, ident=ident,
-                        client="urllib" if isinstance(request, UrllibRequest) else "requests")
+                        client="urllib" if isinstance(request, UrllibRequest) else "requests",
+                        native=threading.get_native_id())
         if len(self.records) < MAX_RECORDS:
             self.records.append(record)
         else:
@@ -390,12 +398,31 @@ class MockServer:
                 self._open_gate("target")
             while not self.gate_open:
                 left = self._last_arrival + self.quiet - self.now()
-                if left <= 0:
+                if left <= 0 or self._idle():
                     self._open_gate("quiet")
                     break
-                self._cond.wait(left)
+                self._cond.wait(min(left, 0.05) if self.idle_ends_waits else left)
             record.released = self.now()
         return record
+
+    def _idle(self) -> bool:  # with self._cond held: released while the threads are read
+        """No thread but the ones held here (and passive ones) can run: no new request, and
+        no status line, can come until the server lets one go. Never true without
+        idle_ends_waits; one thread looks at a time."""
+        if not self.idle_ends_waits or self._looking:
+            return False
+        from grader import stuck
+
+        arrivals = len(self.records) + self.dropped
+        held = {r.native for r in self.records if r.released is None}
+        self._looking = True
+        self._cond.release()
+        try:
+            quiet = stuck.idle(held | self.passive)
+        finally:
+            self._cond.acquire()
+            self._looking = False
+        return quiet and arrivals == len(self.records) + self.dropped and not self.closed
 
     def _leave(self, record: Record, outcome: str) -> None:
         with self._cond:
@@ -518,8 +545,10 @@ class SequencedServer(MockServer):
 
     def __init__(self, plan: Callable[[str], Route], rank: Callable[[str], float], *,
                  first_target: int, quiet: float = 1.0, short_quiet: float = 0.5,
-                 settle: float = 1.0, patience: int = 2, only: Iterable[str] | None = None) -> None:
-        super().__init__(any_url=Route("status", 200, 0.0), gate_target=first_target, quiet=quiet)
+                 settle: float = 1.0, patience: int = 2, only: Iterable[str] | None = None,
+                 idle_ends_waits: bool = False) -> None:
+        super().__init__(any_url=Route("status", 200, 0.0), gate_target=first_target, quiet=quiet,
+                         idle_ends_waits=idle_ends_waits)
         # `only`: the URLs it answers (others are refused as not graded); None: every URL.
         self.only = None if only is None else {normalize(u) for u in only}
         self.plan, self.rank = plan, rank
@@ -587,6 +616,7 @@ class SequencedServer(MockServer):
     def _conduct(self) -> None:
         target, quiet = self.gate_target, self.quiet
         singles = 0  # rounds of one request in a row: a long sequential stretch waits less
+        self.passive.add(threading.get_native_id())
         with self._cond:
             while not self.closed:
                 if not self.held:
@@ -594,7 +624,7 @@ class SequencedServer(MockServer):
                     continue
                 assert self._last_arrival is not None
                 left = self._last_arrival + quiet - self.now()
-                if len(self.held) < target and left > 0:
+                if len(self.held) < target and left > 0 and not self._idle():
                     self._cond.wait(min(left, 0.05))
                     continue
                 count = len(self.held)
@@ -620,7 +650,7 @@ class SequencedServer(MockServer):
                     deadline = self.clock() + self.settle
                     while not self.closed and not self._reacted(record):
                         left = deadline - self.clock()
-                        if left <= 0:
+                        if left <= 0 or (self._idle() and not self._reacted(record)):
                             self.unanswered += 1
                             break
                         self._cond.wait(min(left, 0.01))

@@ -6,8 +6,9 @@ check's time limit (20 s) only delays the same verdict. The kernel says what eac
 doing (`/proc/self/task/<tid>/syscall`); the process is stuck when, at one instant, every thread
 but the watchdog is in an *untimed*, *process-private* futex wait (CPython's Lock, RLock,
 Condition, Event, join, queue.get without a timeout), nothing outside the process can wake one
-(no child process, no pending real-time alarm), and none of them ran between two readings
-(their context-switch counts did not move), so no thread was about to wake another.
+(no child process, no pending real-time alarm), and each was asleep at two readings with
+no context switch in between (a thread woken and not yet run reads as runnable, one that ran
+and waits again has switched), so at one instant between the readings all of them slept.
 
 Anything else is not concluded: a thread that is running, sleeping, waiting with a timeout,
 reading a socket or a pipe, waiting on a futex shared with another process (multiprocessing),
@@ -26,6 +27,7 @@ _FUTEX = {"x86_64": 202, "aarch64": 98}.get(platform.machine())
 _PRIVATE = 128  # FUTEX_PRIVATE_FLAG
 _WAITS = (0, 9)  # FUTEX_WAIT, FUTEX_WAIT_BITSET (the low bits of the operation)
 _TASKS = "/proc/self/task"
+_sleep, _monotonic = time.sleep, time.monotonic  # bound before any probe patches time
 
 
 def _read(path: str) -> str | None:
@@ -49,17 +51,21 @@ def _waits_forever(tid: str) -> bool:
 
 
 def _switches(tid: str) -> int | None:
-    total = None
+    """The thread's context switches so far, or None unless it is asleep ("S"): a thread woken
+    but not yet run is runnable ("R") while its system call still reads as the wait."""
+    total, asleep = 0, False
     for line in (_read(f"{_TASKS}/{tid}/status") or "").splitlines():
-        if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
-            total = (total or 0) + int(line.split()[1])
-    return total
+        if line.startswith("State:"):
+            asleep = line.split()[1:2] == ["S"]
+        elif line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+            total += int(line.split()[1])
+    return total if asleep else None
 
 
-def _snapshot(me: int) -> dict[str, int] | None:
+def _snapshot(exclude: set[str]) -> dict[str, int] | None:
     """Each other thread's context-switch count, or None when one of them may still run."""
     try:
-        tids = [t for t in os.listdir(_TASKS) if t != str(me)]
+        tids = [t for t in os.listdir(_TASKS) if t not in exclude]
     except OSError:
         return None
     seen: dict[str, int] = {}
@@ -67,24 +73,33 @@ def _snapshot(me: int) -> dict[str, int] | None:
         if _read(f"{_TASKS}/{tid}/children") not in ("",):  # a child process could wake it
             return None
         count = _switches(tid) if _waits_forever(tid) else None
-        if count is None or not _waits_forever(tid):
+        if count is None or not _waits_forever(tid):  # read again: it was asleep in between
             return None
         seen[tid] = count
-    return seen if seen else None
+    return seen
 
 
 def stuck(me: int, pause: float = 0.05) -> bool:
     """True when no thread of this process but `me` (the caller, a watchdog) can ever run again."""
+    return idle({me}, pause)
+
+
+def idle(exclude: set[int], pause: float = 0.02) -> bool:
+    """True when no thread of this process but those in `exclude` (and the caller and the
+    watchdog) can run again until one of those acts: every other thread waits, untimed, on what
+    only they could release. The grader's server uses it to stop waiting for a request or a
+    line that cannot come (the threads it holds are excluded: only the server lets them go)."""
     if _FUTEX is None or signal.getitimer(signal.ITIMER_REAL) != (0.0, 0.0):
         return False
-    first = _snapshot(me)
+    skip = {str(n) for n in exclude | WATCHDOGS | {_thread.get_native_id()}}
+    first = _snapshot(skip)
     if first is None:
         return False
-    time.sleep(pause)
-    return _snapshot(me) == first
+    _sleep(pause)
+    return _snapshot(skip) == first
 
 
-_sleep, _monotonic = time.sleep, time.monotonic  # bound before any probe patches time
+WATCHDOGS: set[int] = set()  # native ids of the watchdog threads (never the program's)
 
 
 class Watchdog:
@@ -110,6 +125,7 @@ class Watchdog:
 
     def _loop(self) -> None:
         me = _thread.get_native_id()
+        WATCHDOGS.add(me)
         while True:
             _sleep(self.EVERY)
             key = self.key

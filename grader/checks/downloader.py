@@ -138,15 +138,17 @@ def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], m
     target = min(len(urls), max_workers)
     server: httpmock.MockServer
     if last is None:
-        server = httpmock.MockServer(routes, gate_target=target, quiet=QUIET)
+        server = httpmock.MockServer(routes, gate_target=target, quiet=QUIET, idle_ends_waits=True)
     else:
         known = {normalize(u): r for u, r in routes.items()}
         server = httpmock.SequencedServer(
             lambda url: known.get(url, status(404, 0.0)),
             lambda url: 1.0 if url == normalize(last) else 0.0,
-            first_target=target, quiet=QUIET, settle=SETTLE, patience=PATIENCE, only=known)
+            first_target=target, quiet=QUIET, settle=SETTLE, patience=PATIENCE, only=known,
+            idle_ends_waits=True)
     before = set(threading.enumerate())
     real_hook = threading.excepthook
+    server.passive.add(threading.get_native_id())  # this thread only waits for the call to end
 
     def hook(args: Any) -> None:
         if len(thread_errors) < 20 and args.exc_value is not None:
