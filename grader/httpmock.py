@@ -37,6 +37,7 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # length (`len(r.text)`) is no status code either.
 BODY = "<html><body><p>A page served by the grader.</p></body></html>\n"
 MAX_RECORDS = 2000  # requests kept per server (a runaway loop must not exhaust memory)
+IDLE_AFTER = 0.25  # s without a new arrival before the gate asks whether one can still come
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,7 +399,9 @@ class MockServer:
                 self._open_gate("target")
             while not self.gate_open:
                 left = self._last_arrival + self.quiet - self.now()
-                if left <= 0 or self._idle():
+                # Looked at only once arrivals have paused (IDLE_AFTER): a pool reaches the
+                # target at once, and its requests are let go exactly as without the look.
+                if left <= 0 or (self.quiet - left >= IDLE_AFTER and self._idle()):
                     self._open_gate("quiet")
                     break
                 self._cond.wait(min(left, 0.05) if self.idle_ends_waits else left)

@@ -129,3 +129,23 @@ tasks:
       - {id: independent_accounts, points: 1, description: two accounts}
       - {id: simulate_threads, points: 1, description: simulate runs threads}
 """
+
+
+def test_threads_the_server_holds_are_left_out_of_idle():
+    """The grader's server holds requests with timed waits; only the server can let them go, so
+    with those threads excluded the rest of the process is idle."""
+    code = textwrap.dedent("""
+        import threading, time
+        from grader import stuck
+        held = []
+        def request():
+            held.append(threading.get_native_id())
+            threading.Event().wait(30)  # timed: what a held request looks like
+        threading.Thread(target=request, daemon=True).start()
+        threading.Thread(target=threading.Event().wait, daemon=True).start()
+        time.sleep(0.3)
+        print(stuck.idle(set()), stuck.idle(set(held)))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT)
+    assert done.stdout.split() == ["False", "True"], done.stderr

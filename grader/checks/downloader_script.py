@@ -191,7 +191,8 @@ def run_script(ctx: ProbeContext, failing: bool) -> dict[str, Any]:
     server = httpmock.SequencedServer(lambda url: routes.get(url, status(200, 0.0)),
                                       rank_of(routes), first_target=max(2, len(urls)),
                                       quiet=FIRST_QUIET, settle=SETTLE,
-                                      patience=0 if failing else PATIENCE)
+                                      patience=0 if failing else PATIENCE, idle_ends_waits=True)
+    server.passive.add(threading.get_native_id())  # this thread only waits for the program
     before = set(threading.enumerate())
     real_hook, real_argv = threading.excepthook, sys.argv
 
