@@ -13,8 +13,9 @@ from grader.rubric import parse_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(stuck._FUTEX is None or not Path("/proc/self/task").is_dir(),
-                                reason="needs Linux's /proc/<pid>/task/<tid>/syscall")
+pytestmark = [pytest.mark.sandbox,  # every test starts a process
+              pytest.mark.skipif(stuck._FUTEX is None or not Path("/proc/self/task").is_dir(),
+                                 reason="needs Linux's /proc/<pid>/task/<tid>/syscall")]
 
 
 def verdict_of(threads: str) -> str:
