@@ -242,15 +242,16 @@ def _private_path(path: object) -> bool:
     """`path` (as given to open/listdir) is under /proc or /sys. Read by type, never through a
     method the student could have defined (no code of the student's runs in the hook)."""
     kind = type(path)
+    text: str
     if kind in (pathlib.PosixPath, pathlib.PurePosixPath):
-        path = os.fspath(path)
+        text = os.fspath(path)  # type: ignore[call-overload]
     elif issubclass(kind, bytes):
-        path = bytes.decode(path, "utf-8", "replace")  # type: ignore[arg-type]
+        text = bytes.decode(path, "utf-8", "replace")  # type: ignore[arg-type]
     elif issubclass(kind, str):
-        path = "".__add__(path)  # type: ignore[operator]
+        text = "".__add__(path)  # type: ignore[operator]
     else:
         return False
-    return (os.path.abspath(path) + "/").startswith(PRIVATE_PATHS)
+    return (os.path.abspath(text) + "/").startswith(PRIVATE_PATHS)
 
 
 def _type_name(obj: object) -> str:

@@ -23,6 +23,7 @@ import importlib.util
 import re
 import sys
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,7 +222,7 @@ def _bound(item: ast.AST) -> list[str]:
     for target in targets:
         names += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
         if isinstance(target, ast.Name) and target.id == "__slots__":
-            value = item.value  # type: ignore[union-attr]
+            value = item.value  # type: ignore[attr-defined]
             names += [str(c.value) for c in ast.walk(value) if isinstance(c, ast.Constant)]
     return names
 
@@ -521,7 +522,7 @@ class _Auditor(ast.NodeVisitor):
                                         "type")
         return False
 
-    def _targets(self, node: ast.AST, targets: list[ast.AST]) -> None:
+    def _targets(self, node: ast.AST, targets: Sequence[ast.AST]) -> None:
         for target in targets:
             for leaf in ast.walk(target):
                 if isinstance(leaf, (ast.Attribute, ast.Subscript)) and self._is_imported(leaf):

@@ -98,7 +98,9 @@ def _raised_in_grader(exc: BaseException) -> bool:
     while tb is not None:
         last, tb = tb.tb_frame.f_code.co_filename, tb.tb_next
     package = str(Path(__file__).resolve().parent)
-    return bool(last) and str(Path(last).resolve()).startswith(package) and isinstance(exc, Exception) \
+    if not last:
+        return False
+    return str(Path(last).resolve()).startswith(package) and isinstance(exc, Exception) \
         and not isinstance(exc, (MemoryError, RecursionError))
 
 

@@ -398,6 +398,7 @@ class MockServer:
             if self.in_flight >= self.gate_target:
                 self._open_gate("target")
             while not self.gate_open:
+                assert self._last_arrival is not None  # set by the arrival recorded above
                 left = self._last_arrival + self.quiet - self.now()
                 # Looked at only once arrivals have paused (IDLE_AFTER): a pool reaches the
                 # target at once, and its requests are let go exactly as without the look.
@@ -475,7 +476,7 @@ class MockServer:
                     time.sleep(route.hang)  # stands in for the (much) slower real answer
                 outcome = "200"
                 return self._answer(request, 200, {})
-            headers = {"Location": route.location} if route.kind == "redirect" else {}
+            headers: dict[str, Any] = {"Location": route.location} if route.kind == "redirect" else {}
             outcome = str(route.status)
             return self._answer(request, route.status, headers)
         finally:
@@ -914,11 +915,11 @@ def render_timeline(requests: list[dict[str, Any]], *, prints: dict[int, list[fl
         counts[c] = max(level, current)
     digits = "".join(str(n) if n < 10 else "+" for n in counts)
     out.append(f"  {'in flight':<{label_width + 5}}  {digits}")
-    for letter, t, name in (("G", gate["at"] if gate_shown and gate else None, "answering"),
-                            ("R", returned_at, "end")):
-        if t is not None:
+    for letter, at, name in (("G", gate["at"] if gate_shown and gate else None, "answering"),
+                             ("R", returned_at, "end")):
+        if at is not None:
             marks = [" "] * cols
-            marks[col(t)] = letter
+            marks[col(at)] = letter
             out.append(f"  {name:<{label_width + 5}}  {''.join(marks).rstrip()}")
     if gate_shown and gate:
         if gate.get("reason") == "quiet":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 BOOT = "/grader-boot"
@@ -63,7 +64,7 @@ def passwd_files(folder: Path, uid: int, gid: int) -> tuple[Path, Path]:
 
 
 def bwrap_args(*, as_root: bool, boot: Path, files: list[Path], etc: tuple[Path, Path],
-               disk_bytes: int, filtered: bool, writable: list[Path] = ()) -> list[str]:
+               disk_bytes: int, filtered: bool, writable: Sequence[Path] = ()) -> list[str]:
     """bubblewrap's arguments, up to and including `--`, for the allow-list root.
 
     As root, no user namespace: bubblewrap builds the root with real privilege and the command

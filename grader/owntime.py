@@ -133,7 +133,8 @@ def proc_sampler(pid: int, wall: Callable[[], float] = time.monotonic) -> Callab
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
     def sample() -> Sample:
-        total, todo, seen = 0, [pid], set()
+        total, todo = 0, [pid]
+        seen: set[int] = set()
         while todo and len(seen) < 2000:
             current = todo.pop()
             if current in seen:

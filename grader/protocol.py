@@ -150,7 +150,7 @@ def _outcome(wire: dict[str, Any]) -> Outcome:
     crash = wire.get("crash")
     if kind != "crashed" or not isinstance(crash, dict):
         raise ValueError(f"no outcome of ours: {kind!r}")
-    fields = {"kind": str, "type": str, "message": str, "where": (str, type(None)),
+    fields: dict[str, type | tuple[type, ...]] = {"kind": str, "type": str, "message": str, "where": (str, type(None)),
               "missing": (str, type(None))}
     if not all(isinstance(crash.get(name), kinds) for name, kinds in fields.items()):
         raise ValueError("a crash record of another shape")

@@ -40,7 +40,7 @@ class Status(str, enum.Enum):
     def __str__(self) -> str:  # the word itself, on every Python (3.11 changed mixed-in enums)
         return self.value
 
-    __format__ = str.__format__
+    __format__ = str.__format__  # type: ignore[assignment]  # the word in f-strings, as str()
 
 
 class Cause:

@@ -29,7 +29,7 @@ class GradeStatus(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
-    __format__ = str.__format__
+    __format__ = str.__format__  # type: ignore[assignment]  # the word in f-strings, as str()
 
 
 @dataclass(frozen=True)

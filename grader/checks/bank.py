@@ -51,7 +51,7 @@ def api_probe(ctx: ProbeContext) -> dict[str, Any]:
     if problems:
         found = sorted(n for n, v in vars(ctx.module).items()
                        if not n.startswith("_") and (inspect.isclass(v) or inspect.isfunction(v))
-                       and getattr(v, "__module__", None) == ctx.module.__name__)
+                       and getattr(v, "__module__", None) == ctx.module.__name__)  # type: ignore[union-attr]
         problems.append(f"{ctx.filename} defines: {', '.join(found) or 'nothing'}")
     return {"problems": problems}
 

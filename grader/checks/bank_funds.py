@@ -89,11 +89,11 @@ class _Roles:
             (isinstance(node, ast.Name) and node.id in self.balance)
 
     def mentions_balance(self, node: ast.AST) -> bool:
-        return any(self.is_balance(n) for n in _own_nodes([node]))  # type: ignore[list-item]
+        return any(self.is_balance(n) for n in _own_nodes([node]))  # type: ignore[arg-type]
 
     def mentions_amount(self, node: ast.AST) -> bool:
         return any(isinstance(n, ast.Name) and n.id in self.amount
-                   for n in _own_nodes([node]))  # type: ignore[list-item]
+                   for n in _own_nodes([node]))  # type: ignore[arg-type]
 
     def compares_funds(self, test: ast.expr) -> bool:
         """A comparison in `test` that involves both the balance and the amount."""

@@ -163,7 +163,7 @@ def lost_update_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, An
 
 
 @probe("bank.no_lost_update", data=shapes.Schedules)
-def lost_update_probe(ctx: ProbeContext) -> dict[str, Any]:
+def lost_update_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     plan = ctx.plan
     amounts, ops = plan["amounts"], plan["ops"]
 
@@ -223,7 +223,7 @@ def overdraft_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]
 
 
 @probe("bank.no_overdraft", data=shapes.Schedules)
-def overdraft_probe(ctx: ProbeContext) -> dict[str, Any]:
+def overdraft_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     plan = ctx.plan
     threads, ops, amount, initial = plan["threads"], plan["ops"], plan["amount"], plan["initial"]
 
@@ -275,7 +275,7 @@ def conservation_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, A
 
 
 @probe("bank.conservation", data=shapes.Schedules)
-def conservation_probe(ctx: ProbeContext) -> dict[str, Any]:
+def conservation_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     plan = ctx.plan
     initial, amount_d, amount_w, ops = plan["initial"], plan["deposit"], plan["withdraw"], plan["ops"]
 
@@ -368,7 +368,7 @@ def linearizable_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, A
 
 
 @probe("bank.linearizable", data=shapes.Schedules)
-def linearizable_probe(ctx: ProbeContext) -> dict[str, Any]:
+def linearizable_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     plan = ctx.plan
 
     def build(module: Any, cls: Any, sched: Scheduler) -> Scenario:
@@ -383,7 +383,7 @@ def linearizable_probe(ctx: ProbeContext) -> dict[str, Any]:
                         history.call(name, "balance", [0], lambda: account.balance)
                     else:
                         history.call(name, op[0], [0, op[1]],
-                                     lambda op=op: getattr(account, op[0])(op[1]))
+                                     lambda op=op: getattr(account, op[0])(op[1]))  # type: ignore[misc]
             return run
 
         return Scenario([(name, body(name, ops)) for name, ops in plan["threads"].items()],
@@ -491,7 +491,7 @@ T_INITIAL = (100, 0)
 
 
 @probe("bank.transfer_atomic", data=(shapes.TransferSchedules, shapes.NoTransfer))
-def transfer_atomic_probe(ctx: ProbeContext) -> dict[str, Any]:
+def transfer_atomic_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     """Thread-1 moves all the money A->B and back; auditors look for it with 1-unit withdrawals.
 
     The auditors use only the account's own (locked) operations, never a bare read of two
@@ -512,7 +512,7 @@ def transfer_atomic_probe(ctx: ProbeContext) -> dict[str, Any]:
         def mover() -> None:
             for src, dst in ((0, 1), (1, 0)):
                 history.call("Thread-1", "transfer", [src, dst, 100],
-                             lambda src=src, dst=dst: transfer(accounts[src], accounts[dst], 100))
+                             lambda src=src, dst=dst: transfer(accounts[src], accounts[dst], 100))  # type: ignore[misc]
 
         def auditor(name: str, first: int) -> Callable[[], None]:
             def run() -> None:
@@ -520,10 +520,10 @@ def transfer_atomic_probe(ctx: ProbeContext) -> dict[str, Any]:
                     order = (first, 1 - first) if round_ % 2 == 0 else (1 - first, first)
                     for index in order:
                         took = history.call(name, "withdraw", [index, 1],
-                                            lambda index=index: accounts[index].withdraw(1))
+                                            lambda index=index: accounts[index].withdraw(1))  # type: ignore[misc]
                         if took is True:
                             history.call(name, "deposit", [index, 1],
-                                         lambda index=index: accounts[index].deposit(1))
+                                         lambda index=index: accounts[index].deposit(1))  # type: ignore[misc]
             return run
 
         return Scenario([("Thread-1", mover), ("Thread-2", auditor("Thread-2", 0)),
@@ -579,7 +579,7 @@ def _deadlock_problem(data: dict[str, Any]) -> str | None:
 
 
 @probe("bank.transfer_no_deadlock", data=(shapes.Schedules, shapes.NoTransfer))
-def transfer_deadlock_probe(ctx: ProbeContext) -> dict[str, Any]:
+def transfer_deadlock_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     if (missing := _no_transfer(ctx)) is not None:
         return missing
 

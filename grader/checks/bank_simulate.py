@@ -19,6 +19,7 @@ from typing import Any
 from grader.owntime import own_since, waited_for_cpu
 from grader.preempt.explain import replay
 from grader.probing import ProbeContext, plain
+from grader.protocol import Tampered
 from grader.checks import observations as shapes
 from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
 
@@ -167,7 +168,7 @@ TOTAL_SCHEDULES = 30
 
 @planner("bank.simulate_total")
 def simulate_total_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
-    plan = {"customers": TOTAL_CUSTOMERS, "deposits_each": TOTAL_EACH, "amount": rng.randint(2, 9),
+    plan: dict[str, Any] = {"customers": TOTAL_CUSTOMERS, "deposits_each": TOTAL_EACH, "amount": rng.randint(2, 9),
             "initial": rng.randint(5, 50)}
     plan["expected"] = plan["initial"] + TOTAL_CUSTOMERS * TOTAL_EACH * plan["amount"]
     plan["call"] = (f"simulate(BankAccount({plan['initial']}), customers={TOTAL_CUSTOMERS}, "
@@ -176,7 +177,7 @@ def simulate_total_plan(rng: random.Random, params: dict[str, Any]) -> dict[str,
 
 
 @probe("bank.simulate_total", data=shapes.Schedules)
-def simulate_total_probe(ctx: ProbeContext) -> dict[str, Any]:
+def simulate_total_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     """simulate itself under forced preemption: its own bookkeeping may race, too."""
     from grader.preempt.engine import Scenario, explore, instrumented_module
     from grader.preempt.scheduler import Scheduler

@@ -104,7 +104,7 @@ def other_clients(source: str) -> list[dict[str, Any]]:
         tree = ast.parse(source)
     except SyntaxError:
         return []
-    found = []
+    found: list[dict[str, Any]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             called = ast.unparse(node.func)

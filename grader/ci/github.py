@@ -55,7 +55,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(views: list[TaskView], paths: dict[str, str]) -> list[str]:
+def annotations(views: list[TaskView], paths: dict[str, str]) -> list[str]:  # type: ignore[no-redef]  # not __future__'s
     """One `::error` line per failed check (a `::warning` per review flag), on the student's line
     when the check names one."""
     lines = []
@@ -145,7 +145,7 @@ def stop_commands() -> tuple[str, str]:
 
 
 def publish(views: list[TaskView], ok: bool, paths: dict[str, str]) -> None:
-    for line in annotations(views, paths):
+    for line in annotations(views, paths):  # type: ignore[operator]  # the function above
         print(line)
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if target:

@@ -245,7 +245,7 @@ def hook_method(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwa
     if _live() is not None and name == "update" and _isinstance(obj, dict) \
             and not _isinstance(obj, collections.Counter):
         frame = sys._getframe(1)
-        keys = []
+        keys: list[Any] = []
         try:
             if args and _isinstance(args[0], dict):
                 keys = list(args[0].keys())
@@ -258,7 +258,7 @@ def hook_method(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwa
         return result
     if _live() is not None and _isinstance(obj, collections.Counter):
         frame = sys._getframe(1)
-        keys: list[Any] = []
+        keys = []
         try:
             if args:
                 argument = args[0]

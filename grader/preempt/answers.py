@@ -95,7 +95,7 @@ class _Stdin(io.StringIO):
             self.session.read += 1
         return line
 
-    def __next__(self) -> str:
+    def __next__(self) -> str:  # type: ignore[override]  # a text stream's lines
         line = super().readline()
         if not line:
             raise StopIteration

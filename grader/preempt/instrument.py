@@ -338,7 +338,7 @@ class _Rewriter(ast.NodeTransformer):
         node.value = self.visit(node.value)
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute) \
                 and node.targets[0].attr in self.state_attrs:
-            target = node.targets[0]
+            target: Any = node.targets[0]
             call = self._access(SETATTR, self.visit(target.value), ast.Constant(target.attr), target, node.value)
             return ast.copy_location(ast.Expr(call), node)
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript) \
@@ -375,7 +375,8 @@ class _Rewriter(ast.NodeTransformer):
 
     def visit_AugAssign(self, node: ast.AugAssign) -> list[ast.stmt]:
         """`t op= v` becomes: fix t's object (and key), read t, point, write t (op) v."""
-        line, target, out = node.lineno, node.target, []
+        line, target = node.lineno, node.target
+        out: list[ast.stmt] = []
         if isinstance(target, ast.Name) and not self._is_shared_name(target.id):
             node.value = self.visit(node.value)
             return [node]  # a local variable: no other thread can see it
@@ -456,7 +457,7 @@ def _binds(tree: ast.AST, name: str) -> bool:
     return False
 
 
-def _state_attrs(tree: ast.Module) -> set[str]:
+def _state_attrs(tree: ast.AST) -> set[str]:
     """Attributes the module assigns on objects (`self.balance = ...`, `setattr(o, "balance",
     ...)`): the shared state."""
     attrs: set[str] = set()
@@ -477,7 +478,7 @@ def _state_attrs(tree: ast.Module) -> set[str]:
     return attrs
 
 
-def _shared_names(tree: ast.Module) -> set[str]:
+def _shared_names(tree: ast.AST) -> set[str]:
     """Module globals that some function declares `global`: state shared by script threads."""
     return {n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names}
 

@@ -635,7 +635,7 @@ def patched(namespaces: list[dict[str, Any]] = ()) -> Iterator[None]:  # type: i
     if "start_joinable_thread" in _REAL_THREAD_MODULE:
         _thread.start_joinable_thread = _start_joinable_thread  # type: ignore[attr-defined]
     _thread.allocate_lock = CoopLock  # type: ignore[assignment]  # `_thread.allocate_lock()` in student code
-    time.sleep = _sleep
+    time.sleep = _sleep  # type: ignore[assignment]
     queue.SimpleQueue = CoopSimpleQueue  # type: ignore[misc, assignment]
     try:
         yield

@@ -20,6 +20,7 @@ import errno
 import math
 import os
 import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -43,7 +44,7 @@ def _printing_line() -> int | None:
     """The line of the instrumented file (the submission or a helper) that is printing."""
     from grader.preempt.instrument import INSTRUMENTED
 
-    frame = sys._getframe(2)
+    frame: types.FrameType | None = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename not in INSTRUMENTED:
         frame = frame.f_back
     return frame.f_lineno if frame is not None else None

@@ -25,6 +25,7 @@ import random
 import sys
 import time
 import traceback
+import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -99,7 +100,7 @@ ACTIVE: "Scheduler | None" = None
 
 def student_line(filename: str, depth: int = 2) -> int | None:
     """The line of the innermost frame of the student's file (compared by full path)."""
-    frame = sys._getframe(depth)
+    frame: types.FrameType | None = sys._getframe(depth)
     while frame is not None:
         if frame.f_code.co_filename == filename:
             return frame.f_lineno
@@ -702,7 +703,7 @@ class Scheduler:
         """The schedule ends with threads of its world still alive: they wait, holding nothing of
         the grader's, for the next schedule of the same world (at most MAX_PARKED; more are let go)."""
         key = id(self.world)
-        parked = PARKED.setdefault(key, (self.world, []))[1]
+        parked = PARKED.setdefault(key, (self.world, []))[1]  # type: ignore[arg-type]  # a world is set by then
         for t in self.tasks:
             if t.state == DONE or t.root or t.parked:
                 continue

@@ -65,8 +65,8 @@ def task_suite(parent: ET.Element, name: str, classname: str, task: TaskView | N
             ET.SubElement(case, "system-out").text = xml_text(check_text(check))
     if task and task.withheld_checks:
         ET.SubElement(props, "property", name="withheld", value=task.withheld_line())
-    for key, value in counts.items():
-        suite.set(key, str(value))
+    for name, count in counts.items():
+        suite.set(name, str(count))
     suite.set("time", f"{task.seconds if task else 0.0:.3f}")
     return counts
 
