@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import bootcopy  # noqa: E402
+from grader.sandbox import bootcopy  # noqa: E402
 from grader.grading import grade  # noqa: E402
 from grader.presentation import STAFF, view  # noqa: E402
 from grader.profile import GradingProfile  # noqa: E402

@@ -22,7 +22,7 @@ submission's at all: its events are the submission's unless the thread is the gr
 (its target is the grader's code).
 
 Each finding is written to the result pipe at once, before the student's code gets the frame
-or object back, so it cannot be taken back later; `grader.channel.Private` makes sure the
+or object back, so it cannot be taken back later; `grader.sandbox.channel.Private` makes sure the
 hook's pipe is still the grader's (see there). Hooks cannot be removed; what CPython does not
 audit (`f_back`, `f_locals`, `__globals__`, attribute assignment on modules, `os.dup2`) is the
 static audit's job (`grader.audit_static`).

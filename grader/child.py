@@ -20,10 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader import audit_hook, channel, netguard, stuck
+from grader import audit_hook, netguard, stuck
 from grader.probing import MissingEntryPoint, ProbeContext, describe
 from grader.protocol import EXCEPTION, GRADER, MISSING, Crashed, Job, Observed, Outcome, ProbeResult, Tampered
 from grader.registry import PROBES, load_all
+from grader.sandbox import channel
 
 
 def _die_with_parent() -> None:

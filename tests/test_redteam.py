@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from grader import bootcopy, jail
+from grader.sandbox import bootcopy, jail
 from grader.batch.app import BatchOptions, run_batch
 from grader.errors import GraderError
 from grader.grading import grade
@@ -1074,9 +1074,9 @@ def test_a_connection_through_the_c_socket_module_is_refused_even_without_a_name
 
 
 def test_an_isolation_level_asked_for_and_not_offered_is_an_error_not_a_weaker_level(monkeypatch):
-    from grader import sandbox
+    from grader.sandbox import runner
 
-    monkeypatch.setattr(sandbox, "available_levels", lambda: ("bubblewrap", "process"))
+    monkeypatch.setattr(runner, "available_levels", lambda: ("bubblewrap", "process"))
     monkeypatch.setenv("GRADER_ISOLATION", "uid")
     isolation_level.cache_clear()
     with pytest.raises(GraderError, match="does not offer that level"):
@@ -1284,7 +1284,7 @@ def test_a_run_without_its_end_of_run_message_is_flagged_not_clean(grading, api_
     run (the channel's own os.write, replaced here through the grader's module: patching
     os.write in the os module no longer reaches it)."""
     path = grading.write("""
-        import grader.channel as _channel
+        import grader.sandbox.channel as _channel
         _write = _channel._write
         def _quiet_end(fd, data):
             if b'"type":"done"' in bytes(data):
@@ -1299,7 +1299,7 @@ def test_a_run_without_its_end_of_run_message_is_flagged_not_clean(grading, api_
 def test_findings_dropped_on_the_way_to_the_pipe_are_missed_and_flagged(grading, api_rubric):
     path = grading.write("""
         import sys
-        import grader.channel as _channel
+        import grader.sandbox.channel as _channel
         _write = _channel._write
         def _no_findings(fd, data):
             if b'"type":"audit"' in bytes(data):

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from grader import cgroups, seccomp, uidslots
+from grader.sandbox import cgroups, seccomp, uidslots
 
 
 def fake_hierarchy(root, *, v2_controllers="", v1=False):

@@ -7,7 +7,7 @@ What the child sees, and nothing else:
   the Python runtime                its prefix(es), read-only, at their own paths; folders on the
                                     way (e.g. a 0700 /root holding pyenv) are made traversable,
                                     with nothing else in them
-  /grader-boot                      the grader's child-side modules (grader.bootcopy), read-only
+  /grader-boot                      the grader's child-side modules (grader.sandbox.bootcopy), read-only
   /tmp                              private, size-capped; /tmp/work is the working folder, with
                                     the submission's files mounted read-only in it
   /dev/shm                          private, size-capped
@@ -70,7 +70,7 @@ def bwrap_args(*, as_root: bool, boot: Path, files: list[Path], etc: tuple[Path,
     As root, no user namespace: bubblewrap builds the root with real privilege and the command
     after `--` must drop it (setpriv to a dedicated uid). As a normal user, bubblewrap's user
     namespace maps the user to itself and drops every capability on exec. `filtered`: the
-    caller adds `--seccomp FD` (grader.seccomp) before `--remount-ro`.
+    caller adds `--seccomp FD` (grader.sandbox.seccomp) before `--remount-ro`.
     """
     args = ["bwrap"]
     if as_root:

@@ -25,7 +25,8 @@ GRADER_ONLY = ("batch", "reports", "cli.py", "__main__.py")
 
 
 def package_dir() -> Path:
-    return Path(__file__).resolve().parent
+    """The `grader` package's folder (this module is grader/sandbox/bootcopy.py)."""
+    return Path(__file__).resolve().parent.parent
 
 
 def _engine_files() -> list[Path]:
