@@ -9,7 +9,9 @@ end, within 10 t + 1 s. Wall-clock figures are taken back to back on the same ma
 machine slows both; the CPU figures (user + system time of the child processes: the plain run,
 the grading sandbox) hardly depend on the load, and their ratio is the figure to read on a shared
 machine. Plain runs happen in a child Python, never in this process (the programs are run as
-they are, with real threads and real sleeps).
+they are, with real threads and real sleeps). The child's CPU time is counted only where this
+process reaps it: run with `GRADER_ISOLATION=process` for the CPU columns (under bubblewrap the
+sandbox's own init reaps it and the column shows next to nothing).
 """
 from __future__ import annotations
 

@@ -70,3 +70,114 @@ def test_a_program_that_never_ends_nor_sleeps_is_cut_by_cpu_time_and_judged(grad
     assert runs.status == "passed", runs.message
     assert "still running after 0.5 s of computing without sleeping" in runs.message
     assert checks["script_uses_lock"].status == "passed", checks["script_uses_lock"].message
+
+
+# -- races after the sampled part (issue 18, item 10) ------------------------------------------
+WARM_UP_THEN_CONCURRENT = """
+    import threading
+
+    balance = 0
+    lock = threading.Lock()
+
+
+    def deposit(n):
+        global balance
+        for _ in range(n):
+            with lock:
+                balance += 1
+
+
+    def withdraw(n):
+        global balance
+        for _ in range(n):
+            with lock:
+                balance += 2
+            {check_then_act}
+
+
+    # a warm-up: each job run one after the other, in the main thread
+    for job in [threading.Thread(target=deposit, args=(500,)) for _ in range(2)]:
+        job.run()
+    workers = [threading.Thread(target=withdraw, args=(2000,)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    print("balance", balance)
+"""
+UNLOCKED = """if balance >= 1:
+                new = balance - 1
+                balance = new"""
+LOCKED = """with lock:
+                if balance >= 1:
+                    new = balance - 1
+                    balance = new"""
+
+
+def warm_up_program(locked: bool) -> str:
+    return WARM_UP_THEN_CONCURRENT.format(check_then_act=LOCKED if locked else UNLOCKED)
+
+
+def test_an_unlocked_check_then_act_after_a_warm_up_and_past_the_sample_is_named(grading):
+    # the sampled part (100 points) ends long before the withdrawals do: the watch sees the
+    # conflict and hands the run to the full oracle, which names the lines
+    rubric = grading.rubric(params={"budget": 100}, fast=False)
+    checks = grading.graded("bank", warm_up_program(locked=False), rubric=rubric)
+    for check in ("script_consistent", "script_uses_lock"):
+        assert checks[check].status == "failed", checks[check].message
+        assert "bank.py:21" in checks[check].message and "bank.py:22" in checks[check].message, \
+            checks[check].message
+    assert checks["script_runs"].status == "passed", checks["script_runs"].message
+
+
+def test_the_same_program_with_its_check_and_act_under_the_lock_passes(grading):
+    rubric = grading.rubric(params={"budget": 100}, fast=False)
+    checks = grading.graded("bank", warm_up_program(locked=True), rubric=rubric)
+    for check in ("script_runs", "script_consistent", "script_uses_lock"):
+        assert checks[check].status == "passed", checks[check].message
+
+
+LATE_RACE = """
+    import threading
+
+    balance = 0
+    lock = threading.Lock()
+
+
+    def customer():
+        global balance
+        for _ in range(3000):
+            with lock:
+                balance += 2
+        for _ in range(50):
+            if balance >= 1:
+                balance -= 1
+
+
+    threads = [threading.Thread(target=customer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("balance", balance)
+"""
+
+
+def test_a_race_long_after_the_sampled_part_of_a_concurrent_run_is_named(grading):
+    # 2 x 3,000 locked updates use up the sampled part; the unlocked withdrawals come after it
+    checks = grading.graded("bank", LATE_RACE)
+    consistent = checks["script_consistent"]
+    assert consistent.status == "failed", consistent.message
+    # named from the reference run (the forced runs' samples end in the locked part)
+    assert not consistent.message.startswith("with forced thread switches"), consistent.message
+    assert "bank.py:15; holding no lock" in consistent.message, consistent.message
+
+
+def test_correct_designs_keep_full_marks_when_the_watch_sees_most_of_their_run(grading):
+    from test_race_verdicts import CORRECT
+
+    rubric = grading.rubric(params={"budget": 50}, fast=False)
+    for name, source in sorted(CORRECT.items()):
+        checks = grading.graded("bank", source, rubric=rubric)
+        failing = {c.id: c.message for c in checks.report.checks if c.status == "failed"}
+        assert not failing, (name, failing)

@@ -43,8 +43,10 @@ class CoopLock:
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         sched = sched_mod.ACTIVE
-        if sched is not None and sched.quiet and self._inner.acquire(False):
-            self._owner = _thread.get_ident()  # past the budget: nothing recorded, no lockdep
+        if sched is not None and sched.fast and self._inner.acquire(False):
+            ident = self._owner = _thread.get_ident()  # past the budget: nothing recorded, no lockdep
+            if sched.watching:
+                sched.watch_acquire(self, ident)
             return True
         sched, me = _managed()
         if me is None:
@@ -69,7 +71,9 @@ class CoopLock:
 
     def release(self) -> None:
         sched = sched_mod.ACTIVE
-        if sched is not None and sched.quiet and self._inner.locked():
+        if sched is not None and sched.fast and self._inner.locked():
+            if sched.watching:
+                sched.watch_release(self)
             self._owner = None
             self._inner.release()
             if sched.waiters:
@@ -93,15 +97,19 @@ class CoopLock:
 
     def __enter__(self) -> bool:
         sched = sched_mod.ACTIVE
-        if sched is not None and sched.quiet and self._inner.acquire(False):
-            self._owner = _thread.get_ident()  # the quiet path of acquire, one call less
+        if sched is not None and sched.fast and self._inner.acquire(False):
+            ident = self._owner = _thread.get_ident()  # the short path of acquire, one call less
+            if sched.watching:
+                sched.watch_acquire(self, ident)
             return True
         return self.acquire()
 
     def __exit__(self, *exc: Any) -> None:
         sched = sched_mod.ACTIVE
-        if sched is not None and sched.quiet and self._inner.locked():
-            self._owner = None  # the quiet path of release, one call less
+        if sched is not None and sched.fast and self._inner.locked():
+            if sched.watching:
+                sched.watch_release(self)
+            self._owner = None  # the short path of release, one call less
             self._inner.release()
             if sched.waiters:
                 sched.unblock(self, 1, key=self._key)

@@ -206,7 +206,7 @@ def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, s
                       max_steps=max_steps, stall_seconds=3.0, budget=budget,  # type: ignore[arg-type]
                       stop_at_budget=stop_at_budget, spin=10_000, time_limit=time_limit,
                       ordered=ordered, daemons_die=daemons_die, cpu_limit=cpu_limit,
-                      behind=behind)
+                      behind=behind, follow=True)
     ns = namespace if namespace is not None else {}
     ns.setdefault("__name__", "__main__")
     ns.setdefault("__file__", path)

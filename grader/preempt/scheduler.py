@@ -15,6 +15,14 @@ Cost: the first `budget` points are recorded and may switch threads (seeded, as 
 after that the schedule is *quiet*: nothing is recorded and threads switch only when they block,
 finish, or have run `spin` points in a row (so `while not done: pass` hands the turn on). A run
 with `stop_at_budget` ends there instead, judged on what it recorded.
+
+A program run (`follow`) spends its budget where threads run: before the program starts its
+first thread (a warm-up, `t.run()`) the schedule is quiet, and the budget counts only the
+points made from then on. Past the budget, while threads still
+run concurrently, it *watches* (grader/preempt/watch.py): every access gets a cheap
+happens-before check on the oracle's clocks, which locks, starts and joins keep up to date, and
+a conflict hands the run back to the full oracle for a burst of `ESCALATION` points. Once the
+oracle has found a race the rest of the run is quiet: the verdict is made.
 """
 from __future__ import annotations
 
@@ -33,6 +41,11 @@ from grader.preempt.oracle import RaceOracle
 
 RUNNABLE, BLOCKED, DONE = "runnable", "blocked", "done"
 MAX_EVENTS = 20_000
+ESCALATION = 30_000  # points recorded in full after the watch saw a conflict (a few turns)
+MAX_ESCALATIONS = 8  # per schedule: past them the watch only watches
+WATCH_ROUNDS = 4  # rounds of stretches watched in full past the budget (see Scheduler._stretch)
+WATCH_PERIOD = 8  # past them one round in WATCH_PERIOD is watched
+SAMPLED, WATCH, QUIET = "sampled", "watch", "quiet"
 STOPPED = ("time", "steps", "budget", "input")  # a run ended by the grader's limits (or its
 # scripted input running out, grader/preempt/answers.py), not by a fault
 
@@ -124,7 +137,8 @@ class Scheduler:
                  time_limit: float | None = None, ordered: bool = True,
                  daemons_die: bool = False, cpu_limit: float | None = None,
                  behind: dict[str, int | None] | None = None,
-                 world: dict[str, Any] | None = None) -> None:
+                 world: dict[str, Any] | None = None, follow: bool = False,
+                 quiet_limit: int = 50_000) -> None:
         """`serial`: threads switch only when they block, sleep, yield or end. `ordered` (with
         serial): the next thread is the first in line; without it, a seeded choice, so seeded
         serial runs reach the ends other legitimate orders reach (who got the last money).
@@ -139,7 +153,10 @@ class Scheduler:
         meant for (see `wakeups`). `world`: the namespace of the module whose code the schedule
         runs; threads still alive when it ends (a module-level actor waiting on its queue, an
         executor's idle workers) are parked, not killed, and the next schedule of the same world
-        adopts them, as they live on between two calls in a real process."""
+        adopts them, as they live on between two calls in a real process. `follow`: the mode
+        follows the threads (see the module's docstring); a run with `stop_at_budget` then also
+        stops after `quiet_limit` points outside its sample (a long warm-up is not sampled at
+        all)."""
         self.rng = random.Random(seed)
         self.seed = seed
         self.seed_base = 0  # per-thread random streams depend on the thread's index only
@@ -172,16 +189,34 @@ class Scheduler:
         # unlocked writes]: what `shared_writes` counts
         self.sites: dict[tuple[int, Any], list[Any]] = {}
         self.oracle = RaceOracle()  # happens-before and atomicity, fed by the access hooks
+        self.oracle.on_join = self._follow
         self.now = 0.0  # virtual seconds since the schedule started
         self.time_limit = time_limit
         self.budget = max_steps if budget is None else budget
         self.stop_at_budget = stop_at_budget
-        self.quiet = False  # past the budget: no recording, no forced switches
+        self.mode = SAMPLED
+        self.quiet = False  # no recording, no forced switches, no clocks
+        self.watching = False  # no recording, no forced switches; clocks and the cheap watch
+        self.fast = False  # quiet or watching: locks take their short path
+        self.follow = follow
+        self.quiet_limit = quiet_limit
+        self.sampled = 0  # points made in the sampled mode while threads ran concurrently
+        self.burst = 0  # points left of an escalation
+        self.escalations = 0
+        self.settled = False  # the oracle found a race: quiet for the rest of the run
+        self.unjoined: set[int] = set()  # tasks that ended and nobody has joined yet
+        self.watch: Any = None  # grader.preempt.watch.Watch, made when first needed
+        self.current: Task | None = None  # the thread given the turn last (the running one)
+        self.turns = 0  # turns handed over: progress the stall watchdog sees in the cheap modes
+        self.resting = False  # past the budget, concurrent, but this round is not watched
+        self.stretches = 0  # stretches begun past the budget while threads ran concurrently
+        self.watched = 0  # of them, watched
         self.spin = spin
         self.countdown = spin  # quiet points left before the running thread hands the turn on
         self.waiters: dict[int, list[Task]] = {}  # id(object) -> tasks blocked on it
         self.namespaces: list[dict[str, Any]] = []  # instrumented namespaces, hooks swapped when quiet
-        self._swapped: list[tuple[dict[str, Any], str, Any]] = []
+        self._originals: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}  # id(ns) -> its hooks
+        self._watch_hooks: dict[int, dict[str, Any]] = {}  # id(ns) -> the watch's hooks for it
         self.daemons_die = daemons_die
         self.killed: list[str] = []  # daemon threads still alive when the program exited
         self.killed_working: list[str] = []  # of those, the ones not idly waiting for work
@@ -198,16 +233,16 @@ class Scheduler:
         return self.by_ident.get(_thread.get_ident())
 
     def record(self, task: Task, kind: str, line: int | None, label: str = "", value: Any = None) -> None:
-        if not self.quiet and len(self.events) < MAX_EVENTS:
+        if not self.fast and len(self.events) < MAX_EVENTS:
             self.events.append(Event(self.steps, task.name, kind, line, label, value))
 
     @property
     def recording(self) -> bool:
-        return not self.quiet and len(self.events) < MAX_EVENTS
+        return not self.fast and len(self.events) < MAX_EVENTS
 
     def where(self, depth: int = 2) -> int | None:
         """The student's line `depth` frames up (None once nothing is recorded: nobody reads it)."""
-        if self.quiet or len(self.events) >= MAX_EVENTS:
+        if self.fast or len(self.events) >= MAX_EVENTS:
             return None
         return student_line(self.filename, depth + 1)
 
@@ -318,6 +353,10 @@ class Scheduler:
         nxt.ran = 0
         nxt.last_ran = next(_TURNS)
         self.countdown = self.spin
+        self.current = nxt
+        self.turns += 1
+        if self.fast and self.follow and self.sampled > self.budget and not self.settled:
+            self._stretch()
         nxt.go.release()
 
     def _hand_over(self, me: Task, nxt: Task) -> None:
@@ -335,16 +374,20 @@ class Scheduler:
             raise Abort(self.aborted)
         self.steps += 1
         self.clock += 1
-        if self.quiet:
+        if self.fast:
             me.ran += 1
             if me.ran >= self.spin:
                 self._check_limits()
+                self._follow()
                 self._switch(me)
             elif self.steps > self.max_steps:
                 self._abort("steps")
                 raise Abort("steps")
             return
-        if self.steps > self.budget:
+        if self.follow:
+            if self._sampled_point():
+                return
+        elif self.steps > self.budget:
             self._go_quiet()
             if self.aborted:
                 raise Abort(self.aborted)
@@ -368,14 +411,183 @@ class Scheduler:
         if self.stop_at_budget or self.budget >= self.max_steps:
             self._abort("budget" if self.stop_at_budget else "steps")
             return
-        from grader.preempt.quiet import HOOKS
+        self._set_mode(QUIET)
 
-        self.quiet = True
-        for ns in self.namespaces:
-            for name, hook in HOOKS.items():
-                if name in ns:
-                    self._swapped.append((ns, name, ns[name]))
-                    ns[name] = hook
+    # -- modes of a program run (`follow`) --------------------------------------------------
+    def _concurrent(self) -> bool:
+        """Two or more threads alive, or one that ended and nobody joined (its last accesses
+        are still unordered with what the others do)."""
+        if len(self.tasks) - self.exited >= 2:
+            return True
+        if self.unjoined:
+            self.unjoined -= self.oracle.joined
+        return bool(self.unjoined)
+
+    def _follow(self) -> None:
+        """Put the run in the mode its threads call for (after a start, an end, a join, a
+        burst, or every `spin` points of the cheap modes)."""
+        if not self.follow or self.aborted:
+            return
+        if self.settled:
+            self._set_mode(QUIET)
+        elif not self._concurrent():
+            # before any thread starts (a warm-up): quiet; after, the main thread's reads of
+            # what the threads wrote are recorded while the budget lasts (shared state)
+            self._set_mode(SAMPLED if self.spawned and self.sampled <= self.budget else QUIET)
+        elif self.burst or self.sampled <= self.budget:
+            self._set_mode(SAMPLED)
+        elif self.stop_at_budget:
+            self._abort("budget")
+        else:
+            self._set_mode(QUIET if self.resting else WATCH)
+
+    def _sampled_point(self) -> bool:
+        """A point in the sampled mode of a program run; True if it ended the sampled mode."""
+        if self.oracle.violations and not self.stop_at_budget:
+            self.settled = True  # the race is found: the rest needs no watching
+        elif self.burst:
+            self.burst -= 1
+            if self.burst:
+                return False
+        else:
+            self.sampled += 1
+            if self.sampled <= self.budget:
+                return False
+        self._follow()
+        if self.aborted:
+            raise Abort(self.aborted)
+        return self.mode != SAMPLED
+
+    def escalate(self, other: tuple[Any, ...] | None = None) -> None:
+        """The watch saw a conflict: record the next `ESCALATION` points in full, so that the
+        oracle names the race in the student's lines if it is one. `other`: the other thread's
+        last write of the location, as the watch saw it (container, key, thread index, clock,
+        line, expression, locks held), given to the oracle as if it had recorded it."""
+        if self.escalations >= MAX_ESCALATIONS or self.settled or self.mode != WATCH:
+            return
+        self.escalations += 1
+        self.burst = ESCALATION
+        self._set_mode(SAMPLED)
+        if other is not None:
+            from grader.preempt.access import _storage
+            from grader.preempt.oracle import Access
+
+            container, key, tid, clock, line, label, locks = other
+            if type(key) is str and type(container) is not dict:
+                container = _storage(container, key)
+            names = tuple(self.lock_name(lock) for lock in locks)
+            access = Access(self.tasks[tid].name, "write", self.filename, line, label, names)
+            self.oracle.seed_write(tid, self.oracle.location(container, key), access, clock)
+
+    def _set_mode(self, mode: str) -> None:
+        if mode == self.mode:
+            return
+        from grader.preempt import quiet, watch
+        from grader.preempt.siblings import loaded
+
+        if self.mode == SAMPLED:  # windows the full oracle opened close unseen in another mode
+            self.oracle.pending.clear()
+            self.oracle._slots.clear()
+        elif self.mode == QUIET:  # the locks' short paths kept no account of the locks held
+            for task in self.tasks:
+                task.held = [lock for lock in task.held if not hasattr(lock, "_owner")
+                             or lock._owner == task.ident and lock.locked()]
+        if mode == WATCH:
+            if self.watch is None:
+                self.watch = watch.Watch(self)
+            self.watch.new_era()
+            if self.mode == QUIET:  # locks went unfollowed
+                self._order_all()
+        self.mode = mode
+        self.quiet, self.watching, self.fast = mode == QUIET, mode == WATCH, mode != SAMPLED
+        watch._CURRENT[0] = self.watch if mode == WATCH else None
+        for ns in self.namespaces + [helper for _, helper in loaded()]:
+            saved = self._originals.get(id(ns))
+            if saved is None:
+                saved = self._originals[id(ns)] = (ns, {name: ns[name] for name in quiet.HOOKS
+                                                        if name in ns})
+            if mode == WATCH:
+                table = self._watch_hooks.get(id(ns))
+                if table is None:
+                    table = self._watch_hooks[id(ns)] = watch.hooks_for(ns)
+            else:
+                table = quiet.HOOKS if mode == QUIET else saved[1]
+            for name in saved[1]:
+                ns[name] = table[name]
+
+    def _stretch(self) -> None:
+        """Past the budget, while threads run concurrently, a stretch begins (a turn, or `spin`
+        more points of one thread). Stretches go in rounds (two per live thread, at most 16);
+        the first WATCH_ROUNDS rounds are watched, then one in WATCH_PERIOD, and the others
+        rest (quiet: no hooks, no clocks), so that a program of 2 x 10^7 locked updates is
+        graded within ten times its plain run. Counted in stretches, not in time: the same
+        program is watched at the same points on any machine. A round that is watched begins
+        with every thread ordered after all that happened before it (`_order_all`): a conflict
+        it reports lies within it, with clocks that followed every lock."""
+        self.stretches += 1
+        live = len(self.tasks) - self.exited
+        size = min(2 * max(live, 2), 16)
+        round_ = (self.stretches - 1) // size
+        resting = round_ >= WATCH_ROUNDS and round_ % WATCH_PERIOD != 0
+        if not resting:
+            self.watched += 1
+        if resting != self.resting:
+            self.resting = resting
+            self._follow()
+
+    def _order_all(self) -> None:
+        """Every thread's clock covers everything every thread did so far (after a stretch in
+        which locks were not followed), and ticks: what comes next is a new epoch."""
+        clocks = self.oracle.clocks
+        floor: dict[int, int] = {}
+        for vc in clocks.values():
+            for tid, clock in vc.items():
+                if floor.get(tid, 0) < clock:
+                    floor[tid] = clock
+        for tid, vc in clocks.items():
+            vc.update(floor)
+            vc[tid] = floor.get(tid, 0) + 1
+
+    def watch_acquire(self, lock: Any, ident: int) -> None:
+        """A lock taken on the short path while watching: the thread holds it (for the oracle
+        if a burst comes) and is ordered after its last release by another thread. (Called
+        for every acquire of a long program: kept to one call.)"""
+        me = self.current
+        if me is None or me.ident != ident:
+            me = self.by_ident.get(ident)
+            if me is None:
+                return
+        me.held.append(lock)
+        oracle = self.oracle
+        if oracle._releaser.get(lock._key, me.index) != me.index:
+            oracle.acquire_keyed(me.index, lock, lock._key)
+
+    def watch_release(self, lock: Any) -> None:
+        """A lock released on the short path while watching: its clock becomes the thread's
+        (a copy when the thread took it, a join when it releases a lock another thread took),
+        and the thread's own clock ticks."""
+        ident = _thread.get_ident()
+        me = self.current
+        if me is None or me.ident != ident:
+            me = self.by_ident.get(ident)
+            if me is None:
+                return
+        held = me.held
+        if held and held[-1] is lock:
+            held.pop()
+        elif lock in held:
+            held.reverse()
+            held.remove(lock)
+            held.reverse()
+        oracle, tid, key = self.oracle, me.index, lock._key
+        vc = oracle.clocks.get(tid) or oracle._clock(tid)
+        entry = oracle.sync.get(key)
+        if entry is not None and entry[0] is lock and lock._owner == ident:
+            entry[1].update(vc)
+            oracle._releaser[key] = tid
+            vc[tid] += 1
+        else:
+            oracle.release_keyed(tid, lock, key, lock._owner == ident)
 
     def spun(self) -> None:
         """`spin` quiet points ran in one thread: check the limits and hand the turn on."""
@@ -384,21 +596,33 @@ class Scheduler:
         if self.aborted:
             raise Abort(self.aborted)
         self._check_limits()
+        self._follow()
         me = self.task()
+        if self.fast and self.follow and self.sampled > self.budget and not self.settled \
+                and self._concurrent():
+            self._stretch()
         if me is not None:
             self._switch(me)
 
     def _check_limits(self) -> None:
-        """Past the budget: stop at `max_steps` points or `cpu_limit` CPU seconds."""
+        """Past the budget: stop at `max_steps` points or `cpu_limit` CPU seconds (a run that
+        stops at its budget: after `quiet_limit` points outside its sample)."""
+        if self.follow and self.stop_at_budget and self.steps > self.quiet_limit:
+            self._abort("budget")
+            raise Abort("budget")
         if self.steps > self.max_steps or self.cpu_limit is not None \
                 and time.process_time() - self.cpu_start > self.cpu_limit:
             self._abort("steps")
             raise Abort("steps")
 
     def _restore_hooks(self) -> None:
-        for ns, name, hook in reversed(self._swapped):
-            ns[name] = hook
-        self._swapped.clear()
+        for ns, hooks in self._originals.values():
+            ns.update(hooks)
+        self._originals.clear()
+        if self.watch is not None:
+            from grader.preempt import watch
+
+            watch._CURRENT[0] = None
 
     def yield_now(self, line: int | None) -> None:
         """A forced switch: someone else runs if anyone can."""
@@ -549,6 +773,7 @@ class Scheduler:
             self.spawned += 1
             self.alive += 1
             self.max_alive = max(self.max_alive, self.alive)
+        self._follow()
         if start is None:
             _REAL_START_NEW_THREAD(self._bootstrap, (task, body))
         else:
@@ -602,6 +827,11 @@ class Scheduler:
             del self.by_ident[task.ident]  # type: ignore[arg-type]
         if task.started:
             self.alive -= 1
+        if self.follow:
+            self.unjoined.add(task.index)
+            if self.watch is not None:
+                self.watch.threads.pop(task.ident, None)  # an OS thread id is reused
+            self._follow()
         if not self.aborted:
             self.record(task, "end", None)
             self.unblock(task)
@@ -788,6 +1018,7 @@ class Scheduler:
         self.tasks.append(task)
         self._adopt()
         self.by_ident[task.ident] = task  # type: ignore[index]
+        self.current = task
         with self._active(first_stream=True):
             try:
                 self.record(task, "start", None)
@@ -814,11 +1045,12 @@ class Scheduler:
         `stall_seconds` is blocked outside the grader's control ("stall"), but only if it is not
         computing: a long call in C, or a thread waiting for a CPU on a busy machine, is not a
         stall (whether it is one must not depend on the machine's load; one that never ends is
-        cut by the sandbox's CPU-counted limit)."""
-        last, since, cpu_at = -1, time.monotonic(), time.process_time()
+        cut by the sandbox's CPU-counted limit). A handed-over turn is a step too (the cheap
+        modes count points only every `spin` of them)."""
+        last, since, cpu_at = (-1, -1), time.monotonic(), time.process_time()
         while not self.finished.acquire(timeout=0.05):
-            if self.steps != last:
-                last, since, cpu_at = self.steps, time.monotonic(), time.process_time()
+            if (self.steps, self.turns) != last:
+                last, since, cpu_at = (self.steps, self.turns), time.monotonic(), time.process_time()
             elif time.monotonic() - since > self.stall_seconds and self._computing(since, cpu_at):
                 since, cpu_at = time.monotonic(), time.process_time()  # judged afresh from here
             elif time.monotonic() - since > self.stall_seconds:
