@@ -17,6 +17,7 @@ import yaml
 
 from grader.errors import GraderError
 from grader.registry import CHECKS, load_all
+from grader.sandbox.limits import Limits  # the sandbox's; the rubric sets them per task
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 STYLES = ("contract", "script", "program")
@@ -26,21 +27,6 @@ _PACKAGE = Path(__file__).resolve().parent
 DEFAULT_RUBRIC = (_PACKAGE.parent / "rubric.yaml"
                   if (_PACKAGE.parent / "pyproject.toml").is_file() and (_PACKAGE.parent / "rubric.yaml").is_file()
                   else _PACKAGE / "rubric.yaml")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits for one submission's sandboxed run."""
-
-    submission_seconds: float = 120.0  # wall clock for everything a submission runs
-    check_seconds: float = 20.0  # wall clock for one probe
-    import_seconds: float = 10.0  # wall clock for importing the submission
-    cpu_seconds: int = 120
-    memory_mb: int = 2048  # address space; threads' stacks are kept small so 100+ threads fit
-    file_size_mb: int = 16
-    output_kb: int = 64  # captured stdout/stderr kept per stream
-    processes: int = 1100  # tasks (processes and threads) at once: a textbook pool of 1,000 workers fits
-    disk_mb: int = 64  # bytes the child may write in all (its /tmp, its /dev/shm: each capped)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@
     seccomp.py   the filter that refuses new user namespaces inside the jail
     bootcopy.py  the compiled copy of the engine the child imports (no rubric, no batch code)
     channel.py   the private result pipe and its frames (the one module the child also uses)
+    limits.py    Limits: the resource limits of one submission's run (the rubric sets them)
 
 The names other modules use (`run`, `isolation_level`, `available_levels`, `require_isolation`,
 ...) are importable from here. They load on first use, so the child, which imports

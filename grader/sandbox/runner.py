@@ -33,10 +33,10 @@ from grader.files import read_regular
 from grader.owntime import Limit, OwnClock, Sample, cgroup_sampler, proc_sampler
 from grader.probing import arrived
 from grader.protocol import Crashed, ImportFailure, Job, ProbeRequest, ProbeResult
-from grader.rubric import Limits
 from grader.sandbox import bootcopy, jail, seccomp, uidslots
 from grader.sandbox.cgroups import TaskCgroup
 from grader.sandbox.channel import CHANNEL_TAMPERED, FrameReader
+from grader.sandbox.limits import Limits
 
 MAX_SIBLING_FILES = 20  # helper modules a student may split their work into
 MAX_SIBLING_BYTES = 200_000
