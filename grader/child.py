@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from grader import audit_hook, netguard, stuck
 from grader.probing import MissingEntryPoint, ProbeContext, describe
@@ -123,6 +123,69 @@ def _crashed(exc: BaseException, filename: str, entry_points: dict[str, str]) ->
     return Crashed(GRADER, **info)
 
 
+def _builtins_restorer() -> Callable[[], None]:
+    """Student code may replace builtins (type, isinstance, print); the harness may not use
+    theirs. The returned function puts the originals back (after the import, after every probe)."""
+    pristine = dict(builtins.__dict__)
+
+    def restore_builtins() -> None:
+        builtins.__dict__.clear()
+        builtins.__dict__.update(pristine)
+
+    return restore_builtins
+
+
+def _import_or_end(job: Job, path: Path, restore_builtins: Callable[[], None]) -> Any:
+    """The submission imported as a module, or the child ends here, having said why."""
+    fd, token = job.result_fd, job.token
+    started = time.monotonic()
+    try:
+        module = _import(path)
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the verdict is ours
+        restore_builtins()
+        channel.send(fd, token, {"type": "import", "ok": False, "error": describe(exc, path.name)})
+        sys.stdout.flush()
+        os._exit(0)
+    restore_builtins()
+    channel.send(fd, token, {"type": "import", "ok": True, "seconds": time.monotonic() - started})
+    return module
+
+
+def _run_probes(job: Job, module: Any, path: Path, restore_builtins: Callable[[], None],
+                streams: tuple[Any, Any], watchdog: stuck.Watchdog) -> None:
+    """Each requested probe in turn, its result sent the moment it ends."""
+    fd, token, send = job.result_fd, job.token, channel.send
+    source = path.read_text(encoding="utf-8-sig")
+    cache: dict[str, Any] = {}
+    for run in job.runs:
+        nonce = run.params.pop("nonce", "")  # echoed with the result, whatever the probe does
+        ctx = ProbeContext(module, path, source, job.entry_points, run.params, int(job.seed), cache)
+        send(fd, token, {"type": "begin", "key": run.key})
+        random.seed(0)
+        started = time.monotonic()
+        value: Any = None
+        raised: BaseException | None = None
+        watchdog.watch(run.key)
+        try:
+            value = PROBES[run.probe].run(ctx)
+        except BaseException as exc:
+            raised = exc
+        finally:
+            watchdog.watch(None)
+            sys.stdout, sys.stderr = streams
+            restore_builtins()
+        # told apart only now, with the builtins (isinstance, type) the grader's again
+        outcome = _outcome(value) if raised is None else _crashed(raised, path.name, job.entry_points)
+        result = ProbeResult(outcome, round(time.monotonic() - started, 4), nonce,
+                             tuple(netguard.ATTEMPTS[:20]))
+        try:
+            send(fd, token, {"type": "result", "key": run.key, "result": result.to_wire()})
+        except (TypeError, ValueError) as exc:
+            failed = Crashed(GRADER, type(exc).__name__, str(exc))
+            send(fd, token, {"type": "result", "key": run.key,
+                             "result": ProbeResult(failed, nonce=nonce).to_wire()})
+
+
 def main() -> None:
     job = Job.decode(sys.stdin.readline())
     fd, token = job.result_fd, job.token
@@ -146,58 +209,12 @@ def main() -> None:
     watchdog = stuck.Watchdog(lambda key: send(fd, token, {"type": "stuck", "key": key}))
     watchdog.start()
     send(fd, token, {"type": "ready"})
-    pristine = dict(builtins.__dict__)
-
-    def restore_builtins() -> None:
-        """Student code may replace builtins (type, isinstance, print); the harness may not use
-        theirs. Put the originals back after the import and after every probe."""
-        builtins.__dict__.clear()
-        builtins.__dict__.update(pristine)
-
-    module = None
-    if job.style == "contract":
-        started = time.monotonic()
-        try:
-            module = _import(path)
-        except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the verdict is ours
-            restore_builtins()
-            send(fd, token, {"type": "import", "ok": False, "error": describe(exc, path.name)})
-            sys.stdout.flush()
-            os._exit(0)
-        restore_builtins()
-        send(fd, token, {"type": "import", "ok": True, "seconds": time.monotonic() - started})
-    else:
+    restore_builtins = _builtins_restorer()
+    module = _import_or_end(job, path, restore_builtins) if job.style == "contract" else None
+    if job.style != "contract":
         send(fd, token, {"type": "import", "ok": True, "seconds": 0.0})
-    source = path.read_text(encoding="utf-8-sig")
-    cache: dict[str, Any] = {}
     real_stdout, real_stderr = sys.stdout, sys.stderr
-    for run in job.runs:
-        nonce = run.params.pop("nonce", "")  # echoed with the result, whatever the probe does
-        ctx = ProbeContext(module, path, source, job.entry_points, run.params, int(job.seed), cache)
-        send(fd, token, {"type": "begin", "key": run.key})
-        random.seed(0)
-        started = time.monotonic()
-        value: Any = None
-        raised: BaseException | None = None
-        watchdog.watch(run.key)
-        try:
-            value = PROBES[run.probe].run(ctx)
-        except BaseException as exc:
-            raised = exc
-        finally:
-            watchdog.watch(None)
-            sys.stdout, sys.stderr = real_stdout, real_stderr
-            restore_builtins()
-        # told apart only now, with the builtins (isinstance, type) the grader's again
-        outcome = _outcome(value) if raised is None else _crashed(raised, path.name, job.entry_points)
-        result = ProbeResult(outcome, round(time.monotonic() - started, 4), nonce,
-                             tuple(netguard.ATTEMPTS[:20]))
-        try:
-            send(fd, token, {"type": "result", "key": run.key, "result": result.to_wire()})
-        except (TypeError, ValueError) as exc:
-            failed = Crashed(GRADER, type(exc).__name__, str(exc))
-            send(fd, token, {"type": "result", "key": run.key,
-                             "result": ProbeResult(failed, nonce=nonce).to_wire()})
+    _run_probes(job, module, path, restore_builtins, (real_stdout, real_stderr), watchdog)
     private.check()
     send(fd, token, {"type": "done", "audit": private.sent})
     for stream in (real_stdout, real_stderr):
