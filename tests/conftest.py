@@ -22,6 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests must not flake on a busy machine: no per-example deadline, no "too slow"
+# health check, and the same examples on every run (a failure found once is found again).
+settings.register_profile("grader", deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("grader")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
