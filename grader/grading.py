@@ -417,3 +417,7 @@ def _apply_findings(task: TaskSpec, results: list[CheckResult]) -> None:
             if result is not first:
                 result.message += (f" (the same finding as {first.id}: the '{finding}' checks "
                                    f"deduct at most {cap:g} points together)")
+            if result.score >= result.max_score:
+                # All its points came back: nothing is lost here, so no FAIL beside full points
+                # in any output; the finding stays named in its message, as a note.
+                result.status = Status.NOTE

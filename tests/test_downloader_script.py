@@ -6,6 +6,8 @@ real response.
 """
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from textwrap import dedent
 from typing import Any
@@ -280,7 +282,9 @@ def test_unjoined_daemon_threads_are_killed_at_exit_and_fail_waits(rubric, tmp_p
     report = graded(rubric, tmp_path, UNJOINED.replace("DAEMON", ", daemon=True"))
     waits = by_id(report)["script_waits"]
     assert waits.status == "failed"
-    assert "ended while 4 download(s)" in waits.message and "daemon" in waits.message
+    # how many were still in flight depends on when the grader's server answered them (real
+    # time); that some were, and why, does not
+    assert re.search(r"ended while [1-4] download\(s\)", waits.message) and "daemon" in waits.message
 
 
 def test_non_daemon_workers_left_waiting_for_work_never_let_the_script_exit(rubric, tmp_path) -> None:

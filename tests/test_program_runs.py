@@ -64,8 +64,10 @@ def test_two_threads_by_a_million_locked_increments_grade_in_full(rubric):
 
 def test_two_threads_by_a_million_unlocked_increments_lose_the_race_points(rubric):
     report, checks = graded(rubric, "race_demo_2x1000000_no_lock.py")
-    assert checks["script_uses_lock"].status == "failed"
     assert checks["script_consistent"].status == "failed"
+    # the same race, found again: its points come back under the race cap, so it is a note
+    lock = checks["script_uses_lock"]
+    assert lock.status == "note" and lock.score == lock.max_score and "counter" in lock.message
     assert "counter" in checks["script_consistent"].message
     assert "an update can be lost" in checks["script_consistent"].message
     race = rubric.task("bank").findings["race"]

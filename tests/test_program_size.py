@@ -124,7 +124,8 @@ def test_an_unlocked_check_then_act_after_a_warm_up_and_past_the_sample_is_named
     rubric = grading.rubric(params={"budget": 100}, fast=False)
     checks = grading.graded("bank", warm_up_program(locked=False), rubric=rubric)
     for check in ("script_consistent", "script_uses_lock"):
-        assert checks[check].status == "failed", checks[check].message
+        # script_uses_lock names the same race; under the race cap its points come back (a note)
+        assert checks[check].status in ("failed", "note"), checks[check].message
         assert "bank.py:21" in checks[check].message and "bank.py:22" in checks[check].message, \
             checks[check].message
     assert checks["script_runs"].status == "passed", checks["script_runs"].message

@@ -21,9 +21,10 @@ def graded(rubric, tmp_path, files: dict[str, str]):
 
 
 def failed(checks) -> set[str]:
-    """Failed checks, leaving out `api`: a program that does not use the contract's names loses
-    that point whatever its races (the rubric's choice, not the race oracle's)."""
-    return {cid for cid, c in checks.items() if c.status == "failed" and cid != "api"}
+    """Checks that name a problem, leaving out `api`: a program that does not use the contract's
+    names loses that point whatever its races (the rubric's choice, not the race oracle's). A
+    race check whose deduction the finding's cap gave back is a note that still names the race."""
+    return {cid for cid, c in checks.items() if c.status in ("failed", "note") and cid != "api"}
 
 
 CORRECT = {
