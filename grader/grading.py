@@ -403,7 +403,8 @@ def _apply_findings(task: TaskSpec, results: list[CheckResult]) -> None:
     finding_of = {c.id: c.finding for c in task.checks}
     for finding, cap in task.findings.items():
         group = [c for c in results if finding_of.get(c.id) == finding and not c.bonus
-                 and c.status == Status.FAILED and not c.data.get("no_result") and c.score < c.max_score]
+                 and c.status == Status.FAILED and not c.data.get("no_result")
+                 and not c.data.get("forged") and c.score < c.max_score]  # a forged one is no finding
         refund = sum(c.max_score - c.score for c in group) - cap
         if refund <= 0:
             continue
