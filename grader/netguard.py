@@ -77,10 +77,7 @@ def _install_audit_guard() -> None:
     blocked = NetworkBlocked
     unix = getattr(socket, "AF_UNIX", None)
 
-    def address_of(value: Any) -> str:
-        if isinstance(value, tuple) and len(value) >= 2:
-            return f"{value[0]}:{value[1]}"
-        return str(value)
+    address_of = _address
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if event not in AUDITED:
