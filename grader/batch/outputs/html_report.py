@@ -81,8 +81,8 @@ def _task_summary(result: BatchResult, task: str) -> str:
     parts.append(histogram(scores, maximum, f"{result.title(task)}: scores of {len(scores)} submissions"))
 
     parts.append("<h3>Pass rate per check</h3><table><tr><th>check</th><th class=num>points</th>"
-                 "<th>passed</th><th class=num>failed</th><th class=num>skipped</th>"
-                 "<th class=num>grader error</th></tr>")
+                 "<th>passed</th><th class=num>lost points</th><th class=num>note</th>"
+                 "<th class=num>skipped</th><th class=num>grader error</th></tr>")
     order: list[str] = [c.id for c in spec.checks]
     tally: dict[str, Counter[Status]] = {cid: Counter() for cid in order}
     for grade in graded:
@@ -98,7 +98,8 @@ def _task_summary(result: BatchResult, task: str) -> str:
         parts.append(f"<tr><td>{_e(check_spec.id)}{bonus}</td><td class=num>{points(check_spec.points)}</td>"
                      f'<td><span class="rate"><span style="width:{rate * 100:.0f}%"></span></span>'
                      f"{counter[Status.PASSED]}/{total} ({rate * 100:.0f}%)</td>"
-                     f"<td class=num>{counter[Status.FAILED]}</td><td class=num>{counter[Status.SKIPPED]}</td>"
+                     f"<td class=num>{counter[Status.FAILED]}</td><td class=num>{counter[Status.NOTE]}</td>"
+                     f"<td class=num>{counter[Status.SKIPPED]}</td>"
                      f"<td class=num>{counter[Status.ERROR]}</td></tr>")
     parts.append("</table>")
 
@@ -110,7 +111,7 @@ def _task_summary(result: BatchResult, task: str) -> str:
             parts.append(f"<tr><td class=num>{count}</td><td>{_e(cid)}</td><td>{_e(sample)}</td></tr>")
         parts.append("</table>")
     else:
-        parts.append("<p>No check failed.</p>")
+        parts.append("<p>No check lost points.</p>")
     return "\n".join(parts)
 
 
