@@ -112,17 +112,27 @@ THREAD = object()  # the event's owner: a thread the submission started, with no
 
 def install(student_folder: str, report: Report, main_file: str = "") -> None:
     """Report (once per event and line) every watched event the submission's code is under.
-    `main_file` names what a thread of the submission's with no frame of its own reports."""
+    `main_file` names what a thread of the submission's with no frame of its own reports.
+
+    Everything the hook needs is bound in closures made here, once (the factories below run
+    only now): rebinding this module's names afterwards does not switch it off, and audit hooks
+    cannot be removed."""
     folder = student_folder.rstrip("/") + "/"
     grader = os.path.dirname(os.path.abspath(__file__)) + "/"
     stdlib = _stdlib()
-    installed = _installed()
-    busy = _thread._local()
     main = _thread.get_ident()  # the child's main thread: the grader's own, whatever it calls
-    threading_file = os.path.join(stdlib, "threading.py")
-    machinery = grader + "preempt/"
-    seen: set[tuple[str, str, str, int]] = set()
-    getframe = sys._getframe
+    owner = _owner_finder(folder, stdlib, _installed(), main, _sealed_test(grader, stdlib),
+                          _thread_test(grader, stdlib))
+    sys.addaudithook(_hook(owner, report, folder, main_file))
+
+
+SealedTest = Callable[[Any, Any, str, tuple[object, ...]], bool]
+OwnerFinder = Callable[[Any, str, tuple[object, ...]], tuple[Any, str]]
+
+
+def _sealed_test(grader: str, stdlib: str) -> SealedTest:
+    """The test whether an event raised in a frame is harmless whoever called it (SEALED, the
+    grader's own code, the import system, a LEAKY function called by a sealed one)."""
 
     def key_of(code: Any) -> tuple[str, str] | None:
         filename = code.co_filename
@@ -150,6 +160,37 @@ def install(student_folder: str, report: Report, main_file: str = "") -> None:
             return caller is not None and key_of(caller.f_code) in SEALED
         return False
 
+    return sealed
+
+
+def _thread_test(grader: str, stdlib: str) -> Callable[[Any], bool]:
+    """The test whether a thread with no frame of the submission's is still its own."""
+    threading_file = os.path.join(stdlib, "threading.py")
+    machinery = grader + "preempt/"
+
+    def started_by_submission(frame: Any) -> bool:
+        """A thread with no frame of the submission's is still its own when the submission
+        started it: `pool.submit(sys._getframe)` runs only library code. The grader's own
+        threads (its HTTP server, the thread that calls the student's function) run a target
+        of the grader's; the thread machinery (threading's bootstrap, the scheduler's wrappers)
+        says nothing either way."""
+        frames = []
+        while frame is not None:
+            frames.append(frame.f_code.co_filename)
+            frame = frame.f_back
+        for filename in reversed(frames):
+            if filename == threading_file or filename.startswith(machinery):
+                continue
+            return not filename.startswith(grader)
+        return True  # a builtin as the target: no frame of anybody's
+
+    return started_by_submission
+
+
+def _owner_finder(folder: str, stdlib: str, installed: tuple[str, ...], main: int, sealed: SealedTest,
+                  started_by_submission: Callable[[Any], bool]) -> OwnerFinder:
+    """Who an event belongs to (see `owner`)."""
+
     def owner(frame: Any, event: str, args: tuple[object, ...]) -> tuple[Any, str]:
         """The innermost frame of the submission's under the event (None: not its event), and
         the function that raised it when that is not the submission's own code. An installed
@@ -172,21 +213,16 @@ def install(student_folder: str, report: Report, main_file: str = "") -> None:
             return THREAD, _through(code, stdlib)
         return None, ""
 
-    def started_by_submission(frame: Any) -> bool:
-        """A thread with no frame of the submission's is still its own when the submission
-        started it: `pool.submit(sys._getframe)` runs only library code. The grader's own
-        threads (its HTTP server, the thread that calls the student's function) run a target
-        of the grader's; the thread machinery (threading's bootstrap, the scheduler's wrappers)
-        says nothing either way."""
-        frames = []
-        while frame is not None:
-            frames.append(frame.f_code.co_filename)
-            frame = frame.f_back
-        for filename in reversed(frames):
-            if filename == threading_file or filename.startswith(machinery):
-                continue
-            return not filename.startswith(grader)
-        return True  # a builtin as the target: no frame of anybody's
+    return owner
+
+
+def _hook(owner: OwnerFinder, report: Report, folder: str, main_file: str
+          ) -> Callable[[str, tuple[object, ...]], None]:
+    """The audit hook: picks the watched events, asks `owner` whose they are, reports each
+    (event, line) of the submission's once, at most MAX_FINDINGS."""
+    busy = _thread._local()
+    seen: set[tuple[str, str, str, int]] = set()
+    getframe = sys._getframe
 
     def hook(event: str, args: tuple[object, ...]) -> None:
         if getattr(busy, "on", False):
@@ -226,7 +262,7 @@ def install(student_folder: str, report: Report, main_file: str = "") -> None:
         finally:
             busy.on = False
 
-    sys.addaudithook(hook)
+    return hook
 
 
 def _through(code: Any, stdlib: str) -> str:

@@ -358,26 +358,31 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None,
         as_program.insert(0, _names_verdict(task, names_spec, submission, names, names_problem))
     _apply_findings(task, as_contract)
     _apply_findings(task, as_program)
-    # The names check passed: the contract checks grade it. It did not: whichever track
-    # credits the behaviour more (a contract attempt with one misnamed method that does
-    # nothing when run keeps its contract verdicts; a program with an `Account` class of its
-    # own is graded on what it does).
-    contract_wins = names is not None and (
-        names.status == Status.PASSED or sum(c.score for c in as_contract) >= sum(c.score for c in as_program))
-    if contract_wins:
-        report.style = "contract"
-        report.max_score = task.max_score("contract")
-        report.checks = as_contract
-        ran = [r for r in as_program if r.id != task.names_check]
-        for result in ran if any(c.status == Status.PASSED for c in ran) else []:
-            if result.status == Status.FAILED and names.status == Status.PASSED:  # type: ignore[union-attr]
-                report.notes.append(f"running your file as a program: {result.message} "
-                                    "(not scored: the contract checks grade this submission)")
-    else:
-        report.checks = as_program
-        report.notes.append(SCRIPT_EVIDENCE)
+    _pick_track(task, report, names, as_contract, as_program)
     settle(report)
     return report
+
+
+def _pick_track(task: TaskSpec, report: GradeReport, names: CheckResult | None,
+                as_contract: list[CheckResult], as_program: list[CheckResult]) -> None:
+    """The names check passed: the contract checks grade it. It did not: whichever track
+    credits the behaviour more (a contract attempt with one misnamed method that does nothing
+    when run keeps its contract verdicts; a program with an `Account` class of its own is
+    graded on what it does)."""
+    contract_wins = names is not None and (
+        names.status == Status.PASSED or sum(c.score for c in as_contract) >= sum(c.score for c in as_program))
+    if not contract_wins:
+        report.checks = as_program
+        report.notes.append(SCRIPT_EVIDENCE)
+        return
+    report.style = "contract"
+    report.max_score = task.max_score("contract")
+    report.checks = as_contract
+    ran = [r for r in as_program if r.id != task.names_check]
+    for result in ran if any(c.status == Status.PASSED for c in ran) else []:
+        if result.status == Status.FAILED and names.status == Status.PASSED:  # type: ignore[union-attr]
+            report.notes.append(f"running your file as a program: {result.message} "
+                                "(not scored: the contract checks grade this submission)")
 
 
 def _names_verdict(task: TaskSpec, spec: CheckSpec, submission: Submission,

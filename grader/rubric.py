@@ -241,6 +241,15 @@ def _check(path: Path, task: str, index: int, raw: Any, ids: set[str]) -> CheckS
     if visibility not in VISIBILITIES:
         raise _fail(path, f"{key}.visibility", f"unknown value {visibility!r}",
                     f"use one of: {', '.join(VISIBILITIES)}")
+    depends = _check_depends(path, key, raw, ids)
+    params, bonus, style, timeout, finding = _check_options(path, key, raw, name)
+    ids.add(cid)
+    return CheckSpec(cid, name, float(points), description.strip(), visibility, depends,
+                     params, bonus, style, timeout, finding)
+
+
+def _check_depends(path: Path, key: str, raw: dict[str, Any], ids: set[str]) -> tuple[str, ...]:
+    """A check's `depends`: one id or a list, each of a check listed above it."""
     depends = raw.get("depends", [])
     if isinstance(depends, str):
         depends = [depends]
@@ -250,6 +259,12 @@ def _check(path: Path, task: str, index: int, raw: Any, ids: set[str]) -> CheckS
         if dep not in ids:
             raise _fail(path, f"{key}.depends", f"{dep!r} is not a check listed before this one",
                         "list a check's dependencies above it")
+    return tuple(depends)
+
+
+def _check_options(path: Path, key: str, raw: dict[str, Any], name: str
+                   ) -> tuple[dict[str, Any], bool, str, float | None, str | None]:
+    """A check's optional keys, checked in order: params, bonus, style, timeout, finding."""
     params = raw.get("params", {})
     if not isinstance(params, dict):
         raise _fail(path, f"{key}.params", "must be a mapping", "write e.g. `params: {threads: 4}`")
@@ -269,9 +284,7 @@ def _check(path: Path, task: str, index: int, raw: Any, ids: set[str]) -> CheckS
     if finding is not None and (not isinstance(finding, str) or not finding.isidentifier()):
         raise _fail(path, f"{key}.finding", f"must be a name, got {finding!r}",
                     "write e.g. `finding: race` and list it under the task's `findings`")
-    ids.add(cid)
-    return CheckSpec(cid, name, float(points), description.strip(), visibility, tuple(depends),
-                     params, bonus, style, float(timeout) if timeout else None, finding)
+    return params, bonus, style, float(timeout) if timeout else None, finding
 
 
 def _program_grading(path: Path, key: str, traw: dict[str, Any], checks: tuple[CheckSpec, ...]
@@ -371,13 +384,7 @@ def _allowed_imports(path: Path, key: str, traw: dict[str, Any]) -> frozenset[st
 
 def parse_rubric(path: Path, text: str) -> Rubric:
     load_all()
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "somewhere"
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise GraderError(f"{path}: {where}: {problem}; fix the YAML syntax there") from None
+    data = _yaml(path, text)
     if not isinstance(data, dict):
         raise _fail(path, "top level", "must be a mapping with a `tasks` key", "see the bundled rubric.yaml")
     for name in data:
@@ -390,54 +397,74 @@ def parse_rubric(path: Path, text: str) -> Rubric:
     tasks_raw = data.get("tasks")
     if not isinstance(tasks_raw, dict) or not tasks_raw:
         raise _fail(path, "tasks", "missing or empty", "list at least one task (bank, downloader)")
-    tasks: dict[str, TaskSpec] = {}
-    for tname, traw in tasks_raw.items():
-        key = f"tasks.{tname}"
-        if not isinstance(traw, dict):
-            raise _fail(path, key, "must be a mapping", "give `file`, `entry_points` and `checks`")
-        for name in traw:
-            if name not in ("file", "entry_points", "checks", "limits", "names_check", "findings",
-                            "input", "packages", "allowed_imports"):
-                raise _fail(path, f"{key}.{name}", "unknown key",
-                            "use `file`, `entry_points`, `checks`, `limits`, `names_check`, "
-                            "`findings`, `input`, `packages` and `allowed_imports`")
-        file = traw.get("file")
-        if not isinstance(file, str) or not file.endswith(".py") or "/" in file:
-            raise _fail(path, f"{key}.file", f"must be a Python file name, got {file!r}",
-                        "write e.g. `file: bank.py`")
-        entry = traw.get("entry_points", {})
-        if not isinstance(entry, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) and v.isidentifier() for k, v in entry.items()):
-            raise _fail(path, f"{key}.entry_points", "must map roles to Python names",
-                        "write e.g. `simulate: simulate`")
-        checks_raw = traw.get("checks")
-        if not isinstance(checks_raw, list) or not checks_raw:
-            raise _fail(path, f"{key}.checks", "missing or empty", "list the checks to run")
-        ids: set[str] = set()
-        checks = tuple(spec for i, c in enumerate(checks_raw) for spec in (
-            _pytest_checks(path, tname, i, c, ids) if isinstance(c, dict) and "pytest" in c
-            else [_check(path, tname, i, c, ids)]))
-        for spec in checks:
-            if not spec.check.startswith(f"{tname}."):
-                raise _fail(path, f"{key}.checks.{spec.id}.check",
-                            f"{spec.check!r} belongs to another task", f"use a `{tname}.` check")
-        names_check, findings = _program_grading(path, key, traw, checks)
-        answers = _answers(path, f"{key}.input", traw.get("input"))
-        if answers is not None:  # the program checks' probe runs the program with these answers
-            checks = tuple(dataclasses.replace(c, params={"input": list(answers), **c.params})
-                           if c.style == "program" else c for c in checks)
-        packages = base_packages + tuple(
-            p for p in _packages(path, f"{key}.packages", traw.get("packages")) if p not in base_packages)
-        tasks[tname] = TaskSpec(tname, file, dict(entry), checks,
-                                _limits(path, f"{key}.limits", traw.get("limits"), base),
-                                names_check, findings, answers, packages,
-                                _allowed_imports(path, key, traw))
+    tasks = {tname: _task(path, tname, traw, base, base_packages) for tname, traw in tasks_raw.items()}
     digest_input = hashlib.sha256(text.encode())
     for task in tasks.values():  # instructors' test files are part of the rubric
         for spec in task.checks:
             digest_input.update(str(spec.params.get("source", "")).encode())
     digest = digest_input.hexdigest()
     return Rubric(path, tasks, digest)
+
+
+def _yaml(path: Path, text: str) -> Any:
+    """The YAML document, or one line naming where its syntax breaks."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise GraderError(f"{path}: {where}: {problem}; fix the YAML syntax there") from None
+
+
+def _task(path: Path, tname: str, traw: Any, base: Limits, base_packages: tuple[Package, ...]) -> TaskSpec:
+    """One task of the rubric, each key checked in turn (its checks by `_check`)."""
+    key = f"tasks.{tname}"
+    if not isinstance(traw, dict):
+        raise _fail(path, key, "must be a mapping", "give `file`, `entry_points` and `checks`")
+    for name in traw:
+        if name not in ("file", "entry_points", "checks", "limits", "names_check", "findings",
+                        "input", "packages", "allowed_imports"):
+            raise _fail(path, f"{key}.{name}", "unknown key",
+                        "use `file`, `entry_points`, `checks`, `limits`, `names_check`, "
+                        "`findings`, `input`, `packages` and `allowed_imports`")
+    file = traw.get("file")
+    if not isinstance(file, str) or not file.endswith(".py") or "/" in file:
+        raise _fail(path, f"{key}.file", f"must be a Python file name, got {file!r}",
+                    "write e.g. `file: bank.py`")
+    entry = traw.get("entry_points", {})
+    if not isinstance(entry, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.isidentifier() for k, v in entry.items()):
+        raise _fail(path, f"{key}.entry_points", "must map roles to Python names",
+                    "write e.g. `simulate: simulate`")
+    checks = _task_checks(path, tname, traw)
+    names_check, findings = _program_grading(path, key, traw, checks)
+    answers = _answers(path, f"{key}.input", traw.get("input"))
+    if answers is not None:  # the program checks' probe runs the program with these answers
+        checks = tuple(dataclasses.replace(c, params={"input": list(answers), **c.params})
+                       if c.style == "program" else c for c in checks)
+    packages = base_packages + tuple(
+        p for p in _packages(path, f"{key}.packages", traw.get("packages")) if p not in base_packages)
+    return TaskSpec(tname, file, dict(entry), checks, _limits(path, f"{key}.limits", traw.get("limits"), base),
+                    names_check, findings, answers, packages, _allowed_imports(path, key, traw))
+
+
+def _task_checks(path: Path, tname: str, traw: dict[str, Any]) -> tuple[CheckSpec, ...]:
+    """A task's checks in order (an instructor's pytest file gives one per test), each a check
+    registered for this task."""
+    key = f"tasks.{tname}"
+    checks_raw = traw.get("checks")
+    if not isinstance(checks_raw, list) or not checks_raw:
+        raise _fail(path, f"{key}.checks", "missing or empty", "list the checks to run")
+    ids: set[str] = set()
+    checks = tuple(spec for i, c in enumerate(checks_raw) for spec in (
+        _pytest_checks(path, tname, i, c, ids) if isinstance(c, dict) and "pytest" in c
+        else [_check(path, tname, i, c, ids)]))
+    for spec in checks:
+        if not spec.check.startswith(f"{tname}."):
+            raise _fail(path, f"{key}.checks.{spec.id}.check",
+                        f"{spec.check!r} belongs to another task", f"use a `{tname}.` check")
+    return checks
 
 
 def load_rubric(path: str | Path | None = None) -> Rubric:

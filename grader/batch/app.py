@@ -2,7 +2,9 @@
 
 Discover the submissions, match them to the roster, stage each, grade what the cache does not
 already know (in parallel), assemble one row per student and task, and let each output module
-write its files. Everything is sorted, so the same inputs give the same files.
+write its files: one function per step (`_setup`, `_discover`, `_stage_all`, `_grade_jobs`,
+`_collect`, `_class_warnings`), `run_batch` reads as the list of them. Everything is sorted, so
+the same inputs give the same files.
 """
 from __future__ import annotations
 
@@ -19,16 +21,16 @@ from grader.batch.cluster import ClusterTarget
 from grader.batch.discover import Discovery
 from grader.batch.naming import display_name
 from grader.batch.outputs import OUTPUTS, load_outputs
-from grader.batch.overrides import apply_overrides, load_overrides
+from grader.batch.overrides import Decision, apply_overrides, load_overrides
 from grader.batch.progress import Progress
 from grader.batch.records import (BatchResult, BatchStats, Found, GradeStatus, Student, StudentResult,
                                   TaskGrade)
 from grader.batch.roster import Roster, assignment_titles, load_roster
-from grader.batch.runner import Job, run_jobs
+from grader.batch.runner import Job, Outcome, run_jobs
 from grader.batch.stage import Staged, stage
 from grader.errors import GraderError
 from grader.presentation import nominal_maximum
-from grader.rubric import Rubric
+from grader.rubric import Rubric, TaskSpec
 from grader.sandbox import keeps_students_apart, require_isolation
 
 NO_SUBMISSION = "no submission"
@@ -113,11 +115,46 @@ def _check_workflows(found_all: list[Found], template: Path) -> None:
                 found.notes.append(problem)
 
 
-def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[BatchResult, list[Path]]:
-    started = time.monotonic()
-    stream = options.stream if options.stream is not None else sys.stderr
-    tasks = options.tasks or list(rubric.tasks)
-    specs = [rubric.task(t) for t in tasks]
+@dataclass
+class _Setup:
+    """What the checks before any work settle: the formats to write, the output folder, its
+    scratch folder (emptied), the cache and the engine version every cache key names."""
+
+    formats: list[str]
+    out: Path
+    work: Path
+    cache: Cache
+    engine: str
+
+
+@dataclass
+class _Class:
+    """The class as discovered: every row (a student and their files, or a roster student with
+    none) and what the gradebook needs to know about the tasks."""
+
+    layout: str
+    folder: Path  # the folder actually read (a zip's contents, unwrapped)
+    specs: list[TaskSpec]  # without --task: the tasks somebody submitted
+    pairs: list[tuple[Student, Found | None]]
+    titles: dict[str, str]
+    roster: Roster | None
+    decisions: list[Decision]
+    warnings: list[str]
+
+
+@dataclass
+class _Staging:
+    """Every submission copied aside, keyed (student key, task), and the gradings they need:
+    identical files share one job (one grading, several rows)."""
+
+    staged: dict[tuple[str, str], Staged] = field(default_factory=dict)
+    errors: dict[tuple[str, str], str] = field(default_factory=dict)  # files that could not be read
+    jobs: dict[str, Job] = field(default_factory=dict)
+
+
+def _setup(source: Path, options: BatchOptions) -> _Setup:
+    """Refuse what cannot work before doing anything (an unknown format, a missing source, Dask
+    not installed, outputs inside the submissions), then prepare the output folder."""
     load_outputs()
     formats = options.formats or sorted(OUTPUTS)
     unknown = [f for f in formats if f not in OUTPUTS]
@@ -136,98 +173,111 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
     work = out / ".work"
     shutil.rmtree(work, ignore_errors=True)
     (work / "staged").mkdir(parents=True)
-    cache = Cache(options.cache_dir or out / ".cache")
-    engine = engine_version()
+    return _Setup(formats, out, work, Cache(options.cache_dir or out / ".cache"), engine_version())
 
+
+def _discover(source: Path, specs: list[TaskSpec], options: BatchOptions, setup: _Setup) -> _Class:
+    """Find the submissions, match each to the roster (a roster student without one still gets
+    a row), and give every row its own key."""
     roster = load_roster(options.roster) if options.roster else None
     decisions = load_overrides(options.overrides) if options.overrides is not None else []
-    discovery = Discovery(specs, work / "extracted", roster.github_users() if roster else frozenset(),
-                          exclude=frozenset({out}), infer_tasks=not options.tasks)
+    discovery = Discovery(specs, setup.work / "extracted", roster.github_users() if roster else frozenset(),
+                          exclude=frozenset({setup.out}), infer_tasks=not options.tasks)
     layout, folder, found_all = discovery.run(source, options.layout)
     warnings = list(discovery.warnings)
-    specs = discovery.tasks  # without --task: the tasks somebody submitted
-    tasks = [t.name for t in specs]
+    specs = discovery.tasks
     titles = assignment_titles(roster, [(t.name, t.file) for t in specs], options.titles, warnings)
-
     if options.workflow is not None:
         _check_workflows(found_all, options.workflow)
     used: set[int] = set()
     pairs: list[tuple[Student, Found | None]] = [(_student(f, roster, used, warnings), f) for f in found_all]
     if roster is not None:
         pairs += [(s, None) for i, s in enumerate(roster.students) if i not in used]
-    pairs = _unique_keys(pairs)
+    return _Class(layout, folder, specs, _unique_keys(pairs), titles, roster, decisions, warnings)
 
-    staged: dict[tuple[str, str], Staged] = {}  # (student key, task) -> staged submission
-    stage_errors: dict[tuple[str, str], str] = {}
-    for student, found in pairs:
-        for task in specs:
+
+def _stage_all(klass: _Class, rubric: Rubric, setup: _Setup) -> _Staging:
+    """Copy each submitted task aside under the hash of its files; one job per distinct hash."""
+    staging = _Staging()
+    for student, found in klass.pairs:
+        for task in klass.specs:
             if found is None or task.name not in found.files:
                 continue
             try:
-                staged[student.key, task.name] = stage(task, found.files[task.name],
-                                                       found.helpers.get(task.name, []),
-                                                       work / "staged", rubric.digest, engine)
+                staging.staged[student.key, task.name] = stage(task, found.files[task.name],
+                                                               found.helpers.get(task.name, []),
+                                                               setup.work / "staged", rubric.digest, setup.engine)
             except OSError as exc:
-                stage_errors[student.key, task.name] = f"cannot read the submitted files ({exc})"
+                staging.errors[student.key, task.name] = f"cannot read the submitted files ({exc})"
     counts: dict[str, int] = {}
-    for item in staged.values():
+    for item in staging.staged.values():
         counts[item.key] = counts.get(item.key, 0) + 1
-    jobs: dict[str, Job] = {}
-    for (_, task_name), item in sorted(staged.items()):
-        jobs.setdefault(item.key, Job(item.key, task_name, item.main, counts[item.key]))
+    for (_, task_name), item in sorted(staging.staged.items()):
+        staging.jobs.setdefault(item.key, Job(item.key, task_name, item.main, counts[item.key]))
+    return staging
 
-    if staged and options.cluster is None:  # probe once, before the threads start; refuse a
+
+def _grade_jobs(rubric: Rubric, staging: _Staging, cache: Cache, options: BatchOptions,
+                stream: TextIO) -> dict[str, Outcome]:
+    """Grade what the cache does not know, on the thread pool or on the cluster."""
+    if staging.staged and options.cluster is None:  # probe once, before the threads start; refuse a
         # sandbox that mixes students (a cluster's workers are probed where they grade)
         require_isolation("grading a class", keeps_students_apart, options.allow_weak_isolation)
-    progress = Progress(len(staged), options.jobs, stream, options.progress and bool(staged))
-    ordered = sorted(jobs.values(), key=lambda j: (j.task, j.key))
+    progress = Progress(len(staging.staged), options.jobs, stream, options.progress and bool(staging.staged))
+    ordered = sorted(staging.jobs.values(), key=lambda j: (j.task, j.key))
     if options.cluster is None:
-        outcomes = run_jobs(rubric, ordered, cache, options.jobs, options.force, progress)
-    else:
-        from grader.batch import cluster
+        return run_jobs(rubric, ordered, cache, options.jobs, options.force, progress)
+    from grader.batch import cluster
 
-        outcomes = cluster.run_jobs(rubric, ordered, cache, options.force, progress, options.cluster,
-                                    options.allow_weak_isolation, stream)
+    return cluster.run_jobs(rubric, ordered, cache, options.force, progress, options.cluster,
+                            options.allow_weak_isolation, stream)
 
+
+def _task_grade(task: TaskSpec, student: Student, found: Found | None, folder: Path, staging: _Staging,
+                outcomes: dict[str, Outcome]) -> TaskGrade:
+    """One cell of the gradebook: graded, or why not (unreadable, unmatched, missing, broken)."""
+    full = nominal_maximum(task)
+    pair = (student.key, task.name)
+    source_name = ""
+    if found is not None and task.name in found.files:
+        try:
+            source_name = str(found.files[task.name].relative_to(folder))
+        except ValueError:
+            source_name = found.files[task.name].name
+    if pair in staging.errors:
+        return TaskGrade(task.name, GradeStatus.BROKEN, 0.0, full, source=source_name, note=staging.errors[pair])
+    if pair not in staging.staged and found is not None and task.name in found.unmatched:
+        return TaskGrade(task.name, GradeStatus.UNMATCHED, 0.0, full, note=found.unmatched[task.name])
+    if pair not in staging.staged:
+        note = NO_SUBMISSION if found is None or not found.files else f"no {task.file} in the submission"
+        return TaskGrade(task.name, GradeStatus.MISSING, 0.0, full, note=note)
+    item = staging.staged[pair]
+    outcome = outcomes[item.key]
+    if outcome.report is None:
+        return TaskGrade(task.name, GradeStatus.BROKEN, 0.0, full, source=source_name, key=item.key,
+                         note=outcome.error)
+    report = outcome.report
+    guessed = found.guessed.get(task.name, "") if found is not None else ""
+    return TaskGrade(task.name, GradeStatus.GRADED, report.score, report.max_score, report, source_name,
+                     item.key, outcome.cached, "; ".join(x for x in (guessed, report.error or "") if x))
+
+
+def _collect(klass: _Class, staging: _Staging, outcomes: dict[str, Outcome]) -> list[StudentResult]:
+    """One row per student, sorted by name, with every task's cell."""
     students: list[StudentResult] = []
-    for student, found in pairs:
-        grades: dict[str, TaskGrade] = {}
-        for task in specs:
-            full = nominal_maximum(task)
-            pair = (student.key, task.name)
-            source_name = ""
-            if found is not None and task.name in found.files:
-                try:
-                    source_name = str(found.files[task.name].relative_to(folder))
-                except ValueError:
-                    source_name = found.files[task.name].name
-            if pair in stage_errors:
-                grades[task.name] = TaskGrade(task.name, GradeStatus.BROKEN, 0.0, full, source=source_name,
-                                              note=stage_errors[pair])
-            elif pair not in staged and found is not None and task.name in found.unmatched:
-                grades[task.name] = TaskGrade(task.name, GradeStatus.UNMATCHED, 0.0, full, note=found.unmatched[task.name])
-            elif pair not in staged:
-                note = NO_SUBMISSION if found is None or not found.files else f"no {task.file} in the submission"
-                grades[task.name] = TaskGrade(task.name, GradeStatus.MISSING, 0.0, full, note=note)
-            else:
-                item = staged[pair]
-                outcome = outcomes[item.key]
-                if outcome.report is None:
-                    grades[task.name] = TaskGrade(task.name, GradeStatus.BROKEN, 0.0, full, source=source_name,
-                                                  key=item.key, note=outcome.error)
-                else:
-                    report = outcome.report
-                    guessed = found.guessed.get(task.name, "") if found is not None else ""
-                    grades[task.name] = TaskGrade(task.name, GradeStatus.GRADED, report.score, report.max_score,
-                                                  report, source_name, item.key, outcome.cached,
-                                                  "; ".join(x for x in (guessed, report.error or "") if x))
+    for student, found in klass.pairs:
+        grades = {task.name: _task_grade(task, student, found, klass.folder, staging, outcomes)
+                  for task in klass.specs}
         notes = list(found.notes) if found else []
         students.append(StudentResult(student, grades, bool(found and found.late),
                                       found.layout if found else "", notes))
     students.sort(key=lambda s: ((s.student.sortable_name or s.student.name).lower(), s.student.key))
-    if options.overrides is not None:
-        apply_overrides(students, decisions, options.overrides, warnings)
+    return students
 
+
+def _class_warnings(specs: list[TaskSpec], students: list[StudentResult], warnings: list[str]) -> None:
+    """What the instructor should know about the class as a whole: cells graded out of another
+    maximum than the gradebook column, and identical submissions."""
     for task in specs:
         full = nominal_maximum(task)
         odd = sorted({g.max_score for s in students for g in [s.grades[task.name]] if g.max_score != full})
@@ -245,18 +295,39 @@ def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[Batc
         for keys in sorted(g for g in groups.values() if len(g) > 1):
             warnings.append(f"{task.name}: identical submissions from {', '.join(keys)} "
                             "(the same files; check for copying, or an unchanged starter)")
-    stats = BatchStats(
-        submissions=len(staged),
+
+
+def _stats(staging: _Staging, outcomes: dict[str, Outcome], students: list[StudentResult]) -> BatchStats:
+    return BatchStats(
+        submissions=len(staging.staged),
         gradings=sum(1 for o in outcomes.values() if not o.cached),
         cached=sum(1 for o in outcomes.values() if o.cached),
-        shared=len(staged) - len(jobs),
+        shared=len(staging.staged) - len(staging.jobs),
         failed=sum(1 for s in students for g in s.grades.values() if g.status == GradeStatus.BROKEN),
     )
-    result = BatchResult(rubric, tasks, students, layout, source, engine, warnings, stats,
-                         {t: titles.get(t, t) for t in tasks}, roster is not None, out)
+
+
+def run_batch(source: Path, rubric: Rubric, options: BatchOptions) -> tuple[BatchResult, list[Path]]:
+    """Discover, stage, grade (what the cache lacks), collect one row per student, write every
+    format; the scratch folder is removed afterwards."""
+    started = time.monotonic()
+    stream = options.stream if options.stream is not None else sys.stderr
+    specs = [rubric.task(t) for t in options.tasks or list(rubric.tasks)]  # an unknown task: first
+    setup = _setup(source, options)
+    klass = _discover(source, specs, options, setup)
+    staging = _stage_all(klass, rubric, setup)
+    outcomes = _grade_jobs(rubric, staging, setup.cache, options, stream)
+    students = _collect(klass, staging, outcomes)
+    if options.overrides is not None:
+        apply_overrides(students, klass.decisions, options.overrides, klass.warnings)
+    _class_warnings(klass.specs, students, klass.warnings)
+    stats = _stats(staging, outcomes, students)
+    tasks = [t.name for t in klass.specs]
+    result = BatchResult(rubric, tasks, students, klass.layout, source, setup.engine, klass.warnings, stats,
+                         {t: klass.titles.get(t, t) for t in tasks}, klass.roster is not None, setup.out)
     written: list[Path] = []
-    for name in formats:
-        written += OUTPUTS[name](result, out)
-    shutil.rmtree(work, ignore_errors=True)
+    for name in setup.formats:
+        written += OUTPUTS[name](result, setup.out)
+    shutil.rmtree(setup.work, ignore_errors=True)
     stats.seconds = round(time.monotonic() - started, 3)
     return result, written
