@@ -10,7 +10,7 @@ from grader.preempt import scheduler as sched_mod
 from grader.preempt.instrument import hooks, instrument
 from grader.preempt.primitives import patched
 from grader.preempt.scheduler import Outcome, Scheduler
-from grader.preempt.siblings import loaded, siblings, submission_attrs
+from grader.preempt.siblings import loaded, own_module, siblings, submission_attrs
 from grader.preempt.verdict import findings
 from grader.probing import ProbeContext, describe, plain
 from grader.protocol import Tampered
@@ -70,7 +70,7 @@ def instrumented_module(ctx: ProbeContext) -> types.ModuleType:
         # program starts at import finish at once; one that never ends is stopped).
         from grader.preempt.runner import exec_quietly
 
-        with siblings(ctx.path):
+        with siblings(ctx.path, own=module):
             exec_quietly(code, module.__dict__, str(ctx.path), ctx.source)
         return module
 
@@ -116,9 +116,16 @@ def explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Schedu
     Every schedule's raw data goes back to the grader, which judges it again itself; the
     failing schedule also carries the interleaving that explains it.
     """
-    runs: list[dict[str, Any]] = []
     if (why := tampering(module.__dict__)) is not None:
         return Tampered(why)
+    with own_module(module):
+        return _explore(ctx, module, build, problem, schedules=schedules, switch=switch, explain=explain)
+
+
+def _explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Scheduler], Scenario],
+             problem: Callable[[dict[str, Any]], str | None], *, schedules: int, switch: float,
+             explain: Callable[[Outcome, dict[str, Any]], list[str]] | None) -> dict[str, Any] | Tampered:
+    runs: list[dict[str, Any]] = []
     for index in range(schedules):
         seed = ctx.seed + index
         sched = Scheduler(seed, filename=str(ctx.path), source=ctx.source, switch=switch,

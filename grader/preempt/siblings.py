@@ -7,6 +7,13 @@ import of a module whose `.py` lies in the submission's folder loads that file i
 (with the state attributes of all the submission's files, so `acct.balance` read in one file
 and assigned in another is shared state in both), with fresh module objects each time: one
 run's helper state never leaks into the next run.
+
+Every route to the submission's own code loads it instrumented: a helper imported by a name
+computed at run time (`importlib.import_module(name)`, `__import__(name)`) is found among all the
+folder's files, not only those named in an import statement; and the main file importing itself
+(`import bank` inside bank.py) gets the instrumented module (its own, in the contract's runs; a
+twin loaded afresh, as CPython makes one for a file run as `__main__`), never the plain copy the
+child imported first, whose unscheduled code would hide every race.
 """
 from __future__ import annotations
 
@@ -38,7 +45,7 @@ class _Loader(importlib.abc.Loader):
         return None
 
     def exec_module(self, module: Any) -> None:
-        code = instrument(self.source, str(self.path), attrs=self.attrs)
+        code = instrument(self.source, str(self.path), attrs=self.attrs | state_attrs_of([self.source]))
         module.__dict__.update(hooks())
         del LOADED[:-15]  # the latest runs' helpers are enough; older ones may be collected
         LOADED.append((self.path.name, module.__dict__))
@@ -110,24 +117,51 @@ def _helper_files(main: Path, main_source: str | None = None) -> dict[str, tuple
     return files
 
 
+def _other_files(main: Path, known: dict[str, tuple[Path, str]]) -> dict[str, tuple[Path, str]]:
+    """The folder's other `.py` files: reachable by a name computed at run time."""
+    files: dict[str, tuple[Path, str]] = {}
+    try:
+        candidates = sorted(main.parent.glob("*.py"))
+    except OSError:
+        return files
+    for file in candidates:
+        name = file.stem
+        if name in known or file == main or not name.isidentifier() or _found_elsewhere(name, main.parent):
+            continue
+        try:
+            files[name] = (file, file.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return files
+
+
 def submission_attrs(main: Path, main_source: str) -> set[str]:
     """State attributes assigned anywhere in the submission (main file and helpers)."""
     return state_attrs_of([main_source] + [source for _, source in _helper_files(main, main_source).values()])
 
 
 @contextlib.contextmanager
-def siblings(main: Path) -> Iterator[None]:
-    """Helper modules imported meanwhile are the instrumented copies, loaded afresh."""
+def siblings(main: Path, own: Any = None) -> Iterator[None]:
+    """Helper modules imported meanwhile are the instrumented copies, loaded afresh; `import`
+    of the main file's own name gives `own` (the instrumented module being run), or without it
+    an instrumented twin."""
     files = _helper_files(main)
-    if not files:
-        yield
-        return
-    attrs = state_attrs_of([source for _, source in files.values()])
     try:
-        attrs |= state_attrs_of([main.read_text(encoding="utf-8-sig")])
+        main_source = main.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
-        pass
-    saved = {name: sys.modules.pop(name) for name in list(files) if name in sys.modules}
+        main_source = None
+    attrs = state_attrs_of([source for _, source in files.values()])
+    if main_source is not None:
+        attrs |= state_attrs_of([main_source])
+    files.update(_other_files(main, files))
+    name = main.stem
+    own_name = name.isidentifier() and not _found_elsewhere(name, main.parent)
+    if own_name and own is None and main_source is not None:
+        files[name] = (main, main_source)
+    names = list(files) + ([name] if own_name else [])
+    saved = {n: sys.modules.pop(n) for n in names if n in sys.modules}
+    if own_name and own is not None:
+        sys.modules[name] = own
     finder = _Finder(files, attrs)
     sys.meta_path.insert(0, finder)
     try:
@@ -135,6 +169,25 @@ def siblings(main: Path) -> Iterator[None]:
     finally:
         if finder in sys.meta_path:
             sys.meta_path.remove(finder)
-        for name in files:
-            sys.modules.pop(name, None)
+        for n in names:
+            sys.modules.pop(n, None)
         sys.modules.update(saved)
+
+
+@contextlib.contextmanager
+def own_module(module: Any) -> Iterator[None]:
+    """While the contract's schedules run, `import bank` inside the student's functions gives
+    the instrumented module they belong to, not the plain copy the child imported first."""
+    name = getattr(module, "__name__", None)
+    if not isinstance(name, str) or not name.isidentifier():
+        yield
+        return
+    saved = sys.modules.get(name)
+    sys.modules[name] = module
+    try:
+        yield
+    finally:
+        if saved is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = saved
