@@ -174,8 +174,10 @@ def _batch(args: argparse.Namespace) -> int:
                               "decide how many are graded at once: drop --jobs")
         options.cluster = ClusterTarget(args.cluster, args.workers or 0)
     result, written = run_batch(Path(args.path), rubric, options)
-    for warning in result.warnings:
-        print(f"grader: warning: {warning}", file=sys.stderr)
+    from grader.reports import clean
+
+    for warning in result.warnings:  # they name students' folders and files
+        print(f"grader: warning: {clean.text(warning)}", file=sys.stderr)
     stats = result.stats
     grades = [g for s in result.students for g in s.grades.values()]
     missing = sum(1 for g in grades if g.status == GradeStatus.MISSING)
@@ -313,6 +315,7 @@ def _check(args: argparse.Namespace) -> int:
     from grader.grading import grade
     from grader.here import localised, replay_command
     from grader.presentation import SELF_CHECK, STAFF, points, view
+    from grader.reports import clean
     from grader.reports.junit import render_views as junit_xml
     from grader.reports.text import render_view, wants_colour
     from grader.rubric import load_rubric
@@ -349,7 +352,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.format == "junit":  # one document for every task graded
         print(junit_xml(views), end="")
     elif args.format == "json":
-        print(json.dumps(json_document(reports, views, why), indent=2))
+        print(json.dumps(clean.data(json_document(reports, views, why)), indent=2))
     if len(views) > 1 and args.format == "text":
         bonus = sum(v.bonus for v in views)
         print(f"\ntotal: {points(sum(v.score for v in views))}/{points(sum(v.maximum for v in views))}"
@@ -363,7 +366,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.github:
         github.publish(views, ok, {t.task: github.workspace_path(t.path) for t in targets})
     if why:
-        print(f"grader: exit 1: {why}", file=sys.stderr)
+        print(f"grader: exit 1: {clean.text(why)}", file=sys.stderr)
     return 0 if ok else 1
 
 
@@ -421,8 +424,10 @@ def main(argv: list[str] | None = None) -> int:
 
             return doctor(args, sys.stdout)
         return _check(args)
-    except GraderError as exc:
-        print(f"grader: error: {exc}", file=sys.stderr)
+    except GraderError as exc:  # it may name a file as it was given
+        from grader.reports import clean
+
+        print(f"grader: error: {clean.text(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         if args.command == "batch":

@@ -165,8 +165,12 @@ _LINE = r"(?<![\w.]){name}:(\d+)"
 
 
 def student_line(file: str, *texts: str) -> int | None:
-    """The first `file:LINE` reference in the texts: where an annotation belongs."""
-    pattern = re.compile(_LINE.format(name=re.escape(file)))
+    """The first `file:LINE` reference in the texts: where an annotation belongs. A file name
+    with characters that are cleaned on the way (a newline, an escape code) is found either way."""
+    from grader.reports import clean
+
+    names = sorted({file, clean.line(file)}, key=len, reverse=True)
+    pattern = re.compile(_LINE.format(name="(?:" + "|".join(re.escape(n) for n in names) + ")"))
     for text in texts:
         match = pattern.search(text or "")
         if match:

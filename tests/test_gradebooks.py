@@ -220,3 +220,49 @@ def test_the_moodle_worksheet_is_what_upload_grading_worksheet_imports(moodle_cl
     # the worksheet's own time is kept: Moodle refuses what was changed in Moodle since
     assert by_id["Participant 101"]["Last modified (grade)"] == "Friday, 4 December 2026, 10:00 AM"
     assert "debug leftover" in by_id["Participant 103"]["Feedback comments"]
+
+
+# Cleaning at the output (issue 22 item 8): one function per kind of output, used by every writer.
+
+def test_the_text_report_keeps_its_own_colours_and_shows_a_students_escapes_as_text():
+    from grader.reports.text import render_view
+
+    report = _report()
+    report.checks[0].message = "printed \x1b[2J\x1b[35mFAKE\u202e and \x00" + "forged\x00"
+    coloured = render_view(view(report), colour=True)
+    assert "\x1b[35mFAKE" not in coloured and "\\x1b[2J\\x1b[35mFAKE\\u202e" in coloured
+    assert coloured.count("\x1b[") == coloured.count("\x1b[0m") * 2  # only the report's own marks
+    plain = render_view(view(report), colour=False)
+    assert "\x1b" not in plain and "\x00" not in plain and "[PASS] script_runs" in plain
+
+
+def test_a_csv_cell_is_data_whatever_the_student_wrote():
+    from grader.reports.clean import csv_cell
+
+    assert csv_cell('=HYPERLINK("http://x","y")') == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert csv_cell(" +1+cmd|' /C calc'!A0") == "' +1+cmd|' /C calc'!A0"
+    assert csv_cell("\uff1dSUM(A1)").startswith("'")  # a full-width equals sign
+    assert csv_cell("-1") == "-1" and csv_cell("16.5") == "16.5"  # numbers stay numbers
+    assert csv_cell("Ada\x1b[31m\u202e") == "Ada\\x1b[31m\\u202e"
+
+
+def test_markdown_and_html_render_a_students_markup_as_text():
+    from grader.reports.clean import code_block, html, markdown
+
+    # on one line; the backslash of the shown newline is escaped too, so it renders as "\\n"
+    assert markdown("<script>a_b</script>\n| x") == "&lt;script&gt;a\\_b&lt;/script&gt;\\\\n\\| x"
+    assert html('<img src=x onerror="a">\u2066') == "&lt;img src=x onerror=&quot;a&quot;&gt;\\u2066"
+    block = code_block("```\ninside")
+    assert block[0] == "````text" and block[-1] == "````"
+
+
+def test_every_text_and_attribute_of_a_junit_document_is_cleaned():
+    from grader.reports.junit import document
+
+    root = ET.Element("testsuites")
+    case = ET.SubElement(root, "testcase", name="x\x1b[31m\ud800", classname="bank.\u202ebank.py")
+    case.text = "]]> \x07 <script>"
+    text = document(root, {"tests": 1})
+    parsed = ET.fromstring(text.split("\n", 1)[1])
+    assert "\x1b" not in text and "\u202e" not in text and "]]>" not in text
+    assert parsed.find("testcase").text == "]]> \\x07 <script>"

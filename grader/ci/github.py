@@ -9,6 +9,9 @@
   shows "Points X/Y" with partial credit.
 
 Everything is the self-check view: hidden checks are one line, not itemised, as in the report.
+Every string is cleaned for where it goes (`grader.reports.clean`): an annotation's text for the
+runner's log (then the workflow command's own escapes), the summary's cells for Markdown, the
+Classroom result's strings for the log the reporter prints them in.
 """
 from __future__ import annotations
 
@@ -19,8 +22,9 @@ import secrets
 from pathlib import Path
 from typing import TypedDict
 
-from grader.batch.outputs.feedback import md_text
 from grader.presentation import TaskView, check_text, points
+from grader.reports import clean
+from grader.reports.clean import markdown as md_text
 from grader.results import Status
 
 CLASSROOM_VERSION = 1
@@ -48,7 +52,7 @@ class ClassroomResult(TypedDict):
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return clean.text(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
@@ -79,7 +83,7 @@ def summary(views: list[TaskView]) -> str:
     """The job summary: a table per task, then the total."""
     out = ["## Grader results", ""]
     for task in views:
-        head = f"### {md_text(task.task)}: `{task.file}` {points(task.score)}/{points(task.maximum)}"
+        head = f"### {md_text(task.task)}: {md_text(task.file)} {points(task.score)}/{points(task.maximum)}"
         if task.bonus:
             head += f" (+{points(task.bonus)} bonus)"
         out += [head, ""]
@@ -88,7 +92,7 @@ def summary(views: list[TaskView]) -> str:
             first, *rest = task.error.splitlines() or [""]
             out += [f"**Could not run:** {md_text(first)}", ""]
             if rest:  # a syntax error's line and caret
-                out += ["```text", *rest, "```", ""]
+                out += [*clean.code_block("\n".join(rest)), ""]
             stopped = [c for c in checks if c.message.strip() == first.strip()]
             if stopped:  # said once, not once per check
                 out += [f"Not run ({points(sum(c.max_score for c in stopped if not c.bonus))} points): "
@@ -107,12 +111,12 @@ def summary(views: list[TaskView]) -> str:
             out.append("")
         if task.withheld_checks:
             out += [md_text(task.withheld_line()) + ".", ""]
-        out += [f"Seed {task.seed}: replay locally with `{task.replay}`.", ""]
+        out += [f"Seed {task.seed}: replay locally with {md_text(task.replay)}", ""]
     score = sum(v.score + v.bonus for v in views)
     maximum = sum(v.maximum for v in views)
     out += [f"**Total: {points(score)}/{points(maximum)}**", "",
             "_These points are feedback: the grade of record comes from your instructor's grading._", ""]
-    return "\n".join(out)
+    return clean.text("\n".join(out))
 
 
 def classroom_result(views: list[TaskView], ok: bool) -> ClassroomResult:
@@ -134,7 +138,8 @@ def classroom_result(views: list[TaskView], ok: bool) -> ClassroomResult:
 
 
 def encode(result: ClassroomResult) -> str:
-    return base64.b64encode(json.dumps(result).encode()).decode("ascii")
+    """The step output: the reporter prints the messages in the job's log, so they are cleaned."""
+    return base64.b64encode(json.dumps(clean.data(result)).encode()).decode("ascii")
 
 
 def stop_commands() -> tuple[str, str]:
@@ -189,7 +194,7 @@ def publish_nothing_graded(problem: str, expected: list[tuple[str, str, float]],
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if target:
         with open(target, "a", encoding="utf-8") as stream:
-            stream.write("\n".join(lines))
+            stream.write(clean.text("\n".join(lines)))
     output = os.environ.get("GITHUB_OUTPUT")
     if output:
         result = ClassroomResult(version=CLASSROOM_VERSION, status="error", max_score=maximum, tests=[

@@ -8,7 +8,9 @@ other keys may be added. A status is passed, failed, skipped, note (no points at
 error (the grader's own fault, never charged: see grader.results.Status); a cause is a short
 stable code for the verdict, for counting. A report's JSON form is grader.results's codec, the
 one the batch cache and grades.json use. Staff get the whole report; a student's view lists
-only the checks they may see, with the figures of those checks and `withheld_points`.
+only the checks they may see, with the figures of those checks and `withheld_points`. Every
+string is cleaned as it is written (`grader.reports.clean.data`): a script that prints a message
+prints no escape code.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import Any
 
 from grader.results import GradeReport, report_to_dict
 from grader.presentation import STAFF, TaskView, view
-from grader.reports import RenderOptions, report
+from grader.reports import RenderOptions, clean, report
 
 
 def view_dict(report_: GradeReport, task: TaskView) -> dict[str, Any]:
@@ -32,4 +34,4 @@ def view_dict(report_: GradeReport, task: TaskView) -> dict[str, Any]:
 
 @report("json")
 def render(result: GradeReport, options: RenderOptions = RenderOptions()) -> str:
-    return json.dumps(view_dict(result, view(result, options.audience)), indent=2)
+    return json.dumps(clean.data(view_dict(result, view(result, options.audience))), indent=2)

@@ -3,24 +3,21 @@
 CI services (GitHub Actions test reporters, GitLab's `artifacts:reports:junit`) read it. A failed
 check is a <failure> whose message is the check's first line and whose text holds the rest; a
 skipped check is <skipped>; a submission that could not run adds an <error> case. Student text
-can hold bytes XML 1.0 forbids (escape codes, NUL): they are replaced, ElementTree escapes the
-rest. The batch's junit.xml builds its suites with `task_suite` too.
+can hold bytes XML 1.0 forbids (escape codes, NUL) and characters a reader's terminal would act
+on: `document` cleans every text and attribute of the tree as it writes it
+(`grader.reports.clean.tree`), ElementTree escapes the markup. The batch's junit.xml builds its
+suites with `task_suite` too.
 """
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
 from grader.results import GradeReport
 from grader.presentation import TaskView, check_text, points, view
-from grader.reports import RenderOptions, report
+from grader.reports import RenderOptions, clean, report
 
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 COUNTS = ("tests", "failures", "errors", "skipped")
-
-
-def xml_text(text: str) -> str:
-    return _FORBIDDEN.sub("\ufffd", text)
+xml_text = clean.xml
 
 
 def task_suite(parent: ET.Element, name: str, classname: str, task: TaskView | None,
@@ -74,6 +71,7 @@ def task_suite(parent: ET.Element, name: str, classname: str, task: TaskView | N
 def document(root: ET.Element, totals: dict[str, int]) -> str:
     for key, value in totals.items():
         root.set(key, str(value))
+    clean.tree(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

@@ -2,15 +2,22 @@
 
 Colour only marks what is already said in words (PASS/FAIL, the score), so a piped or
 NO_COLOR report loses nothing. What is shown is decided by `grader.presentation.view`.
+
+The whole report is cleaned for the terminal as it is finished (`grader.reports.clean.text`):
+whatever a field holds, no escape code, control or bidi character reaches the reader. Its own
+colours are marks with a secret token while it is built, turned into escape codes after the
+cleaning, so the report's colours pass and a student's text cannot forge one.
 """
 from __future__ import annotations
 
 import os
+import re
+import secrets
 from typing import IO
 
 from grader.results import GradeReport
 from grader.presentation import TaskView, points, view
-from grader.reports import RenderOptions, report
+from grader.reports import RenderOptions, clean, report
 
 _COLOURS = {"good": "32", "bad": "31", "bold": "1", "dim": "2", "review": "35"}
 
@@ -27,11 +34,21 @@ def wants_colour(stream: IO[str]) -> bool:
         return False
 
 
-def render_view(task: TaskView, colour: bool = False) -> str:
-    def paint(kind: str, text: str) -> str:
-        return f"\x1b[{_COLOURS.get(kind, kind)}m{text}\x1b[0m" if colour else text
+def terminal(document: str, token: str, colour: bool) -> str:
+    """The document cleaned for a terminal, with its own colour marks (`\0<token><code>\0`) made
+    escape codes (or dropped without colour)."""
+    pieces = re.split(f"\x00{token}([0-9;]+)\x00", document)
+    return "".join((f"\x1b[{piece}m" if colour else "") if i % 2 else clean.text(piece)
+                   for i, piece in enumerate(pieces))
 
-    lines = [paint("bold", f"{task.task}: {task.file} ({task.style}-style)")]
+
+def render_view(task: TaskView, colour: bool = False) -> str:
+    token = secrets.token_hex(8)
+
+    def paint(kind: str, text: str) -> str:
+        return f"\x00{token}{_COLOURS.get(kind, kind)}\x00{text}\x00{token}0\x00"
+
+    lines = [paint("bold", f"{task.task}: {clean.line(task.file)} ({task.style}-style)")]
     checks = list(task.checks)
     if task.error:
         first, *rest = task.error.splitlines() or [""]
@@ -64,16 +81,16 @@ def render_view(task: TaskView, colour: bool = False) -> str:
     good = task.full_marks and not task.needs_review
     lines.append(paint("good" if good else "bad", total))
     for reason in task.needs_review:
-        lines.append(paint("review", f"needs review: {reason}"))
+        lines.append(paint("review", f"needs review: {clean.line(reason)}"))
     if task.needs_review:
         lines.append("  (the score above stands only once your instructor has looked at this)")
     isolation = task.isolation or "none"
     if isolation.startswith("process"):
         isolation += " (a plain child process: this system offers no stronger sandbox)"
-    lines.append(paint("dim", f"seed: {task.seed} (replay: {task.replay}), isolation: {isolation}, "
-                              f"time: {task.seconds:.2f} s"))
-    lines.extend(f"note: {note}" for note in task.notes)
-    return "\n".join(lines)
+    lines.append(paint("dim", f"seed: {task.seed} (replay: {clean.line(task.replay)}), "
+                              f"isolation: {clean.line(isolation)}, time: {task.seconds:.2f} s"))
+    lines.extend(f"note: {clean.line(note)}" for note in task.notes)
+    return terminal("\n".join(lines), token, colour)
 
 
 @report("text")

@@ -16,7 +16,6 @@ score is withheld.
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 from grader.batch.outputs import gradebook_score, output, points
 from grader.batch.records import BatchResult
 from grader.errors import GraderError
+from grader.reports.clean import CsvWriter
 from grader.presentation import nominal_maximum
 
 HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -40,7 +40,7 @@ def render(result: BatchResult) -> str:
             raise GraderError(f"--assignment {task}={title!r}: Canvas would not read this column "
                               "as an assignment; choose another title")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = CsvWriter(buffer)  # every cell cleaned: names come from folders and rosters
     writer.writerow(HEADER + titles)
     possible = [points(nominal_maximum(result.rubric.task(t))) for t in tasks]
     writer.writerow(["    Points Possible", "", "", "", ""] + possible)

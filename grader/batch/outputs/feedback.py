@@ -3,32 +3,20 @@
 Written for the student: every visible check with its points, its message, what it expects
 and, for a failure, the details (the interleaving that lost an update, the request timeline)
 in a code block. Checks the rubric marks `hidden` are not itemised (as on Gradescope): one line says how
-many points they are worth (`grader.presentation`, the FEEDBACK audience). Text from the submission is escaped so it renders as text
-wherever the Markdown is pasted (an LMS comment box renders HTML).
+many points they are worth (`grader.presentation`, the FEEDBACK audience). Every string is
+cleaned for Markdown where it is written (`grader.reports.clean.markdown`, `code_block`), and the
+finished file once more for control characters, so it renders as text wherever it is pasted (an
+LMS comment box renders HTML) and no escape code reaches a terminal that prints it.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from grader.batch.outputs import output, points, score_text, student_files, total_cell
 from grader.batch.records import BatchResult, GradeStatus, StudentResult, TaskGrade
 from grader.presentation import FEEDBACK, view
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&!])")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def md_text(text: str) -> str:
-    """Markdown-escaped text: every character CommonMark or HTML would interpret is escaped."""
-    return _SPECIAL.sub(r"\\\1", _CONTROL.sub("\ufffd", text))
-
-
-def code_block(text: str) -> list[str]:
-    """A fenced block that no backtick run inside the text can close early."""
-    text = _CONTROL.sub("\ufffd", text)
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return [fence + "text", *text.splitlines(), fence]
+from grader.reports import clean
+from grader.reports.clean import code_block, markdown as md_text
 
 
 def _task_section(title: str, grade: TaskGrade) -> list[str]:
@@ -51,8 +39,8 @@ def _task_section(title: str, grade: TaskGrade) -> list[str]:
         lines += [f"_{md_text(grade.decision)}; the checks below gave {points(grade.automated)}._", ""]
     if grade.note and grade.status == GradeStatus.GRADED:  # e.g. which misnamed file was graded
         lines += [f"_{md_text(grade.note.splitlines()[0])}._", ""]
-    lines.append(f"Graded `{task.file}` as a {task.style}-style submission; schedule seed "
-                 f"{task.seed} (replay with `{task.replay}`).")
+    lines.append(f"Graded {md_text(task.file)} as a {task.style}-style submission; schedule seed "
+                 f"{task.seed} (replay with: {md_text(task.replay)}).")
     lines.append("")
     if task.error:
         lines += ["**Your submission could not be run:**", "", *code_block(task.error), ""]
@@ -103,6 +91,6 @@ def write(result: BatchResult, out: Path) -> list[Path]:
     written = []
     for row in result.students:
         path = folder / f"{names[row.student.key]}.md"
-        path.write_text(render(row, result), encoding="utf-8")
+        path.write_text(clean.text(render(row, result)), encoding="utf-8")
         written.append(path)
     return written

@@ -7,7 +7,10 @@ check and a grader error are failed, a note with no points at stake is passed, t
 why), `output` (shown to students in a collapsed <pre>),
 `tags` and `visibility` (the rubric's own: visible, hidden, after_due_date, after_published).
 Bonus checks keep their points as max_score and carry a "bonus" tag; the assignment's total on
-Gradescope is the rubric's maximum without them.
+Gradescope is the rubric's maximum without them. Every output is declared plain text
+(`output_format`, `test_output_format`, `test_name_format`: Gradescope would otherwise read
+Markdown-like formatting in it) and every string is cleaned as it is written
+(`grader.reports.clean.data`).
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from typing import Any
 from grader.batch.outputs import output, points, score_text, student_files
 from grader.batch.records import BatchResult, StudentResult, TaskGrade
 from grader.presentation import STAFF, check_text, view
+from grader.reports import clean
 
 
 def _task_tests(number: int, task: str, grade: TaskGrade) -> list[dict[str, Any]]:
@@ -80,6 +84,9 @@ def results(row: StudentResult, tasks: list[str]) -> dict[str, Any]:
         "execution_time": int(round(seconds)),
         "output": "\n".join(summary),
         "stdout_visibility": "hidden",
+        "output_format": "text",
+        "test_output_format": "text",
+        "test_name_format": "text",
         "tests": tests,
     }
 
@@ -92,7 +99,7 @@ def write(result: BatchResult, out: Path) -> list[Path]:
         folder = out / "gradescope" / names[row.student.key]
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "results.json"
-        path.write_text(json.dumps(results(row, result.tasks), indent=2) + "\n",
+        path.write_text(json.dumps(clean.data(results(row, result.tasks)), indent=2) + "\n",
                         encoding="utf-8")
         written.append(path)
     return written

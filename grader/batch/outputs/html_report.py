@@ -4,20 +4,21 @@ Per task: the score histogram (inline SVG), the pass rate of every check, the mo
 failure messages (numbers folded, so "lost 300" and "lost 200" count as one kind), then every
 student with every check's message and details (interleavings, request timelines). No script,
 no stylesheet link, no image, no font: the file can be mailed, archived or opened offline, and
-nothing in it calls out. Everything that came from a submission is HTML-escaped.
+nothing in it calls out. Every string is cleaned for HTML where it is written
+(`grader.reports.clean.html`), and the finished page once more for control characters.
 """
 from __future__ import annotations
 
 import re
 import statistics
 from collections import Counter
-from html import escape
 from pathlib import Path
 
 from grader.batch.outputs import grade_notes, gradebook_score, output, points, score_text, total_cell
 from grader.presentation import STAFF, nominal_maximum, view
 from grader.batch.outputs._svg import histogram
 from grader.batch.records import BatchResult, GradeStatus, StudentResult
+from grader.reports import clean
 from grader.results import Status
 
 CSS = """
@@ -39,8 +40,7 @@ details{margin:4px 0;border:1px solid #e5e5e5;border-radius:4px;padding:4px 8px}
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
-def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+_e = clean.html
 
 
 def failure_kinds(result: BatchResult, task: str) -> list[tuple[str, str, int, str]]:
@@ -186,5 +186,5 @@ def render(result: BatchResult) -> str:
 @output("html")
 def write(result: BatchResult, out: Path) -> list[Path]:
     path = out / "report.html"
-    path.write_text(render(result), encoding="utf-8")
+    path.write_text(clean.text(render(result)), encoding="utf-8")
     return [path]

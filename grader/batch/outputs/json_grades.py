@@ -5,7 +5,8 @@ inputs can be compared with `diff`. Every grading records what a regrade dispute
 schedule seed (`grader check --seed`), the isolation level it ran under, the grader version,
 why it needs review (if it does) and how many other students submitted the same files. Each
 check is written by grader.results's codec (the fields of CHECK_SUMMARY): its status word
-(passed, failed, skipped, note, error) and its cause code, for counting across a class.
+(passed, failed, skipped, note, error) and its cause code, for counting across a class. Every
+string is cleaned as it is written (`grader.reports.clean.data`).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from grader.batch.outputs import output
 from grader.batch.records import BatchResult
+from grader.reports import clean
 from grader.results import CHECK_SUMMARY, check_to_dict
 
 
@@ -53,5 +55,5 @@ def render(result: BatchResult) -> dict[str, Any]:
 @output("json")
 def write(result: BatchResult, out: Path) -> list[Path]:
     path = out / "grades.json"
-    path.write_text(json.dumps(render(result), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(clean.data(render(result)), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return [path]

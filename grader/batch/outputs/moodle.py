@@ -18,8 +18,6 @@ worksheet as `--roster`. A class without either gets no worksheet.
 """
 from __future__ import annotations
 
-import csv
-import html
 import io
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,15 +25,12 @@ from pathlib import Path
 from grader.batch.outputs import output, points, safe_filename
 from grader.batch.records import BatchResult, GradeStatus, StudentResult, TaskGrade
 from grader.presentation import FEEDBACK, view
+from grader.reports import clean
+from grader.reports.clean import CsvWriter
 
 HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
           "Grade can be changed", "Last modified (grade)", "Feedback comments"]
 HIDDEN_USER = "Participant "  # Moodle's get_string('hiddenuser', 'assign'), stripped on import
-
-
-def _cell(text: str) -> str:
-    """A spreadsheet runs a cell starting with = + - @ as a formula: quote it."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def identifier(row: StudentResult) -> str:
@@ -78,12 +73,12 @@ def comments(grade: TaskGrade, note: str) -> str:
         for check in view(grade.report, FEEDBACK, grade.needs_review).checks:
             if check.score < check.max_score and not check.bonus:
                 lines.append(f"{check.id} {points(check.score)}/{points(check.max_score)}: {check.summary}")
-    return _cell("<br>".join(html.escape(line) for line in lines))
+    return "<br>".join(clean.html(clean.line(line)) for line in lines)
 
 
 def render(result: BatchResult, task: str, now: str) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = CsvWriter(buffer)  # every cell cleaned (no formula, no control character)
     writer.writerow(HEADER)
     for row in result.students:
         ident = identifier(row)
@@ -92,7 +87,7 @@ def render(result: BatchResult, task: str, now: str) -> str:
         grade = row.grades[task]
         value, note = grade_cell(grade)
         s = row.student
-        writer.writerow([ident, _cell(s.name), _cell(s.email), status(grade), value,
+        writer.writerow([ident, s.name, s.email, status(grade), value,
                          points(grade.max_score), "Yes", s.moodle_modified or now, comments(grade, note)])
     return buffer.getvalue()
 

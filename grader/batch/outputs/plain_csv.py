@@ -4,22 +4,18 @@ Totals and the reason for a blank or a zero sit next to the scores (Moodle's own
 worksheet is `moodle-<task>.csv`). As in canvas.csv, a missing submission, files that could not
 be matched, a grading that broke and a grade withheld for review are blank cells; a total that
 holds a withheld grade is blank too; a task nobody submitted has no column. Text that came from
-a submission (an error message may quote the student's code) is defused against spreadsheet
-formula injection.
+a submission (an error message may quote the student's code, a folder or file name is the
+student's) is cleaned in every cell by the writer itself (`grader.reports.clean.CsvWriter`):
+no formula, no control character.
 """
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
 from grader.batch.outputs import grade_notes, gradebook_score, output, points, total_cell
 from grader.batch.records import BatchResult, GradeStatus, StudentResult
-
-
-def _cell(text: str) -> str:
-    """A spreadsheet runs a cell starting with = + - @ (or a tab/CR) as a formula: quote it."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+from grader.reports.clean import CsvWriter
 
 
 def _notes(row: StudentResult, result: BatchResult, roster_used: bool) -> str:
@@ -31,12 +27,12 @@ def _notes(row: StudentResult, result: BatchResult, roster_used: bool) -> str:
     if roster_used and not row.student.on_roster:
         notes.append("not on the roster")
     notes += row.notes
-    return _cell("; ".join(notes))
+    return "; ".join(notes)
 
 
 def render(result: BatchResult) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = CsvWriter(buffer)
     tasks = result.submitted_tasks
     header = ["ID", "Full name", "Email address", "Section"]
     for task in tasks:
@@ -45,7 +41,7 @@ def render(result: BatchResult) -> str:
     writer.writerow(header)
     for row in result.students:
         s = row.student
-        cells = [_cell(s.key), _cell(s.name), _cell(s.email), _cell(s.section)]
+        cells = [s.key, s.name, s.email, s.section]
         for task in tasks:
             cells += [gradebook_score(row.grades[task]), points(row.grades[task].max_score)]
         status = "submitted" if row.submitted else "no submission"
