@@ -37,7 +37,9 @@ class CheckProgress:
                 self.names.setdefault(probe_key(spec), spec.id)
             except KeyError:  # a check the registry lacks: the grading reports it
                 continue
-        self.shown, self.stream = shown, stream
+        from grader.reports.clean import line
+
+        self.shown, self.stream = line(shown), stream  # a file's name, as typed: cleaned for the terminal
         self.current, self.done = "starting", 0
         self.started = self.since = time.monotonic()
         self._lock = threading.Lock()  # the state

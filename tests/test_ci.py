@@ -323,6 +323,7 @@ def test_init_ci_pins_the_git_url_and_commit_this_grader_was_installed_from(monk
         render(CiOptions())
 
 
+@pytest.mark.sandbox  # the batch probes the machine's isolation (a process) unless a test before it did
 def test_grader_batch_notes_classroom_repos_whose_workflow_was_edited(tmp_path):
     import csv
 

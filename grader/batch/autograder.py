@@ -98,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
                 "stdout_visibility": "hidden", "tests": []}
     out = Path(args.results)
     out.parent.mkdir(parents=True, exist_ok=True)
+    from grader.reports import clean
+
+    data = clean.data(data)  # every string cleaned where it is written, as in the batch's results.json
     out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     print(data.get("output", ""))
     return 0

@@ -4,9 +4,12 @@ Written for the student: every visible check with its points, its message, what 
 and, for a failure, the details (the interleaving that lost an update, the request timeline)
 in a code block. Checks the rubric marks `hidden` are not itemised (as on Gradescope): one line says how
 many points they are worth (`grader.presentation`, the FEEDBACK audience). Every string is
-cleaned for Markdown where it is written (`grader.reports.clean.markdown`, `code_block`), and the
-finished file once more for control characters, so it renders as text wherever it is pasted (an
-LMS comment box renders HTML) and no escape code reaches a terminal that prints it.
+cleaned for Markdown where it is written, and the finished file once more for control
+characters, so no escape code reaches a terminal that prints it: a one-line field is escaped
+(`grader.reports.clean.markdown`: `<`, `>`, `&` as entities, so it reads as text even pasted into
+a comment box that renders HTML); multi-line text (a message's details, an interleaving) goes in
+a fenced code block that nothing inside can close (`clean.code_block`), which Markdown renders
+as text (pasted as raw HTML it would not be: paste the rendered feedback).
 """
 from __future__ import annotations
 
