@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.checks.bank_funds import definitions, funds_check
+from grader.checks.bank.funds import definitions, funds_check
 from grader.grading import grade
 
 PROGRAMS = Path(__file__).resolve().parent / "programs" / "bank"
@@ -138,7 +138,7 @@ def test_a_class_the_grader_cannot_make_is_left_alone(rubric):
 
 def probed(tmp_path, source):
     """The probe and its judge, in this process, on a program of ours."""
-    from grader.checks.bank_own_class import own_class_probe, script_refuses_overdraft
+    from grader.checks.bank.own_class import own_class_probe, script_refuses_overdraft
     from grader.probing import ProbeContext
     from grader.registry import JudgeContext
 

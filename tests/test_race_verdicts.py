@@ -362,7 +362,7 @@ LAST_MONEY = """
 def test_an_end_another_thread_order_reaches_one_at_a_time_is_legitimate(tmp_path):
     """Forced switches let bob or carol get the money; seeded one-at-a-time runs (who runs
     first when the main thread waits) reach those ends too, so the check says so and passes."""
-    from grader.checks.bank_script import _end_differs, script_probe
+    from grader.checks.bank.script import _end_differs, script_probe
     from grader.probing import ProbeContext
 
     path = tmp_path / "bank.py"
@@ -435,7 +435,7 @@ def test_a_method_taking_its_own_lock_twice_is_named_as_such(rubric, tmp_path):
 def test_a_made_up_transfer_history_too_large_to_search_is_flagged_not_searched_forever():
     """Red team: a child that sends a long, maximally overlapping history must not keep the
     grader's own process busy; the check says it could not decide and the report is flagged."""
-    import grader.checks.bank_races  # noqa: F401  (registers the check)
+    import grader.checks.bank.transfer  # noqa: F401  (registers the check)
     from grader.registry import CHECKS, JudgeContext
 
     deposits = [{"thread": f"Thread-{i}", "op": "deposit", "args": [0, 1 << i], "result": None,

@@ -1,76 +1,14 @@
-"""Bank checks that need no threads: the API and the sequential semantics of one account."""
+"""Bank checks that need no threads: the sequential semantics of one account (basic,
+validation, random sequences against the specification) and of two (independent accounts)."""
 from __future__ import annotations
 
-import inspect
 import random
-import sys
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from grader.probing import OPAQUE, ProbeContext, describe, exc_text, plain
 from grader.checks import observations as shapes
+from grader.checks.bank.harness import apply_steps, balance_of, call_in_world
+from grader.probing import OPAQUE, ProbeContext, exc_text
 from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
-
-
-def _bind(fn: Any, *args: Any) -> str | None:
-    try:
-        inspect.signature(fn).bind(*args)
-    except TypeError as exc:
-        return str(exc)
-    except ValueError:  # builtins without a signature: accept
-        return None
-    return None
-
-
-@probe("bank.api", data=shapes.Problems)
-def api_probe(ctx: ProbeContext) -> dict[str, Any]:
-    names = {role: ctx.entry_points.get(role, role) for role in ("account_class", "simulate", "transfer")}
-    problems: list[str] = []
-    if not ctx.has("account_class"):
-        problems.append(f"no class {names['account_class']} is defined")
-    else:
-        cls = ctx.entry("account_class")
-        if not inspect.isclass(cls):
-            problems.append(f"{names['account_class']} is not a class")
-        else:
-            for args, call in (((), f"{names['account_class']}()"), ((100,), f"{names['account_class']}(100)")):
-                if (why := _bind(cls, *args)) is not None:
-                    problems.append(f"{call} cannot be called: {why}")
-            for method in ("deposit", "withdraw"):
-                fn = getattr(cls, method, None)
-                if not callable(fn):
-                    problems.append(f"{names['account_class']} has no method {method}(amount)")
-                elif (why := _bind(fn, object(), 10)) is not None:
-                    problems.append(f"{names['account_class']}.{method}(amount) cannot be called: {why}")
-    if not ctx.has("simulate"):
-        problems.append(f"no function {names['simulate']}(account, customers, deposits_each, amount)")
-    elif (why := _bind(ctx.entry("simulate"), object(), 2, 3, 4)) is not None:
-        problems.append(f"{names['simulate']}(account, customers, deposits_each, amount) cannot be called: {why}")
-    if ctx.has("transfer") and (why := _bind(ctx.entry("transfer"), object(), object(), 1)) is not None:
-        problems.append(f"{names['transfer']}(src, dst, amount) cannot be called: {why}")
-    if problems:
-        found = sorted(n for n, v in vars(ctx.module).items()
-                       if not n.startswith("_") and (inspect.isclass(v) or inspect.isfunction(v))
-                       and getattr(v, "__module__", None) == ctx.module.__name__)  # type: ignore[union-attr]
-        problems.append(f"{ctx.filename} defines: {', '.join(found) or 'nothing'}")
-    return {"problems": problems}
-
-
-@check("bank.api", probe="bank.api")
-def api(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    if obs["problems"]:
-        return failed("; ".join(obs["problems"]))
-    return passed("BankAccount and simulate have the expected signatures")
-
-
-STUCK = {"time": "it was still running after a minute of (virtual) time",
-         "steps": "it was still running after the grader's step limit",
-         "stall": "it blocked in something the grader cannot schedule"}
-
-
-def _stuck(kind: str, waits: list[str]) -> dict[str, Any]:
-    what = STUCK.get(kind) or "it waits forever: " + ("; ".join(waits[:2]) or "a lock nobody releases")
-    return {"error": {"type": "NeverReturned", "message": what, "where": None}}
 
 
 def _show(outcome: dict[str, Any]) -> str:
@@ -82,59 +20,6 @@ def _show(outcome: dict[str, Any]) -> str:
     if isinstance(value, dict) and OPAQUE in value:
         return f"a {value[OPAQUE]} object"
     return repr(value)
-
-
-def _apply(cls: Any, steps: list[list[Any]], filename: str) -> list[dict[str, Any]]:
-    """Run the grader's steps on one account: `["new", initial?]`, `["balance"]`,
-    `["deposit", amount]`, `["withdraw", amount]`; one outcome per step, in order."""
-    box: dict[str, Any] = {}
-    history: list[dict[str, Any]] = []
-
-    def run(step: list[Any]) -> Any:
-        op = step[0]
-        if op == "new":
-            box["account"] = cls(*step[1:])
-            return None
-        if op == "balance":
-            return box["account"].balance
-        result = getattr(box["account"], op)(step[1])
-        return None if op == "deposit" and result is None else result
-
-    module = sys.modules.get(getattr(cls, "__module__", None) or "")
-    namespace = vars(module) if module is not None else {}
-    path = str(namespace.get("__file__") or filename)
-    try:
-        source = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, ValueError):
-        source = ""
-
-    def entry() -> dict[str, Any]:
-        """The record of the next step not yet run."""
-        step = steps[len(history)]
-        return {"step": len(history), "op": str(step[0]), "args": list(step[1:])}
-
-    def remaining() -> None:
-        """The steps not yet run, one after another, in one serial schedule."""
-        while len(history) < len(steps):
-            step, record = steps[len(history)], entry()
-            try:
-                record["value"] = plain(run(step))
-            except Exception as exc:
-                record["error"] = describe(exc, filename)
-            history.append(record)
-
-    # The student's methods run with virtual time (a sleep in them costs nothing); a step that
-    # never returns (a lock it already holds) is recorded as such, and the rest run afresh.
-    from grader.preempt.runner import CALL_TIME_LIMIT, call_quietly
-
-    while len(history) < len(steps):
-        left = len(steps) - len(history)
-        done = call_quietly(remaining, namespace, path, source, time_limit=CALL_TIME_LIMIT * left)
-        if done.error is not None:
-            raise done.error  # SystemExit, KeyboardInterrupt: the child's protocol handles them
-        if done.stuck is not None and len(history) < len(steps):
-            history.append({**entry(), **_stuck(done.stuck, done.waits)})
-    return history
 
 
 def _replayed(history: Any, steps: list[list[Any]]) -> str | None:
@@ -191,7 +76,7 @@ def _matches(expected: Any, entry: dict[str, Any]) -> bool:
 
 @probe("bank.basic", data=shapes.History)
 def basic_probe(ctx: ProbeContext) -> dict[str, Any]:
-    return {"history": _apply(ctx.entry("account_class"), ctx.plan["steps"], ctx.filename)}
+    return {"history": apply_steps(ctx.entry("account_class"), ctx.plan["steps"], ctx.filename)}
 
 
 @planner("bank.basic")
@@ -235,7 +120,7 @@ def basic(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 
 @probe("bank.validation", data=shapes.History)
 def validation_probe(ctx: ProbeContext) -> dict[str, Any]:
-    return {"history": _apply(ctx.entry("account_class"), ctx.plan["steps"], ctx.filename)}
+    return {"history": apply_steps(ctx.entry("account_class"), ctx.plan["steps"], ctx.filename)}
 
 
 @planner("bank.validation")
@@ -272,7 +157,7 @@ def validation(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 @probe("bank.model", data=shapes.Histories)
 def model_probe(ctx: ProbeContext) -> dict[str, Any]:
     cls = ctx.entry("account_class")
-    return {"histories": [_apply(cls, steps, ctx.filename) for steps in ctx.plan["sequences"]]}
+    return {"histories": [apply_steps(cls, steps, ctx.filename) for steps in ctx.plan["sequences"]]}
 
 
 @planner("bank.model")
@@ -313,3 +198,39 @@ def model(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
                 verdict.message + " (the shortest failing random sequence the grader tried)")
     return passed(f"{len(sequences)} random sequences of deposits and withdrawals match the "
                   "specification")
+
+
+@probe("bank.independent_accounts", data=shapes.Independent)
+def independent_probe(ctx: ProbeContext) -> dict[str, Any]:
+    cls, plan = ctx.entry("account_class"), ctx.plan
+
+    def run() -> dict[str, Any]:
+        a = cls(plan["a"])
+        b = cls(plan["b"])
+        a.deposit(plan["deposit"])
+        b.withdraw(plan["withdraw"])
+        c = cls()
+        return {"a": balance_of(a), "b": balance_of(b), "c": balance_of(c)}
+
+    return call_in_world(ctx, cls, run)
+
+
+@planner("bank.independent_accounts")
+def independent_plan(rng: random.Random, params: dict[str, Any]) -> dict[str, Any]:
+    b = rng.randint(30, 90)
+    return {"a": rng.randint(50, 150), "b": b, "deposit": rng.randint(1, 40),
+            "withdraw": rng.randint(1, b)}
+
+
+@check("bank.independent_accounts", probe="bank.independent_accounts")
+def independent_accounts(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
+    plan = ctx.plan or {}
+    want = {"a": plan["a"] + plan["deposit"], "b": plan["b"] - plan["withdraw"], "c": 0}
+    got = {k: obs.get(k) for k in want}
+    if got != want:
+        steps = (f"A = BankAccount({plan['a']}); B = BankAccount({plan['b']}); "
+                 f"A.deposit({plan['deposit']}); B.withdraw({plan['withdraw']}); C = BankAccount()")
+        return failed(f"after {steps}: expected A.balance={want['a']}, B.balance={want['b']}, "
+                      f"C.balance=0, got A={got['a']!r}, B={got['b']!r}, C={got['c']!r}; each account "
+                      "must keep its own balance (an instance attribute set in __init__)")
+    return passed("accounts keep separate balances")

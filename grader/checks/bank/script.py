@@ -16,35 +16,19 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from grader.checks import observations as shapes
+from grader.checks.bank.harness import run_program
 from grader.preempt.answers import INPUT_STOP
-from grader.preempt.engine import tampering
 from grader.preempt.explain import lost_update, recent, replay
 from grader.preempt.instrument import _shared_names
-from grader.preempt.runner import collect, program_code, run_for_probe
-from grader.preempt.verdict import findings, race_problem, racy_result_problem, unordered_problem
-from grader.probing import ProbeContext, exc_text, plain
+from grader.preempt.runner import program_code
+from grader.preempt.verdict import race_problem, racy_result_problem, unordered_problem
+from grader.probing import ProbeContext, exc_text
 from grader.protocol import Tampered
-from grader.checks import observations as shapes
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
 
 STOP_HINT = ("it read past the end of the grader's scripted input (the rubric's `input:`), and the "
              "grader runs a program with no command-line arguments")
-
-
-def _run(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, serial: bool,
-         ordered: bool = True, daemons_die: bool = True,
-         behind: dict[str, int | None] | None = None, max_steps: int | None = None) -> dict[str, Any]:
-    run = run_for_probe(ctx, code, seed, serial=serial, ordered=ordered, daemons_die=daemons_die,
-                        to_the_end=max_steps is None, behind=behind, max_steps=max_steps)
-    data = collect(run, shared, plain)
-    data["seed"] = seed
-    result, result_lines, progress_lines = run.output.main_result()
-    data["oracle"] = findings(run.sched, main="MainThread", result_line=result,
-                              result_lines=result_lines, progress_lines=progress_lines)
-    if (why := tampering(run.namespace)) is not None:
-        data["tampered"] = why
-    data["_events"] = run.outcome.events
-    return data
 
 
 def _input_eof(run: dict[str, Any]) -> dict[str, Any] | None:
@@ -118,7 +102,7 @@ def _problem(run: dict[str, Any]) -> tuple[str, list[str]] | None:
 def script_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     code = program_code(ctx)
     shared = sorted(_shared_names(ast.parse(ctx.source)))
-    serial = _run(ctx, code, shared, ctx.seed, serial=True)
+    serial = run_program(ctx, code, shared, ctx.seed, serial=True)
     serial.pop("_events")
     if serial.get("tampered"):
         return Tampered(serial["tampered"])
@@ -127,7 +111,7 @@ def script_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
         # Then the exit cut their work short; a monitor that loops forever loses nothing.
         # Bounded: ten times the points the program itself took, plus room for its daemons'
         # work (a daemon that spins forever is a monitor, not work cut short).
-        longer = _run(ctx, code, shared, ctx.seed, serial=True, daemons_die=False,
+        longer = run_program(ctx, code, shared, ctx.seed, serial=True, daemons_die=False,
                       max_steps=10 * serial["steps"] + 200_000)
         if longer.get("tampered"):
             return Tampered(longer["tampered"])
@@ -143,14 +127,14 @@ def script_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     ends: list[dict[str, Any]] = []  # other one-at-a-time runs' ends, made when a forced run differs
     lines = ctx.source.splitlines()
     for index in range(int(ctx.param("schedules", 6)) if not runs else 0):
-        run = _run(ctx, code, shared, ctx.seed + index, serial=False)
+        run = run_program(ctx, code, shared, ctx.seed + index, serial=False)
         events = run.pop("_events")
         if run.get("tampered"):
             return Tampered(run["tampered"])
         runs.append(run)
         if _finished(serial) and not ends and _differs(serial, run):
             for extra in range(1, SERIAL_ENDS):
-                end = _run(ctx, code, shared, ctx.seed + extra, serial=True, ordered=False)
+                end = run_program(ctx, code, shared, ctx.seed + extra, serial=True, ordered=False)
                 end.pop("_events")
                 if end.get("tampered"):
                     return Tampered(end["tampered"])
@@ -181,7 +165,7 @@ def _lost_wakeup(ctx: ProbeContext, code: Any, shared: list[str],
             if (wake["waiter"], hold) in tried or len(tried) >= 4:
                 continue
             tried.add((wake["waiter"], hold))
-            run = _run(ctx, code, shared, ctx.seed, serial=True, behind={wake["waiter"]: hold})
+            run = run_program(ctx, code, shared, ctx.seed, serial=True, behind={wake["waiter"]: hold})
             events = run.pop("_events")
             if run.get("tampered"):
                 return run["tampered"]

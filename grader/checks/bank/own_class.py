@@ -14,7 +14,7 @@ finds the program's own account classes by behaviour, not by name, and asks them
   (withdraw-like) by exactly the amount: a small one (SMALL) or one larger than the balance.
   An account that starts empty is first given FUND through its deposit-like method.
 * The verdict: fails only a class that tries to refuse and cannot. Its withdraw-like method
-  has a funds check of its own (grader/checks/bank_funds.py), and on a fresh instance a
+  has a funds check of its own (grader/checks/bank/funds.py), and on a fresh instance a
   withdrawal of twice the balance still takes the balance below zero, as does one of HUGE (so an
   account with a credit limit, which refuses past it, is not failed). A withdraw method with no
   check at all is a design without overdraft refusal (a credit account, a counter demo): not
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from grader.checks import observations as shapes
-from grader.checks.bank_funds import definitions, funds_check, futures, method_node, only
+from grader.checks.bank.funds import definitions, funds_check, futures, method_node, only
 from grader.preempt.engine import tampering
 from grader.preempt.instrument import hooks, instrument
 from grader.preempt.runner import CallOutcome, call_quietly

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import _thread
 import concurrent.futures
+import contextlib
 import random
 import threading
 import time
-from typing import Any
+from typing import Any, Iterator
 
-from grader.owntime import own_since, waited_for_cpu
-from grader.preempt.explain import replay
-from grader.probing import ProbeContext, plain
-from grader.protocol import Tampered
 from grader.checks import observations as shapes
+from grader.checks.bank.harness import call_in_world
+from grader.checks.bank.schedules import forged, schedules_problem
+from grader.owntime import own_since, waited_for_cpu
+from grader.preempt.engine import Scenario, explore, instrumented_module
+from grader.preempt.explain import replay
+from grader.preempt.scheduler import Scheduler
+from grader.probing import ProbeContext, exc_text, plain
+from grader.protocol import Tampered
 from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
 
 NO_ARRIVAL_SECONDS = 1.5  # paid only by submissions whose threads do not all overlap
@@ -87,24 +92,13 @@ def simulate_probe(ctx: ProbeContext) -> dict[str, Any]:
     """On real threads; but when the module left threads running at import (a module-level
     actor owning the balances), in a serial schedule of its world, where those threads live
     (the gate then waits in virtual time)."""
-    import sys
-
-    from grader.preempt.scheduler import parked_in
-
-    module = sys.modules.get(getattr(ctx.entry("account_class"), "__module__", None) or "")
-    if module is not None and parked_in(vars(module)):
-        from grader.preempt.engine import in_world
-
-        return in_world(ctx, vars(module), lambda: _simulate_run(ctx), "the grader's call")
-    return _simulate_run(ctx)
+    return call_in_world(ctx, ctx.entry("account_class"), lambda: _simulate_run(ctx),
+                         real_threads=True)
 
 
-def _simulate_run(ctx: ProbeContext) -> dict[str, Any]:
-    simulate, cls = ctx.entry("simulate"), ctx.entry("account_class")
-    plan = ctx.plan
-    customers, each, amount, initial = (plan["customers"], plan["deposits_each"], plan["amount"],
-                                        plan["initial"])
-    gate = _Gate(customers, _thread.get_ident())
+def _graded_account(cls: Any, gate: _Gate) -> Any:
+    """The student's class with `deposit` wrapped: each customer's first deposit waits at the
+    gate, and deposits are serialised (the total depends on simulate alone)."""
 
     class GradedAccount(cls):  # type: ignore[misc, valid-type]
         def deposit(self, amount: Any, *args: Any, **kwargs: Any) -> Any:
@@ -115,6 +109,13 @@ def _simulate_run(ctx: ProbeContext) -> dict[str, Any]:
                 gate.done += 1
             return result
 
+    return GradedAccount
+
+
+@contextlib.contextmanager
+def _waits_open(gate: _Gate) -> Iterator[None]:
+    """While simulate runs, the calling thread's join, Future.result and futures.wait tell the
+    gate that simulate now waits for its threads (the gate may open)."""
     original_join = threading.Thread.join
     original_result = concurrent.futures.Future.result
     original_wait = concurrent.futures.wait
@@ -134,17 +135,29 @@ def _simulate_run(ctx: ProbeContext) -> dict[str, Any]:
             gate.caller_waits()
         return original_wait(fs, *args, **kwargs)
 
-    account = GradedAccount(initial)
-    threads_before = set(threading.enumerate())
     threading.Thread.join = join  # type: ignore[method-assign]
     concurrent.futures.Future.result = result  # type: ignore[method-assign]
     concurrent.futures.wait = wait
     try:
-        returned = plain(simulate(account, customers, each, amount))
+        yield
     finally:
         threading.Thread.join = original_join  # type: ignore[method-assign]
         concurrent.futures.Future.result = original_result  # type: ignore[method-assign]
         concurrent.futures.wait = original_wait
+
+
+def _simulate_run(ctx: ProbeContext) -> dict[str, Any]:
+    simulate, cls = ctx.entry("simulate"), ctx.entry("account_class")
+    plan = ctx.plan
+    customers, each, amount, initial = (plan["customers"], plan["deposits_each"], plan["amount"],
+                                        plan["initial"])
+    gate = _Gate(customers, _thread.get_ident())
+    account = _graded_account(cls, gate)(initial)
+    threads_before = set(threading.enumerate())
+    try:
+        with _waits_open(gate):
+            returned = plain(simulate(account, customers, each, amount))
+    finally:
         with gate.cond:
             done_at_return, gate.waited_for = gate.done, True
             gate._try_open()
@@ -179,9 +192,6 @@ def simulate_total_plan(rng: random.Random, params: dict[str, Any]) -> dict[str,
 @probe("bank.simulate_total", data=shapes.Schedules)
 def simulate_total_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     """simulate itself under forced preemption: its own bookkeeping may race, too."""
-    from grader.preempt.engine import Scenario, explore, instrumented_module
-    from grader.preempt.scheduler import Scheduler
-
     module = instrumented_module(ctx)
     cls = getattr(module, ctx.entry_points["account_class"])
     simulate = getattr(module, ctx.entry_points.get("simulate", "simulate"))
@@ -205,8 +215,6 @@ def simulate_total_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
 
 
 def _total_problem(data: dict[str, Any], expected: int) -> str | None:
-    from grader.probing import exc_text
-
     if data.get("thread_errors"):
         return "a thread raised " + exc_text(data["thread_errors"][0])
     if data["status"] == "deadlock":
@@ -220,8 +228,6 @@ def _total_problem(data: dict[str, Any], expected: int) -> str | None:
 
 @check("bank.simulate_total", probe="bank.simulate_total")
 def simulate_total(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
-    from grader.checks.bank_races import forged, schedules_problem
-
     plan = ctx.plan or {}
     if (mismatch := schedules_problem(obs, ctx, TOTAL_SCHEDULES)) is not None:
         return forged(mismatch)

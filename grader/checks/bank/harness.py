@@ -1,0 +1,187 @@
+"""The bank's harness: how a bank probe runs its scenario on the student's code in the child.
+
+Every bank probe runs the student's code in one of four ways, each under the cooperative
+scheduler (grader/preempt), so that a sleep costs no real time and code that never returns is
+stopped instead of waited out:
+
+* `apply_steps`: the grader's steps on one account, one after another (the sequential checks);
+* `call_in_world`: one call of the grader's in a serial schedule of the module's world, where
+  the threads the module left running at import (a module-level actor) serve it;
+* `explore_schedules`: a scenario of threads on the instrumented module, in the rubric's number
+  of seeded schedules with forced switches (races, transfers, simulate's total);
+* `run_program`: the file run as `__main__`, once per schedule (the program checks).
+
+What they hand the judge is plain data (grader.probing.plain): the grader's own numbers, never
+a student object.
+"""
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any, Callable
+
+from grader.preempt.engine import Scenario, explore, in_world, instrumented_module, tampering
+from grader.preempt.explain import lost_update, recent
+from grader.preempt.primitives import CoopCondition, CoopLock, CoopSemaphore
+from grader.preempt.runner import CALL_TIME_LIMIT, call_quietly, collect, run_for_probe
+from grader.preempt.scheduler import Outcome, Scheduler, parked_in
+from grader.preempt.verdict import findings
+from grader.probing import ProbeContext, describe, plain
+from grader.protocol import Tampered
+
+SCHEDULES = 40  # seeded schedules a race probe explores, unless the rubric says otherwise
+
+STUCK = {"time": "it was still running after a minute of (virtual) time",
+         "steps": "it was still running after the grader's step limit",
+         "stall": "it blocked in something the grader cannot schedule"}
+
+
+def module_of(cls: Any) -> types.ModuleType | None:
+    """The module the student's class was defined in: its world (the threads it left running)."""
+    return sys.modules.get(getattr(cls, "__module__", None) or "")
+
+
+def balance_of(account: Any) -> Any:
+    """An account's balance as the grader's own number."""
+    return plain(account.balance)
+
+
+# -- one account, step by step --------------------------------------------------------------
+
+def _stuck(kind: str, waits: list[str]) -> dict[str, Any]:
+    what = STUCK.get(kind) or "it waits forever: " + ("; ".join(waits[:2]) or "a lock nobody releases")
+    return {"error": {"type": "NeverReturned", "message": what, "where": None}}
+
+
+def apply_steps(cls: Any, steps: list[list[Any]], filename: str) -> list[dict[str, Any]]:
+    """Run the grader's steps on one account: `["new", initial?]`, `["balance"]`,
+    `["deposit", amount]`, `["withdraw", amount]`; one outcome per step, in order."""
+    box: dict[str, Any] = {}
+    history: list[dict[str, Any]] = []
+
+    def run(step: list[Any]) -> Any:
+        op = step[0]
+        if op == "new":
+            box["account"] = cls(*step[1:])
+            return None
+        if op == "balance":
+            return box["account"].balance
+        result = getattr(box["account"], op)(step[1])
+        return None if op == "deposit" and result is None else result
+
+    def entry() -> dict[str, Any]:
+        """The record of the next step not yet run."""
+        step = steps[len(history)]
+        return {"step": len(history), "op": str(step[0]), "args": list(step[1:])}
+
+    def remaining() -> None:
+        """The steps not yet run, one after another, in one serial schedule."""
+        while len(history) < len(steps):
+            step, record = steps[len(history)], entry()
+            try:
+                record["value"] = plain(run(step))
+            except Exception as exc:
+                record["error"] = describe(exc, filename)
+            history.append(record)
+
+    namespace, path, source = _world(cls, filename)
+    # The student's methods run with virtual time (a sleep in them costs nothing); a step that
+    # never returns (a lock it already holds) is recorded as such, and the rest run afresh.
+    while len(history) < len(steps):
+        left = len(steps) - len(history)
+        done = call_quietly(remaining, namespace, path, source, time_limit=CALL_TIME_LIMIT * left)
+        if done.error is not None:
+            raise done.error  # SystemExit, KeyboardInterrupt: the child's protocol handles them
+        if done.stuck is not None and len(history) < len(steps):
+            history.append({**entry(), **_stuck(done.stuck, done.waits)})
+    return history
+
+
+def _world(cls: Any, filename: str) -> tuple[dict[str, Any], str, str]:
+    """The namespace, file and source of the module defining `cls` (what a schedule runs in)."""
+    module = module_of(cls)
+    namespace = vars(module) if module is not None else {}
+    path = str(namespace.get("__file__") or filename)
+    try:
+        source = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, ValueError):
+        source = ""
+    return namespace, path, source
+
+
+def call_in_world(ctx: ProbeContext, cls: Any, fn: Callable[[], Any], *,
+                  real_threads: bool = False) -> Any:
+    """`fn()` in a serial schedule of the world of `cls`'s module (grader.preempt.engine.in_world).
+    With `real_threads`, only when that module left threads parked there; otherwise `fn` runs
+    directly, on real threads (simulate's gate needs them)."""
+    module = module_of(cls)
+    if module is None or (real_threads and not parked_in(vars(module))):
+        return fn()
+    return in_world(ctx, vars(module), fn, "the grader's call")
+
+
+# -- seeded schedules of a scenario ---------------------------------------------------------
+
+def story(ctx: ProbeContext) -> Callable[[Outcome, dict[str, Any]], list[str]]:
+    """How a schedule went wrong, in the student's lines: the lost update, else the last steps."""
+    lines = ctx.source.splitlines()
+
+    def explain(outcome: Outcome, data: dict[str, Any]) -> list[str]:
+        return lost_update(outcome.events, ctx.filename, lines) or recent(outcome.events, ctx.filename, lines)
+
+    return explain
+
+
+def explore_schedules(ctx: ProbeContext, build: Callable[[Any, Any, Scheduler], Scenario],
+                      problem: Callable[[dict[str, Any]], str | None],
+                      explain: Callable[[Outcome, dict[str, Any]], list[str]] | None = None
+                      ) -> dict[str, Any] | Tampered:
+    """Explore seeded schedules of `build(module, account_class, scheduler)` on the instrumented
+    submission, with the rubric's `schedules` and `switch` parameters."""
+    module = instrumented_module(ctx)
+    cls = getattr(module, ctx.entry_points["account_class"])
+    return explore(ctx, module, lambda sched: build(module, cls, sched), problem,
+                   schedules=int(ctx.param("schedules", SCHEDULES)),
+                   switch=float(ctx.param("switch", 0.5)), explain=explain or story(ctx))
+
+
+def name_locks(sched: Scheduler, accounts: dict[str, Any]) -> None:
+    """Name each account's locks after the account (`A.lock`), so a deadlock reads in its words."""
+    kinds = (CoopLock, CoopSemaphore, CoopCondition)
+    for label, account in accounts.items():
+        attrs = dict(getattr(account, "__dict__", {}))
+        for slot in getattr(type(account), "__slots__", ()):
+            if hasattr(account, slot):
+                attrs[slot] = getattr(account, slot)
+        for key, value in attrs.items():
+            if isinstance(value, kinds):
+                sched.name_lock(value, f"{label}.{key}")
+                inner = getattr(value, "_lock", None)
+                if inner is not None:
+                    sched.name_lock(inner, f"{label}.{key}")
+        for key, value in vars(type(account)).items():
+            if isinstance(value, kinds):
+                sched.name_lock(value, f"{type(account).__name__}.{key} (shared by all accounts)")
+
+
+# -- the file as a program ------------------------------------------------------------------
+
+def run_program(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, serial: bool,
+                ordered: bool = True, daemons_die: bool = True,
+                behind: dict[str, int | None] | None = None,
+                max_steps: int | None = None) -> dict[str, Any]:
+    """One run of the program as `__main__` in schedule `seed`: what it did (grader.preempt.
+    runner.collect), what the race oracle found, and `tampered` when it reached into the
+    grader; `_events` is the run's event log, for the caller to explain and drop."""
+    run = run_for_probe(ctx, code, seed, serial=serial, ordered=ordered, daemons_die=daemons_die,
+                        to_the_end=max_steps is None, behind=behind, max_steps=max_steps)
+    data = collect(run, shared, plain)
+    data["seed"] = seed
+    result, result_lines, progress_lines = run.output.main_result()
+    data["oracle"] = findings(run.sched, main="MainThread", result_line=result,
+                              result_lines=result_lines, progress_lines=progress_lines)
+    if (why := tampering(run.namespace)) is not None:
+        data["tampered"] = why
+    data["_events"] = run.outcome.events
+    return data
