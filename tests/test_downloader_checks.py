@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from grader import httpmock
+from grader.checks.downloader import mock as httpmock
 from grader.grading import grade
 from grader.probing import ProbeContext
 from grader.registry import CHECKS, PROBES, JudgeContext, load_all
@@ -404,9 +404,9 @@ def _probe(tmp_path: Path, source: str, name: str) -> dict[str, Any]:
 
 def test_a_download_pages_that_never_returns_is_reported_with_its_timeline(
         tmp_path: Path, mock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from grader.checks import downloader
+    from grader.checks.downloader import contract_runs
 
-    monkeypatch.setattr(downloader, "CALL_DEADLINE", 0.5)
+    monkeypatch.setattr(contract_runs, "CALL_DEADLINE", 0.5)
     obs = _probe(tmp_path, """
         import threading, requests
         def download_pages(urls, max_workers=8, timeout=10.0):

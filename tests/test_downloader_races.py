@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from grader import httpmock
-from grader.checks.downloader_races import contract_races_probe, script_races_probe, \
+from grader.checks.downloader import mock as httpmock
+from grader.checks.downloader.races import contract_races_probe, script_races_probe, \
     script_shared_state, shared_state
 from grader.probing import ProbeContext
 from grader.registry import JudgeContext

@@ -1,7 +1,7 @@
 """Script-style downloaders (top-level code over the program's own URLs), graded end to end.
 
 Each program here is written for one pattern seen in real submissions; the grader answers
-its URLs itself (`httpmock.SequencedServer`), so no test touches the network or waits for a
+its URLs itself (`grader.checks.downloader.mock.SequencedServer`), so no test touches the network or waits for a
 real response.
 """
 from __future__ import annotations

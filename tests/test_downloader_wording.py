@@ -1,4 +1,4 @@
-"""Which printed lines count as a downloader's status line (grader.checks.downloader_lines).
+"""Which printed lines count as a downloader's status line (grader.checks.downloader.wording).
 
 A human grader accepts any clear wording: the URL (or a part of it no other URL shares) with
 the status code, or for a request that raised, with a failure mark. These run in this
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.checks import downloader_lines as wording
+from grader.checks.downloader import wording
 
 URLS = ["https://dl.test/ok", "https://dl.test/missing", "https://dl.test/slow",
         "https://dl.test/refused", "https://www.example.com", "https://www.python.org/"]
@@ -148,7 +148,7 @@ def test_a_site_fetched_twice_is_named_by_its_host_or_either_address() -> None:
 
 
 def test_the_mock_pages_body_is_no_status_line() -> None:
-    from grader.httpmock import BODY
+    from grader.checks.downloader.mock import BODY
 
     parts, _ = wording.site_names(["https://api.example.com/health"])
     assert not wording.looks_like_status(BODY)

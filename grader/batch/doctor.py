@@ -27,7 +27,7 @@ from grader.errors import GraderError
 from grader.rubric import Rubric
 
 # What the sandboxed child imports besides the standard library: the downloader's mocked HTTP
-# (grader.httpmock) and the rubric reader. Installed with the grader; a broken install lacks them.
+# (grader.checks.downloader.mock) and the rubric reader. Installed with the grader; a broken install lacks them.
 CHILD_PACKAGES = {"requests": "requests", "responses": "responses", "yaml": "pyyaml"}
 
 

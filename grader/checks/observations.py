@@ -61,7 +61,7 @@ class BankScript(TypedDict):
 
 class OwnClass(TypedDict):
     """bank.own_class: per class of the program's own, how it was made and what each of its
-    withdraw-like methods did with twice the balance (grader/checks/bank_own_class.py)."""
+    withdraw-like methods did with twice the balance (grader/checks/bank/own_class.py)."""
 
     classes: list
 

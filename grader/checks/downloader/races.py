@@ -21,8 +21,9 @@ import io
 import random
 from typing import Any, TypedDict
 
-from grader.checks.downloader_script import own_urls
-from grader.httpmock import MockServer, Route, status
+from grader.checks import observations as shapes
+from grader.checks.downloader.mock import MockServer, Route, status
+from grader.checks.downloader.script_run import own_urls
 from grader.preempt import scheduler as sched_mod
 from grader.preempt.engine import Scenario, explore, instrumented_module, tampering
 from grader.preempt.explain import replay
@@ -30,7 +31,6 @@ from grader.preempt.runner import program_code, run_for_probe
 from grader.preempt.verdict import RaceFindings, findings, race_problem
 from grader.probing import ProbeContext, exc_text
 from grader.protocol import Tampered
-from grader.checks import observations as shapes
 from grader.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
 
 SCHEDULES = 4  # one run where threads switch only when they block, three with forced switches

@@ -22,7 +22,7 @@ import functools
 import re
 from typing import Any, Iterable
 
-from grader.httpmock import normalize
+from grader.checks.downloader.mock.routes import normalize
 
 CODE = re.compile(r"(?<![\w.])([1-5]\d\d)(?![\w.])")
 FAILURE_MARK = re.compile(r"error|fail|exception|time[ds]?[ _-]?out|refused|unreachable",
