@@ -4,8 +4,8 @@
 Classroom result) and `grader batch` (every file it writes: grades.csv, canvas.csv, the Moodle
 worksheet, grades.json, junit.xml, report.html, feedback, Gradescope results.json) are run on:
 
-* a correct bank graded by what it does (a top-level script with its own class and a lock, none
-  of the contract's names): no output may say FAIL or failed anywhere;
+* a correct bank and a correct downloader graded by what they do (top-level scripts with their
+  own names, none of the contract's): no output may say FAIL or failed anywhere;
 * a bank script with no lock, whose two race checks see one bug: the check whose deduction the
   finding's cap gives back in full is a note in every output, never a failure;
 * an attack submission whose file name, printed output, exception message and class name carry
@@ -100,8 +100,42 @@ for t in tellers:
 print("vault holds", vault.money)
 '''
 
+# A downloader of its own shape: one thread per page, the statuses in a dict under a lock.
+PAGES = '''\
+"""Fetch a few pages at once: one thread per page, the statuses kept in a shared dict."""
+import threading
+
+import requests
+
+PAGES = ["https://example.com/", "https://example.org/news", "https://example.net/about",
+         "https://example.com/contact"]
+statuses = {}
+statuses_lock = threading.Lock()
+
+
+def fetch(page):
+    try:
+        status = requests.get(page, timeout=5).status_code
+        print(page, status)
+    except requests.RequestException as exc:
+        status = None
+        print(page, "error", type(exc).__name__)
+    with statuses_lock:
+        statuses[page] = status
+
+
+workers = [threading.Thread(target=fetch, args=(page,)) for page in PAGES]
+for worker in workers:
+    worker.start()
+for worker in workers:
+    worker.join()
+print(len(statuses), "pages checked")
+'''
+
 MOODLE_FOLDER = "Ada Smith_1020300_assignsubmission_file_"
-FAILURE = re.compile(r"\bFAIL(?:ED|URE)?\b|\bfailed\b", re.IGNORECASE)
+# A status mark (FAIL, as the text report, summary and feedback write it) or the word failed in
+# any case; "a URL that fails" in the downloader's own vocabulary is no verdict.
+FAILURE = re.compile(r"\bFAIL(?:ED)?\b|\b[Ff]ailed\b")
 
 
 class VisibleText(HTMLParser):
@@ -135,19 +169,20 @@ def visible(path: Path) -> str:
 
 
 def check_outputs(folder: Path, file: Path, monkeypatch: pytest.MonkeyPatch,
-                  capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
-    """Every `grader check` output for `file`, by name: streams and the CI files."""
+                  capsys: pytest.CaptureFixture[str], task: tuple[str, ...] = ("--task", "bank")) -> dict[str, str]:
+    """Every `grader check` output for `file` (a folder: every task's file in it, with `task=()`),
+    by name: streams and the CI files."""
     outputs: dict[str, str] = {}
     for fmt in ("text", "json", "junit"):
-        main(["check", str(file), "--task", "bank", "--format", fmt])
+        main(["check", str(file), *task, "--format", fmt])
         out, err = capsys.readouterr()
         outputs[f"check --format {fmt}"] = out
         outputs[f"check --format {fmt} (stderr)"] = err
     summary, result = folder / "summary.md", folder / "github_output"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     monkeypatch.setenv("GITHUB_OUTPUT", str(result))
-    monkeypatch.setenv("GITHUB_WORKSPACE", str(file.parent))
-    main(["check", str(file), "--task", "bank", "--github", "--junit", str(folder / "ci.xml")])
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(file if file.is_dir() else file.parent))
+    main(["check", str(file), *task, "--github", "--junit", str(folder / "ci.xml")])
     out, err = capsys.readouterr()
     outputs["check --github (stdout: report and annotations)"] = out
     outputs["check --github (stderr)"] = err
@@ -158,21 +193,22 @@ def check_outputs(folder: Path, file: Path, monkeypatch: pytest.MonkeyPatch,
     return outputs
 
 
-def batch_outputs(klass: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+def batch_outputs(klass: Path, out: Path, capsys: pytest.CaptureFixture[str],
+                  task: tuple[str, ...] = ("--task", "bank")) -> dict[str, str]:
     """Every file `grader batch` writes (the cache aside), by its path in the output folder, and
     what it printed."""
-    main(["batch", str(klass), "--task", "bank", "--out", str(out), "--quiet"])
+    main(["batch", str(klass), *task, "--out", str(out), "--quiet"])
     stdout, stderr = capsys.readouterr()
     files = {str(p.relative_to(out)): visible(p) for p in sorted(out.rglob("*"))
              if p.is_file() and ".cache" not in p.relative_to(out).parts}
     return {"batch (stdout)": stdout, "batch (stderr)": stderr, **files}
 
 
-def written_by_batch(outputs: dict[str, str]) -> None:
-    """The outputs `grader batch --help` lists are all there (the Moodle worksheet too)."""
+def written_by_batch(outputs: dict[str, str], tasks: tuple[str, ...] = ("bank",)) -> None:
+    """The outputs `grader batch --help` lists are all there (the Moodle worksheets too)."""
     names = set(outputs)
-    for expected in ("grades.csv", "canvas.csv", "moodle-bank.csv", "grades.json", "junit.xml",
-                     "report.html"):
+    for expected in ("grades.csv", "canvas.csv", *(f"moodle-{t}.csv" for t in tasks), "grades.json",
+                     "junit.xml", "report.html"):
         assert expected in names, sorted(names)
     assert any(n.startswith("feedback/") for n in names), sorted(names)
     assert any(n.startswith("gradescope/") and n.endswith("results.json") for n in names), sorted(names)
@@ -183,17 +219,19 @@ def correct(tmp_path_factory: pytest.TempPathFactory) -> Path:
     klass = tmp_path_factory.mktemp("correct") / "class"
     (klass / MOODLE_FOLDER).mkdir(parents=True)
     (klass / MOODLE_FOLDER / "bank.py").write_text(VAULT, encoding="utf-8")
+    (klass / MOODLE_FOLDER / "downloader.py").write_text(PAGES, encoding="utf-8")
     return klass
 
 
 def test_a_correct_program_graded_by_what_it_does_shows_no_failure_anywhere(
         correct: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    outputs = check_outputs(tmp_path, correct / MOODLE_FOLDER / "bank.py", monkeypatch, capsys)
-    assert "[NOTE] api" in outputs["check --format text"]  # the names it lacks: said, not failed
-    assert "score: 18/18" in outputs["check --format text"]
-    batch = batch_outputs(correct, tmp_path / "grades", capsys)
-    written_by_batch(batch)
+    outputs = check_outputs(tmp_path, correct / MOODLE_FOLDER, monkeypatch, capsys, task=())
+    text = outputs["check --format text"]
+    assert text.count("[NOTE] api") == 2  # the names each lacks: said, not failed
+    assert "score: 18/18" in text and "score: 20/20" in text
+    batch = batch_outputs(correct, tmp_path / "grades", capsys, task=())
+    written_by_batch(batch, ("bank", "downloader"))
     assert "1020300" in batch["grades.csv"] and ",18,18," in batch["grades.csv"]
     outputs.update(batch)
     failing = {name: FAILURE.findall(text) for name, text in outputs.items() if FAILURE.search(text)}
@@ -202,7 +240,7 @@ def test_a_correct_program_graded_by_what_it_does_shows_no_failure_anywhere(
     assert classroom["status"] == "pass" and {t["status"] for t in classroom["tests"]} == {"pass"}
     assert "::error" not in outputs["check --github (stdout: report and annotations)"]
     (results,) = [json.loads(text) for name, text in batch.items() if name.endswith("results.json")]
-    assert {t["status"] for t in results["tests"]} == {"passed"} and results["score"] == 18
+    assert {t["status"] for t in results["tests"]} == {"passed"} and results["score"] == 18 + 20 + 2
     suites = ET.fromstring(batch["junit.xml"])
     assert suites.get("failures") == "0" and suites.get("errors") == "0"
 
