@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader.preempt.oracle import RaceOracle  # noqa: E402
-from grader.preempt.instrument import hooks, instrument  # noqa: E402
+from grader.preempt.access import hooks  # noqa: E402
+from grader.preempt.instrument import instrument  # noqa: E402
 from grader.preempt.primitives import patched  # noqa: E402
 from grader.preempt.scheduler import Scheduler  # noqa: E402
 

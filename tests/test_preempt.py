@@ -6,8 +6,8 @@ import types
 import pytest
 
 from grader.checks.bank.linearize import MAX_OPS, Undecided, bank_matches, bank_step, linearize
-from grader.preempt import scheduler as sched_mod
-from grader.preempt.instrument import hooks, instrument
+from grader.preempt.access import hooks
+from grader.preempt.instrument import instrument
 from grader.preempt.primitives import CoopCondition, CoopLock, patched
 from grader.preempt.scheduler import Scheduler
 

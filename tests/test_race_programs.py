@@ -12,7 +12,8 @@ import textwrap
 
 import pytest
 
-from grader.preempt.instrument import hooks, instrument
+from grader.preempt.access import hooks
+from grader.preempt.instrument import instrument
 from grader.preempt.primitives import patched
 from grader.preempt.scheduler import Scheduler
 

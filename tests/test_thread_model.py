@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from grader.grading import grade
-from grader.preempt.instrument import hooks, instrument
+from grader.preempt.access import hooks
+from grader.preempt.instrument import instrument
 from grader.preempt.primitives import patched
 from grader.preempt.scheduler import Scheduler
 

@@ -15,8 +15,10 @@ import operator
 import sys
 from typing import Any
 
-from grader.preempt import scheduler as sched_mod
-from grader.preempt.instrument import GROWING_METHODS, INSTRUMENTED, hooks, instrument
+from grader.preempt import active
+from grader.preempt.active import hook_point
+from grader.preempt.instrument import DUNDER, EXEC, GETATTR, GETITEM, GROWING_METHODS, INSTRUMENTED, LEN, \
+    LOOKUP, METHOD, POINT, READ, RESIZE, SETATTR, SETITEM, WRITE, instrument
 from grader.preempt.oracle import GROW, SHRINK, SIZE, Access
 
 _getattr, _setattr, _type, _isinstance, _str, _len = getattr, setattr, type, isinstance, str, len
@@ -33,7 +35,7 @@ def _shown(value: Any) -> Any:
     return None
 
 
-def _storage(obj: Any, name: Any) -> Any:
+def storage(obj: Any, name: Any) -> Any:
     """Where an attribute lives: the instance's `__dict__` (so `self.x`, `self.__dict__['x']`,
     `vars(self)['x']` and a module's globals are one location), else the object itself."""
     try:
@@ -82,10 +84,11 @@ def _region(frame: Any, thread_entry: bool) -> tuple[Any, ...]:
 
 def _lock_label(sched: Any, lock: Any, frame: Any) -> str:
     key = id(lock)
-    name = sched.lock_names.get(key)
+    names = sched.locks.names
+    name = names.get(key)
     if name is None:
         name = _find_name(lock, frame) or f"a {_type(lock).__name__.replace('Coop', '')}"
-        sched.lock_names[key] = name
+        names[key] = name
     return name
 
 
@@ -111,7 +114,7 @@ def _find_name(lock: Any, frame: Any) -> str | None:
 def _live() -> Any:
     """The running schedule, unless there is none or it has gone quiet or watching (past its
     budget, where nobody records accesses in full: grader/preempt/watch.py)."""
-    sched = sched_mod.ACTIVE
+    sched = active.ACTIVE
     if sched is None or _getattr(sched, "fast", False):
         return None
     return sched
@@ -189,14 +192,14 @@ def hook_write(value: Any, label: str, line: int) -> Any:
 def hook_getattr(obj: Any, name: Any, label: str, line: int, check: bool = False) -> Any:
     value = _getattr(obj, name)
     if _live() is not None and _type(name) is str:
-        _note(_kind(check), _storage(obj, name), name, label, line, value, sys._getframe(1))
+        _note(_kind(check), storage(obj, name), name, label, line, value, sys._getframe(1))
         _after_read()
     return value
 
 
 def hook_setattr(obj: Any, name: Any, value: Any, label: str, line: int) -> None:
     if _live() is not None and _type(name) is str:
-        _note("write", _storage(obj, name), name, label, line, value, sys._getframe(1))
+        _note("write", storage(obj, name), name, label, line, value, sys._getframe(1))
     _setattr(obj, name, value)
 
 
@@ -298,7 +301,7 @@ def hook_dunder(method: Any, unbound: int, label: str, line: int, check: int, /,
     item = name in ("__getitem__", "__setitem__", "getitem", "setitem")
     frame = sys._getframe(1)
     if item or _type(key) is str:
-        where = obj if item else _storage(obj, key)
+        where = obj if item else storage(obj, key)
         if write:
             _note("write", where, key, label, line, args[-1], frame)
             return method(*args)
@@ -343,3 +346,11 @@ def hook_resize(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwa
 
 
 _EXEC_CODE = hook_exec.__code__
+
+
+def hooks() -> dict[str, Any]:
+    """The functions an instrumented module calls, by the names the rewrite gives them."""
+    return {POINT: hook_point, READ: hook_read, WRITE: hook_write, GETATTR: hook_getattr,
+            SETATTR: hook_setattr, GETITEM: hook_getitem, SETITEM: hook_setitem, EXEC: hook_exec,
+            METHOD: hook_method, LEN: hook_len, RESIZE: hook_resize, LOOKUP: hook_lookup,
+            DUNDER: hook_dunder}

@@ -21,7 +21,8 @@ import io
 import sys
 from typing import Any
 
-from grader.preempt import scheduler as sched_mod
+from grader.preempt import active
+from grader.preempt.tasks import Abort
 
 # A menu choice, a count, an amount...: small positive numbers that `int()` and `float()` accept
 DEFAULT_ANSWERS: tuple[str, ...] = ("5", "2", "10", "1", "3")
@@ -45,7 +46,6 @@ class Session:
     def __init__(self, answers: tuple[str, ...]) -> None:
         self.answers = answers
         self.read = 0  # answers handed out
-        self.exhausted = False  # the program asked for one more than the session holds
         self.stdin = _Stdin("".join(f"{answer}\n" for answer in answers), self)
 
     def input(self, prompt: Any = "") -> str:
@@ -65,11 +65,10 @@ class Session:
 
     def stop(self) -> None:
         """The program asked for more than the session holds: the run stops here (in a schedule)."""
-        self.exhausted = True
-        sched = sched_mod.ACTIVE
+        sched = active.ACTIVE
         if sched is not None:
             sched.stop(INPUT_STOP)
-            raise sched_mod.Abort(INPUT_STOP)
+            raise Abort(INPUT_STOP)
 
     def summary(self) -> str:
         """The answers given, for the feedback: `'5', '2', '10'`, or the default's cycle."""

@@ -6,22 +6,30 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from grader.preempt import scheduler as sched_mod
-from grader.preempt.instrument import hooks, instrument
-from grader.preempt.primitives import patched
+from grader.preempt import primitives
+from grader.preempt.access import hooks
+from grader.preempt.choice import Chooser
+from grader.preempt.events import EventLog
+from grader.preempt.instrument import instrument
+from grader.preempt.lockgraph import LockGraph
+from grader.preempt.modes import HookTables, Modes
+from grader.preempt.primitives import TAMPERED, patched
+from grader.preempt.runner import call_quietly, exec_quietly
 from grader.preempt.scheduler import Outcome, Scheduler
 from grader.preempt.siblings import loaded, own_module, siblings, submission_attrs
+from grader.preempt.sites import SharedSites
+from grader.preempt.tasks import Abort, TaskTable
 from grader.preempt.verdict import findings
+from grader.preempt.watch import Watch
 from grader.probing import ProbeContext, describe, plain
 from grader.protocol import Tampered
 
 
 def _integrity() -> dict[str, Any]:
     """The grader's own functions the student's code could replace to switch preemption off."""
-    from grader.preempt import primitives
-
     items: dict[str, Any] = {"patched": primitives.patched, "explore": explore, **hooks()}
-    for cls in (Scheduler, primitives.CoopLock, primitives.CoopRLock, primitives.CoopCondition,
+    for cls in (Scheduler, Chooser, TaskTable, EventLog, LockGraph, SharedSites, Modes, HookTables,
+                Watch, primitives.CoopLock, primitives.CoopRLock, primitives.CoopCondition,
                 primitives.ManagedThread):
         for name, value in vars(cls).items():
             if callable(value):
@@ -46,8 +54,6 @@ def tampering(namespace: dict[str, Any]) -> str | None:
         for file, helper in loaded():
             if helper.get(name) is not hook:
                 return f"the scheduling hook {name} in {file} was replaced"
-    from grader.preempt.primitives import TAMPERED
-
     if TAMPERED:
         return f"your code replaced {TAMPERED[0]} while the grader was running it"
     now = _integrity()
@@ -68,8 +74,6 @@ def instrumented_module(ctx: ProbeContext) -> types.ModuleType:
         code = instrument(ctx.source, str(ctx.path), attrs=submission_attrs(ctx.path, ctx.source))
         # Its top level runs under a serial schedule with virtual time (threads and sleeps a
         # program starts at import finish at once; one that never ends is stopped).
-        from grader.preempt.runner import exec_quietly
-
         with siblings(ctx.path, own=module):
             exec_quietly(code, module.__dict__, str(ctx.path), ctx.source)
         return module
@@ -90,7 +94,7 @@ class History:
         self.ops.append(entry)
         try:
             value = fn()
-        except sched_mod.Abort:
+        except Abort:
             entry["pending"] = True
             raise
         except Exception as exc:
@@ -159,8 +163,6 @@ def in_world(ctx: ProbeContext, namespace: dict[str, Any], fn: Callable[[], Any]
     """`fn()` called in a serial schedule of the module's world (see `Scheduler.world`): the
     threads that module left running (a module-level actor) serve it as they would in a real
     process."""
-    from grader.preempt.runner import call_quietly
-
     done = call_quietly(fn, namespace, str(ctx.path), ctx.source, name=name)
     if done.error is not None:
         raise done.error

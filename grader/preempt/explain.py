@@ -1,7 +1,7 @@
 """Turn a schedule's recorded events into lines a student can follow in their own code."""
 from __future__ import annotations
 
-from grader.preempt.scheduler import Event
+from grader.preempt.events import Event
 
 SHOWN = ("read", "write", "acquire", "release", "block")
 

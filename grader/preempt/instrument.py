@@ -22,8 +22,6 @@ METHOD = "__grader_method__"  # `x.update(...)`: a Counter's update is a read-mo
 LEN, RESIZE = "__grader_len__", "__grader_resize__"  # `len(x)`, `x.append(...)`: a container's size
 LOOKUP = "__grader_lookup__"  # `d.get(key, default)`: a read of d[key]
 DUNDER = "__grader_dunder__"  # `object.__setattr__(x, "b", ...)`, `x.__getattribute__("b")`: an access
-HOOK_NAMES = (POINT, READ, WRITE, GETATTR, SETATTR, GETITEM, SETITEM, EXEC, METHOD, LEN, RESIZE,
-              LOOKUP, DUNDER)
 COMPOUND_METHODS = ("update", "subtract")
 # Explicit calls of the access methods: the same reads and writes as `x.b`, `x.b = v`, `d[k]`,
 # `d[k] = v` written another way, so they are the same locations (an evasion must never pay).
@@ -40,16 +38,23 @@ INSTRUMENTED: set[str] = set()  # file names compiled by `instrument`: the stude
 STATE_ATTRS: set[str] = set()  # state attributes of everything instrumented (for exec strings)
 
 
-def hooks() -> dict[str, Any]:
-    """The functions an instrumented module calls, by the names the rewrite gives them."""
-    from grader.preempt import access
-    from grader.preempt.scheduler import hook_point
-
-    return {POINT: hook_point, READ: access.hook_read, WRITE: access.hook_write,
-            GETATTR: access.hook_getattr, SETATTR: access.hook_setattr,
-            GETITEM: access.hook_getitem, SETITEM: access.hook_setitem, EXEC: access.hook_exec,
-            METHOD: access.hook_method, LEN: access.hook_len, RESIZE: access.hook_resize,
-            LOOKUP: access.hook_lookup, DUNDER: access.hook_dunder}
+def rechecked_lines(source: str) -> set[int]:
+    """The lines whose innermost loop is a `while` with a condition: a wait there sees the
+    predicate again (one in an `if`, alone, or in `while True` / `for` does not)."""
+    innermost: dict[int, tuple[int, bool]] = {}  # line -> (span of its loop, a predicate loop)
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.While, ast.For, ast.AsyncFor)):
+            end = node.end_lineno or node.lineno
+            checks = isinstance(node, ast.While) and not (
+                isinstance(node.test, ast.Constant) and node.test.value)
+            for n in range(node.lineno, end + 1):
+                if n not in innermost or end - node.lineno < innermost[n][0]:
+                    innermost[n] = (end - node.lineno, checks)
+    return {n for n, (_, checks) in innermost.items() if checks}
 
 
 @dataclass
@@ -88,15 +93,6 @@ class _Rewriter(ast.NodeTransformer):
             return ast.unparse(node)
         except Exception:  # pragma: no cover - unparse handles every expression node
             return "?"
-
-    def _recorded(self, node: ast.expr) -> bool:
-        if isinstance(node, ast.Attribute):
-            return node.attr in self.state_attrs
-        if isinstance(node, ast.Subscript):
-            return True
-        if isinstance(node, ast.Name):
-            return self._is_shared_name(node.id)
-        return False
 
     # -- statement lists -------------------------------------------------------------------
     def _body(self, stmts: list[ast.stmt], points: bool = True) -> list[ast.stmt]:

@@ -295,6 +295,23 @@ class RaceOracle:
         self._releaser[key] = tid
         vc[tid] += 1
 
+    def order_all(self) -> None:
+        """Every thread's clock covers everything every thread did so far (after a stretch in
+        which locks were not followed), and ticks: what comes next is a new epoch."""
+        floor: dict[int, int] = {}
+        for vc in self.clocks.values():
+            for tid, clock in vc.items():
+                if floor.get(tid, 0) < clock:
+                    floor[tid] = clock
+        for tid, vc in self.clocks.items():
+            vc.update(floor)
+            vc[tid] = floor.get(tid, 0) + 1
+
+    def close_windows(self) -> None:
+        """Windows opened in full close unseen (the run leaves the fully recorded mode)."""
+        self.pending.clear()
+        self._slots.clear()
+
     def boundary(self, tid: int) -> None:
         """The thread gave up what it had read (a Condition.wait): it will check again."""
         self.pending.pop(tid, None)

@@ -12,10 +12,13 @@ import contextlib
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from grader.preempt import scheduler as sched_mod
-from grader.preempt.scheduler import Abort, Task
+from grader.preempt import active
+from grader.preempt.tasks import DONE, Abort, Task, student_line
+
+if TYPE_CHECKING:  # for annotations only: the scheduler imports this module
+    from grader.preempt.scheduler import Scheduler
 
 ORIGINAL = {name: getattr(threading, name) for name in
             ("Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Thread")}
@@ -24,14 +27,14 @@ _allocate_lock = _thread.allocate_lock  # the grader's own: `_thread.allocate_lo
 _RealCondition = ORIGINAL["Condition"]
 
 
-def _managed() -> tuple[sched_mod.Scheduler | None, Task | None]:
-    sched = sched_mod.ACTIVE
+def _managed() -> tuple[Scheduler | None, Task | None]:
+    sched = active.ACTIVE
     if sched is None or sched.aborted:
         return sched, None
     return sched, sched.task()
 
 
-def _line(sched: sched_mod.Scheduler) -> int | None:
+def _line(sched: Scheduler) -> int | None:
     return sched.where(3)
 
 
@@ -42,7 +45,7 @@ class CoopLock:
         self._key = id(self)  # the scheduler's key for its waiters (no id() call per release)
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        sched = sched_mod.ACTIVE
+        sched = active.ACTIVE
         if sched is not None and sched.fast and self._inner.acquire(False):
             ident = self._owner = _thread.get_ident()  # past the budget: nothing recorded, no lockdep
             if sched.watching:
@@ -70,7 +73,7 @@ class CoopLock:
         return True
 
     def release(self) -> None:
-        sched = sched_mod.ACTIVE
+        sched = active.ACTIVE
         if sched is not None and sched.fast and self._inner.locked():
             if sched.watching:
                 sched.watch_release(self)
@@ -96,7 +99,7 @@ class CoopLock:
         return self._inner.locked()
 
     def __enter__(self) -> bool:
-        sched = sched_mod.ACTIVE
+        sched = active.ACTIVE
         if sched is not None and sched.fast and self._inner.acquire(False):
             ident = self._owner = _thread.get_ident()  # the short path of acquire, one call less
             if sched.watching:
@@ -105,7 +108,7 @@ class CoopLock:
         return self.acquire()
 
     def __exit__(self, *exc: Any) -> None:
-        sched = sched_mod.ACTIVE
+        sched = active.ACTIVE
         if sched is not None and sched.fast and self._inner.locked():
             if sched.watching:
                 sched.watch_release(self)
@@ -154,7 +157,7 @@ class CoopRLock(CoopLock):
 
     def release(self) -> None:
         if self._owner != _thread.get_ident() or not self._inner.locked():
-            sched = sched_mod.ACTIVE
+            sched = active.ACTIVE
             if sched is not None and sched.aborted:
                 return
             raise RuntimeError("cannot release un-acquired lock")
@@ -252,7 +255,7 @@ class CoopCondition:
             if unchecked is not None and unchecked[0] != me.name and len(sched.wakeups) < 10:
                 sched.wakeups.append({"waiter": unchecked[0], "wait_line": unchecked[1],
                                       "lock_line": unchecked[2], "notifier": me.name,
-                                      "notify_line": sched_mod.student_line(sched.filename, 2)})
+                                      "notify_line": student_line(sched.filename, 2)})
 
     def notify_all(self) -> None:
         self.notify(len(self._waiters) or 1)
@@ -342,7 +345,7 @@ class CoopEvent:
         with self._real:
             self._flag = True
             self._real.notify_all()
-        sched = sched_mod.ACTIVE
+        sched = active.ACTIVE
         if sched is not None:
             sched.unblock(self)
 
@@ -393,7 +396,7 @@ def _thread_is_alive(self: Any) -> bool:
     task = getattr(self, "_grader_task", None)
     if task is None:
         return REAL_THREAD_METHODS["is_alive"](self)
-    if task.state == sched_mod.DONE:
+    if task.state == DONE:
         sched, me = _managed()
         if me is not None and sched is not None:
             sched.oracle.join(me.index, task.index)  # polled until it ended: ordered as a join
@@ -410,11 +413,11 @@ def _thread_join(self: Any, timeout: float | None = None) -> None:
     if me is task:
         raise RuntimeError("cannot join current thread")
     if me is None or sched is None:
-        while task.state != sched_mod.DONE and not (sched and sched.aborted):
+        while task.state != DONE and not (sched and sched.aborted):
             REAL_SLEEP(0.001)
         return
     line = _line(sched)
-    while task.state != sched_mod.DONE:
+    while task.state != DONE:
         if sched.block(me, task, timed=timeout is not None, line=line, timeout=timeout):
             return
         sched = me.sched
@@ -469,7 +472,7 @@ class _TaskHandle:
         return self._task.ident
 
     def is_done(self) -> bool:
-        return self._task.state == sched_mod.DONE
+        return self._task.state == DONE
 
     def join(self, timeout: float | None = None) -> None:
         _thread_join(self, timeout)
@@ -488,8 +491,8 @@ def _start_joinable_thread(function: Any, handle: Any = None, daemon: bool = Tru
     return _TaskHandle(task)
 
 
-def _alive_tasks(sched: sched_mod.Scheduler) -> list[Task]:
-    return [t for t in sched.tasks if t.state != sched_mod.DONE]
+def _alive_tasks(sched: Scheduler) -> list[Task]:
+    return [t for t in sched.tasks if t.state != DONE]
 
 
 def _active_count() -> int:
@@ -603,20 +606,40 @@ REPLACEMENTS: dict[str, Any] = {
 
 @contextlib.contextmanager
 def patched(namespaces: list[dict[str, Any]] = ()) -> Iterator[None]:  # type: ignore[assignment]
-    """Swap threading's primitives (and copies bound by `from threading import Lock`) and sleep."""
-    originals = list(ORIGINAL.items())
+    """Swap threading's primitives (and copies bound by `from threading import Lock`) and sleep;
+    on the way out, note what the code under test replaced of them meanwhile (TAMPERED)."""
+    saved_ns = _swap_namespaces(namespaces)
+    saved = _install()
+    try:
+        yield
+    finally:
+        _uninstall(*saved)
+        for ns, key, value in saved_ns:
+            ns[key] = value
+
+
+def _swap_namespaces(namespaces: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str, Any]]:
+    """Replace the primitives a module bound itself (`from threading import Lock`, `from time
+    import sleep`); returns what to put back."""
     saved_ns: list[tuple[dict[str, Any], str, Any]] = []
     for ns in namespaces:
         for key, value in list(ns.items()):
-            for name, original in originals:
+            for name, original in ORIGINAL.items():
                 if value is original:
                     saved_ns.append((ns, key, value))
                     ns[key] = REPLACEMENTS[name]
             if value is REAL_SLEEP:
                 saved_ns.append((ns, key, value))
                 ns[key] = _sleep
+    return saved_ns
+
+
+def _install() -> tuple[Any, Any, Any, Any, Any]:
+    """Put the stand-ins in `threading`, `_thread`, `time` and `queue`; returns what only this
+    call knows to put back (SimpleQueue, threading's thread names, the pools' counter)."""
     import itertools
     import queue
+    from concurrent.futures import ThreadPoolExecutor
 
     real_simple_queue = queue.SimpleQueue
     # Threads are named Thread-1, Thread-2... from each schedule's start, so a finding names the
@@ -626,11 +649,9 @@ def patched(namespaces: list[dict[str, Any]] = ()) -> Iterator[None]:  # type: i
     numbers = itertools.count(1)
     threading._newname = lambda template: template % (  # type: ignore[attr-defined]
         next(numbers) if template.startswith("Thread-") else 0)
-    from concurrent.futures import ThreadPoolExecutor
-
     real_pools = ThreadPoolExecutor.__dict__.get("_counter")
     ThreadPoolExecutor._counter = itertools.count().__next__  # type: ignore[attr-defined]
-    for name, _ in originals:
+    for name in ORIGINAL:
         setattr(threading, name, REPLACEMENTS[name])
     for name, method in THREAD_METHODS.items():
         setattr(_RealThread, name, method)
@@ -645,35 +666,36 @@ def patched(namespaces: list[dict[str, Any]] = ()) -> Iterator[None]:  # type: i
     _thread.allocate_lock = CoopLock  # type: ignore[assignment]  # `_thread.allocate_lock()` in student code
     time.sleep = _sleep  # type: ignore[assignment]
     queue.SimpleQueue = CoopSimpleQueue  # type: ignore[misc, assignment]
-    try:
-        yield
-    finally:
-        for name, original in originals:
-            if getattr(threading, name) is not REPLACEMENTS[name]:
-                TAMPERED.append(f"threading.{name}")
-            setattr(threading, name, original)
-        for name, method in REAL_THREAD_METHODS.items():
-            if _RealThread.__dict__.get(name) is not THREAD_METHODS[name]:
-                TAMPERED.append(f"threading.Thread.{name}")
-            setattr(_RealThread, name, method)
-        for name, function in _REAL_THREADING.items():
-            setattr(threading, name, function)
-        _pool_class()._wait_for_updates = staticmethod(_REAL_POOL_WAIT)
-        for name, function in _REAL_THREAD_MODULE.items():
-            if name != "start_new" and getattr(_thread, name) is not {
-                    "start_new_thread": _start_new_thread,
-                    "start_joinable_thread": _start_joinable_thread}[name]:
-                TAMPERED.append(f"_thread.{name}")
-            setattr(_thread, name, function)
-        time.sleep = REAL_SLEEP
-        _thread.allocate_lock = _allocate_lock
-        queue.SimpleQueue = real_simple_queue  # type: ignore[misc]
-        if real_newname is not None:
-            threading._newname = real_newname  # type: ignore[attr-defined]
-        if real_pools is not None:
-            ThreadPoolExecutor._counter = real_pools  # type: ignore[attr-defined]
-        for ns, key, value in saved_ns:
-            ns[key] = value
+    return queue, real_simple_queue, real_newname, ThreadPoolExecutor, real_pools
+
+
+def _uninstall(queue: Any, real_simple_queue: Any, real_newname: Any, pool_class: Any,
+               real_pools: Any) -> None:
+    """Put the real primitives back, noting each stand-in the code under test replaced."""
+    for name, original in ORIGINAL.items():
+        if getattr(threading, name) is not REPLACEMENTS[name]:
+            TAMPERED.append(f"threading.{name}")
+        setattr(threading, name, original)
+    for name, method in REAL_THREAD_METHODS.items():
+        if _RealThread.__dict__.get(name) is not THREAD_METHODS[name]:
+            TAMPERED.append(f"threading.Thread.{name}")
+        setattr(_RealThread, name, method)
+    for name, function in _REAL_THREADING.items():
+        setattr(threading, name, function)
+    _pool_class()._wait_for_updates = staticmethod(_REAL_POOL_WAIT)
+    for name, function in _REAL_THREAD_MODULE.items():
+        if name != "start_new" and getattr(_thread, name) is not {
+                "start_new_thread": _start_new_thread,
+                "start_joinable_thread": _start_joinable_thread}[name]:
+            TAMPERED.append(f"_thread.{name}")
+        setattr(_thread, name, function)
+    time.sleep = REAL_SLEEP
+    _thread.allocate_lock = _allocate_lock
+    queue.SimpleQueue = real_simple_queue  # type: ignore[misc]
+    if real_newname is not None:
+        threading._newname = real_newname  # type: ignore[attr-defined]
+    if real_pools is not None:
+        pool_class._counter = real_pools
 
 
 __all__ = ["Abort", "CoopLock", "CoopRLock", "CoopCondition", "CoopSemaphore", "CoopEvent",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.preempt import scheduler as sched_mod
+from grader.preempt import active
 from grader.preempt.instrument import DUNDER, EXEC, GETATTR, GETITEM, LEN, LOOKUP, METHOD, POINT, READ, \
     RESIZE, SETATTR, SETITEM, WRITE
 
@@ -20,7 +20,7 @@ _getattr, _setattr = getattr, setattr
 
 
 def point(line: int) -> None:
-    sched = sched_mod.ACTIVE
+    sched = active.ACTIVE
     if sched is not None:
         sched.countdown -= 1
         if sched.countdown <= 0:

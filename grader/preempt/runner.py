@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from grader.preempt.access import hooks
 from grader.preempt.answers import INPUT_STOP, Session, answers_of
-from grader.preempt.instrument import hooks, instrument
+from grader.preempt.instrument import INSTRUMENTED, instrument
 from grader.preempt.logstate import fresh_logging
 from grader.preempt.primitives import patched
-from grader.preempt.scheduler import Abort, Outcome, Scheduler
-from grader.preempt.siblings import submission_attrs
+from grader.preempt.scheduler import Outcome, Scheduler
+from grader.preempt.siblings import siblings, submission_attrs
+from grader.preempt.tasks import Abort
 
 TIME_LIMIT = 300.0  # virtual seconds a program may run before it is stopped (a simulation)
 RUN_SECONDS = 60.0  # CPU seconds a program run may take (a busy loop that never ends): a program
@@ -42,8 +44,6 @@ FORCED_BUDGET = 2_000  # points of a forced-switch run; it stops there (a sample
 
 def _printing_line() -> int | None:
     """The line of the instrumented file (the submission or a helper) that is printing."""
-    from grader.preempt.instrument import INSTRUMENTED
-
     frame: types.FrameType | None = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename not in INSTRUMENTED:
         frame = frame.f_back
@@ -148,8 +148,6 @@ class ProgramOutcome:
     sched: Scheduler
     namespace: dict[str, Any]
     output: Output
-    exit_code: Any = None
-    notes: list[str] = field(default_factory=list)
     session: Session | None = None  # the scripted answers `input()` gave
 
     @property
@@ -211,18 +209,15 @@ def run_program(code: Any, path: str, source: str, seed: int, *, serial: bool, s
     ns.setdefault("__name__", "__main__")
     ns.setdefault("__file__", path)
     ns.setdefault("__builtins__", builtins)
-    sched.namespaces.append(ns)
+    sched.add_namespace(ns)
     out = Output(sched)
     result = ProgramOutcome(None, sched, ns, out)  # type: ignore[arg-type]
 
     def main() -> None:
-        from grader.preempt.siblings import siblings
-
         try:
             with siblings(Path(path)):  # helper modules it imports: instrumented too
                 exec(code, ns)
-        except SystemExit as exc:
-            result.exit_code = exc.code
+        except SystemExit as exc:  # exit(0) ends the program as its end does; another code is its error
             if exc.code not in (None, 0):
                 raise
         finally:
@@ -316,7 +311,7 @@ def call_quietly(fn: Callable[[], Any], namespace: dict[str, Any], path: str, so
     sched = Scheduler(0, filename=path, source=source, serial=True, max_steps=MAX_STEPS,
                       stall_seconds=3.0, budget=0, spin=10_000, time_limit=time_limit,
                       world=namespace, cpu_limit=cpu_limit)
-    sched.namespaces.append(namespace)
+    sched.add_namespace(namespace)
     result = CallOutcome()
 
     def body() -> None:

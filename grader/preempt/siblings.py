@@ -26,7 +26,8 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator
 
-from grader.preempt.instrument import hooks, instrument, state_attrs_of
+from grader.preempt.access import hooks
+from grader.preempt.instrument import instrument, state_attrs_of
 
 
 LOADED: list[tuple[str, dict[str, Any]]] = []  # (file name, namespace) of every helper loaded

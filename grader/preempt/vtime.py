@@ -20,6 +20,8 @@ import threading
 import time
 from typing import Any, Iterator
 
+from grader.preempt import active
+
 EPOCH = 1_767_225_600.0  # 2026-01-01 00:00 UTC: what time.time() says when a schedule starts
 MONOTONIC_START = 1_000.0
 
@@ -31,9 +33,7 @@ REAL_DATETIME, REAL_DATE = _datetime.datetime, _datetime.date
 
 def _virtual() -> float | None:
     """Virtual seconds since the schedule began, or None for a thread no schedule runs."""
-    from grader.preempt import scheduler
-
-    sched = scheduler.ACTIVE
+    sched = active.ACTIVE
     if sched is None or _thread.get_ident() not in sched.by_ident:
         return None
     return sched.now

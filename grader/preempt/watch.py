@@ -34,7 +34,6 @@ import sys
 from typing import Any
 
 from grader.preempt import quiet
-from grader.preempt import scheduler as sched_mod
 from grader.preempt.instrument import DUNDER, EXEC, GETATTR, GETITEM, GROWING_METHODS, LEN, LOOKUP, \
     METHOD, POINT, READ, RESIZE, SETATTR, SETITEM, WRITE
 from grader.preempt.oracle import SIZE
@@ -65,10 +64,11 @@ class Watch:
 
     def __init__(self, sched: Any) -> None:
         self.sched = sched
+        self.oracle = sched.oracle
         self.clocks = sched.oracle.clocks
+        self.by_ident = sched.by_ident  # the scheduler's table (the same dict)
         self.locs: dict[tuple[int, Any], list[Any]] = {}
         self.threads: dict[int, tuple[int, dict[int, int]]] = {}  # OS ident -> (index, clock)
-        self.conflicts = 0
         self.era = 0
         self.base = 0  # era << _ERA_SHIFT: a thread's mark is base + its index
 
@@ -141,6 +141,48 @@ class Watch:
         st[_WLINE], st[_WLABEL], st[_WLOCKS] = line, label, self._held(tid)
         st[_SEQ] += 1
 
+    def acquire(self, lock: Any, ident: int) -> None:
+        """A lock taken on the short path while watching: the thread holds it (for the oracle
+        if a burst comes) and is ordered after its last release by another thread. (Called
+        for every acquire of a long program, as the scheduler's `watch_acquire`: kept to one
+        call.)"""
+        me = self.sched.current
+        if me is None or me.ident != ident:
+            me = self.by_ident.get(ident)
+            if me is None:
+                return
+        me.held.append(lock)
+        oracle = self.oracle
+        if oracle._releaser.get(lock._key, me.index) != me.index:
+            oracle.acquire_keyed(me.index, lock, lock._key)
+
+    def release(self, lock: Any) -> None:
+        """A lock released on the short path while watching: its clock becomes the thread's
+        (a copy when the thread took it, a join when it releases a lock another thread took),
+        and the thread's own clock ticks."""
+        ident = _get_ident()
+        me = self.sched.current
+        if me is None or me.ident != ident:
+            me = self.by_ident.get(ident)
+            if me is None:
+                return
+        held = me.held
+        if held and held[-1] is lock:
+            held.pop()
+        elif lock in held:
+            held.reverse()
+            held.remove(lock)
+            held.reverse()
+        oracle, tid, key = self.oracle, me.index, lock._key
+        vc = oracle.clocks.get(tid) or oracle._clock(tid)
+        entry = oracle.sync.get(key)
+        if entry is not None and entry[0] is lock and lock._owner == ident:
+            entry[1].update(vc)
+            oracle._releaser[key] = tid
+            vc[tid] += 1
+        else:
+            oracle.release_keyed(tid, lock, key, lock._owner == ident)
+
     def shared_written(self, by: set[int]) -> set[str]:
         """Locations one of the threads `by` wrote and another thread accessed, as written."""
         return {st[_WLABEL] for st in self.locs.values()
@@ -153,14 +195,13 @@ class Watch:
     def _conflict(self, st: list[Any]) -> None:
         """Hand the run to the full oracle, with the other thread's last write of the location
         (it may never access it again: a thread that ran to its end in one turn)."""
-        self.conflicts += 1
         if st[_ESC] < ESCALATIONS_PER_LOCATION:
             st[_ESC] += 1
             me = self.me()
             other = None
             if st[_WT] >= 0 and (me is None or st[_WT] != me[0]) and st[_WLINE] is not None:
                 other = (st[_C], st[_K], st[_WT], st[_WC], st[_WLINE], st[_WLABEL], st[_WLOCKS])
-            self.sched.escalate(other)
+            self.sched.modes.escalate(other)
 
 
 def _fast_read(w: Watch, container: Any, key: Any, check: int) -> None:

@@ -23,9 +23,10 @@ from typing import Any, Callable
 
 from grader.preempt.engine import Scenario, explore, in_world, instrumented_module, tampering
 from grader.preempt.explain import lost_update, recent
+from grader.preempt.parking import parked_in
 from grader.preempt.primitives import CoopCondition, CoopLock, CoopSemaphore
 from grader.preempt.runner import CALL_TIME_LIMIT, call_quietly, collect, run_for_probe
-from grader.preempt.scheduler import Outcome, Scheduler, parked_in
+from grader.preempt.scheduler import Outcome, Scheduler
 from grader.preempt.verdict import findings
 from grader.probing import ProbeContext, describe, plain
 from grader.protocol import Tampered

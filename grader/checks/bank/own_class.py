@@ -35,10 +35,11 @@ from typing import Any, Callable
 
 from grader.checks import observations as shapes
 from grader.checks.bank.funds import definitions, funds_check, futures, method_node, only
+from grader.preempt.access import hooks
 from grader.preempt.engine import tampering
-from grader.preempt.instrument import hooks, instrument
+from grader.preempt.instrument import instrument
 from grader.preempt.runner import CallOutcome, call_quietly
-from grader.preempt.scheduler import Abort
+from grader.preempt.tasks import Abort
 from grader.preempt.siblings import siblings, submission_attrs
 from grader.probing import ProbeContext, plain
 from grader.protocol import Tampered

@@ -24,7 +24,7 @@ from typing import Any, TypedDict
 from grader.checks import observations as shapes
 from grader.checks.downloader.mock import MockServer, Route, status
 from grader.checks.downloader.script_run import own_urls
-from grader.preempt import scheduler as sched_mod
+from grader.preempt import active
 from grader.preempt.engine import Scenario, explore, instrumented_module, tampering
 from grader.preempt.explain import replay
 from grader.preempt.runner import program_code, run_for_probe
@@ -39,7 +39,7 @@ CONTRACT_URLS = [f"http://pages.grader.test/page-{n}" for n in range(1, 6)]
 
 
 def _virtual_now() -> float:
-    sched = sched_mod.ACTIVE
+    sched = active.ACTIVE
     return sched.now if sched is not None else 0.0
 
 
