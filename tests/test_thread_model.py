@@ -83,7 +83,7 @@ def test_a_reused_thread_id_does_not_confuse_the_schedule():
     assert outcome.status == "ok", outcome.deadlock
     assert not [t.error for t in outcome.tasks if t.error]
     assert out.split() == ["40", "1"]
-    assert sched.spawned == 40
+    assert sched.table.spawned == 40
 
 
 @pytest.mark.parametrize("simulate", [

@@ -129,7 +129,7 @@ def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any
         return
     if _type(value) in (int, float):
         sched.record(me, "write" if kind == "write" else "read", line, label, value)
-    sched.note_access(me, container, key, kind in ("write", GROW, SHRINK))
+    sched.sites.note(me, container, key, kind in ("write", GROW, SHRINK))
     oracle = getattr(sched, "oracle", None)
     if oracle is None:
         return

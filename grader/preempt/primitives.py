@@ -35,7 +35,7 @@ def _managed() -> tuple[Scheduler | None, Task | None]:
 
 
 def _line(sched: Scheduler) -> int | None:
-    return sched.where(3)
+    return sched.log.where(3)
 
 
 class CoopLock:

@@ -1,6 +1,6 @@
 """Cheap stand-ins for the instrumentation hooks, swapped in once a schedule's budget is spent
 (and in a program run: while one thread runs alone, in the rounds the watch rests, and once a
-race is found; see grader/preempt/scheduler.py).
+race is found; see grader/preempt/modes.py).
 
 Past the budget nothing is recorded and no thread is forced to switch, so a hook only has to do
 the access itself; the scheduling point only counts, so that a thread spinning on a flag still

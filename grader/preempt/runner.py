@@ -69,7 +69,7 @@ class Output:
         text = str(text)
         me = self.sched.task()
         main = me is None or me.root
-        part = (main, text, main and bool(self.sched.alive), _printing_line() if main else None)
+        part = (main, text, main and bool(self.sched.table.alive), _printing_line() if main else None)
         if self.size < self.limit:
             self.head.append(part)
             self.size += len(text)
@@ -356,8 +356,8 @@ def collect(run: ProgramOutcome, shared: list[str], plain: Callable[[Any], Any])
         "steps": outcome.steps, "output": run.output.text()[-2000:], "last_line": last[:300],
         "last_by_main": by_main, "last_while_threads_ran": by_main and early,
         "globals": {name: plain(run.namespace.get(name)) for name in shared},
-        "errors": errors[:3], "threads": sched.spawned, "max_alive": sched.max_alive,
-        "writes": dict(sched.shared_writes), "deadlock": outcome.deadlock,
+        "errors": errors[:3], "threads": sched.table.spawned, "max_alive": sched.table.max_alive,
+        "writes": sched.sites.writes(), "deadlock": outcome.deadlock,
         "answers_read": run.session.read if run.session else 0,
         "answers": run.session.summary() if run.session else "",
         "killed_working": sched.killed_working[:5], "wakeups": sched.wakeups[:5],

@@ -18,16 +18,16 @@ run with `stop_at_budget` ends there instead, judged on what it recorded.
 The scheduler composes the parts of its job: the task table (tasks.py), the choice of the next
 thread (choice.py), the event log (events.py), the lock graph and deadlocks (lockgraph.py), the
 shared sites (sites.py), the modes and their hooks (modes.py), threads parked between two
-schedules of a world (parking.py), and the race oracle (oracle.py). What the hooks read on every
-access (`fast`, `watching`, `by_ident`, `waiters`, `current`, `countdown`) are plain attributes
-of the scheduler itself.
+schedules of a world (parking.py), the wait for its end with the stall watchdog (stall.py), and
+the race oracle (oracle.py). What the hooks and the locks' short paths read on every access
+(`fast`, `watching`, `tasks`, `by_ident`, `waiters`, `current`, `countdown`, `record`) are
+plain attributes of the scheduler itself, shared with the part that owns them.
 """
 from __future__ import annotations
 
 import _thread
 import contextlib
 import random
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -42,10 +42,10 @@ from grader.preempt.modes import Modes
 from grader.preempt.oracle import RaceOracle
 from grader.preempt.primitives import ORIGINAL
 from grader.preempt.sites import SharedSites
-from grader.preempt.tasks import BLOCKED, DONE, RUNNABLE, TURNS, Abort, Task, TaskTable, student_stack
+from grader.preempt.stall import wait_for_end
+from grader.preempt.tasks import BLOCKED, DONE, RUNNABLE, TURNS, Abort, Task, TaskTable
 from grader.probing import describe
 
-IDLE_SHARE = 0.05  # CPU below this share of the wall time: the process was blocked, not computing
 _REAL_START_NEW_THREAD = _thread.start_new_thread  # `_thread.start_new_thread` is patched while a schedule runs
 
 
@@ -93,7 +93,7 @@ class Scheduler:
                  behind: dict[str, int | None] | None = None,
                  world: dict[str, Any] | None = None, follow: bool = False,
                  quiet_limit: int = 50_000) -> None:
-        self.seed, self.filename, self.source_lines = seed, filename, source.splitlines()
+        self.filename, self.source_lines = filename, source.splitlines()
         self.switch, self.serial, self.spin = switch, serial, spin
         self.max_steps, self.time_limit, self.stall_seconds = max_steps, time_limit, stall_seconds
         self.cpu_limit, self.cpu_start = cpu_limit, 0.0  # process CPU time when it started
@@ -102,11 +102,9 @@ class Scheduler:
         self.table = TaskTable()
         self.tasks, self.by_ident, self.waiters = self.table.tasks, self.table.by_ident, self.table.waiters
         self.log = EventLog(filename, self)
-        self.record, self.where = self.log.record, self.log.where
-        self.events = self.log.events
+        self.record = self.log.record  # called for every point and access of the sampled part
         self.locks = LockGraph()
         self.sites = SharedSites()
-        self.note_access = self.sites.note
         self.oracle = RaceOracle()  # happens-before and atomicity, fed by the access hooks
         self.modes = Modes(self, follow=follow, budget=max_steps if budget is None else budget,
                            stop_at_budget=stop_at_budget, quiet_limit=quiet_limit)
@@ -135,26 +133,6 @@ class Scheduler:
     # -- bookkeeping ---------------------------------------------------------------------
     def task(self) -> Task | None:
         return self.by_ident.get(_thread.get_ident())
-
-    @property
-    def recording(self) -> bool:
-        return self.log.recording
-
-    @property
-    def shared_writes(self) -> dict[str, int]:
-        return self.sites.writes()
-
-    @property
-    def alive(self) -> int:
-        return self.table.alive
-
-    @property
-    def spawned(self) -> int:
-        return self.table.spawned
-
-    @property
-    def max_alive(self) -> int:
-        return self.table.max_alive
 
     def name_lock(self, lock: Any, name: str) -> None:
         """What the grader calls a lock (`account.lock`) in its feedback."""
@@ -530,7 +508,7 @@ class Scheduler:
             first = self._pick()
             if first is not None:
                 self._give(None, first)
-            self._wait()
+            wait_for_end(self)
         return self._outcome()
 
     def run_here(self, name: str, body: Callable[[], Any]) -> Outcome:
@@ -555,60 +533,13 @@ class Scheduler:
             finally:
                 self._finish(task)
                 self.by_ident.pop(task.ident, None)  # type: ignore[arg-type]
-            self._wait()
+            wait_for_end(self)
         return self._outcome()
 
     def _outcome(self) -> Outcome:
         status = "ok" if self.aborted in (None, "done") else self.aborted
-        return Outcome(status, self.steps, self.events, self.deadlock, self.locks.inversion,
+        return Outcome(status, self.steps, self.log.events, self.deadlock, self.locks.inversion,
                        self.tasks, self.now)
-
-    def _wait(self) -> None:
-        """Wait for the schedule to end. A thread holding the turn that makes no step for
-        `stall_seconds` is blocked outside the grader's control ("stall"), but only if it is not
-        computing: a long call in C, or a thread waiting for a CPU on a busy machine, is not a
-        stall (whether it is one must not depend on the machine's load; one that never ends is
-        cut by the sandbox's CPU-counted limit). A handed-over turn is a step too (the cheap
-        modes count points only every `spin` of them)."""
-        last, since, cpu_at = (-1, -1), time.monotonic(), time.process_time()
-        while not self.finished.acquire(timeout=0.05):
-            if (self.steps, self.turns) != last:
-                last, since, cpu_at = (self.steps, self.turns), time.monotonic(), time.process_time()
-            elif time.monotonic() - since > self.stall_seconds and self._computing(since, cpu_at):
-                since, cpu_at = time.monotonic(), time.process_time()  # judged afresh from here
-            elif time.monotonic() - since > self.stall_seconds:
-                self._stalled()
-                return
-            if self.aborted and self.table.exited == len(self.tasks):
-                return
-
-    def _stalled(self) -> None:
-        """The thread holding the turn is blocked outside the grader's control: every live
-        thread's stack is the story."""
-        frames = sys._current_frames()
-        for t in self.tasks:
-            if t.state != DONE and t.ident in frames:
-                stack = student_stack(frames[t.ident], self.filename, self.source_lines)
-                self.deadlock.append({"thread": t.name, "waits": "is blocked outside the "
-                                      "grader's control", "stack": stack})
-        self._abort("stall")
-        self.finished.acquire(timeout=1.0)
-
-    def _computing(self, since: float, cpu_at: float) -> bool:
-        """Since `since`, did this process compute (CPU time at least IDLE_SHARE of the wall
-        time), or is a thread of the schedule runnable now (state R: running, or ready and
-        waiting for a CPU)?"""
-        if time.process_time() - cpu_at >= IDLE_SHARE * (time.monotonic() - since):
-            return True
-        for t in self.tasks:
-            if t.state != DONE and t.native is not None:
-                try:
-                    with open(f"/proc/self/task/{t.native}/stat", "rb") as f:
-                        if f.read().rsplit(b")", 1)[1].split()[0] == b"R":
-                            return True
-                except (OSError, IndexError):
-                    continue
-        return False
 
 
 def _unregister(task: Task) -> None:

@@ -14,7 +14,7 @@ is a write and another thread wrote the location since this thread's latest read
 and an act in two holdings of a lock).
 
 A conflict is not yet a verdict: the watch knows no lines, locks or regions. It hands the run
-back to the full oracle for a burst of points (`Scheduler.escalate`), which records the next
+back to the full oracle for a burst of points (`Modes.escalate`), which records the next
 accesses in full and names the race, if it is one, in the student's lines; the accesses of a
 location the watch already escalated for twice no longer escalate (a benign pattern must not
 make a long program slow). In the serial reference run threads take turns of `spin` points, so

@@ -85,7 +85,7 @@ def script_races_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
             return Tampered(why)
         errors = [t.error for t in run.outcome.tasks if t.error]
         runs.append(_summary(seed, run.outcome.status, errors, findings(run.sched), server, serial))
-        runs[-1]["threads"] = run.sched.spawned
+        runs[-1]["threads"] = run.sched.table.spawned
         if runs[-1]["oracle"]["races"]:
             break
     return {"runs": runs}
