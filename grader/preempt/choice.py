@@ -1,8 +1,11 @@
-"""Who runs next: every choice of a schedule's next thread, and every seeded draw it makes.
+"""Who runs next: every choice of a schedule's next thread.
 
 Choices come from one `random.Random` seeded by the caller (or, in a serial ordered run, the
 first in line), so a schedule depends on nothing but the seed and the code. The scheduler asks
-in the order the schedule unfolds; each method draws at most once, so the draws replay exactly.
+in the order the schedule unfolds; each method draws at most once, so the draws replay exactly
+(the scheduler's point draws the coin of a forced switch from `rng` itself: it runs before every
+statement of the sampled part).
+
 Threads held back (`behind`: from a line of the student's file on, or from their start) run
 only when nobody else can: the order in which a notify can come before the wait it was meant
 for (a lost wake-up, see Scheduler.wakeups).
@@ -54,13 +57,7 @@ class Chooser:
             woken.append(waiting.pop(index))
         return woken
 
-    def forced(self, switch: float) -> bool:
-        """A forced switch at this point (a seeded coin with odds `switch`)."""
-        return self.rng.random() < switch
-
-    def holds_back(self, me: Task, line: int | None) -> bool:
-        """Whether `me` is held back from here on (it reached its line of `behind`)."""
-        if self.behind and me.name in self.behind and me.name not in self.held \
-                and self.behind[me.name] in (None, line):
+    def hold(self, me: Task, line: int | None) -> None:
+        """`me` is held back from here on if it reached its line of `behind`."""
+        if me.name in self.behind and me.name not in self.held and self.behind[me.name] in (None, line):
             self.held.add(me.name)
-        return me.name in self.held

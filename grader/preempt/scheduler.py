@@ -234,12 +234,15 @@ class Scheduler:
         if line is not None:
             self.record(me, "line", line)
         me.ran += 1
-        if self.choice.holds_back(me, line):
+        choice = self.choice
+        if choice.behind:
+            choice.hold(me, line)
+        if choice.held and me.name in choice.held:
             self._switch(me)
         elif self.serial:
             if me.ran >= self.spin:
                 self._switch(me)
-        elif self.choice.forced(self.switch):
+        elif choice.rng.random() < self.switch:  # a forced switch, the seeded coin of this point
             self._switch(me)
 
     def spun(self) -> None:
