@@ -4,6 +4,7 @@ canvas_problems: the rules of canvas-lms's GradebookImporter (app/models/gradebo
 header detection, student columns, assignment titles, the "Points Possible" row, delimiter
 sniffing, the cells it parses. gradescope_problems: Gradescope's autograder specification
 for results.json. Each returns a list of problems (empty: the file would be accepted).
+output_problems: what in any output is not clean for its format (issue 22 item 8).
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import io
 import json
 import math
 import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from typing import Any
 
 CANVAS_NON_ASSIGNMENT = re.compile("Current Score|Current Points|Current Grade|Final Score|Final Points|"
@@ -185,3 +188,82 @@ def moodle_worksheet_problems(text: str, maximum: float) -> list[str]:
         if not MOODLE_DATE.match(row[modified]):
             problems.append(f"line {number}: Last modified (grade) {row[modified]!r} is not a date strtotime reads")
     return problems
+
+
+# -- clean outputs --------------------------------------------------------------------------------
+
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attributes: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes.update(name for name, _ in attrs)
+
+
+def strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in strings(k) + strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return []
+
+
+def outside_code_blocks(markdown: str) -> str:
+    """The Markdown's text outside its fenced code blocks (inside, everything renders as text);
+    every block must be closed by its own fence."""
+    kept, fence = [], ""
+    for row in markdown.splitlines():
+        bare = row.strip()
+        if fence:
+            if bare == fence:
+                fence = ""
+            continue
+        opening = re.match(r"(`{3,})", bare)
+        if opening:
+            fence = opening.group(1)
+            continue
+        kept.append(row)
+    assert not fence, "a code block is never closed"
+    return "\n".join(kept)
+
+
+def output_problems(name: str, raw: str) -> list[str]:
+    """What is unclean in one output (its path, or a stream's name), read as its format is read:
+    control or bidi characters anywhere; in HTML a tag or event attribute from a submission; in
+    XML a parse error, a raw `]]>` or markup; in Markdown a tag outside a fenced block; in CSV a
+    cell a spreadsheet would run as a formula; in JSON such characters in a decoded string."""
+    found = []
+    body = raw.replace("\r\n", "\n") if name.endswith(".csv") else raw
+    if UNSAFE.search(body):
+        found.append(f"control or bidi character {UNSAFE.search(body).group()!r}")
+    if name.endswith(".html"):
+        parser = Tags()
+        parser.feed(raw)
+        if parser.tags & {"script", "img", "iframe"} or "onerror" in parser.attributes:
+            found.append(f"markup from the submission: {parser.tags}, {parser.attributes}")
+    elif name.endswith(".xml") or name in ("check --format junit", "ci junit"):
+        ET.fromstring(raw.encode("utf-8"))
+        if "]]>" in raw or "<script" in raw or "<img" in raw:
+            found.append("raw ]]> or markup")
+    elif name.endswith(".md") or name == "job summary":
+        if re.search(r"<|\]\]>", outside_code_blocks(raw)):
+            found.append("markup outside a code block")
+    elif name.endswith(".csv"):
+        for row in csv.reader(io.StringIO(raw)):
+            for cell in row:
+                if cell.lstrip(" ")[:1] in FORMULA and not re.fullmatch(r"-?\d+(\.\d+)?", cell):
+                    found.append(f"formula cell {cell[:40]!r}")
+    elif name.endswith(".json") or name in ("check --format json", "classroom result"):
+        decoded = [s for s in strings(json.loads(raw)) if UNSAFE.search(s)]
+        if decoded:
+            found.append(f"control or bidi character in a JSON string: {decoded[0][:60]!r}")
+    return found

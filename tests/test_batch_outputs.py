@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from batch_formats import output_problems
 from grader.cli import main
 
 pytestmark = pytest.mark.sandbox
@@ -333,80 +334,6 @@ RAISE_LINE = next(i for i, row in enumerate(ATTACK.splitlines(), 1) if row.start
 ATTACK_FILE = 'bank_final\x1b[31m<img src=x onerror=alert(1)>]]>=HYPERLINK("http:x","y")\u202egnp\n.py'
 ATTACK_FOLDER = "=cmd|'calc'!A0 \x1b[5mEve <img src=x onerror=alert(2)>\u202e_1020399_assignsubmission_file_"
 
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
-FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-
-
-class Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: set[str] = set()
-        self.attributes: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        self.attributes.update(name for name, _ in attrs)
-
-
-def strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in strings(k) + strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in strings(v)]
-    return []
-
-
-def outside_code_blocks(markdown: str) -> str:
-    """The Markdown's text outside its fenced code blocks (inside, everything renders as text);
-    every block must be closed by its own fence."""
-    kept, fence = [], ""
-    for row in markdown.splitlines():
-        bare = row.strip()
-        if fence:
-            if bare == fence:
-                fence = ""
-            continue
-        opening = re.match(r"(`{3,})", bare)
-        if opening:
-            fence = opening.group(1)
-            continue
-        kept.append(row)
-    assert not fence, "a code block is never closed"
-    return "\n".join(kept)
-
-
-def problems(name: str, raw: str) -> list[str]:
-    """What is unclean in one output, read as its format is read."""
-    found = []
-    body = raw.replace("\r\n", "\n") if name.endswith(".csv") else raw
-    if UNSAFE.search(body):
-        found.append(f"control or bidi character {UNSAFE.search(body).group()!r}")
-    if name.endswith(".html"):
-        parser = Tags()
-        parser.feed(raw)
-        if parser.tags & {"script", "img", "iframe"} or "onerror" in parser.attributes:
-            found.append(f"markup from the submission: {parser.tags}, {parser.attributes}")
-    elif name.endswith(".xml") or name in ("check --format junit", "ci junit"):
-        ET.fromstring(raw.encode("utf-8"))
-        if "]]>" in raw or "<script" in raw or "<img" in raw:
-            found.append("raw ]]> or markup")
-    elif name.endswith(".md") or name == "job summary":
-        if re.search(r"<|\]\]>", outside_code_blocks(raw)):
-            found.append("markup outside a code block")
-    elif name.endswith(".csv"):
-        for row in csv.reader(io.StringIO(raw)):
-            for cell in row:
-                if cell.lstrip(" ")[:1] in FORMULA and not re.fullmatch(r"-?\d+(\.\d+)?", cell):
-                    found.append(f"formula cell {cell[:40]!r}")
-    elif name.endswith(".json") or name in ("check --format json", "classroom result"):
-        decoded = [s for s in strings(json.loads(raw)) if UNSAFE.search(s)]
-        if decoded:
-            found.append(f"control or bidi character in a JSON string: {decoded[0][:60]!r}")
-    return found
-
-
 def test_an_attack_submission_leaves_every_output_clean_and_still_names_its_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     klass = tmp_path / "class"
@@ -419,7 +346,7 @@ def test_an_attack_submission_leaves_every_output_clean_and_still_names_its_line
     raw = {name: (tmp_path / "grades" / name).read_text(encoding="utf-8") for name in batch
            if (tmp_path / "grades" / name).is_file()}
     outputs.update({**batch, **raw})  # files as written (report.html's markup included)
-    dirty = {name: found for name, text in outputs.items() if (found := problems(name, text))}
+    dirty = {name: found for name, text in outputs.items() if (found := output_problems(name, text))}
     assert dirty == {}
     # The failure is still the student's own line, in every output that carries check messages.
     line = f".py:{RAISE_LINE}"

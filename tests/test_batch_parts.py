@@ -463,3 +463,34 @@ def test_gradescope_grades_a_misnamed_upload_and_says_which(tmp_path):
     ("downloader.py", False)])
 def test_a_file_name_names_the_task_as_a_whole_word_and_not_its_tests(name, plausible):
     assert naming.names_task(name, "bank.py") is plausible
+
+
+def test_every_registered_output_writes_only_clean_files(rubric, tmp_path):
+    """Issue 22 item 8, for outputs to come too: every writer the batch knows (a new module is
+    one more), over a class whose every text field is hostile (the student's key, name, email and
+    section, the file's name, the note, the report's file, messages and details, the warnings),
+    writes files that are clean for their own format."""
+    import dataclasses
+
+    from batch_formats import output_problems
+    from grader.batch.outputs import load_outputs
+
+    odd = HOSTILE + ' \u202egnp\n=HYPERLINK("http://x") \u2066'
+    result = _result(rubric, tmp_path)
+    row = result.students[0]
+    row.student = dataclasses.replace(row.student, key="=k" + odd, name=odd, email=odd, section=odd,
+                                      moodle_id="1020399")
+    grade = row.grades["bank"]
+    grade.source, grade.note = "x/" + odd + ".py", odd
+    grade.report.file = odd + ".py"
+    row.notes.append(odd)
+    result.warnings.append(odd)
+    written = []
+    (tmp_path / "out").mkdir()
+    for name, write in load_outputs().items():
+        written += write(result, tmp_path / "out")
+    assert {p.name for p in written} >= {"grades.csv", "canvas.csv", "moodle-bank.csv", "grades.json",
+                                         "junit.xml", "report.html", "results.json"}
+    dirty = {str(p.relative_to(tmp_path / "out")): found for p in written
+             if (found := output_problems(p.name, p.read_text(encoding="utf-8")))}
+    assert dirty == {}
