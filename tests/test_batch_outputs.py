@@ -195,10 +195,10 @@ def check_outputs(folder: Path, file: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def batch_outputs(klass: Path, out: Path, capsys: pytest.CaptureFixture[str],
-                  task: tuple[str, ...] = ("--task", "bank")) -> dict[str, str]:
+                  task: tuple[str, ...] = ("--task", "bank"), quiet: bool = True) -> dict[str, str]:
     """Every file `grader batch` writes (the cache aside), by its path in the output folder, and
-    what it printed."""
-    main(["batch", str(klass), *task, "--out", str(out), "--quiet"])
+    what it printed (with `quiet=False`, its progress lines too)."""
+    main(["batch", str(klass), *task, "--out", str(out), *(["--quiet"] if quiet else [])])
     stdout, stderr = capsys.readouterr()
     files = {str(p.relative_to(out)): visible(p) for p in sorted(out.rglob("*"))
              if p.is_file() and ".cache" not in p.relative_to(out).parts}
@@ -231,7 +231,8 @@ def test_a_correct_program_graded_by_what_it_does_shows_no_failure_anywhere(
     text = outputs["check --format text"]
     assert text.count("[NOTE] api") == 2  # the names each lacks: said, not failed
     assert "score: 18/18" in text and "score: 20/20" in text
-    batch = batch_outputs(correct, tmp_path / "grades", capsys, task=())
+    batch = batch_outputs(correct, tmp_path / "grades", capsys, task=(), quiet=False)
+    assert "2/2 done, 0 grader errors" in batch["batch (stderr)"]  # the progress lines
     written_by_batch(batch, ("bank", "downloader"))
     assert "1020300" in batch["grades.csv"] and ",18,18," in batch["grades.csv"]
     outputs.update(batch)

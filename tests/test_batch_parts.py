@@ -276,7 +276,7 @@ def test_progress_in_a_log_is_one_line_per_tenth(tmp_path):
     for _ in range(40):
         progress.advance(1, seconds=1.0)
     lines = stream.getvalue().splitlines()
-    assert len(lines) == 11 and lines[-1].startswith("[" + "#" * 24 + "] 40/40 done, 0 failed")
+    assert len(lines) == 11 and lines[-1].startswith("[" + "#" * 24 + "] 40/40 done, 0 grader errors")
     assert lines[0].endswith("ETA 0:20")  # 39 left, 1 s each, 2 at a time
 
 

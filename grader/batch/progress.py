@@ -1,4 +1,4 @@
-"""A progress line on stderr: done/total, failures, cached, ETA.
+"""A progress line on stderr: done/total, grader errors, cached, ETA.
 
 On a terminal it redraws one line in place; in a log (CI, `2> file`) it writes a line at each
 tenth of the way, so a log is readable and not flooded. The ETA counts only gradings that ran
@@ -51,7 +51,9 @@ class Progress:
             eta = _clock(self.ran_seconds / self.ran * left / self.jobs)
         elif left:
             eta = "?"
-        return (f"[{bar}] {self.done}/{self.total} done, {self.failed} failed, "
+        # `failed` counts gradings the grader itself could not finish, never a student's
+        # failed checks: said as the batch's summary says it
+        return (f"[{bar}] {self.done}/{self.total} done, {self.failed} grader errors, "
                 f"{self.cached} cached, elapsed {_clock(time.monotonic() - self.started)}, ETA {eta}")
 
     def _show(self) -> None:
