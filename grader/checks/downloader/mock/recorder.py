@@ -47,11 +47,6 @@ class StdoutRecorder(_TextSink):
         self.dropped = 0
         self.stderr = _StreamView(self, "stderr")
 
-    def thread_number(self, ident: int) -> int:
-        """The number lines of thread `ident` carry (1 for the first thread that printed)."""
-        with self._lock:
-            return self._threads.setdefault(ident, len(self._threads) + 1)
-
     def _emit(self, t: float, text: str, ident: int, stream: str) -> None:
         if len(self.lines) >= self.MAX_LINES:
             self.dropped += 1
@@ -78,11 +73,6 @@ class StdoutRecorder(_TextSink):
 
     def flush(self) -> None:
         pass
-
-    def count(self) -> int:
-        """Complete lines so far (a cheap way to notice new output)."""
-        with self._lock:
-            return len(self.lines)
 
     def since(self, index: int) -> list[dict[str, Any]]:
         with self._lock:

@@ -220,11 +220,6 @@ class MockServer:
             finished = {normalize(r.url) for r in self.records if r.end is not None}
         return wanted <= finished
 
-    def last_activity(self) -> float | None:
-        with self._cond:
-            times = [t for r in self.records for t in (r.start, r.end) if t is not None]
-        return max(times) if times else None
-
     def snapshot(self) -> dict[str, Any]:
         with self._cond:
             return {
