@@ -2,7 +2,8 @@
 
 Modules here are discovered on import, so a new format is one new file with a `@report`
 function taking the report and how to render it (for whom, with colour or not). What a reader
-sees is decided by `grader.presentation`, never by a format.
+sees is decided by `grader.presentation`, never by a format; what reaches the reader is cleaned
+by the format where it writes, with the function of its kind in `grader.reports.clean`.
 """
 from __future__ import annotations
 

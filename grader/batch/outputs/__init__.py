@@ -3,7 +3,9 @@
 `grader/reports/` renders one submission's report; a module here writes files for a whole
 batch (a gradebook CSV, a results.json per student, an HTML report). A new format is one new
 module with an `@output("name")` function taking the batch's result and the output folder and
-returning the files it wrote.
+returning the files it wrote. A writer cleans every string where it writes it, with the function
+of its kind in `grader.reports.clean` (CsvWriter for a CSV, `html`, `markdown`, `data` for JSON,
+`junit.document` for XML); tests/test_batch_parts.py holds every registered output to it.
 """
 from __future__ import annotations
 
