@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ast
 import graphlib
+import textwrap
 from pathlib import Path
 
 from grader.preempt.choice import Chooser
 from grader.preempt.lockgraph import LockGraph
 from grader.preempt.sites import SharedSites
 from grader.preempt.tasks import BLOCKED, Task, TaskTable
+from grader.preempt.wakeups import Wakeups
 
 PREEMPT = Path(__file__).resolve().parent.parent / "grader" / "preempt"
 
@@ -138,3 +140,20 @@ def test_the_preempt_modules_import_each_other_at_the_top_level_without_a_cycle(
     assert lazy == []
     order = list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
     assert order.index("tasks") < order.index("scheduler") < order.index("engine")
+
+
+def test_only_a_wait_whose_innermost_loop_rechecks_a_condition_is_in_a_loop():
+    source = textwrap.dedent("""\
+        with cond:
+            if not ready:
+                cond.wait()
+        with cond:
+            while not ready:
+                cond.wait()
+        while True:
+            with cond:
+                cond.wait()
+        """)
+    wakeups = Wakeups(source.splitlines())
+    assert [line for line in range(1, 10) if wakeups.in_loop(line)] == [5, 6]
+    assert not wakeups.in_loop(None)

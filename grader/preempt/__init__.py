@@ -12,7 +12,7 @@ before it):
           `instrument` (the rewrite), `oracle` (happens-before and atomicity);
   parts of a schedule: `choice` (who runs next), `events` (the log), `lockgraph` (lock order,
           deadlocks), `sites` (shared writes), `parking` (threads between schedules), `stall`
-          (waiting for the end);
+          (waiting for the end), `wakeups` (waits no loop re-checks);
   what the student's code calls: `vtime`, `primitives`, `answers`, `access` (the full hooks),
           `quiet`, `watch`, `siblings` (helper modules, instrumented);
   `modes` (sampled, watching, quiet), then `scheduler`, which composes them; then `runner`

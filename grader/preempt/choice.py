@@ -8,7 +8,7 @@ statement of the sampled part).
 
 Threads held back (`behind`: from a line of the student's file on, or from their start) run
 only when nobody else can: the order in which a notify can come before the wait it was meant
-for (a lost wake-up, see Scheduler.wakeups).
+for (a lost wake-up, see wakeups.py).
 """
 from __future__ import annotations
 

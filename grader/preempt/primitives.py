@@ -204,9 +204,9 @@ class CoopCondition:
         waiter = [False]
         self._waiters.append(waiter)
         caller = sys._getframe(1)  # the student's own wait() call, not a queue's or wait_for's
-        if caller.f_code.co_filename == sched.filename and len(sched.wakeups) < 10 \
+        if caller.f_code.co_filename == sched.filename and sched.wakeups.room() \
                 and _thread.get_ident() not in self._in_wait_for \
-                and not sched.in_loop(caller.f_lineno):
+                and not sched.wakeups.in_loop(caller.f_lineno):
             self._unchecked[id(waiter)] = (me.name, caller.f_lineno, getattr(self._lock, "_line", None))
         sched.oracle.boundary(me.index)  # what it checked before waiting, it checks again after
         saved = self._lock._release_save() if hasattr(self._lock, "_release_save") else self._lock.release()
@@ -252,10 +252,9 @@ class CoopCondition:
             self._waiters.remove(waiter)
             sched.unblock(waiter)
             unchecked = self._unchecked.pop(id(waiter), None)
-            if unchecked is not None and unchecked[0] != me.name and len(sched.wakeups) < 10:
-                sched.wakeups.append({"waiter": unchecked[0], "wait_line": unchecked[1],
-                                      "lock_line": unchecked[2], "notifier": me.name,
-                                      "notify_line": student_line(sched.filename, 2)})
+            if unchecked is not None and unchecked[0] != me.name and sched.wakeups.room():
+                sched.wakeups.note(unchecked[0], unchecked[1], unchecked[2], me.name,
+                                   student_line(sched.filename, 2))
 
     def notify_all(self) -> None:
         self.notify(len(self._waiters) or 1)

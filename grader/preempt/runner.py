@@ -360,6 +360,6 @@ def collect(run: ProgramOutcome, shared: list[str], plain: Callable[[Any], Any])
         "writes": sched.sites.writes(), "deadlock": outcome.deadlock,
         "answers_read": run.session.read if run.session else 0,
         "answers": run.session.summary() if run.session else "",
-        "killed_working": sched.killed_working[:5], "wakeups": sched.wakeups[:5],
+        "killed_working": sched.killed_working[:5], "wakeups": sched.wakeups.found[:5],
         "unfinished": [t.name for t in outcome.tasks if t.started and (t.cut or t.state != "done")][:20],
     }

@@ -18,8 +18,8 @@ run with `stop_at_budget` ends there instead, judged on what it recorded.
 The scheduler composes the parts of its job: the task table (tasks.py), the choice of the next
 thread (choice.py), the event log (events.py), the lock graph and deadlocks (lockgraph.py), the
 shared sites (sites.py), the modes and their hooks (modes.py), threads parked between two
-schedules of a world (parking.py), the wait for its end with the stall watchdog (stall.py), and
-the race oracle (oracle.py). What the hooks and the locks' short paths read on every access
+schedules of a world (parking.py), the wait for its end with the stall watchdog (stall.py), the
+waits no loop re-checks (wakeups.py), and the race oracle (oracle.py). What the hooks and the locks' short paths read on every access
 (`fast`, `watching`, `tasks`, `by_ident`, `waiters`, `current`, `countdown`, `record`) are
 plain attributes of the scheduler itself, shared with the part that owns them.
 """
@@ -36,7 +36,6 @@ from typing import Any, Callable, Iterator
 from grader.preempt import active, parking, vtime
 from grader.preempt.choice import Chooser
 from grader.preempt.events import Event, EventLog
-from grader.preempt.instrument import rechecked_lines
 from grader.preempt.lockgraph import LockGraph
 from grader.preempt.modes import Modes
 from grader.preempt.oracle import RaceOracle
@@ -44,6 +43,7 @@ from grader.preempt.primitives import ORIGINAL
 from grader.preempt.sites import SharedSites
 from grader.preempt.stall import wait_for_end
 from grader.preempt.tasks import BLOCKED, DONE, RUNNABLE, TURNS, Abort, Task, TaskTable
+from grader.preempt.wakeups import Wakeups
 from grader.probing import describe
 
 _REAL_START_NEW_THREAD = _thread.start_new_thread  # `_thread.start_new_thread` is patched while a schedule runs
@@ -77,7 +77,7 @@ class Scheduler:
     never sleeps is cut by it, however many points a finite one needs. `behind`: threads (by
     name) held back from a line of the student's file on (None: from their start): they run
     only when nobody else can, handing the turn on at every point; the order in which a notify
-    can come before the wait it was meant for (see `wakeups`). `world`: the namespace of the
+    can come before the wait it was meant for (see wakeups.py). `world`: the namespace of the
     module whose code the schedule runs; threads still alive when it ends (a module-level actor
     waiting on its queue, an executor's idle workers) are parked, not killed, and the next
     schedule of the same world adopts them, as they live on between two calls in a real process
@@ -125,10 +125,7 @@ class Scheduler:
         self.countdown = spin  # quiet points left before the running thread hands the turn on
         self.killed: list[str] = []  # daemon threads still alive when the program exited
         self.killed_working: list[str] = []  # of those, the ones not idly waiting for work
-        # Condition waits that no loop re-checks, and the notify that ended each: in another
-        # order that notify can come first and be lost (a lost wake-up), tried with `behind`.
-        self.wakeups: list[dict[str, Any]] = []
-        self._loop_lines: set[int] | None = None
+        self.wakeups = Wakeups(self.source_lines)  # unchecked waits, tried again with `behind`
 
     # -- bookkeeping ---------------------------------------------------------------------
     def task(self) -> Task | None:
@@ -149,13 +146,6 @@ class Scheduler:
     def _check(self, task: Task) -> None:
         if self.aborted:
             raise Abort(self.aborted)
-
-    def in_loop(self, line: int | None) -> bool:
-        """Whether a line of the student's file is re-checked by a loop: its innermost loop is a
-        `while` with a condition (a wait there sees the predicate again)."""
-        if self._loop_lines is None:
-            self._loop_lines = rechecked_lines("\n".join(self.source_lines))
-        return line is not None and line in self._loop_lines
 
     # -- the turn ------------------------------------------------------------------------
     def _pick(self) -> Task | None:
