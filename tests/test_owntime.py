@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT
 from grader import owntime
-from grader.sandbox import runner as sandbox_runner
+from grader.sandbox import session as sandbox_session
 from grader.grading import grade
 from grader.owntime import Limit, OwnClock, Sample, own_increment
 from grader.results import Cause, Status
@@ -153,7 +153,7 @@ def test_a_finite_program_on_a_starved_machine_is_judged_as_on_an_idle_one(rubri
     assert idle.score == idle.max_score, [(c.id, c.message) for c in idle.checks if c.status != "passed"]
     # Every limit 0.2 s, far below what the program's probes take in wall time, and the child
     # reads as never having had a CPU: no limit is used up, and the backstop is far away.
-    monkeypatch.setattr(sandbox_runner, "_sampler", starved)
+    monkeypatch.setattr(sandbox_session, "_sampler", starved)
     monkeypatch.setattr(owntime, "BACKSTOP", 10_000.0)
     busy = grade(tiny_limits(tmp_path, 0.2), "bank", path)
     assert [(c.id, c.status, c.score) for c in busy.checks] == \
@@ -185,7 +185,7 @@ def test_a_program_that_blocks_forever_is_still_cut_and_failed(tmp_path):
 def test_the_backstop_cutting_a_check_is_the_graders_error_not_the_students(tmp_path, monkeypatch):
     path = tmp_path / "downloader.py"
     path.write_text(HANGING_DOWNLOADER)
-    monkeypatch.setattr(sandbox_runner, "_sampler", starved)
+    monkeypatch.setattr(sandbox_session, "_sampler", starved)
     monkeypatch.setattr(owntime, "SLACK", 1.0)
     monkeypatch.setattr(owntime, "BACKSTOP", 2.0)
     report = grade(tiny_limits(tmp_path, 1), "downloader", path)

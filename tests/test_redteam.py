@@ -1070,9 +1070,9 @@ def test_a_connection_through_the_c_socket_module_is_refused_even_without_a_name
 
 
 def test_an_isolation_level_asked_for_and_not_offered_is_an_error_not_a_weaker_level(monkeypatch):
-    from grader.sandbox import runner
+    from grader.sandbox import levels
 
-    monkeypatch.setattr(runner, "available_levels", lambda: ("bubblewrap", "process"))
+    monkeypatch.setattr(levels, "available_levels", lambda: ("bubblewrap", "process"))
     monkeypatch.setenv("GRADER_ISOLATION", "uid")
     isolation_level.cache_clear()
     with pytest.raises(GraderError, match="does not offer that level"):

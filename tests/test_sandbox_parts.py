@@ -81,3 +81,47 @@ def test_releasing_a_slot_kills_what_its_uid_left_running():
     finally:
         slot.release()
     assert proc.wait(timeout=10) == -9
+
+
+# -- why a child is ended early (grader/sandbox/ending.py): whose doing, and its words ---------
+
+def limits_at(own: float, wall: float, seconds: float = 5.0):
+    """A phase's limit and the submission's total on one clock that reads `own` seconds of the
+    child's own time after `wall` seconds of wall time."""
+    from grader.owntime import Limit, OwnClock, Sample
+    now = [0.0]
+    clock = OwnClock(wall=lambda: now[0])
+    phase, total = Limit(clock, seconds), Limit(clock, 120)
+    clock.attach(lambda: Sample(now[0], cpu=own if now[0] else 0.0, stall=now[0] - own if now[0] else 0.0))
+    now[0] = wall
+    return phase, total
+
+
+def test_a_limit_the_backstop_ended_before_the_own_time_ran_out_is_the_machines():
+    from grader.sandbox.ending import Cut, probe_cut
+    phase, total = limits_at(own=1.0, wall=200.0)
+    cut = Cut.of(phase.state(), total.state(), phase, total)
+    assert cut.busy and cut.backstop is phase and not cut.whole
+    stopped = probe_cut(cut, 5, 120).outcome
+    assert stopped.kind == "busy" and stopped.message.startswith(
+        "the grading machine was too busy to finish this check: 200 s of wall time passed while "
+        "the program had used 1.0 s of its own (limit 5 s)")
+
+
+def test_a_probe_that_used_its_own_time_timed_out_whatever_the_wall_clock_says():
+    from grader.sandbox.ending import Cut, probe_cut
+    phase, total = limits_at(own=6.0, wall=200.0)
+    cut = Cut.of(phase.state(), total.state(), phase, total)
+    assert not cut.busy and not cut.whole
+    stopped = probe_cut(cut, 5, 120).outcome
+    assert (stopped.kind, stopped.message) == (
+        "timeout", "timed out after 5 s (infinite loop, deadlock, or a thread that never finishes?)")
+
+
+def test_the_submissions_whole_time_running_out_is_named_as_such():
+    from grader.sandbox.ending import Cut, probe_cut
+    phase, total = limits_at(own=130.0, wall=130.0, seconds=500)
+    cut = Cut.of(phase.state(), total.state(), phase, total)
+    assert cut.whole and not cut.busy
+    assert probe_cut(cut, 500, 120).outcome.message == \
+        "stopped: the submission's total time limit of 120 s ran out"
