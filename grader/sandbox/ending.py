@@ -17,6 +17,10 @@ Why a child is ended early (the watchdogs' ends), each with the text its probe i
 - an own-time limit ran out (grader/owntime.py): the import's, the probe's, or the
   submission's whole (`Cut`, `probe_cut`, `import_timeout`);
 - the wall backstop fired first: the machine was too busy, the grader's error (`busy_text`).
+
+(The child's own ends stay on its side, in the boot copy: it dies with its parent
+(PR_SET_PDEATHSIG, grader/child.py), exits once its probes are done whatever threads remain,
+and ends itself when its result channel is replaced (grader/sandbox/channel.py).)
 """
 from __future__ import annotations
 
