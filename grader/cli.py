@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from grader.presentation import TaskView
+    from grader.results import GradeReport
     from grader.rubric import Rubric, TaskSpec
 
 
@@ -308,13 +309,12 @@ def _expected(rubric: Rubric | None, task: str | None) -> list[tuple[str, str, f
 
 
 def _check(args: argparse.Namespace) -> int:
-    import json
     from dataclasses import replace
 
     from grader.ci import github
     from grader.grading import grade
     from grader.here import localised, replay_command
-    from grader.presentation import SELF_CHECK, STAFF, points, view
+    from grader.presentation import SELF_CHECK, STAFF, view
     from grader.reports import clean
     from grader.reports.junit import render_views as junit_xml
     from grader.reports.text import render_view, wants_colour
@@ -349,14 +349,7 @@ def _check(args: argparse.Namespace) -> int:
             print(("\n" if len(reports) > 1 else "") + render_view(views[-1], colour), flush=True)
     ok = passes(views, threshold)
     why = exit_reason(views, threshold, args.fail_under)
-    if args.format == "junit":  # one document for every task graded
-        print(junit_xml(views), end="")
-    elif args.format == "json":
-        print(json.dumps(clean.data(json_document(reports, views, why)), indent=2))
-    if len(views) > 1 and args.format == "text":
-        bonus = sum(v.bonus for v in views)
-        print(f"\ntotal: {points(sum(v.score for v in views))}/{points(sum(v.maximum for v in views))}"
-              + (f" (+{points(bonus)} bonus)" if bonus else ""))
+    _print_all(args, reports, views, why)
     if resume:
         print(resume, flush=True)
     if args.junit:
@@ -368,6 +361,26 @@ def _check(args: argparse.Namespace) -> int:
     if why:
         print(f"grader: exit 1: {clean.text(why)}", file=sys.stderr)
     return 0 if ok else 1
+
+
+def _print_all(args: argparse.Namespace, reports: list[GradeReport], views: list[TaskView],
+               why: str) -> None:
+    """What `--format` prints once every task is graded: one JUnit document or JSON object for
+    them all, or (text, each report already printed) the total over several tasks."""
+    import json
+
+    from grader.presentation import points
+    from grader.reports import clean
+    from grader.reports.junit import render_views as junit_xml
+
+    if args.format == "junit":  # one document for every task graded
+        print(junit_xml(views), end="")
+    elif args.format == "json":
+        print(json.dumps(clean.data(json_document(reports, views, why)), indent=2))
+    if len(views) > 1 and args.format == "text":
+        bonus = sum(v.bonus for v in views)
+        print(f"\ntotal: {points(sum(v.score for v in views))}/{points(sum(v.maximum for v in views))}"
+              + (f" (+{points(bonus)} bonus)" if bonus else ""))
 
 
 def exit_reason(views: list[TaskView], threshold: tuple[float, bool] | None, given: str | None) -> str:
