@@ -21,11 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.preempt.oracle import RaceOracle  # noqa: E402
-from grader.preempt.access import hooks  # noqa: E402
-from grader.preempt.instrument import instrument  # noqa: E402
-from grader.preempt.primitives import patched  # noqa: E402
-from grader.preempt.scheduler import Scheduler  # noqa: E402
+from grader.probes.preempt.access import hooks  # noqa: E402
+from grader.probes.preempt.instrument import instrument  # noqa: E402
+from grader.probes.preempt.oracle import RaceOracle  # noqa: E402
+from grader.probes.preempt.primitives import patched  # noqa: E402
+from grader.probes.preempt.scheduler import Scheduler  # noqa: E402
 
 PROGRAMS = {
     "locked global, 4 x 500": """

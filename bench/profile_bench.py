@@ -29,12 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.sandbox import bootcopy  # noqa: E402
 from grader.grading import grade  # noqa: E402
+from grader.grading.profile import GradingProfile  # noqa: E402
 from grader.presentation import STAFF, view  # noqa: E402
-from grader.profile import GradingProfile  # noqa: E402
 from grader.reports.text import render_view  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
+from grader.sandbox import bootcopy  # noqa: E402
 
 # A deposit that takes its own (non-reentrant) lock again: it never returns, on any schedule.
 DEPOSIT_DEADLOCK = '''import threading
@@ -133,7 +133,7 @@ def _start_split(runs: int) -> None:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(bootcopy.template()), "PYTHONDONTWRITEBYTECODE": "1"}
     python = [sys.executable, "-s"] + (["-P"] if sys.version_info >= (3, 11) else [])
     bare = _timed(python + ["-c", "pass"], env, runs)
-    engine = _timed(python + ["-c", "import grader.child; from grader.registry import load_all; "
+    engine = _timed(python + ["-c", "import grader.sandbox.child; from grader.probes.registry import load_all; "
                                     "load_all()"], env, runs)
     print(f"outside the sandbox (median of {runs}): interpreter start {bare:.3f} s; "
           f"interpreter + engine import {engine:.3f} s (engine {engine - bare:.3f} s)")

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from grader.probes.preempt import explain
 from grader.results import CheckResult, GradeReport, Status
-from grader.preempt import explain
 from grader.rubric import TaskSpec
 
 SELF_CHECK = "self-check"  # the student, before the deadline: `grader check`, CI on their repo

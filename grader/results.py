@@ -64,10 +64,10 @@ class Cause:
     NAMES = "api.names"  # a program graded by what it does: the contract's names are not there
     GRADER_SANDBOX = "grader.sandbox"  # the sandbox did not start
     GRADER_PROBE = "grader.probe"  # the grader's side of the probe raised in the child
-    GRADER_PROTOCOL = "grader.protocol"  # an observation that is not one
+    GRADER_PROTOCOL = "grader.probes.protocol"  # an observation that is not one
     GRADER_JUDGE = "grader.judge"  # the judge raised
     GRADER_DEPENDENCY = "grader.dependency"  # depends on a check the grader could not grade
-    GRADER_BUSY = "grader.busy"  # the machine was too busy to finish the check (see grader/owntime.py)
+    GRADER_BUSY = "grader.busy"  # the machine was too busy to finish the check (see grader/sandbox/owntime.py)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from grader.errors import GraderError
-from grader.registry import CHECKS, load_all
+from grader.probes.registry import CHECKS, load_all
 from grader.sandbox.limits import Limits  # the sandbox's; the rubric sets them per task
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -65,12 +65,12 @@ class TaskSpec:
     names_check: str | None = None
     findings: dict[str, float] = field(default_factory=dict)
     # What a program's `input()` answers (None: the grader's default session, see
-    # grader/preempt/answers.py); given to the program checks as their `input` parameter.
+    # grader/probes/preempt/answers.py); given to the program checks as their `input` parameter.
     input: tuple[str, ...] | None = None
     # Third-party packages the course allows (top level and the task's): installed where grading
     # runs (the Gradescope bundle's setup.sh), so a program importing one is graded normally.
     packages: tuple[Package, ...] = ()
-    # Modules a submission may import beyond the audit's allow-list (grader/audit_policy.py);
+    # Modules a submission may import beyond the audit's allow-list (grader/submission/audit_policy.py);
     # the packages' modules are allowed too (`imports_allowed`).
     allowed_imports: frozenset[str] = frozenset()
 

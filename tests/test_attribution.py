@@ -5,7 +5,7 @@ import textwrap
 import pytest
 
 from grader.grading import grade
-from grader.probing import student_line
+from grader.probes.probing import student_line
 from grader.rubric import parse_rubric
 
 

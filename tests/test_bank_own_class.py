@@ -139,8 +139,8 @@ def test_a_class_the_grader_cannot_make_is_left_alone(rubric):
 def probed(tmp_path, source):
     """The probe and its judge, in this process, on a program of ours."""
     from grader.checks.bank.own_class import own_class_probe, script_refuses_overdraft
-    from grader.probing import ProbeContext
-    from grader.registry import JudgeContext
+    from grader.probes.probing import ProbeContext
+    from grader.probes.registry import JudgeContext
 
     path = tmp_path / "bank.py"
     path.write_text(textwrap.dedent(source))

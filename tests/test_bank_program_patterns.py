@@ -82,7 +82,7 @@ def test_its_twin_printing_the_total_before_joining_fails_for_that_line(rubric):
 def test_each_run_starts_with_fresh_logging_and_leaves_the_configuration_it_found():
     import logging
 
-    from grader.preempt.logstate import fresh_logging
+    from grader.probes.preempt.logstate import fresh_logging
 
     root = logging.getLogger()
     before = list(root.handlers)
@@ -210,7 +210,7 @@ def test_a_correct_program_importing_only_what_is_there_is_not_flagged(rubric):
 
 
 def test_a_module_the_child_merely_claims_missing_is_not_blamed_on_the_environment(rubric):
-    from grader.environment import environment_reasons
+    from grader.grading.environment import environment_reasons
 
     forged = {"k": {"errors": [{"type": "ModuleNotFoundError", "message": "No module named 'numpy'"}]}}
     task = rubric.task("bank")

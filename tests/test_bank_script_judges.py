@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from grader.registry import CHECKS, JudgeContext, load_all
+from grader.probes.registry import CHECKS, JudgeContext, load_all
 
 load_all()
 

@@ -358,7 +358,7 @@ def test_gradescope_bundle_grades_a_submission_as_gradescope_would(rubric, tmp_p
     with zipfile.ZipFile(bundle) as zf:
         names = zf.namelist()
         assert {"setup.sh", "run_autograder", "rubric.yaml", "grader-src/pyproject.toml",
-                "grader-src/grader/grading.py", "grader-src/grader/batch/autograder.py"} <= set(names)
+                "grader-src/grader/grading/__init__.py", "grader-src/grader/batch/autograder.py"} <= set(names)
         assert all(not n.endswith(".pyc") and "__pycache__" not in n for n in names)
         for script in ("setup.sh", "run_autograder"):
             assert (zf.getinfo(script).external_attr >> 16) & 0o111
@@ -401,7 +401,7 @@ def test_a_file_name_that_is_not_utf8_costs_nobody_their_grade(rubric, tmp_path)
 
 
 def test_a_finding_names_its_file_cleaned_of_escape_codes_and_bad_bytes():
-    from grader.audit_static import Finding
+    from grader.submission.audit_static import Finding
 
     text = Finding("helper\udcff\x1b[31m.py", 2, "takes an interpreter frame").text()
     assert "\x1b" not in text and "\udcff" not in text and text.endswith("line 2: takes an interpreter frame")

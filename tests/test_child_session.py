@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.owntime import Limit, OwnClock
-from grader.protocol import ImportFailure
+from grader.probes.protocol import ImportFailure
 from grader.sandbox.box import Box
 from grader.sandbox.ending import STUCK
 from grader.sandbox.limits import Limits
+from grader.sandbox.owntime import Limit, OwnClock
 from grader.sandbox.records import Output, ProbeRun, SandboxResult
 from grader.sandbox.session import RESTART, STOP, ChildSession, ChildSpec, Progress
 

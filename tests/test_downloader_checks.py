@@ -16,8 +16,8 @@ import pytest
 
 from grader.checks.downloader import mock as httpmock
 from grader.grading import grade
-from grader.probing import ProbeContext
-from grader.registry import CHECKS, PROBES, JudgeContext, load_all
+from grader.probes.probing import ProbeContext
+from grader.probes.registry import CHECKS, PROBES, JudgeContext, load_all
 from grader.rubric import Rubric, load_rubric
 from conftest import Grading
 

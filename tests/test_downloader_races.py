@@ -16,8 +16,8 @@ import pytest
 from grader.checks.downloader import mock as httpmock
 from grader.checks.downloader.races import contract_races_probe, script_races_probe, \
     script_shared_state, shared_state
-from grader.probing import ProbeContext
-from grader.registry import JudgeContext
+from grader.probes.probing import ProbeContext
+from grader.probes.registry import JudgeContext
 
 URLS = '["https://one.example/", "https://two.example/a", "https://three.example/b"]'
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from grader.registry import CHECKS, JudgeContext, load_all
+from grader.probes.registry import CHECKS, JudgeContext, load_all
 
 load_all()
 

@@ -1,4 +1,4 @@
-"""A check's time limit counts the child's own time, not the machine's load (grader/owntime.py).
+"""A check's time limit counts the child's own time, not the machine's load (grader/sandbox/owntime.py).
 
 The budget logic is tested with injected clocks and samplers; the end-to-end tests replace the
 sandbox's reading of the child with one that says the child waited for a CPU all along (a
@@ -11,12 +11,11 @@ import textwrap
 import pytest
 
 from conftest import ROOT
-from grader import owntime
-from grader.sandbox import session as sandbox_session
 from grader.grading import grade
-from grader.owntime import Limit, OwnClock, Sample, own_increment
 from grader.results import Cause, Status
 from grader.rubric import parse_rubric
+from grader.sandbox import owntime, session as sandbox_session
+from grader.sandbox.owntime import Limit, OwnClock, Sample, own_increment
 
 
 class FakeTime:
@@ -200,7 +199,7 @@ def test_the_backstop_cutting_a_check_is_the_graders_error_not_the_students(tmp_
 def test_a_long_computation_in_c_is_not_a_stall():
     """A thread in one long C call makes no scheduling point; while it computes (or waits for
     a CPU on a busy machine) it is not blocked, however long that takes in wall time."""
-    from grader.preempt.scheduler import Scheduler
+    from grader.probes.preempt.scheduler import Scheduler
 
     import hashlib
 
@@ -214,7 +213,7 @@ def test_a_long_computation_in_c_is_not_a_stall():
 def test_a_thread_blocked_outside_the_scheduler_is_still_a_stall():
     import os
 
-    from grader.preempt.scheduler import Scheduler
+    from grader.probes.preempt.scheduler import Scheduler
 
     read_end, write_end = os.pipe()
     try:
@@ -231,7 +230,7 @@ def test_waiting_for_threads_that_never_come_does_not_count_the_time_spent_waiti
     time: 8 s of a 10 s wait spent ready to run but without a CPU leave 2 s."""
     import time
 
-    from grader.owntime import own_since, waited_for_cpu
+    from grader.sandbox.owntime import own_since, waited_for_cpu
 
     waited = waited_for_cpu()
     if waited is None:
@@ -241,7 +240,7 @@ def test_waiting_for_threads_that_never_come_does_not_count_the_time_spent_waiti
 
 
 def test_a_cgroups_figures_are_read_as_cpu_and_time_waiting_for_a_cpu(tmp_path):
-    from grader.owntime import cgroup_sampler
+    from grader.sandbox.owntime import cgroup_sampler
 
     (tmp_path / "cpu.stat").write_text("usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n")
     (tmp_path / "cpu.pressure").write_text("some avg10=50.00 avg60=10.00 avg300=1.00 total=7000000\n"

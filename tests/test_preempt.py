@@ -6,10 +6,10 @@ import types
 import pytest
 
 from grader.checks.bank.linearize import MAX_OPS, Undecided, bank_matches, bank_step, linearize
-from grader.preempt.access import hooks
-from grader.preempt.instrument import instrument
-from grader.preempt.primitives import CoopCondition, CoopLock, patched
-from grader.preempt.scheduler import Scheduler
+from grader.probes.preempt.access import hooks
+from grader.probes.preempt.instrument import instrument
+from grader.probes.preempt.primitives import CoopCondition, CoopLock, patched
+from grader.probes.preempt.scheduler import Scheduler
 
 RACY = """
 class Counter:

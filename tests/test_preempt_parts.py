@@ -1,5 +1,5 @@
 """The parts the scheduler composes, each on its own (no schedule, no child), and the shape of
-grader/preempt/: its modules import each other at the top level, in one direction."""
+grader/probes/preempt/: its modules import each other at the top level, in one direction."""
 from __future__ import annotations
 
 import ast
@@ -7,13 +7,13 @@ import graphlib
 import textwrap
 from pathlib import Path
 
-from grader.preempt.choice import Chooser
-from grader.preempt.lockgraph import LockGraph
-from grader.preempt.sites import SharedSites
-from grader.preempt.tasks import BLOCKED, Task, TaskTable
-from grader.preempt.wakeups import Wakeups
+from grader.probes.preempt.choice import Chooser
+from grader.probes.preempt.lockgraph import LockGraph
+from grader.probes.preempt.sites import SharedSites
+from grader.probes.preempt.tasks import BLOCKED, Task, TaskTable
+from grader.probes.preempt.wakeups import Wakeups
 
-PREEMPT = Path(__file__).resolve().parent.parent / "grader" / "preempt"
+PREEMPT = Path(__file__).resolve().parent.parent / "grader" / "probes" / "preempt"
 
 
 def _task(name: str, index: int, **fields: object) -> Task:
@@ -121,10 +121,10 @@ def _imports(path: Path) -> tuple[set[str], list[str]]:
             if isinstance(child, ast.ImportFrom) and (child.module or "").startswith("grader"):
                 if nested:
                     lazy.append(f"{path.name}:{child.lineno} {child.module}")
-                elif child.module == "grader.preempt":
+                elif child.module == "grader.probes.preempt":
                     top.update(alias.name for alias in child.names)
-                elif child.module.startswith("grader.preempt."):
-                    top.add(child.module.split(".")[2])
+                elif child.module.startswith("grader.probes.preempt."):
+                    top.add(child.module.split(".")[3])
             walk(child, nested or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                      ast.ClassDef)))
 

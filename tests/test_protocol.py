@@ -1,16 +1,16 @@
-"""The typed records that cross the process boundary (grader.protocol): what the child may send,
+"""The typed records that cross the process boundary (grader.probes.protocol): what the child may send,
 what the grader refuses on arrival, and the verdicts the typed outcomes lead to. No child runs."""
 import types
 
 import pytest
 
-from grader import protocol
-from grader.child import _crashed
 from grader.grading import judge_all, probe_key
-from grader.probing import ProbeContext, arrived
-from grader.protocol import Crashed, Job, Observed, ProbeRequest, ProbeResult, Tampered
-from grader.registry import PROBES, check, probe
+from grader.probes import protocol
+from grader.probes.probing import ProbeContext, arrived
+from grader.probes.protocol import Crashed, Job, Observed, ProbeRequest, ProbeResult, Tampered
+from grader.probes.registry import PROBES, check, probe
 from grader.results import Cause, Status
+from grader.sandbox.child import _crashed
 
 
 @pytest.mark.parametrize("outcome", [Observed({"problems": [], "n": 3}), Tampered("threading.Lock replaced"),
@@ -63,7 +63,7 @@ def _raised(exc):
 
 
 def test_an_entry_point_the_graders_lookup_misses_is_a_typed_crash(tmp_path, monkeypatch):
-    monkeypatch.setattr("grader.child._raised_in_grader", lambda exc: True)  # as in a probe's lookup
+    monkeypatch.setattr("grader.sandbox.child._raised_in_grader", lambda exc: True)  # as in a probe's lookup
     ctx = ProbeContext(types.ModuleType("bank"), tmp_path / "bank.py", "", {"transfer": "transfer"}, {}, 0)
     try:
         ctx.entry("transfer")

@@ -1,7 +1,7 @@
 """The race oracle on hand-made traces: happens-before, atomicity windows, racy reads."""
 from __future__ import annotations
 
-from grader.preempt.oracle import Access, RaceOracle, Violation
+from grader.probes.preempt.oracle import Access, RaceOracle, Violation
 
 MAIN, T1, T2 = 0, 1, 2
 

@@ -12,10 +12,10 @@ import textwrap
 
 import pytest
 
-from grader.preempt.access import hooks
-from grader.preempt.instrument import instrument
-from grader.preempt.primitives import patched
-from grader.preempt.scheduler import Scheduler
+from grader.probes.preempt.access import hooks
+from grader.probes.preempt.instrument import instrument
+from grader.probes.preempt.primitives import patched
+from grader.probes.preempt.scheduler import Scheduler
 
 
 def run(source: str, seed: int = 3, switch: float = 0.2, tmp_path=None):
@@ -613,7 +613,7 @@ def test_a_length_printed_before_joining_is_a_racy_read_of_the_main_thread():
 
 
 def test_a_module_binding_its_own_len_keeps_it():
-    from grader.preempt.instrument import LEN
+    from grader.probes.preempt.instrument import LEN
     code = instrument("def len(x):\n    return 7\nn = len([1])\n", "/virtual/own_len.py")
     assert LEN not in code.co_names
     namespace = {"__builtins__": builtins, **hooks()}

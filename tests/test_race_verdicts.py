@@ -363,7 +363,7 @@ def test_an_end_another_thread_order_reaches_one_at_a_time_is_legitimate(tmp_pat
     """Forced switches let bob or carol get the money; seeded one-at-a-time runs (who runs
     first when the main thread waits) reach those ends too, so the check says so and passes."""
     from grader.checks.bank.script import _end_differs, script_probe
-    from grader.probing import ProbeContext
+    from grader.probes.probing import ProbeContext
 
     path = tmp_path / "bank.py"
     path.write_text(textwrap.dedent(LAST_MONEY), encoding="utf-8")
@@ -436,7 +436,7 @@ def test_a_made_up_transfer_history_too_large_to_search_is_flagged_not_searched_
     """Red team: a child that sends a long, maximally overlapping history must not keep the
     grader's own process busy; the check says it could not decide and the report is flagged."""
     import grader.checks.bank.transfer  # noqa: F401  (registers the check)
-    from grader.registry import CHECKS, JudgeContext
+    from grader.probes.registry import CHECKS, JudgeContext
 
     deposits = [{"thread": f"Thread-{i}", "op": "deposit", "args": [0, 1 << i], "result": None,
                  "call": 0, "ret": 100} for i in range(30)]

@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from grader.sandbox import bootcopy, jail
 from grader.batch.app import BatchOptions, run_batch
 from grader.errors import GraderError
 from grader.grading import grade
 from grader.rubric import parse_rubric
-from grader.sandbox import available_levels, isolation_level
+from grader.sandbox import available_levels, bootcopy, isolation_level, jail
 
 REFERENCE = (ROOT / "reference" / "bank.py").read_text()
 
@@ -155,7 +154,7 @@ def test_switching_off_the_scheduling_hooks_is_detected(grading, rubric):
 def test_patching_the_graders_scheduler_is_detected(grading, rubric):
     path = grading.write("""
         try:
-            import grader.preempt.scheduler as s
+            import grader.probes.preempt.scheduler as s
             s.Scheduler.point = lambda self, line: None
         except ImportError:
             pass
@@ -361,12 +360,12 @@ def review(report):
 
 def test_replacing_the_graders_probes_is_flagged_for_review(grading, rubric):
     path = grading.write("""
-        import grader.registry as registry
+        import grader.probes.registry as registry
         for name in list(registry.PROBES):
             registry.PROBES[name] = registry.ProbeDef(name, lambda ctx: {"problems": [], "ok": True})
     """, prefix=NO_LOCK)
     report = grade(rubric, "bank", path)
-    assert "imports the grader (grader.registry)" in review(report)
+    assert "imports the grader (grader.probes.registry)" in review(report)
 
 
 def test_taking_the_token_from_a_frame_and_forging_results_is_flagged(grading, rubric):
@@ -446,7 +445,7 @@ def test_setting_the_running_schedulers_switch_to_zero_is_flagged(grading, rubri
 def test_replacing_the_engines_tamper_check_is_flagged(grading, rubric):
     path = grading.write("""
         import importlib
-        engine = importlib.import_module("grader" + ".preempt.engine")
+        engine = importlib.import_module("grader" + ".probes.preempt.engine")
         engine.tampering = lambda namespace: None
     """, prefix=NO_LOCK)
     report = grade(rubric, "bank", path)
@@ -471,7 +470,7 @@ def test_a_defeat_device_that_locks_only_under_the_grader_is_flagged(grading, ru
 
 
 def test_correct_corpus_programs_are_never_flagged(rubric):
-    from grader.audit_static import audit_submission
+    from grader.submission.audit_static import audit_submission
 
     for path in sorted((ROOT / "tests" / "corpus").rglob("correct_*.py")):
         assert audit_submission(path) == [], path
@@ -548,8 +547,8 @@ def test_made_up_numbers_in_an_observation_do_not_pass_a_check(rubric):
     """A forger that echoes the nonce but invents the scenario (fewer schedules, its own
     'expected' values) is judged against the grader's plan, not its own numbers."""
     from grader.grading import Sent, judge_all, probe_key, probe_params
-    from grader.protocol import Observed, ProbeResult
-    from grader.registry import CHECKS, make_plan
+    from grader.probes.protocol import Observed, ProbeResult
+    from grader.probes.registry import CHECKS, make_plan
 
     task = rubric.task("bank")
     specs = tuple(s for s in task.checks_for("contract") if s.id in ("api", "basic", "no_lost_update"))
@@ -583,8 +582,8 @@ def test_a_downloader_observation_reporting_its_own_scenario_is_checked_against_
     reports a scenario of its own (e.g. max_workers 100, so any peak looks in bounds) is refused
     before a judge reads it."""
     from grader.grading import Sent, judge_all, probe_key, probe_params
-    from grader.protocol import Observed, ProbeResult
-    from grader.registry import CHECKS, make_plan
+    from grader.probes.protocol import Observed, ProbeResult
+    from grader.probes.registry import CHECKS, make_plan
 
     task = rubric.task("downloader")
     spec = next(s for s in task.checks_for("contract") if CHECKS[s.check].probe == "downloader.gated")
@@ -722,8 +721,8 @@ _try("mount", lambda: _syscall(libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)))
 _try("umount", lambda: _syscall(libc.umount2(b"/tmp", 2)))
 _try("remount", lambda: _syscall(libc.mount(None, b"/", None, 32 | 4096, None)))  # MS_REMOUNT|MS_BIND
 _try("userns", lambda: _syscall(libc.unshare(0x10000000)))
-_try("patch_grader", lambda: open({str(package / "child.py")!r}, "a").write("# pwned"))
-_try("patch_boot", lambda: open(_os.environ["PYTHONPATH"] + "/grader/child.py", "a").write("# pwned"))
+_try("patch_grader", lambda: open({str(package / "sandbox" / "child.py")!r}, "a").write("# pwned"))
+_try("patch_boot", lambda: open(_os.environ["PYTHONPATH"] + "/grader/sandbox/child.py", "a").write("# pwned"))
 ''' + REPORT
 
 
@@ -732,7 +731,7 @@ _try("patch_boot", lambda: open(_os.environ["PYTHONPATH"] + "/grader/child.py", 
 def test_a_root_grader_gives_the_child_no_privilege(grading, api_rubric, at_level, level):
     at_level(level)
     package = bootcopy.package_dir()
-    before = (package / "child.py").read_bytes()
+    before = (package / "sandbox" / "child.py").read_bytes()
     report = grade(api_rubric, "bank", grading.write(privilege_probe(package), prefix=REFERENCE))
     seen = findings(report)
     assert report.score == 1 and report.isolation == f"{level}, uid {seen['uid']}"
@@ -741,7 +740,7 @@ def test_a_root_grader_gives_the_child_no_privilege(grading, api_rubric, at_leve
         assert str(seen[attack]).startswith("refused"), (attack, seen[attack])
     if level == "bubblewrap":
         assert seen["userns"].startswith("refused")
-    assert (package / "child.py").read_bytes() == before
+    assert (package / "sandbox" / "child.py").read_bytes() == before
 
 
 def daemon_probe(marker):
@@ -1014,7 +1013,7 @@ def test_an_edited_boot_copy_is_replaced_before_the_next_child(grading, api_rubr
     grading or a later one) must not run the edit."""
     at_level("process")
     path = grading.write(PROBE + '''
-_try("edited", lambda: open(__import__("grader").__path__[0] + "/child.py", "w").write("raise SystemExit(0)\\n") and "yes")
+_try("edited", lambda: open(__import__("grader").__path__[0] + "/sandbox/child.py", "w").write("raise SystemExit(0)\\n") and "yes")
 ''' + REPORT, prefix=REFERENCE)
     first = grade(api_rubric, "bank", path)
     assert findings(first)["edited"] == "yes"
@@ -1169,7 +1168,7 @@ ALLOW_LIST_ATTACKS = {
         """, "imports pkgutil, which a bank or downloader does not need"),
     "pickle_bytes": ("""
         import pickle
-        _tool = pickle.loads(b"cgrader.preempt.engine\\ntampering\\n.")  # <- attack
+        _tool = pickle.loads(b"cgrader.probes.preempt.engine\\ntampering\\n.")  # <- attack
         """, "names the grader's internals in a string"),
     # item 4: the running scheduler's state, through modules or objects
     "module_through_a_library": ("""
@@ -1226,7 +1225,7 @@ def test_what_a_bank_never_uses_is_flagged_with_its_line(grading, api_rubric, at
 
 
 def test_the_submissions_own_reflection_is_not_flagged():
-    from grader.audit_static import audit_source
+    from grader.submission.audit_static import audit_source
 
     source = textwrap.dedent("""
         import os, sys, threading
@@ -1328,7 +1327,7 @@ def test_switching_off_the_running_scheduler_through_sys_modules_is_flagged(grad
         import sys
         class BankAccount(BankAccount):
             def deposit(self, amount):
-                engine = getattr(sys, "modules").get("grader.preempt." + "scheduler")  # <- attack
+                engine = getattr(sys, "modules").get("grader.probes.preempt." + "scheduler")  # <- attack
                 if engine is not None and engine.ACTIVE is not None:
                     engine.ACTIVE.quiet = True
                 return super().deposit(amount)

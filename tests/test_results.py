@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from grader.batch.cache import Cache
 from grader.grading import grade, judge_all, settle
-from grader.protocol import Crashed, Observed, ProbeResult
 from grader.presentation import STAFF, check_view, label, view
-from grader.registry import CHECKS
+from grader.probes.protocol import Crashed, Observed, ProbeResult
+from grader.probes.registry import CHECKS
 from grader.reports.json_report import view_dict
 from grader.reports.junit import render_views
 from grader.reports.text import render_view

@@ -88,7 +88,7 @@ def test_releasing_a_slot_kills_what_its_uid_left_running():
 def limits_at(own: float, wall: float, seconds: float = 5.0):
     """A phase's limit and the submission's total on one clock that reads `own` seconds of the
     child's own time after `wall` seconds of wall time."""
-    from grader.owntime import Limit, OwnClock, Sample
+    from grader.sandbox.owntime import Limit, OwnClock, Sample
     now = [0.0]
     clock = OwnClock(wall=lambda: now[0])
     phase, total = Limit(clock, seconds), Limit(clock, 120)

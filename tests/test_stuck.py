@@ -1,4 +1,4 @@
-"""A probe whose threads all wait on what none of them can release is ended at once (grader.stuck),
+"""A probe whose threads all wait on what none of them can release is ended at once (grader.sandbox.stuck),
 with the deadlock named; anything that may still run keeps the check's own time limit."""
 import subprocess
 import sys
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import stuck
 from grader.grading import grade
 from grader.rubric import parse_rubric
+from grader.sandbox import stuck
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,7 +22,7 @@ def verdict_of(threads: str) -> str:
     """stuck() as seen by a watchdog in a fresh process once `threads` (Python code) started."""
     code = textwrap.dedent("""
         import _thread, threading, time
-        from grader import stuck
+        from grader.sandbox import stuck
         {threads}
         time.sleep(0.3)
         print(stuck.stuck(_thread.get_native_id()))
@@ -137,7 +137,7 @@ def test_threads_the_server_holds_are_left_out_of_idle():
     with those threads excluded the rest of the process is idle."""
     code = textwrap.dedent("""
         import threading, time
-        from grader import stuck
+        from grader.sandbox import stuck
         held = []
         def request():
             held.append(threading.get_native_id())

@@ -16,11 +16,11 @@ import pytest
 
 from conftest import ROOT
 from grader.cli import fail_under, main, passes
-from grader.results import CheckResult, GradeReport, Status
-from grader.platform_support import require_grading_support
-from grader.presentation import FEEDBACK, SELF_CHECK, STAFF, student_line, view
 from grader.errors import GraderError
+from grader.presentation import FEEDBACK, SELF_CHECK, STAFF, student_line, view
+from grader.results import CheckResult, GradeReport, Status
 from grader.rubric import load_rubric
+from grader.sandbox.platform_support import require_grading_support
 
 ANSI = "\x1b["
 # A small rubric (fast) with one check of each visibility.

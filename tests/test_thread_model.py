@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from grader.grading import grade
-from grader.preempt.access import hooks
-from grader.preempt.instrument import instrument
-from grader.preempt.primitives import patched
-from grader.preempt.scheduler import Scheduler
+from grader.probes.preempt.access import hooks
+from grader.probes.preempt.instrument import instrument
+from grader.probes.preempt.primitives import patched
+from grader.probes.preempt.scheduler import Scheduler
 
 PROGRAMS = Path(__file__).resolve().parent / "programs" / "bank"
 

@@ -5,8 +5,8 @@ import queue
 import threading
 import time
 
-from grader.preempt.primitives import patched
-from grader.preempt.scheduler import Scheduler
+from grader.probes.preempt.primitives import patched
+from grader.probes.preempt.scheduler import Scheduler
 
 REAL_MONOTONIC = time.monotonic
 

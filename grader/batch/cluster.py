@@ -137,7 +137,7 @@ def grade_remote(payload: bytes) -> str:
     form of the report>, "seconds": s} or {"error": why, "seconds": s}. Never raises: a grader
     failure costs one submission, as in the thread pool."""
     from grader.grading import grade
-    from grader.registry import load_all
+    from grader.probes.registry import load_all
 
     started = time.monotonic()
     try:

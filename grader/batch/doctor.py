@@ -47,7 +47,7 @@ def _root() -> bool:
 
 def machine_lines() -> list[Line]:
     """Platform, bubblewrap, setpriv and the isolation level this machine offers."""
-    from grader.platform_support import WSL_HINT, grading_supported
+    from grader.sandbox.platform_support import WSL_HINT, grading_supported
 
     lines = [Line("platform", grading_supported(),
                   f"{sys.platform}, Python {platform.python_version()}" if grading_supported() else WSL_HINT)]

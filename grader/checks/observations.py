@@ -1,7 +1,7 @@
 """The type of each probe's data (`@probe(name, data=...)`): the fields its observation always
-carries, checked once when the result arrives in the grader (grader.probing.arrived), so a judge
+carries, checked once when the result arrives in the grader (grader.probes.probing.arrived), so a judge
 reads fields that are there. A field typed `Any` is checked for presence only; the rest is the
-judge's to read (its values are the child's word, cleaned by grader.untrusted)."""
+judge's to read (its values are the child's word, cleaned by grader.sandbox.untrusted)."""
 from typing import Any, TypedDict
 
 
@@ -24,7 +24,7 @@ class Histories(TypedDict):
 
 
 class Schedules(TypedDict):
-    """Every probe that explores seeded schedules (grader.preempt.engine.explore): one record
+    """Every probe that explores seeded schedules (grader.probes.preempt.engine.explore): one record
     per schedule run, the last the one that showed a problem, if any did."""
 
     runs: list

@@ -13,9 +13,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from grader.probing import ProbeContext
 from grader.checks import observations as shapes
-from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
+from grader.probes.probing import ProbeContext
+from grader.probes.registry import JudgeContext, Verdict, check, failed, passed, probe
 
 
 @probe("pytest.file", data=shapes.PytestFile)

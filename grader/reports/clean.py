@@ -2,7 +2,7 @@
 
 Student-controlled text reaches the outputs by many roads: a finding's file name, what the
 program printed, an exception's message and type name, a student's folder name, an uploaded
-file's name. `grader.untrusted` cleans what the child sends where it enters the grader; this
+file's name. `grader.sandbox.untrusted` cleans what the child sends where it enters the grader; this
 module is the second, last line, applied by each writer to what it writes, so a new source of
 text cannot reach a reader uncleaned:
 

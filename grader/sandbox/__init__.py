@@ -13,11 +13,23 @@
     cgroups.py   the task cgroup: a cap on processes, and cgroup.kill at the end
     seccomp.py   the filter that refuses new user namespaces inside the jail
     bootcopy.py  the compiled copy of the engine the child imports (no rubric, no batch code)
-    channel.py   the private result pipe and its frames (the one module the child also uses)
+    channel.py   the private result pipe and its frames (both sides)
+
+In the child (`python -m grader.sandbox.child`, from the boot copy):
+
+    child.py          imports the submission and runs the probes asked for; decides nothing
+    audit_hook.py     the PEP 578 hook: what a forger needs, reported as it happens
+    netguard.py       every network connection refused, and recorded for the check
+    stuck.py          the deadlock watchdog: every thread waits on what none can release
+
+On both sides: `owntime.py` (the child's own time, in which every limit counts),
+`untrusted.py` (whatever the child sends, cleaned once where it enters the grader),
+`platform_support.py` (whether this system can run a child at all); in the grader only,
+`events.py` (a probe begins: for `grader check`'s progress line).
 
 The names other modules use (`run`, `isolation_level`, `available_levels`, `require_isolation`,
-...) are importable from here. They load on first use, so the child, which imports
-`grader.sandbox.channel`, does not import the grader's side of the sandbox.
+...) are importable from here. They load on first use, so the child, which imports its own
+modules here, does not import the grader's side of the sandbox.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The copy of the grader's code that the sandboxed child imports (`grader.child` and what it
+"""The copy of the grader's code that the sandboxed child imports (`grader.sandbox.child` and what it
 needs), and nothing else of the grader's tree.
 
 The child must not see the rubric, the reference solutions, the tests, the instructor's files
@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-GRADER_ONLY = ("batch", "reports", "cli.py", "__main__.py")
+GRADER_ONLY = ("batch", "reports", "cli", "__main__.py")
 
 
 def package_dir() -> Path:

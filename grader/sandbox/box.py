@@ -9,12 +9,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.files import read_regular
 from grader.sandbox import bootcopy, jail, seccomp, uidslots
 from grader.sandbox.cgroups import TaskCgroup
 from grader.sandbox.ending import Reaper
 from grader.sandbox.levels import is_root, jail_command, unshare_net
 from grader.sandbox.limits import Limits
+from grader.submission.files import read_regular
 
 MAX_SIBLING_FILES = 20  # helper modules a student may split their work into
 MAX_SIBLING_BYTES = 200_000
@@ -88,7 +88,7 @@ class Box:
         return f"{self.level}, uid {self.uid}"
 
     def start(self, processes: int) -> Started:
-        """Start a child (`python -m grader.child` in the box) in a task cgroup capped at
+        """Start a child (`python -m grader.sandbox.child` in the box) in a task cgroup capped at
         `processes`, in a process group of its own, with the write end of a fresh result pipe;
         its job is for the caller to send on its stdin."""
         run_id = secrets.token_hex(8)
@@ -126,7 +126,7 @@ class Box:
         if self.level == "process":
             self.boot = str(bootcopy.intact())
         python = [sys.executable, "-s"] + (["-P"] if sys.version_info >= (3, 11) else [])
-        return command + python + ["-m", "grader.child"]
+        return command + python + ["-m", "grader.sandbox.child"]
 
 
 @dataclass

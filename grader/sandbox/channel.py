@@ -3,7 +3,7 @@
 Observations travel over a pipe of their own, never over the student's stdout, one frame per
 line: the run's secret token, a space, then compact JSON. A frame without the token, or not of
 a shape the child sends, is counted as a forgery attempt and ignored, so printing fake results
-gains nothing. Every string of an accepted frame is cleaned here (`grader.untrusted`), the one
+gains nothing. Every string of an accepted frame is cleaned here (`grader.sandbox.untrusted`), the one
 place child data enters the grader.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import os
 from typing import Any
 
-from grader import untrusted
+from grader.sandbox import untrusted
 
 MAX_FRAME = 8 * 1024 * 1024
 
@@ -24,9 +24,9 @@ _SHAPES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "ready": {},
     "import": {"ok": bool},
     "begin": {"key": str},
-    "result": {"key": str, "result": dict},  # a ProbeResult (grader.protocol), checked on arrival
+    "result": {"key": str, "result": dict},  # a ProbeResult (grader.probes.protocol), checked on arrival
     "done": {"audit": int},  # how many findings the audit hook sent (see Private)
-    "stuck": {"key": str},  # every thread of the probe waits on what none can release (grader.stuck)
+    "stuck": {"key": str},  # every thread of the probe waits on what none can release (grader.sandbox.stuck)
     "audit": {"finding": dict},  # written by the audit hook the moment an event happens
 }
 

@@ -12,14 +12,14 @@ How its processes are ended, after every child, at every level (`end_everything`
   processes that carry the run's mark in their environment (`Reaper.kill_marked`).
 
 Why a child is ended early (the watchdogs' ends), each with the text its probe is judged by:
-- the child's deadlock watchdog (grader/stuck.py) said every thread waits for good
+- the child's deadlock watchdog (grader/sandbox/stuck.py) said every thread waits for good
   (`deadlocked`, judged as the check's time-out);
-- an own-time limit ran out (grader/owntime.py): the import's, the probe's, or the
+- an own-time limit ran out (grader/sandbox/owntime.py): the import's, the probe's, or the
   submission's whole (`Cut`, `probe_cut`, `import_timeout`);
 - the wall backstop fired first: the machine was too busy, the grader's error (`busy_text`).
 
 (The child's own ends stay on its side, in the boot copy: it dies with its parent
-(PR_SET_PDEATHSIG, grader/child.py), exits once its probes are done whatever threads remain,
+(PR_SET_PDEATHSIG, grader/sandbox/child.py), exits once its probes are done whatever threads remain,
 and ends itself when its result channel is replaced (grader/sandbox/channel.py).)
 """
 from __future__ import annotations
@@ -33,10 +33,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.owntime import Limit
-from grader.protocol import ProbeResult
+from grader.probes.protocol import ProbeResult
 from grader.sandbox import uidslots
 from grader.sandbox.cgroups import TaskCgroup
+from grader.sandbox.owntime import Limit
 from grader.sandbox.records import crash
 
 STUCK = ("deadlocked: every thread was left waiting (for a lock, a join, an event or a queue) on "

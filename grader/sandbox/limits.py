@@ -1,5 +1,5 @@
 """The resource limits of one submission's sandboxed run: what the rubric may set (`limits:`),
-what the sandbox enforces (time in the child's own time, grader/owntime.py; the rest as
+what the sandbox enforces (time in the child's own time, grader/sandbox/owntime.py; the rest as
 rlimits, cgroup caps and bubblewrap's size-capped folders)."""
 from __future__ import annotations
 

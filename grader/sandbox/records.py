@@ -7,7 +7,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.protocol import Crashed, ImportFailure, ProbeRequest, ProbeResult
+from grader.probes.protocol import Crashed, ImportFailure, ProbeRequest, ProbeResult
 from grader.sandbox.levels import isolation_level
 
 ProbeRun = ProbeRequest  # the name the callers know
@@ -35,7 +35,7 @@ class SandboxResult:
     # graded as an error, never the student's failure
     grader_fault: bool = False
     # keys of the probes the sandbox cut because the machine was too busy (the wall backstop
-    # fired before the child used its own time, grader/owntime.py): the grader's error, regraded.
+    # fired before the child used its own time, grader/sandbox/owntime.py): the grader's error, regraded.
     # Kept here, not in the observation, so the child cannot claim it.
     busy: set[str] = field(default_factory=set)
     busy_import: bool = False  # the import_error is the machine's: too busy to finish the import

@@ -14,11 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.owntime import Limit, OwnClock
 from grader.sandbox.box import stage
 from grader.sandbox.ending import busy_text
 from grader.sandbox.levels import isolation_level
 from grader.sandbox.limits import Limits
+from grader.sandbox.owntime import Limit, OwnClock
 from grader.sandbox.records import Output, ProbeRun, SandboxResult, crash
 from grader.sandbox.session import STOP, ChildSession, ChildSpec, Progress
 
@@ -29,7 +29,7 @@ def run(submission_path: Path, style: str, entry_points: dict[str, str], runs: l
     level = isolation_level()
     result = SandboxResult(isolation=level)
     started = time.monotonic()
-    total = Limit(OwnClock(), limits.submission_seconds)  # own time: see grader/owntime.py
+    total = Limit(OwnClock(), limits.submission_seconds)  # own time: see grader/sandbox/owntime.py
     progress = Progress(result, list(runs), total, Output(limits.output_kb * 1024),
                         Output(limits.output_kb * 1024))
     spec = ChildSpec(submission_path.name, style, entry_points, seed, limits)

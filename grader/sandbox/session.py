@@ -16,7 +16,7 @@ watchdog ("stuck"). When the result pipe closes the child is gone: its exit is r
 left undone (it never started, exited while importing or during a probe). Whatever the state,
 the end is the same: the output drained, the child and everything it started killed
 (grader/sandbox/ending.py, which also words every early end). Every limit is counted in the
-child's own time (grader/owntime.py), so that no verdict depends on how busy the machine is.
+child's own time (grader/sandbox/owntime.py), so that no verdict depends on how busy the machine is.
 """
 from __future__ import annotations
 
@@ -30,15 +30,15 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from grader.events import probe_begins
-from grader.owntime import Limit, Sample, cgroup_sampler, proc_sampler
-from grader.probing import arrived, exc_text
-from grader.protocol import ImportFailure, Job
+from grader.probes.probing import arrived, exc_text
+from grader.probes.protocol import ImportFailure, Job
 from grader.sandbox import ending
 from grader.sandbox.box import Box
 from grader.sandbox.cgroups import TaskCgroup
 from grader.sandbox.channel import CHANNEL_TAMPERED, FrameReader
+from grader.sandbox.events import probe_begins
 from grader.sandbox.limits import Limits
+from grader.sandbox.owntime import Limit, Sample, cgroup_sampler, proc_sampler
 from grader.sandbox.records import Output, ProbeRun, SandboxResult, crash, exit_text, flag
 
 DONE_GRACE = 1.0  # seconds to flush output after "done", should a daemon hold the pipes open

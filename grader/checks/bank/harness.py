@@ -1,7 +1,7 @@
 """The bank's harness: how a bank probe runs its scenario on the student's code in the child.
 
 Every bank probe runs the student's code in one of four ways, each under the cooperative
-scheduler (grader/preempt), so that a sleep costs no real time and code that never returns is
+scheduler (grader/probes/preempt), so that a sleep costs no real time and code that never returns is
 stopped instead of waited out:
 
 * `apply_steps`: the grader's steps on one account, one after another (the sequential checks);
@@ -11,7 +11,7 @@ stopped instead of waited out:
   of seeded schedules with forced switches (races, transfers, simulate's total);
 * `run_program`: the file run as `__main__`, once per schedule (the program checks).
 
-What they hand the judge is plain data (grader.probing.plain): the grader's own numbers, never
+What they hand the judge is plain data (grader.probes.probing.plain): the grader's own numbers, never
 a student object.
 """
 from __future__ import annotations
@@ -21,15 +21,15 @@ import types
 from pathlib import Path
 from typing import Any, Callable
 
-from grader.preempt.engine import Scenario, explore, in_world, instrumented_module, tampering
-from grader.preempt.explain import lost_update, recent
-from grader.preempt.parking import parked_in
-from grader.preempt.primitives import CoopCondition, CoopLock, CoopSemaphore
-from grader.preempt.runner import CALL_TIME_LIMIT, call_quietly, collect, run_for_probe
-from grader.preempt.scheduler import Outcome, Scheduler
-from grader.preempt.verdict import findings
-from grader.probing import ProbeContext, describe, plain
-from grader.protocol import Tampered
+from grader.probes.preempt.engine import Scenario, explore, in_world, instrumented_module, tampering
+from grader.probes.preempt.explain import lost_update, recent
+from grader.probes.preempt.parking import parked_in
+from grader.probes.preempt.primitives import CoopCondition, CoopLock, CoopSemaphore
+from grader.probes.preempt.runner import CALL_TIME_LIMIT, call_quietly, collect, run_for_probe
+from grader.probes.preempt.scheduler import Outcome, Scheduler
+from grader.probes.preempt.verdict import findings
+from grader.probes.probing import ProbeContext, describe, plain
+from grader.probes.protocol import Tampered
 
 SCHEDULES = 40  # seeded schedules a race probe explores, unless the rubric says otherwise
 
@@ -113,7 +113,7 @@ def _world(cls: Any, filename: str) -> tuple[dict[str, Any], str, str]:
 
 def call_in_world(ctx: ProbeContext, cls: Any, fn: Callable[[], Any], *,
                   real_threads: bool = False) -> Any:
-    """`fn()` in a serial schedule of the world of `cls`'s module (grader.preempt.engine.in_world).
+    """`fn()` in a serial schedule of the world of `cls`'s module (grader.probes.preempt.engine.in_world).
     With `real_threads`, only when that module left threads parked there; otherwise `fn` runs
     directly, on real threads (simulate's gate needs them)."""
     module = module_of(cls)
@@ -172,7 +172,7 @@ def run_program(ctx: ProbeContext, code: Any, shared: list[str], seed: int, *, s
                 ordered: bool = True, daemons_die: bool = True,
                 behind: dict[str, int | None] | None = None,
                 max_steps: int | None = None) -> dict[str, Any]:
-    """One run of the program as `__main__` in schedule `seed`: what it did (grader.preempt.
+    """One run of the program as `__main__` in schedule `seed`: what it did (grader.probes.preempt.
     runner.collect), what the race oracle found, and `tampered` when it reached into the
     grader; `_events` is the run's event log, for the caller to explain and drop."""
     run = run_for_probe(ctx, code, seed, serial=serial, ordered=ordered, daemons_die=daemons_die,

@@ -8,7 +8,7 @@ finds the program's own account classes by behaviour, not by name, and asks them
 * The classes: the file's top-level definitions (imports, functions, classes, and assignments
   that only call imported names, such as `candado = threading.Lock()`) are run without the rest
   of the program, instrumented and in a serial schedule with virtual time, as the contract
-  checks call a class (grader/preempt/runner.call_quietly).
+  checks call a class (grader/probes/preempt/runner.call_quietly).
 * An account class: its instances, made with one numeric argument (START) or none, carry a
   numeric attribute that one-argument methods of the file's own raise (deposit-like) or lower
   (withdraw-like) by exactly the amount: a small one (SMALL) or one larger than the balance.
@@ -35,15 +35,15 @@ from typing import Any, Callable
 
 from grader.checks import observations as shapes
 from grader.checks.bank.funds import definitions, funds_check, futures, method_node, only
-from grader.preempt.access import hooks
-from grader.preempt.engine import tampering
-from grader.preempt.instrument import instrument
-from grader.preempt.runner import CallOutcome, call_quietly
-from grader.preempt.tasks import Abort
-from grader.preempt.siblings import siblings, submission_attrs
-from grader.probing import ProbeContext, plain
-from grader.protocol import Tampered
-from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
+from grader.probes.preempt.access import hooks
+from grader.probes.preempt.engine import tampering
+from grader.probes.preempt.instrument import instrument
+from grader.probes.preempt.runner import CallOutcome, call_quietly
+from grader.probes.preempt.siblings import siblings, submission_attrs
+from grader.probes.preempt.tasks import Abort
+from grader.probes.probing import ProbeContext, plain
+from grader.probes.protocol import Tampered
+from grader.probes.registry import JudgeContext, Verdict, check, failed, passed, probe
 
 START = 1000  # a constructor's one numeric argument: the opening balance
 SMALL = 50  # a withdrawal any funded account allows, a deposit any account takes

@@ -13,11 +13,11 @@ from grader.checks import observations as shapes
 from grader.checks.bank.harness import balance_of, explore_schedules, name_locks, story
 from grader.checks.bank.schedules import common_problem, history_problem, history_story, \
     judge_runs, race
-from grader.preempt.engine import History, Scenario
-from grader.preempt.scheduler import Outcome, Scheduler
-from grader.probing import ProbeContext, plain
-from grader.protocol import Tampered
-from grader.registry import JudgeContext, Verdict, check, planner, probe
+from grader.probes.preempt.engine import History, Scenario
+from grader.probes.preempt.scheduler import Outcome, Scheduler
+from grader.probes.probing import ProbeContext, plain
+from grader.probes.protocol import Tampered
+from grader.probes.registry import JudgeContext, Verdict, check, planner, probe
 
 # -- no lost update -------------------------------------------------------------------------
 AMOUNTS = (1, 10, 100, 1000, 10000, 100000)

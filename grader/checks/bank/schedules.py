@@ -11,10 +11,10 @@ from typing import Any, Callable
 
 from grader.checks.bank.harness import SCHEDULES
 from grader.checks.bank.linearize import Undecided, bank_matches, bank_step, linearize, show_op
-from grader.preempt.explain import replay
-from grader.preempt.verdict import race_problem
-from grader.probing import exc_text
-from grader.registry import JudgeContext, Verdict, failed, passed, skipped
+from grader.probes.preempt.explain import replay
+from grader.probes.preempt.verdict import race_problem
+from grader.probes.probing import exc_text
+from grader.probes.registry import JudgeContext, Verdict, failed, passed, skipped
 
 
 def common_problem(data: dict[str, Any]) -> str | None:

@@ -1,14 +1,14 @@
 """Bank programs as they are run: whatever their shape, the file runs as `__main__`.
 
-The program runs under the cooperative scheduler (grader/preempt/runner.py) once as the
+The program runs under the cooperative scheduler (grader/probes/preempt/runner.py) once as the
 reference (threads switch only when they block, sleep or end: the result its author intended),
 then under seeded forced thread switches, each a sample of `budget` scheduling points. Race
-verdicts come from the race oracle (grader/preempt/verdict.py): a read-then-write another
+verdicts come from the race oracle (grader/probes/preempt/verdict.py): a read-then-write another
 thread's write can break, unordered writes, a result printed while threads still write it; a
 final state that merely differs (random amounts, who got the last money) is legitimate. A
 program that never ends (a simulation) is stopped after a fixed span of virtual time and
 judged on what it did until then; `input()` answers from a scripted session (the rubric's
-`input:`, grader/preempt/answers.py) and a program that asks for more is stopped there, not
+`input:`, grader/probes/preempt/answers.py) and a program that asks for more is stopped there, not
 failed; the messages say so.
 """
 from __future__ import annotations
@@ -18,14 +18,14 @@ from typing import Any
 
 from grader.checks import observations as shapes
 from grader.checks.bank.harness import run_program
-from grader.preempt.answers import INPUT_STOP
-from grader.preempt.explain import lost_update, recent, replay
-from grader.preempt.instrument import _shared_names
-from grader.preempt.runner import program_code
-from grader.preempt.verdict import race_problem, racy_result_problem, unordered_problem
-from grader.probing import ProbeContext, exc_text
-from grader.protocol import Tampered
-from grader.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
+from grader.probes.preempt.answers import INPUT_STOP
+from grader.probes.preempt.explain import lost_update, recent, replay
+from grader.probes.preempt.instrument import _shared_names
+from grader.probes.preempt.runner import program_code
+from grader.probes.preempt.verdict import race_problem, racy_result_problem, unordered_problem
+from grader.probes.probing import ProbeContext, exc_text
+from grader.probes.protocol import Tampered
+from grader.probes.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
 
 STOP_HINT = ("it read past the end of the grader's scripted input (the rubric's `input:`), and the "
              "grader runs a program with no command-line arguments")

@@ -7,8 +7,8 @@ from typing import Any
 
 from grader.checks import observations as shapes
 from grader.checks.bank.harness import apply_steps, balance_of, call_in_world
-from grader.probing import OPAQUE, ProbeContext, exc_text
-from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
+from grader.probes.probing import OPAQUE, ProbeContext, exc_text
+from grader.probes.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
 
 
 def _show(outcome: dict[str, Any]) -> str:

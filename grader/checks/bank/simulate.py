@@ -20,13 +20,13 @@ from typing import Any, Iterator
 from grader.checks import observations as shapes
 from grader.checks.bank.harness import call_in_world
 from grader.checks.bank.schedules import forged, schedules_problem
-from grader.owntime import own_since, waited_for_cpu
-from grader.preempt.engine import Scenario, explore, instrumented_module
-from grader.preempt.explain import replay
-from grader.preempt.scheduler import Scheduler
-from grader.probing import ProbeContext, exc_text, plain
-from grader.protocol import Tampered
-from grader.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
+from grader.probes.preempt.engine import Scenario, explore, instrumented_module
+from grader.probes.preempt.explain import replay
+from grader.probes.preempt.scheduler import Scheduler
+from grader.probes.probing import ProbeContext, exc_text, plain
+from grader.probes.protocol import Tampered
+from grader.probes.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
+from grader.sandbox.owntime import own_since, waited_for_cpu
 
 NO_ARRIVAL_SECONDS = 1.5  # paid only by submissions whose threads do not all overlap
 CUSTOMERS = 5

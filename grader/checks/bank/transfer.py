@@ -7,13 +7,13 @@ from typing import Any, Callable
 from grader.checks import observations as shapes
 from grader.checks.bank.harness import balance_of, explore_schedules, name_locks, story
 from grader.checks.bank.schedules import history_problem, history_story, judge_runs
-from grader.preempt.engine import History, Scenario, instrumented_module
-from grader.preempt.explain import recent
-from grader.preempt.primitives import patched
-from grader.preempt.scheduler import Outcome, Scheduler
-from grader.probing import ProbeContext, exc_text, plain
-from grader.protocol import Tampered
-from grader.registry import JudgeContext, Verdict, check, failed, probe, skipped
+from grader.probes.preempt.engine import History, Scenario, instrumented_module
+from grader.probes.preempt.explain import recent
+from grader.probes.preempt.primitives import patched
+from grader.probes.preempt.scheduler import Outcome, Scheduler
+from grader.probes.probing import ProbeContext, exc_text, plain
+from grader.probes.protocol import Tampered
+from grader.probes.registry import JudgeContext, Verdict, check, failed, probe, skipped
 
 
 def _no_transfer(ctx: ProbeContext) -> dict[str, Any] | None:

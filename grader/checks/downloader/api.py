@@ -6,8 +6,8 @@ import inspect
 from typing import Any
 
 from grader.checks import observations as shapes
-from grader.probing import ProbeContext
-from grader.registry import JudgeContext, Verdict, check, failed, passed, probe
+from grader.probes.probing import ProbeContext
+from grader.probes.registry import JudgeContext, Verdict, check, failed, passed, probe
 
 
 def _bind(fn: Any, *args: Any, **kwargs: Any) -> str | None:

@@ -29,8 +29,8 @@ from grader.checks import observations as shapes
 from grader.checks.downloader.harness import run_against
 from grader.checks.downloader.mock import MockServer, Route, SequencedServer, connection_error, \
     normalize, redirect, slow_response, status
-from grader.probing import OPAQUE, ProbeContext, describe, plain
-from grader.registry import planner, probe
+from grader.probes.probing import OPAQUE, ProbeContext, describe, plain
+from grader.probes.registry import planner, probe
 
 QUIET = 1.0  # the gate opens when no new request arrived for this long (only buggy code waits)
 CALL_DEADLINE = 12.0  # download_pages must return within this (else: "did not return")
@@ -154,7 +154,7 @@ def _server(urls: list[str], routes: dict[str, Route], max_workers: int,
 def scenario(urls: list[str], routes: dict[str, Route], max_workers: int, timeout: float
              ) -> dict[str, Any]:
     """The run's scenario as the observation reports it; the grader's plan holds the same, and
-    the grader checks the two are equal before a judge reads them (grader.registry)."""
+    the grader checks the two are equal before a judge reads them (grader.probes.registry)."""
     return {"urls": list(urls), "max_workers": max_workers, "timeout": timeout,
             "routes": {u: {"kind": r.kind, "status": r.status, "location": r.location,
                            "answer": r.describe()} for u, r in routes.items()}}

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 
 from grader.checks.downloader import wording
 from grader.checks.downloader.mock import MockServer, SequencedServer, StdoutRecorder, capturing
-from grader.probing import ProbeContext, describe
+from grader.probes.probing import ProbeContext, describe
 
 MAX_THREAD_ERRORS = 20  # exceptions kept from the student's threads
 
@@ -89,7 +89,7 @@ def run_against(ctx: ProbeContext, server: MockServer, body: Callable[[], None],
     `finished(runner)` says whether it ended in time; if so, the threads it left running get
     `linger` s until `settled(their list)`. A SequencedServer waits, after each answer, for the
     status line of its URL (or of the URL it redirected from, `aliases`)."""
-    from grader import netguard
+    from grader.sandbox import netguard
 
     network_before = len(netguard.ATTEMPTS)
     errors: list[dict[str, Any]] = []

@@ -8,7 +8,7 @@ from typing import Any
 from grader.checks.downloader.contract_runs import SETTLE
 from grader.checks.downloader.reading import answer_times, call_problem, chains, expected_line, \
     final_outcome, line_matches, status_lines, timeline
-from grader.registry import JudgeContext, Verdict, check, failed, passed
+from grader.probes.registry import JudgeContext, Verdict, check, failed, passed
 
 
 @check("downloader.prints_status", probe="downloader.gated")

@@ -2,7 +2,7 @@
 
 The other downloader checks run the student's threads for real against the gated server
 (overlap, order, errors). This one runs the program again under the cooperative scheduler
-(grader/preempt), where `requests` reaches an in-process server whose latency is a *virtual*
+(grader/probes/preempt), where `requests` reaches an in-process server whose latency is a *virtual*
 sleep: a page costs no real time, the threads interleave by seed, and the race oracle sees
 every access the threads make to shared state. It names an update another thread's write can
 break (an unlocked `count += 1`, `status_counts[code] += 1`, an index taken with
@@ -24,14 +24,14 @@ from typing import Any, TypedDict
 from grader.checks import observations as shapes
 from grader.checks.downloader.mock import MockServer, Route, status
 from grader.checks.downloader.script_run import own_urls
-from grader.preempt import active
-from grader.preempt.engine import Scenario, explore, instrumented_module, tampering
-from grader.preempt.explain import replay
-from grader.preempt.runner import program_code, run_for_probe
-from grader.preempt.verdict import RaceFindings, findings, race_problem
-from grader.probing import ProbeContext, exc_text
-from grader.protocol import Tampered
-from grader.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
+from grader.probes.preempt import active
+from grader.probes.preempt.engine import Scenario, explore, instrumented_module, tampering
+from grader.probes.preempt.explain import replay
+from grader.probes.preempt.runner import program_code, run_for_probe
+from grader.probes.preempt.verdict import RaceFindings, findings, race_problem
+from grader.probes.probing import ProbeContext, exc_text
+from grader.probes.protocol import Tampered
+from grader.probes.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
 
 SCHEDULES = 4  # one run where threads switch only when they block, three with forced switches
 MANY_THREADS = 100  # a program that starts more gets one forced schedule (each costs ~3 s per 1,000)

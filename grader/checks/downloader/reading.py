@@ -7,8 +7,8 @@ from typing import Any
 
 from grader.checks.downloader import wording
 from grader.checks.downloader.mock import normalize, render_timeline
-from grader.probing import OPAQUE, exc_text
-from grader.registry import JudgeContext, Verdict, failed
+from grader.probes.probing import OPAQUE, exc_text
+from grader.probes.registry import JudgeContext, Verdict, failed
 
 
 def result_map(obs: dict[str, Any]) -> dict[str, Any] | None:

@@ -9,8 +9,8 @@ from grader.checks.downloader.contract_runs import D
 from grader.checks.downloader.mock import normalize
 from grader.checks.downloader.reading import call_signature, chains, lookup, network_attempts, \
     no_request_message, result_map, show, timeline
-from grader.probing import exc_text
-from grader.registry import JudgeContext, Verdict, check, failed, passed
+from grader.probes.probing import exc_text
+from grader.probes.registry import JudgeContext, Verdict, check, failed, passed
 
 
 @check("downloader.each_once", probe="downloader.gated")

@@ -8,8 +8,8 @@ from typing import Any
 from grader.checks.downloader.contract_runs import D, ORDER_EXPECTED
 from grader.checks.downloader.reading import call_problem, call_signature, chains, final_outcome, \
     lookup, result_map, short_exc, show, timeline
-from grader.probing import exc_text
-from grader.registry import JudgeContext, Verdict, check, failed, passed
+from grader.probes.probing import exc_text
+from grader.probes.registry import JudgeContext, Verdict, check, failed, passed
 
 
 @check("downloader.statuses", probe="downloader.order")

@@ -8,8 +8,8 @@ from typing import Any
 from grader.checks.downloader import wording
 from grader.checks.downloader.mock import normalize, render_timeline
 from grader.checks.downloader.script_run import INJECTED
-from grader.probing import exc_text
-from grader.registry import JudgeContext, Verdict, check, failed, passed
+from grader.probes.probing import exc_text
+from grader.probes.registry import JudgeContext, Verdict, check, failed, passed
 
 
 def blocked_message(obs: dict[str, Any], filename: str) -> str:

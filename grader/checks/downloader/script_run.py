@@ -51,8 +51,8 @@ from grader.checks import observations as shapes
 from grader.checks.downloader.harness import run_against
 from grader.checks.downloader.mock import Route, SequencedServer, connection_error, normalize, \
     slow_response, status
-from grader.probing import ProbeContext, describe
-from grader.registry import probe
+from grader.probes.probing import ProbeContext, describe
+from grader.probes.registry import probe
 
 SCRIPT_DEADLINE = 30.0  # under the task's 40 s per check; only a hung script comes near it
 LINGER = 3.0

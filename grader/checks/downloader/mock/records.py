@@ -21,7 +21,7 @@ class Record:
     end: float | None = None
     outcome: str = ""  # "200", "301", "ConnectionError", "ReadTimeout", ...
     client: str = "requests"  # or "urllib" (answered too, so the rest can be judged)
-    native: int = 0  # the thread's native id (grader.stuck reads its state), never reported
+    native: int = 0  # the thread's native id (grader.sandbox.stuck reads its state), never reported
 
     def as_dict(self) -> dict[str, Any]:
         r = lambda t: None if t is None else round(t, 4)  # noqa: E731

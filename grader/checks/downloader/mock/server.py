@@ -54,7 +54,7 @@ class MockServer:
         self.late: list[str] = []
         self._threads: dict[int, int] = {}
         # With idle_ends_waits, a wait for a request or a line ends as soon as no thread can
-        # make one (grader.stuck.idle): the threads held here, and `passive` ones (the grader's
+        # make one (grader.sandbox.stuck.idle): the threads held here, and `passive` ones (the grader's
         # own, waiting with a timeout for the program), are the only ones left that could run.
         self.idle_ends_waits = idle_ends_waits
         self.passive: set[int] = set()
@@ -138,7 +138,7 @@ class MockServer:
         idle_ends_waits; one thread looks at a time."""
         if not self.idle_ends_waits or self._looking:
             return False
-        from grader import stuck
+        from grader.sandbox import stuck
 
         arrivals = len(self.records) + self.dropped
         held = {r.native for r in self.records if r.released is None}

@@ -1,0 +1,23 @@
+"""The schedule running now, and the scheduling point the instrumented code calls.
+
+A leaf module: the hooks (`access`, `quiet`, `watch`), the stand-ins for `threading`
+(`primitives`), the virtual clocks (`vtime`) and the scripted input (`answers`) read `ACTIVE`
+here, and the scheduler sets it while one of its schedules runs, so none of them imports the
+scheduler. `hook_point` lives here, not on a class: it runs before every statement of the
+student's code, and a module global is the cheapest thing it can read.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotation only: the scheduler imports this module
+    from grader.probes.preempt.scheduler import Scheduler
+
+ACTIVE: Scheduler | None = None  # the running schedule, if any (set by Scheduler._active)
+
+
+def hook_point(line: int) -> None:
+    """A scheduling point before a statement: a cheap no-op when no schedule is running."""
+    sched = ACTIVE
+    if sched is not None:
+        sched.point(line)
