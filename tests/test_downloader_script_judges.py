@@ -165,3 +165,25 @@ def test_ending_with_a_download_in_flight_fails_script_waits():
     obs["ended_at"], obs["in_flight_at_end"] = 0.07, 1
     verdict = judge("script_waits", obs)
     assert verdict.status == "failed" and "1 download(s) had not finished" in verdict.message
+
+
+def _arrived_in_reverse(obs: dict[str, Any]) -> dict[str, Any]:
+    """The same run with the server's requests and routes recorded in the other order, as when
+    the other thread happened to ask first."""
+    swapped = copy.deepcopy(obs)
+    swapped["server"]["requests"].reverse()
+    swapped["routes"] = dict(reversed(list(swapped["routes"].items())))
+    swapped["server"]["planned"] = dict(reversed(list(swapped["server"]["planned"].items())))
+    return swapped
+
+
+@pytest.mark.parametrize("check, change", [
+    ("script_timeout", lambda obs: [r.update(timeout=None) for r in obs["server"]["requests"]]),
+    ("script_status_lines", lambda obs: obs.update(lines=[])),
+])
+def test_the_url_a_message_names_does_not_depend_on_which_thread_asked_first(check, change):
+    obs = observed()
+    change(obs)
+    first, second = judge(check, obs), judge(check, _arrived_in_reverse(obs))
+    assert first.status == second.status == "failed"
+    assert first.message == second.message

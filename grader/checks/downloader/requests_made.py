@@ -87,8 +87,8 @@ def timeout(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     reqs = [r for r in obs["server"]["requests"] if normalize(r["url"]).startswith(normalize(D))]
     if not reqs:
         return failed(no_request_message(obs))
-    missing = [r for r in reqs if r["timeout"] is None]
-    if missing:
+    missing = sorted((r for r in reqs if r["timeout"] is None), key=lambda r: str(r["url"]))
+    if missing:  # the example is the same URL on every run, whichever thread asked first
         return failed(f"requests.get was called without timeout= (e.g. for {missing[0]['url']}): "
                       f"pass the timeout download_pages was given (here {given:g}) to every "
                       "request, so a server that never answers cannot hang the program",

@@ -164,11 +164,11 @@ def script_overlap(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 @check("downloader.script_status_lines", probe="downloader.script", style="program")
 def script_status_lines(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     outcomes = _outcomes(obs)
-    answered = [u for u, outcome in outcomes.items() if _answered(outcome)]
+    answered = sorted(u for u, outcome in outcomes.items() if _answered(outcome))
     if not answered:
         return failed("no request of the script was answered, so no status line could be checked")
     reporting = _reporting(obs)
-    missing = [u for u in answered if not reporting[u]]
+    missing = sorted(u for u in answered if not reporting[u])  # the same URL named on every run
     if missing:
         printed = "\n".join(f"  {line['text']}" for line in obs["lines"][:20]) or "  (nothing)"
         want = "\n".join(f"  {u}: answered {outcomes[u]}" for u in answered)
@@ -266,7 +266,7 @@ def script_errors(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
                       "requests.RequestException around each request")
     died = _died_of_injected(obs)
     reporting = _reporting(obs)
-    unreported = [u for u in failing if not reporting.get(u)]
+    unreported = sorted(u for u in failing if not reporting.get(u))
     if died:
         first = died[0]
         return failed(f"a failing URL killed its thread ({exc_text(first)}, thread "
@@ -275,7 +275,7 @@ def script_errors(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     if unreported:
         return failed(f"{unreported[0]} failed ({failing[unreported[0]]}) but no line reports it: "
                       "print the URL with `error`, `failed` or the exception's name")
-    names = ", ".join(f"{u} ({o})" for u, o in failing.items())
+    names = ", ".join(f"{u} ({o})" for u, o in sorted(failing.items()))
     return passed(f"failing URLs were reported and the script went on: {names}")
 
 
@@ -284,8 +284,8 @@ def script_timeout(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     reqs = _requests(obs)
     if not reqs:
         return failed("the script made no request")
-    missing = [r for r in reqs if r["timeout"] is None]
-    if missing:
+    missing = sorted((r for r in reqs if r["timeout"] is None), key=lambda r: str(r["url"]))
+    if missing:  # the example is the same URL on every run, whichever thread asked first
         return failed(f"requests.get was called without timeout= (e.g. for {missing[0]['url']}): "
                       "a server that never answers would hang the script")
     return passed("every request was given a timeout")
