@@ -87,7 +87,7 @@ def _lock_label(sched: Any, lock: Any, frame: Any) -> str:
     names = sched.locks.names
     name = names.get(key)
     if name is None:
-        name = _find_name(lock, frame) or f"a {_type(lock).__name__.replace('Coop', '')}"
+        name = _find_name(lock, frame) or active.kind(lock)
         names[key] = name
     return name
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from grader.probes.preempt.active import kind
 from grader.probes.preempt.tasks import BLOCKED, Task, student_stack
 
 
@@ -24,7 +25,7 @@ class LockGraph:
         self.names.setdefault(id(lock), name)
 
     def label(self, lock: Any) -> str:
-        return self.names.get(id(lock), f"a {type(lock).__name__.replace('Coop', '')}")
+        return self.names.get(id(lock), kind(lock))
 
     def order(self, me: Task, lock: Any, line: int | None) -> None:
         """`me` takes `lock` (blocking) while holding `me.held`: an edge from each lock held."""

@@ -39,6 +39,9 @@ def _line(sched: Scheduler) -> int | None:
 
 
 class CoopLock:
+    def __repr__(self) -> str:  # as _thread.lock's
+        return f"<{'locked' if self._inner.locked() else 'unlocked'} _thread.lock object at {id(self):#x}>"
+
     def __init__(self) -> None:
         self._inner = _allocate_lock()
         self._owner: int | None = None
@@ -136,6 +139,11 @@ class CoopLock:
 
 
 class CoopRLock(CoopLock):
+    def __repr__(self) -> str:  # as _thread.RLock's
+        held = self._count > 0
+        return (f"<{'locked' if held else 'unlocked'} _thread.RLock object owner={self._owner if held else 0} "
+                f"count={self._count} at {id(self):#x}>")
+
     def __init__(self) -> None:
         super().__init__()
         self._count = 0
@@ -695,6 +703,21 @@ def _uninstall(queue: Any, real_simple_queue: Any, real_newname: Any, pool_class
         threading._newname = real_newname  # type: ignore[attr-defined]
     if real_pools is not None:
         pool_class._counter = real_pools
+
+
+# What a program can ask of a primitive without reaching into the grader (the name of its
+# type, its repr) answers as CPython's own would, so "lock only when the locks are the
+# grader's" has nothing to go on (red team round 3, item 5). active.KINDS keeps the word the
+# grader's own messages use ("a Lock").
+NATIVE_NAMES = ((CoopLock, "lock", "Lock"), (CoopRLock, "RLock", "RLock"),
+                (CoopCondition, "Condition", "Condition"), (CoopSemaphore, "Semaphore", "Semaphore"),
+                (CoopBoundedSemaphore, "BoundedSemaphore", "BoundedSemaphore"),
+                (CoopEvent, "Event", "Event"), (ManagedThread, "Thread", "Thread"))
+for _cls, _native, _kind in NATIVE_NAMES:
+    _cls.__name__ = _cls.__qualname__ = _native
+    _cls.__module__ = "_thread" if _native in ("lock", "RLock") else "threading"
+    active.KINDS[_cls] = _kind
+_sleep.__name__ = _sleep.__qualname__ = "sleep"
 
 
 __all__ = ["Abort", "CoopLock", "CoopRLock", "CoopCondition", "CoopSemaphore", "CoopEvent",
