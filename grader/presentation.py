@@ -24,7 +24,6 @@ from grader.rubric import TaskSpec
 SELF_CHECK = "self-check"  # the student, before the deadline: `grader check`, CI on their repo
 FEEDBACK = "feedback"  # the student, once grades are published: feedback.md
 STAFF = "staff"  # instructors and TAs: everything
-AUDIENCES = (SELF_CHECK, FEEDBACK, STAFF)
 
 # Which rubric visibilities each audience sees itemised (Gradescope's meanings).
 SHOWN = {

@@ -20,7 +20,6 @@ from grader.probes.registry import CHECKS, load_all
 from grader.sandbox.limits import Limits  # the sandbox's; the rubric sets them per task
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-STYLES = ("contract", "script", "program")
 _PACKAGE = Path(__file__).resolve().parent
 # A source checkout reads the rubric instructors edit at the repository's root; an installed
 # grader reads the copy its build put in the package (setup.py).
