@@ -343,3 +343,19 @@ def test_progress_check_by_check_on_a_terminal_only(student, small_rubric):
     assert out.rindex("\r\x1b[K") < out.index("bank: bank.py")  # erased before the report prints
     piped = run_check(student, "bank.py", "--rubric", str(small_rubric))
     assert "grading bank.py" not in piped.stderr + piped.stdout and "\x1b" not in piped.stderr
+
+
+@pytest.mark.sandbox
+def test_check_builds_only_its_own_parser_and_imports_no_batch_or_ci_module():
+    """`grader check` starts without importing what batch, init-ci or doctor list as options;
+    `grader --help` still lists every command."""
+    code = ("import sys; from grader.cli import _parser; _parser(['check', 'x.py']); "
+            "print(sorted(m for m in sys.modules if m.startswith(('grader.batch', 'grader.ci'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    from grader.cli import COMMANDS, _parser
+
+    usage = _parser(["--help"]).format_help()
+    assert all(command in usage for command in COMMANDS)
+    assert _parser(["check"]).parse_args(["check", "bank.py", "--staff"]).staff

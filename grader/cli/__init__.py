@@ -20,12 +20,36 @@ if TYPE_CHECKING:
     from grader.rubric import Rubric, TaskSpec
 
 
-def _parser() -> argparse.ArgumentParser:
-    from grader.reports import load_formats
+COMMANDS = ("check", "batch", "gradescope-bundle", "init-ci", "doctor")
 
+
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. When the first argument names a command, only that command's
+    parser is built: each one imports what its options list (report formats, batch layouts and
+    outputs, CI templates, doctor), and `grader check` should not pay for batch's or CI's imports
+    before it starts grading. Anything else (`--help`, `--version`, a typo) gets every command."""
+    args = sys.argv[1:] if argv is None else argv
+    only = args[0] if args and args[0] in COMMANDS else None
     parser = argparse.ArgumentParser(prog="grader", description=__doc__)
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    builders = {"check": _check_parser, "batch": _batch_parser, "gradescope-bundle": _bundle_parser,
+                "init-ci": _init_ci_parser, "doctor": _doctor_parser}
+    for name in COMMANDS:
+        if only is None or name == only:
+            builders[name](sub)
+    return parser
+
+
+def _doctor_parser(sub: argparse._SubParsersAction) -> None:
+    from grader.batch.doctor import add_parser
+
+    add_parser(sub)
+
+
+def _check_parser(sub: argparse._SubParsersAction) -> None:
+    from grader.reports import load_formats
+
     check = sub.add_parser(
         "check", help="grade your bank.py and/or downloader.py and print a report",
         description="Grade submissions as the instructor's rubric does. With no PATH, grades "
@@ -51,13 +75,6 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--github", action="store_true",
                        help="in a GitHub Actions job: write the job summary, annotations on your lines "
                             "and the GitHub Classroom result (step output `result`)")
-    _batch_parser(sub)
-    _bundle_parser(sub)
-    _init_ci_parser(sub)
-    from grader.batch.doctor import add_parser as doctor_parser
-
-    doctor_parser(sub)
-    return parser
 
 
 def _batch_parser(sub: argparse._SubParsersAction) -> None:
@@ -315,12 +332,9 @@ def _expected(rubric: Rubric | None, task: str | None) -> list[tuple[str, str, f
 def _check(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from grader.ci import github
     from grader.cli.here import localised, replay_command
     from grader.grading import grade
     from grader.presentation import SELF_CHECK, STAFF, view
-    from grader.reports import clean
-    from grader.reports.junit import render_views as junit_xml
     from grader.reports.text import render_view, wants_colour
     from grader.rubric import load_rubric
     from grader.submission.targets import resolve
@@ -332,13 +346,15 @@ def _check(args: argparse.Namespace) -> int:
         targets = resolve(rubric, args.items, args.task)
     except GraderError as exc:
         if args.github or args.junit:  # CI still gets its summary, Classroom result and JUnit
+            from grader.ci import github
+
             github.publish_nothing_graded(str(exc), _expected(rubric, args.task), args.junit, args.github)
         raise
     audience = STAFF if args.staff else SELF_CHECK
     colour = args.color == "always" or (args.color == "auto" and args.format == "text"
                                         and wants_colour(sys.stdout))
     reports, views = [], []
-    stop, resume = github.stop_commands() if args.github else ("", "")
+    stop, resume = _github_stop_commands() if args.github else ("", "")
     if stop:
         print(stop, flush=True)
     for target in targets:
@@ -359,27 +375,41 @@ def _check(args: argparse.Namespace) -> int:
     if args.junit:
         from pathlib import Path
 
+        from grader.reports.junit import render_views as junit_xml
+
         Path(args.junit).write_text(junit_xml(views), encoding="utf-8")
     if args.github:
+        from grader.ci import github
+
         github.publish(views, ok, {t.task: github.workspace_path(t.path) for t in targets})
     if why:
+        from grader.reports import clean
+
         print(f"grader: exit 1: {clean.text(why)}", file=sys.stderr)
     return 0 if ok else 1
+
+
+def _github_stop_commands() -> tuple[str, str]:
+    from grader.ci import github
+
+    return github.stop_commands()
 
 
 def _print_all(args: argparse.Namespace, reports: list[GradeReport], views: list[TaskView],
                why: str) -> None:
     """What `--format` prints once every task is graded: one JUnit document or JSON object for
     them all, or (text, each report already printed) the total over several tasks."""
-    import json
-
     from grader.presentation import points
-    from grader.reports import clean
-    from grader.reports.junit import render_views as junit_xml
 
     if args.format == "junit":  # one document for every task graded
+        from grader.reports.junit import render_views as junit_xml
+
         print(junit_xml(views), end="")
     elif args.format == "json":
+        import json
+
+        from grader.reports import clean
+
         print(json.dumps(clean.data(json_document(reports, views, why)), indent=2))
     if len(views) > 1 and args.format == "text":
         bonus = sum(v.bonus for v in views)
@@ -424,7 +454,7 @@ def json_document(reports: list, views: list[TaskView], why: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser(argv).parse_args(argv)
     try:
         if args.command in ("batch", "check"):
             from grader.sandbox.platform_support import require_grading_support
