@@ -145,6 +145,12 @@ class TaskView:
     def full_marks(self) -> bool:
         return self.error is None and self.score >= self.maximum
 
+    @property
+    def grader_fault(self) -> bool:
+        """Whether what went wrong is the grader's (a check in `error`): only then is the task an
+        error in CI outputs; a submission that cannot run is the student's failure."""
+        return any(check.status == Status.ERROR for check in self.checks)
+
     def withheld_line(self) -> str:
         """The line standing in for checks this reader does not see itemised: before grading, how
         many points are still to be checked (as Gradescope says it); after, what they earned."""

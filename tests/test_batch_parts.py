@@ -17,7 +17,7 @@ from grader.batch.archive import ArchiveError, Caps, extract, safe_member_path
 from grader.batch.bundle import DEPENDENCIES
 from grader.batch.cache import Cache, content_key
 from grader.batch.discover import Discovery
-from grader.batch.outputs import canvas, feedback, gradescope, html_report, junit, plain_csv
+from grader.batch.outputs import canvas, feedback, gradescope, html_report, junit, moodle, plain_csv
 from grader.batch.progress import Progress
 from grader.batch.records import BatchResult, Found, GradeStatus, Student, StudentResult, TaskGrade
 from grader.batch.roster import load_roster
@@ -217,6 +217,26 @@ def _result(rubric, tmp_path):
     return BatchResult(rubric, ["bank"], students, "folders", tmp_path / "class", "0.1.0+test")
 
 
+def test_a_misnamed_upload_is_named_as_uploaded_in_the_feedback_and_gradescope(rubric, tmp_path):
+    checks = [CheckResult("api", Status.PASSED, 1, 1, "ok", "the api", "visible")]
+    graded = TaskGrade("bank", GradeStatus.GRADED, 1, 1, _report(checks),
+                       "misnamedmia_1003_5004_bank_final.py", "k1",
+                       note="no bank.py; graded bank_final.py, the one Python file naming the task")
+    row = StudentResult(Student("1003", "Mia"), {"bank": graded})
+    result = BatchResult(rubric, ["bank"], [row], "canvas", tmp_path / "class", "0.1.0+test")
+    text = feedback.render(row, result)
+    assert "Graded bank\\_final.py as a contract-style submission" in text
+    assert "Graded bank.py" not in text
+    assert "(bank_final.py, contract-style" in gradescope.results(row, ["bank"])["output"]
+    assert "graded bank_final.py" in moodle.comments(graded, "")
+
+
+def test_an_lms_prefix_is_not_part_of_the_uploaded_name():
+    assert naming.uploaded_name("amesalice_1001_5001_bank.py") == "bank.py"
+    assert naming.uploaded_name("Ann Lee_101_assignsubmission_file_bank_final.py") == "bank_final.py"
+    assert naming.uploaded_name("bank (1).py") == "bank (1).py"
+
+
 def test_html_escapes_everything_a_student_wrote(rubric, tmp_path):
     text = html_report.render(_result(rubric, tmp_path))
     assert "<script>" not in text and "&lt;script&gt;" in text
@@ -240,7 +260,8 @@ def test_junit_xml_survives_control_characters(rubric, tmp_path):
     root = ET.fromstring(junit.render(_result(rubric, tmp_path)).encode())
     failure = next(root.iter("failure"))
     assert "<script>" in failure.get("message") and "\x1b" not in failure.text
-    assert root.get("tests") == "4" and root.get("errors") == "1"
+    # the missing submission is the student's failure, not an error
+    assert root.get("tests") == "4" and root.get("failures") == "3" and root.get("errors") == "0"
 
 
 def test_spreadsheet_formulas_are_defused_in_the_plain_csv(rubric, tmp_path):

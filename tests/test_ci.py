@@ -221,10 +221,12 @@ def test_nothing_to_grade_still_writes_every_ci_output_saying_where_it_looked(tm
     assert "**Nothing was graded:**" in text and "0/7" in text
     assert where.replace("_", "\\_") in text  # Markdown-escaped
     result = classroom_result_of(output)
-    assert result["status"] == "error" and result["max_score"] == 7
-    assert [t["status"] for t in result["tests"]] == ["error"] and "bank.py" in result["tests"][0]["message"]
+    # a missing file is the student's failure (0 points), not the grader's error
+    assert result["status"] == "fail" and result["max_score"] == 7
+    assert [t["status"] for t in result["tests"]] == ["fail"] and "bank.py" in result["tests"][0]["message"]
     root = ET.parse(junit).getroot()
-    assert root.get("errors") == "1" and "no bank.py" in root.find(".//error").get("message")
+    assert root.get("errors") == "0" and root.get("failures") == "1"
+    assert "no bank.py" in root.find(".//failure").get("message")
     assert any(line.startswith("::error title=grader%3A nothing graded::") for line in done.stdout.splitlines())
 
 
@@ -353,4 +355,4 @@ def test_a_syntax_error_is_said_once_in_the_job_summary(tmp_path):
     assert text.count("SyntaxError") == 1 and "def deposit(self)" in text and "^" in text
     assert "Not run (7 points): api, basic, validation, no\\_lost\\_update" in text
     assert "| Check |" not in text  # no table repeating the error for every check
-    assert classroom_result_of(output)["status"] == "error"
+    assert classroom_result_of(output)["status"] == "fail"  # the student's error: points lost

@@ -50,6 +50,16 @@ def parse_moodle(filename: str) -> MoodleName | None:
     return MoodleName(match["name"].strip(), match["pid"], match["rest"])
 
 
+def uploaded_name(filename: str) -> str:
+    """The file's name as the student gave it: an LMS's prefix (Canvas's
+    `<name>_<user id>_<submission id>_`, Moodle's `..._assignsubmission_file_`) taken off."""
+    if (canvas := parse_canvas(filename)) is not None:
+        return canvas.filename
+    if (moodle := parse_moodle(filename)) is not None and moodle.rest:
+        return moodle.rest
+    return filename
+
+
 def resubmission(filename: str) -> tuple[str, int]:
     """`bank-2.py` -> (`bank.py`, 2); `bank.py` -> (`bank.py`, 0).
 

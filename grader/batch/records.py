@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
+from grader.batch.naming import uploaded_name
 from grader.results import GradeReport
 from grader.rubric import Rubric
 
@@ -102,6 +103,14 @@ class TaskGrade:
         if self.report is None:
             return 0.0
         return sum(c.score for c in self.report.checks if c.bonus)
+
+    @property
+    def submitted_name(self) -> str:
+        """The graded file's name as the student uploaded it (`bank_final.py`), not the name it
+        was staged under (`bank.py`): what the feedback says was graded."""
+        if self.source:
+            return uploaded_name(PurePath(self.source).name)
+        return PurePath(self.report.file).name if self.report is not None else ""
 
     @property
     def automated(self) -> float:

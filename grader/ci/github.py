@@ -124,7 +124,8 @@ def classroom_result(views: list[TaskView], ok: bool) -> ClassroomResult:
     tests: list[ClassroomTest] = []
     for task in views:
         if task.error:
-            tests.append(ClassroomTest(name=f"{task.task}: submission", status="error", score=0.0,
+            tests.append(ClassroomTest(name=f"{task.task}: submission",
+                                       status="error" if task.grader_fault else "fail", score=0.0,
                                        max_score=0.0, message=task.error, filename=task.file,
                                        line_no=0))
         for check in task.checks:
@@ -132,7 +133,7 @@ def classroom_result(views: list[TaskView], ok: bool) -> ClassroomResult:
                                        status=check.label.classroom, score=check.score,
                                        max_score=check.max_score, message=check_text(check),
                                        filename=task.file, line_no=check.line or 0))
-    status = "error" if any(v.error for v in views) else ("pass" if ok else "fail")
+    status = "error" if any(v.grader_fault for v in views) else ("pass" if ok else "fail")
     return ClassroomResult(version=CLASSROOM_VERSION, status=status,
                            max_score=sum(v.maximum for v in views), tests=tests)
 
@@ -163,12 +164,15 @@ def publish(views: list[TaskView], ok: bool, paths: dict[str, str]) -> None:
 
 
 def publish_nothing_graded(problem: str, expected: list[tuple[str, str, float]],
-                           junit: str | None = None, in_actions: bool = True) -> None:
+                           junit: str | None = None, in_actions: bool = True,
+                           theirs: bool = True) -> None:
     """Every CI output, when nothing could be graded (no bank.py where the grader looked, an
     unreadable rubric): the job summary and an annotation say what was not found and where,
-    Classroom gets an `error` result out of the maximum (0 points, never no result at all), and
-    the JUnit file has an error case per expected task. `expected`: (task, file, maximum);
-    `in_actions`: the GitHub outputs too (`--github`), else only the JUnit file."""
+    Classroom gets a result out of the maximum (0 points, never no result at all), and the JUnit
+    file has a case per expected task. `expected`: (task, file, maximum); `in_actions`: the
+    GitHub outputs too (`--github`), else only the JUnit file. `theirs`: the submission's
+    problem (a missing file: `fail`, a JUnit <failure>) or the set-up's (an unreadable rubric:
+    `error`, never charged to the student as a failure)."""
     import xml.etree.ElementTree as ET
 
     from grader.reports.junit import COUNTS, document, task_suite
@@ -178,7 +182,7 @@ def publish_nothing_graded(problem: str, expected: list[tuple[str, str, float]],
         totals = dict.fromkeys(COUNTS, 0)
         for task, file, _ in expected or [("grader", "", 0.0)]:
             counts = task_suite(root, task, f"{task}.{file}" if file else task, None, problem, {"file": file},
-                                problem_type="not-graded")
+                                problem_type="not-graded", theirs=theirs)
             for key in COUNTS:
                 totals[key] += counts[key]
         Path(junit).write_text(document(root, totals), encoding="utf-8")
@@ -197,8 +201,9 @@ def publish_nothing_graded(problem: str, expected: list[tuple[str, str, float]],
             stream.write(clean.text("\n".join(lines)))
     output = os.environ.get("GITHUB_OUTPUT")
     if output:
-        result = ClassroomResult(version=CLASSROOM_VERSION, status="error", max_score=maximum, tests=[
-            ClassroomTest(name="submission", status="error", score=0.0, max_score=maximum,
+        status = "fail" if theirs else "error"
+        result = ClassroomResult(version=CLASSROOM_VERSION, status=status, max_score=maximum, tests=[
+            ClassroomTest(name="submission", status=status, score=0.0, max_score=maximum,
                           message=problem, filename=", ".join(f for _, f, _ in expected), line_no=0)])
         with open(output, "a", encoding="utf-8") as stream:
             stream.write(f"result={encode(result)}\n")

@@ -348,7 +348,8 @@ def _check(args: argparse.Namespace) -> int:
         if args.github or args.junit:  # CI still gets its summary, Classroom result and JUnit
             from grader.ci import github
 
-            github.publish_nothing_graded(str(exc), _expected(rubric, args.task), args.junit, args.github)
+            github.publish_nothing_graded(str(exc), _expected(rubric, args.task), args.junit, args.github,
+                                          theirs=rubric is not None)
         raise
     audience = STAFF if args.staff else SELF_CHECK
     colour = args.color == "always" or (args.color == "auto" and args.format == "text"

@@ -2,7 +2,8 @@
 
 CI services (GitHub Actions test reporters, GitLab's `artifacts:reports:junit`) read it. A failed
 check is a <failure> whose message is the check's first line and whose text holds the rest; a
-skipped check is <skipped>; a submission that could not run adds an <error> case. Student text
+skipped check is <skipped>; a submission that could not run adds a <failure> case (an <error>
+when the grader failed). Student text
 can hold bytes XML 1.0 forbids (escape codes, NUL) and characters a reader's terminal would act
 on: `document` cleans every text and attribute of the tree as it writes it
 (`grader.reports.clean.tree`), ElementTree escapes the markup. The batch's junit.xml builds its
@@ -22,9 +23,10 @@ xml_text = clean.xml
 
 def task_suite(parent: ET.Element, name: str, classname: str, task: TaskView | None,
                problem: str = "", properties: dict[str, str] | None = None,
-               problem_type: str = "submission") -> dict[str, int]:
+               problem_type: str = "submission", theirs: bool | None = None) -> dict[str, int]:
     """Append one task's <testsuite> to `parent`; returns its counts. `problem` (why nothing
-    could be graded) becomes an <error> of type `problem_type`."""
+    could be graded) becomes a case of type `problem_type`: a <failure> when it is the student's
+    (a missing file, a syntax error: points lost), an <error> only when the grader failed."""
     suite = ET.SubElement(parent, "testsuite", name=xml_text(name))
     props = ET.SubElement(suite, "properties")
     for key, value in (properties or {}).items():
@@ -34,10 +36,14 @@ def task_suite(parent: ET.Element, name: str, classname: str, task: TaskView | N
     problem = problem or (task.error if task and task.error else "")
     if problem:
         case = ET.SubElement(suite, "testcase", classname=classname, name="submission", time="0")
-        error = ET.SubElement(case, "error", message=xml_text(problem.splitlines()[0]), type=problem_type)
-        error.text = xml_text(problem)
+        if theirs is None:
+            theirs = task is None or not task.grader_fault
+        found = ET.SubElement(case, "failure" if theirs else "error",
+                              message=xml_text(problem.splitlines()[0]),
+                              type=problem_type if theirs else "grader-error")
+        found.text = xml_text(problem)
         counts["tests"] += 1
-        counts["errors"] += 1
+        counts["failures" if theirs else "errors"] += 1
     for reason in task.needs_review if task else ():
         case = ET.SubElement(suite, "testcase", classname=classname, name="needs review", time="0")
         ET.SubElement(case, "error", message=xml_text(reason), type="needs-review").text = xml_text(reason)

@@ -42,7 +42,7 @@ def _task_section(title: str, grade: TaskGrade) -> list[str]:
         lines += [f"_{md_text(grade.decision)}; the checks below gave {points(grade.automated)}._", ""]
     if grade.note and grade.status == GradeStatus.GRADED:  # e.g. which misnamed file was graded
         lines += [f"_{md_text(grade.note.splitlines()[0])}._", ""]
-    lines.append(f"Graded {md_text(task.file)} as a {task.style}-style submission; schedule seed "
+    lines.append(f"Graded {md_text(grade.submitted_name or task.file)} as a {task.style}-style submission; schedule seed "
                  f"{task.seed} (replay with: {md_text(task.replay)}).")
     lines.append("")
     if task.error:

@@ -68,7 +68,7 @@ def results(row: StudentResult, tasks: list[str]) -> dict[str, Any]:
         line = f"{task}: {score_text(grade)}"
         if grade.report is not None:
             seconds += grade.report.seconds
-            line += f" ({grade.report.file}, {grade.report.style}-style, seed {grade.report.seed})"
+            line += f" ({grade.submitted_name}, {grade.report.style}-style, seed {grade.report.seed})"
             if grade.note and grade.note != grade.report.error:  # e.g. which misnamed file was graded
                 line += f"\n  {grade.note.splitlines()[0]}"
             if grade.report.error:

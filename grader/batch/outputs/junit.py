@@ -30,7 +30,10 @@ def render(result: BatchResult) -> str:
                                           "score": "withheld" if grade.withheld else points(grade.counted),
                                           "max_score": points(grade.max_score), "source": grade.source,
                                           **({"decision": grade.decision} if grade.decision else {})},
-                                problem_type=grade.status)
+                                problem_type=grade.status,
+                                # a missing file is the student's failure; an upload nobody could
+                                # match waits for review and a broken grading is the grader's
+                                theirs=grade.status == GradeStatus.MISSING if problem else None)
             for key in COUNTS:
                 totals[key] += counts[key]
     return document(root, totals)

@@ -56,8 +56,9 @@ def status(grade: TaskGrade) -> str:
 
 
 def comments(grade: TaskGrade, note: str) -> str:
-    """Feedback comments (Moodle shows them as HTML): the grade, the instructor's decision and
-    every check that lost points, one per line."""
+    """Feedback comments (Moodle shows them as HTML): the grade, the instructor's decision, which
+    file was graded when it was not named as the task's, and every check that lost points, one
+    per line."""
     lines = []
     if grade.withheld:
         lines.append("Your grade is withheld until your instructor has reviewed it.")
@@ -67,6 +68,8 @@ def comments(grade: TaskGrade, note: str) -> str:
         lines.append(f"{points(grade.score)} / {points(grade.max_score)}")
     if grade.decision:
         lines.append(grade.decision)
+    if grade.status == GradeStatus.GRADED and grade.note.strip():  # which misnamed file was graded
+        lines.append(grade.note.splitlines()[0])
     if note:
         lines.append(note)
     if grade.report is not None and not grade.withheld:
