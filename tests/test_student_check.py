@@ -323,12 +323,22 @@ def test_format_json_is_one_object_holding_a_list_for_one_task_or_two(student, t
         assert document["exit_code"] == 0 and all(r["replay"].startswith("grader check ") for r in document["reports"])
 
 
+def test_an_exit_reason_gives_the_score_as_the_report_prints_it_bonus_apart():
+    from grader.cli import exit_reason
+
+    partial = view(_report(), STAFF)  # 1/3 and a bonus point
+    assert exit_reason([partial], None, None).startswith("1/3 (+1 bonus) is below full marks")
+    assert exit_reason([partial], fail_under("3"), "3") == ("1/3 (+1 bonus) is below --fail-under 3 "
+                                                            "(3 points, bonus included)")
+
+
 @pytest.mark.sandbox
 def test_an_exit_1_says_why_and_fail_under_is_named(student, small_rubric):
     (student / "bank.py").write_text("class BankAccount:\n    pass\n")
     done = run_check(student, "bank.py", "--rubric", str(small_rubric), "--fail-under", "80%")
     assert done.returncode == 1
-    assert re.search(r"^grader: exit 1: \S+ is below --fail-under 80% \(\S+ points\)$", done.stderr, re.M), done.stderr
+    assert re.search(r"^grader: exit 1: \S+ is below --fail-under 80% \(\S+ points, bonus included\)$",
+                     done.stderr, re.M), done.stderr
     below = run_check(student, "bank.py", "--rubric", str(small_rubric))
     assert "is below full marks" in below.stderr
 

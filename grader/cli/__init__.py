@@ -430,13 +430,15 @@ def exit_reason(views: list[TaskView], threshold: tuple[float, bool] | None, giv
     broken = [v.file for v in views if v.error]
     if broken:
         return f"{', '.join(broken)} could not be run"
-    score = sum(v.score + v.bonus for v in views)
+    # the score as the report prints it ("15/18 (+2 bonus)"); the threshold counts the bonus
+    base, bonus = sum(v.score for v in views), sum(v.bonus for v in views)
     maximum = sum(v.maximum for v in views)
+    said = f"{points(base)}/{points(maximum)}" + (f" (+{points(bonus)} bonus)" if bonus else "")
     if threshold is None:
-        return f"{points(score)}/{points(maximum)} is below full marks (pass --fail-under to accept less)"
+        return f"{said} is below full marks (pass --fail-under to accept less)"
     value, percent = threshold
     needed = value * maximum / 100 if percent else value
-    return f"{points(score)}/{points(maximum)} is below --fail-under {given} ({points(needed)} points)"
+    return f"{said} is below --fail-under {given} ({points(needed)} points, bonus included)"
 
 
 def json_document(reports: list, views: list[TaskView], why: str) -> dict:
