@@ -369,6 +369,121 @@ def test_a_request_after_the_server_closed_is_refused_not_sent(mock: Any) -> Non
     assert server.late == ["GET https://t.test/a"]
 
 
+def _thread_per_url(urls: list[str]) -> None:
+    import requests
+
+    threads = [threading.Thread(target=requests.get, args=(u,)) for u in urls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def test_the_warped_server_has_every_request_of_a_thread_per_url_client_in_flight(mock: Any) -> None:
+    """The clock never skips while the client is still starting threads: all six requests are
+    in flight together, and each answer goes out in the order of its due time."""
+    urls = [f"https://t.test/{n}" for n in range(6)]
+    latency = {u: 2.0 + n / 10 for n, u in enumerate(urls)}
+    with mock.WarpedServer({u: mock.status(200, latency[u]) for u in urls}, gate_target=3,
+                           quiet=5.0) as server:
+        _thread_per_url(urls)
+    snap = server.snapshot()
+    assert snap["peak"] == 6 and snap["gate"]["count"] == 3
+    done = sorted(snap["requests"], key=lambda r: r["end"])
+    assert [r["url"] for r in done] == sorted(urls, key=lambda u: next(
+        r["released"] for r in snap["requests"] if r["url"] == u) + latency[u])
+    assert all(r["end"] >= r["released"] + latency[r["url"]] - 1e-3 for r in done)
+
+
+def _poll_until_done(futures: list[Any]) -> None:
+    while not all(f.done() for f in futures):
+        time.sleep(0.01)
+
+
+def _wait_with_timeout(futures: list[Any]) -> None:
+    from concurrent.futures import as_completed
+
+    for future in as_completed(futures, timeout=60):
+        future.result()
+
+
+@pytest.mark.parametrize("wait", [_poll_until_done, _wait_with_timeout])
+def test_the_warped_server_skips_no_time_while_the_client_sleeps_or_waits_with_a_timeout(
+        mock: Any, wait: Any) -> None:
+    """A thread that sleeps, polls or waits with a timeout could act as time passes: the clock
+    then runs in real time, as it does without the warp."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    urls = [f"https://t.test/{n}" for n in range(3)]
+    with mock.WarpedServer({u: mock.status(200, 0.2) for u in urls}, gate_target=3) as server:
+        with ThreadPoolExecutor(3) as pool:
+            wait([pool.submit(requests.get, u) for u in urls])
+    assert server.skipped == 0 and server.snapshot()["peak"] == 3
+
+
+@pytest.mark.sandbox
+def test_the_gated_runs_outcome_is_the_same_when_the_clock_cannot_skip() -> None:
+    """A pool and a thread-per-URL client against the warped server, in a process of their
+    own: once alone (the clock skips the latencies) and once beside a thread that keeps the CPU
+    busy (the process is never idle, so every latency is waited out in real time). The requests
+    in flight, the gate and the order of the answers are the same."""
+    import subprocess
+    import sys
+
+    code = dedent("""
+        import json, threading
+        from concurrent.futures import ThreadPoolExecutor
+        import requests
+        from grader.checks.downloader import mock
+
+        URLS = [f"https://t.test/{n}" for n in range(7)]
+        ROUTES = {u: mock.status(200, 0.5 + n / 10) for n, u in enumerate(URLS)}
+
+        def pool():
+            with ThreadPoolExecutor(3) as executor:
+                list(executor.map(requests.get, URLS))
+
+        def per_url():
+            threads = [threading.Thread(target=requests.get, args=(u,)) for u in URLS]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+        def run(client):
+            with mock.WarpedServer(ROUTES, gate_target=3) as server:
+                client()
+            snap = server.snapshot()
+            order = [r["url"] for r in sorted(snap["requests"], key=lambda r: r["end"])]
+            return {"peak": snap["peak"], "gate": snap["gate"]["count"],
+                    "order": order if client is pool else None, "skipped": snap["skipped"] > 0}
+
+        def burn():
+            while not stop:
+                pass
+
+        alone = [run(pool), run(per_url)]
+        stop = []
+        burner = threading.Thread(target=burn)
+        burner.start()
+        busy = [run(pool), run(per_url)]
+        stop.append(1)
+        burner.join()
+        print(json.dumps([alone, busy]))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    alone, busy = __import__("json").loads(done.stdout)
+    assert [a["skipped"] for a in alone] == [True, True]
+    assert [b["skipped"] for b in busy] == [False, False]
+    facts = lambda runs: [{k: v for k, v in r.items() if k != "skipped"} for r in runs]  # noqa: E731
+    assert facts(alone) == facts(busy)
+    assert alone[0]["peak"] == 3 and alone[1]["peak"] == 7
+
+
 def test_the_recorder_reassembles_lines_written_piecewise_by_several_threads() -> None:
     recorder = httpmock.StdoutRecorder(time.monotonic)
     barrier = threading.Barrier(2)

@@ -8,8 +8,12 @@ duration. Two runs serve all the checks:
 * the *gated run* (`downloader.gated`): 7 URLs (200, 301 -> 200, 404, ConnectionError, a
   response slower than the timeout, 500, 503) with max_workers=3. The gate holds requests until
   3 are in flight (a pool of 3 gets there at once; only a submission with less overlap waits for
-  the 1 s "no new arrival" window). Judged: errors_to_none, each_once, overlap, max_workers,
-  prints_status, timeout, waits_for_all, no_network.
+  the 1 s "no new arrival" window). Each answer goes out its route's latency after the gate let
+  the request go, on the server's clock, which skips the time in which no thread but those the
+  server holds could act (`mock.warped`): a correct pool is answered without real waiting, and
+  a program that sleeps, polls or waits with a timeout is answered in real time as before.
+  Judged: errors_to_none, each_once, overlap, max_workers, prints_status, timeout,
+  waits_for_all, no_network.
 * the *order run* (`downloader.order`): 5 URLs that all answer (200, 301 -> 200, 404, 500, 503),
   max_workers=8, against `mock.SequencedServer`: once all 5 are in flight, the grader
   answers them one at a time, the first URL last, and after each answer waits (up to 2 s) for
@@ -27,8 +31,8 @@ from typing import Any
 
 from grader.checks import observations as shapes
 from grader.checks.downloader.harness import run_against
-from grader.checks.downloader.mock import MockServer, Route, SequencedServer, connection_error, \
-    normalize, redirect, slow_response, status
+from grader.checks.downloader.mock import MockServer, Route, SequencedServer, WarpedServer, \
+    connection_error, normalize, redirect, slow_response, status
 from grader.probes.probing import OPAQUE, ProbeContext, describe, plain
 from grader.probes.registry import planner, probe
 
@@ -140,10 +144,11 @@ def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], m
 
 def _server(urls: list[str], routes: dict[str, Route], max_workers: int,
             last: str | None) -> MockServer:
-    """The gated server (each route answers after its latency), or with `last` the sequenced one."""
+    """The gated server (each route answers after its latency, on a clock that skips the time
+    in which only an answer could come next: `mock.warped`), or with `last` the sequenced one."""
     target = min(len(urls), max_workers)
     if last is None:
-        return MockServer(routes, gate_target=target, quiet=QUIET, idle_ends_waits=True)
+        return WarpedServer(routes, gate_target=target, quiet=QUIET)
     known = {normalize(u): r for u, r in routes.items()}
     return SequencedServer(lambda url: known.get(url, status(404, 0.0)),
                            lambda url: 1.0 if url == normalize(last) else 0.0,

@@ -167,6 +167,10 @@ class MockServer:
         """The time the answer takes once the request is let go (real time here)."""
         time.sleep(route.latency)
 
+    def _hang(self, record: Record, route: Route) -> None:
+        """A slow page's answer to a request without a timeout (real time here)."""
+        time.sleep(route.hang)
+
     def handle(self, request: Any) -> Any:
         from requests.exceptions import ConnectionError as RequestsConnectionError
         from requests.exceptions import ReadTimeout
@@ -196,7 +200,7 @@ class MockServer:
                         f"simulated by the grader: {request.url} did not answer within the "
                         f"read timeout of {limit:g} s", request=request)
                 if route.hang:
-                    time.sleep(route.hang)  # stands in for the (much) slower real answer
+                    self._hang(record, route)  # stands in for the (much) slower real answer
                 outcome = "200"
                 return self._answer(request, 200, {})
             headers: dict[str, Any] = {"Location": route.location} if route.kind == "redirect" else {}
