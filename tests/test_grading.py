@@ -205,3 +205,29 @@ def test_instructor_pytest_file_scores_each_test(tmp_path):
     assert by_id["extra::test_passes"].status == "passed" and by_id["extra::test_passes"].score == 1
     failing = by_id["extra::test_fails"]
     assert failing.status == "failed" and "AssertionError" in failing.message
+
+
+def test_the_static_audit_runs_beside_the_sandbox_and_gives_the_same_findings(tmp_path, monkeypatch):
+    """The audit runs on its own thread (it may import `requests` to resolve an attribute);
+    what it finds, and what it raises, reach the report as if it had run first."""
+    from grader.grading import GradingProfile, _static_findings
+    from grader.rubric import load_rubric
+    from grader.submission import load_submission
+    from grader.submission.audit_static import audit_submission
+
+    task = load_rubric(None).task("downloader")
+    path = tmp_path / "downloader.py"
+    path.write_text("import pickle\nimport requests\n\n\ndef download_pages(urls, max_workers=8, "
+                    "timeout=10.0):\n    return {u: requests.get(u, timeout=timeout).status_code "
+                    "for u in urls}\n", encoding="utf-8")
+    submission = load_submission(task, path)
+    findings = _static_findings(task, submission, GradingProfile())
+    assert findings() == [f.text() for f in audit_submission(path, task.imports_allowed)]
+    assert any("pickle" in f for f in findings())
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("audit bug")
+
+    monkeypatch.setattr("grader.grading.audit_submission", broken)
+    with pytest.raises(RuntimeError, match="audit bug"):
+        _static_findings(task, submission, GradingProfile())()
