@@ -21,6 +21,7 @@ import types
 from pathlib import Path
 from typing import Any, Callable
 
+from grader.probes.preempt.coverage import Rule
 from grader.probes.preempt.engine import Scenario, explore, in_world, instrumented_module, tampering
 from grader.probes.preempt.explain import lost_update, recent
 from grader.probes.preempt.parking import parked_in
@@ -31,7 +32,7 @@ from grader.probes.preempt.verdict import findings
 from grader.probes.probing import ProbeContext, describe, plain
 from grader.probes.protocol import Tampered
 
-SCHEDULES = 40  # seeded schedules a race probe explores, unless the rubric says otherwise
+SCHEDULES = 40  # the most seeded schedules a race probe explores, unless the rubric says otherwise
 
 STUCK = {"time": "it was still running after a minute of (virtual) time",
          "steps": "it was still running after the grader's step limit",
@@ -136,15 +137,18 @@ def story(ctx: ProbeContext) -> Callable[[Outcome, dict[str, Any]], list[str]]:
 
 def explore_schedules(ctx: ProbeContext, build: Callable[[Any, Any, Scheduler], Scenario],
                       problem: Callable[[dict[str, Any]], str | None],
-                      explain: Callable[[Outcome, dict[str, Any]], list[str]] | None = None
-                      ) -> dict[str, Any] | Tampered:
+                      explain: Callable[[Outcome, dict[str, Any]], list[str]] | None = None, *,
+                      probe: str) -> dict[str, Any] | Tampered:
     """Explore seeded schedules of `build(module, account_class, scheduler)` on the instrumented
-    submission, with the rubric's `schedules` and `switch` parameters."""
+    submission, with the rubric's `schedules` (the most) and `switch` parameters, until the
+    coverage rule of `probe` says enough (grader/probes/preempt/coverage.py; `coverage: false`
+    runs them all)."""
     module = instrumented_module(ctx)
     cls = getattr(module, ctx.entry_points["account_class"])
+    rule = Rule.of(ctx.params, SCHEDULES, probe)
     return explore(ctx, module, lambda sched: build(module, cls, sched), problem,
-                   schedules=int(ctx.param("schedules", SCHEDULES)),
-                   switch=float(ctx.param("switch", 0.5)), explain=explain or story(ctx))
+                   schedules=rule.maximum, switch=float(ctx.param("switch", 0.5)),
+                   explain=explain or story(ctx), rule=rule)
 
 
 def name_locks(sched: Scheduler, accounts: dict[str, Any]) -> None:

@@ -60,7 +60,8 @@ def lost_update_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
         return Scenario([(f"Thread-{i + 1}", customer(a)) for i, a in enumerate(amounts)],
                         lambda outcome: {"final": balance_of(account)})
 
-    return explore_schedules(ctx, build, lambda data: _lost_update_problem(data, plan))
+    return explore_schedules(ctx, build, lambda data: _lost_update_problem(data, plan),
+                             probe="bank.no_lost_update")
 
 
 @check("bank.no_lost_update", probe="bank.no_lost_update")
@@ -68,7 +69,7 @@ def no_lost_update(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     plan = ctx.plan or {}
     return judge_runs(obs, ctx, lambda data: _lost_update_problem(data, plan),
                        "concurrent deposits lost money",
-                       "no deposit was lost under forced thread switches")
+                       "no deposit was lost under forced thread switches", probe="bank.no_lost_update")
 
 
 # -- no overdraft ---------------------------------------------------------------------------
@@ -119,7 +120,8 @@ def overdraft_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
         return Scenario([(f"Thread-{i + 1}", body) for i in range(threads)],
                         lambda outcome: {"final": balance_of(account), "results": results})
 
-    return explore_schedules(ctx, build, lambda data: _overdraft_problem(data, plan))
+    return explore_schedules(ctx, build, lambda data: _overdraft_problem(data, plan),
+                             probe="bank.no_overdraft")
 
 
 @check("bank.no_overdraft", probe="bank.no_overdraft")
@@ -127,7 +129,7 @@ def no_overdraft(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     plan = ctx.plan or {}
     return judge_runs(obs, ctx, lambda data: _overdraft_problem(data, plan),
                        "concurrent withdrawals overdrew the account",
-                       "concurrent withdrawals never overdrew the account")
+                       "concurrent withdrawals never overdrew the account", probe="bank.no_overdraft")
 
 
 # -- conservation ---------------------------------------------------------------------------
@@ -177,7 +179,8 @@ def conservation_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
         return Scenario(bodies, lambda outcome: {"final": balance_of(account),
                                                  "withdrawals": withdrawals})
 
-    return explore_schedules(ctx, build, lambda data: _conservation_problem(data, plan))
+    return explore_schedules(ctx, build, lambda data: _conservation_problem(data, plan),
+                             probe="bank.conservation")
 
 
 @check("bank.conservation", probe="bank.conservation")
@@ -185,7 +188,7 @@ def conservation(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     plan = ctx.plan or {}
     return judge_runs(obs, ctx, lambda data: _conservation_problem(data, plan),
                        "money was created or destroyed",
-                       "mixed deposits and withdrawals always conserved money")
+                       "mixed deposits and withdrawals always conserved money", probe="bank.conservation")
 
 
 # -- linearizability ------------------------------------------------------------------------
@@ -229,7 +232,7 @@ def linearizable_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     def explain(outcome: Outcome, data: dict[str, Any]) -> list[str]:
         return history_story(data, "A") + story(ctx)(outcome, data)
 
-    return explore_schedules(ctx, build, problem, explain)
+    return explore_schedules(ctx, build, problem, explain, probe="bank.linearizable")
 
 
 @check("bank.linearizable", probe="bank.linearizable")
@@ -238,6 +241,7 @@ def linearizable(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     return judge_runs(obs, ctx, lambda d: history_problem(d, (plan["initial"],), "A",
                                                             plan["threads"]),
                        "concurrent operations returned results no sequential order explains",
-                       "every recorded concurrent history has a valid sequential order")
+                       "every recorded concurrent history has a valid sequential order",
+                       probe="bank.linearizable")
 
 

@@ -2,8 +2,9 @@
 
 A probe that explores schedules (grader.checks.bank.harness.explore_schedules) sends one record
 per schedule, the last the one that showed a problem. The judge checks they are the schedules
-the grader planned (seeds in order, all of them unless one failed), re-checks each schedule's
-raw numbers itself, and shows the interleaving that broke the student's code.
+the grader planned (seeds in order, as many as the coverage rule runs unless one failed:
+grader/probes/preempt/coverage.py), re-checks each schedule's raw numbers itself, and shows the
+interleaving that broke the student's code.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, Callable
 
 from grader.checks.bank.harness import SCHEDULES
 from grader.checks.bank.linearize import Undecided, bank_matches, bank_step, linearize, show_op
+from grader.probes.preempt.coverage import Rule, new_pairs
 from grader.probes.preempt.explain import replay
 from grader.probes.preempt.verdict import race_problem
 from grader.probes.probing import exc_text
@@ -55,7 +57,7 @@ def failure(problem: str, data: dict[str, Any], lead: str, filename: str) -> Ver
 
 def schedules_problem(obs: dict[str, Any], ctx: JudgeContext, default: int) -> str | None:
     """Why `obs["runs"]` is not the schedules the grader planned: seeds `seed, seed + 1, ...`
-    in order, all of them unless one showed a problem (the probe stops there)."""
+    in order, no more than the maximum (where they stop: `stop_problem`)."""
     runs = obs.get("runs")
     planned = int(ctx.params.get("schedules", default))
     if not isinstance(runs, list) or not runs or len(runs) > planned:
@@ -72,7 +74,7 @@ def forged(why: str) -> Verdict:
 
 
 def judge_runs(obs: dict[str, Any], ctx: JudgeContext, problem: Callable[[dict[str, Any]], str | None],
-                lead: str, ok: str, default: int = SCHEDULES) -> Verdict:
+                lead: str, ok: str, default: int = SCHEDULES, *, probe: str) -> Verdict:
     if obs.get("missing"):
         return skipped(obs["missing"])
     if (why := schedules_problem(obs, ctx, default)) is not None:
@@ -85,9 +87,34 @@ def judge_runs(obs: dict[str, Any], ctx: JudgeContext, problem: Callable[[dict[s
                           "a real run of the planned operations never comes near it")
         if why:
             return failure(why, data, lead, ctx.filename)
-    if len(obs["runs"]) != int(ctx.params.get("schedules", default)):
-        return forged("it stopped before the planned schedules without a problem")
-    return passed(f"{ok} ({len(obs['runs'])} schedules)")
+    if (why := stop_problem(obs["runs"], ctx, default, probe)) is not None:
+        return forged(why)
+    return passed(f"{ok} ({explored(obs['runs'], ctx, default, probe)})")
+
+
+def _expected(runs: list[Any], ctx: JudgeContext, default: int,
+              probe: str) -> tuple[Rule, list[int] | None, int]:
+    rule = Rule.of(ctx.params, default, probe)
+    news = new_pairs(runs) if rule.on else None
+    return rule, news, rule.expected(news) if news is not None else rule.maximum
+
+
+def stop_problem(runs: list[Any], ctx: JudgeContext, default: int, probe: str) -> str | None:
+    """Why schedules none of which showed a problem ended where they did, if the coverage rule
+    (grader/probes/preempt/coverage.py) does not explain it: fewer than the maximum only where the
+    records' new pairs say the rule was met, and no more than it runs."""
+    rule, news, expected = _expected(runs, ctx, default, probe)
+    if len(runs) < expected:
+        return "it stopped before the planned schedules without a problem"
+    if len(runs) > expected:
+        return "it explored past where the grader's coverage rule stops"
+    return None
+
+
+def explored(runs: list[Any], ctx: JudgeContext, default: int, probe: str) -> str:
+    """What the schedules explored, for a passing message."""
+    rule, news, expected = _expected(runs, ctx, default, probe)
+    return rule.evidence(news) if news is not None else f"{len(runs)} schedules"
 
 
 # -- concurrent histories ------------------------------------------------------------------

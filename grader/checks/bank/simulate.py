@@ -19,7 +19,8 @@ from typing import Any, Iterator
 
 from grader.checks import observations as shapes
 from grader.checks.bank.harness import call_in_world
-from grader.checks.bank.schedules import forged, schedules_problem
+from grader.checks.bank.schedules import explored, forged, schedules_problem, stop_problem
+from grader.probes.preempt.coverage import Rule
 from grader.probes.preempt.engine import Scenario, explore, instrumented_module
 from grader.probes.preempt.explain import replay
 from grader.probes.preempt.scheduler import Scheduler
@@ -209,9 +210,9 @@ def simulate_total_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     def problem(data: dict[str, Any]) -> str | None:
         return _total_problem(data, expected)
 
-    return explore(ctx, module, build, problem,
-                   schedules=int(ctx.param("schedules", TOTAL_SCHEDULES)),
-                   switch=float(ctx.param("switch", 0.5)))
+    rule = Rule.of(ctx.params, TOTAL_SCHEDULES, "bank.simulate_total")
+    return explore(ctx, module, build, problem, schedules=rule.maximum,
+                   switch=float(ctx.param("switch", 0.5)), rule=rule)
 
 
 def _total_problem(data: dict[str, Any], expected: int) -> str | None:
@@ -239,11 +240,12 @@ def simulate_total(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
                           "balance without a lock: return the account's balance after joining",
                           replay("bank", ctx.filename, data["seed"]),
                           seed=data["seed"])
-    if len(obs["runs"]) != int(ctx.params.get("schedules", TOTAL_SCHEDULES)):
-        return forged("it stopped before the planned schedules without a problem")
+    if (why := stop_problem(obs["runs"], ctx, TOTAL_SCHEDULES, "bank.simulate_total")) is not None:
+        return forged(why)
     stalled = sum(1 for d in obs["runs"] if d["status"] == "stall")
     note = f" ({stalled} schedules could not be explored)" if stalled else ""
-    return passed(f"{plan['call']} returned {plan['expected']} in {len(obs['runs'])} schedules{note}")
+    return passed(f"{plan['call']} returned {plan['expected']} in "
+                  f"{explored(obs['runs'], ctx, TOTAL_SCHEDULES, 'bank.simulate_total')}{note}")
 
 
 @check("bank.simulate_threads", probe="bank.simulate")

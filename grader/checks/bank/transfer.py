@@ -96,7 +96,8 @@ def transfer_atomic_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
                                          "final": [balance_of(x) for x in accounts]})
 
     runs = explore_schedules(ctx, build, _transfer_problem,
-                    lambda outcome, data: history_story(data) + story(ctx)(outcome, data))
+                             lambda outcome, data: history_story(data) + story(ctx)(outcome, data),
+                             probe="bank.transfer_atomic")
     if isinstance(runs, Tampered):
         return runs
     return {"refusal": refusal, **runs}
@@ -127,7 +128,7 @@ def transfer_atomic(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         return failed(f"transfer(A, B, 1000) with A.balance=100: expected False and no change, got "
                       f"{refusal['result']!r} with A={refusal['a']!r}, B={refusal['b']!r}")
     return judge_runs(obs, ctx, _transfer_problem, "transfer is not atomic",
-                       "transfers are atomic and conserve money")
+                       "transfers are atomic and conserve money", probe="bank.transfer_atomic")
 
 
 def _deadlock_problem(data: dict[str, Any]) -> str | None:
@@ -165,10 +166,11 @@ def transfer_deadlock_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
         lines = ctx.source.splitlines()
         return list(data.get("inversion", [])) + recent(outcome.events, ctx.filename, lines, 10)
 
-    return explore_schedules(ctx, build, _deadlock_problem, explain)
+    return explore_schedules(ctx, build, _deadlock_problem, explain, probe="bank.transfer_no_deadlock")
 
 
 @check("bank.transfer_no_deadlock", probe="bank.transfer_no_deadlock")
 def transfer_no_deadlock(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     return judge_runs(obs, ctx, _deadlock_problem, "transfers can deadlock",
-                       "transfers in both directions at once never deadlocked")
+                       "transfers in both directions at once never deadlocked",
+                       probe="bank.transfer_no_deadlock")

@@ -9,6 +9,7 @@ from typing import Any, Callable
 from grader.probes.preempt import primitives
 from grader.probes.preempt.access import hooks
 from grader.probes.preempt.choice import Chooser
+from grader.probes.preempt.coverage import Pair, Rule
 from grader.probes.preempt.events import EventLog
 from grader.probes.preempt.instrument import instrument
 from grader.probes.preempt.lockgraph import LockGraph
@@ -114,24 +115,31 @@ class Scenario:
 
 def explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Scheduler], Scenario],
             problem: Callable[[dict[str, Any]], str | None], *, schedules: int, switch: float,
-            explain: Callable[[Outcome, dict[str, Any]], list[str]] | None = None) -> dict[str, Any] | Tampered:
-    """Run `schedules` seeded schedules; stop at the first one whose data shows a problem.
+            explain: Callable[[Outcome, dict[str, Any]], list[str]] | None = None,
+            rule: Rule | None = None) -> dict[str, Any] | Tampered:
+    """Run seeded schedules; stop at the first one whose data shows a problem, after
+    `schedules` of them, or (with a coverage `rule`) once new schedules stop adding
+    interleavings of the shared accesses (grader/probes/preempt/coverage.py).
 
     Every schedule's raw data goes back to the grader, which judges it again itself; the
-    failing schedule also carries the interleaving that explains it.
+    failing schedule also carries the interleaving that explains it. With a `rule`, each
+    record carries its count of new pairs (`new_pairs`), the evidence of what was explored.
     """
     if (why := tampering(module.__dict__)) is not None:
         return Tampered(why)
+    rule = Rule(schedules, on=False) if rule is None else rule
     with own_module(module):
-        return _explore(ctx, module, build, problem, schedules=schedules, switch=switch, explain=explain)
+        return _explore(ctx, module, build, problem, rule=rule, switch=switch, explain=explain)
 
 
 def _explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Scheduler], Scenario],
-             problem: Callable[[dict[str, Any]], str | None], *, schedules: int, switch: float,
+             problem: Callable[[dict[str, Any]], str | None], *, rule: Rule, switch: float,
              explain: Callable[[Outcome, dict[str, Any]], list[str]] | None) -> dict[str, Any] | Tampered:
     runs: list[dict[str, Any]] = []
-    for index in range(schedules):
-        seed = ctx.seed + index
+    seen: set[Pair] = set()
+    news: list[int] = []
+    while not rule.done(news):
+        seed = ctx.seed + len(runs)
         sched = Scheduler(seed, filename=str(ctx.path), source=ctx.source, switch=switch,
                           world=module.__dict__)
         # The scenario's objects are made, and its result read, by calls in the module's world:
@@ -142,21 +150,30 @@ def _explore(ctx: ProbeContext, module: types.ModuleType, build: Callable[[Sched
         if (why := tampering(module.__dict__)) is not None:
             return Tampered(why)
         data = in_world(ctx, module.__dict__, lambda: scenario.collect(outcome), "the grader's reading")
-        data.update(seed=seed, status=outcome.status, steps=outcome.steps, oracle=findings(sched))
-        errors = [t.error for t in outcome.tasks if t.error]
-        if errors:
-            data["thread_errors"] = errors[:3]
-        if outcome.deadlock:
-            data["deadlock"] = outcome.deadlock
-        if outcome.inversion:
-            data["inversion"] = _inversion_text(outcome.inversion)
+        _describe(data, seed, outcome, sched)
+        pairs = sched.oracle.coverage.pairs
+        news.append(len(pairs - seen))
+        seen |= pairs
+        if rule.on:
+            data["new_pairs"] = news[-1]
+        runs.append(data)
         if problem(data):
             if explain is not None:
                 data["story"] = explain(outcome, data)
-            runs.append(data)
             break
-        runs.append(data)
     return {"runs": runs}
+
+
+def _describe(data: dict[str, Any], seed: int, outcome: Outcome, sched: Scheduler) -> None:
+    """What every schedule's record says besides the scenario's own reading."""
+    data.update(seed=seed, status=outcome.status, steps=outcome.steps, oracle=findings(sched))
+    errors = [t.error for t in outcome.tasks if t.error]
+    if errors:
+        data["thread_errors"] = errors[:3]
+    if outcome.deadlock:
+        data["deadlock"] = outcome.deadlock
+    if outcome.inversion:
+        data["inversion"] = _inversion_text(outcome.inversion)
 
 
 def in_world(ctx: ProbeContext, namespace: dict[str, Any], fn: Callable[[], Any], name: str) -> Any:

@@ -46,6 +46,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Hashable, NamedTuple
 
+from grader.probes.preempt.coverage import Coverage
+
 VectorClock = dict[int, int]
 Location = tuple[int, Hashable]
 
@@ -229,6 +231,7 @@ class RaceOracle:
         self.joined: set[int] = set()  # threads some thread joined
         self.on_join: Any = None  # called after a join (the scheduler's mode may change)
         self._releaser: dict[int, int] = {}  # channel key -> the thread that last released it
+        self.coverage = Coverage()  # the interleavings of accesses this schedule showed
 
     # -- threads and synchronisation ---------------------------------------------------------
     def _clock(self, tid: int) -> VectorClock:
@@ -341,6 +344,7 @@ class RaceOracle:
         state = self._loc(loc, access.label)
         if state is None:
             return
+        self.coverage.access(tid, loc, access.file, access.line, False)
         if access.kind == "spin":
             self._spin(tid, vc, state)
         stale = {u: w for u, w in state.writes.items() if u != tid and w.clock > vc.get(u, 0)}
@@ -366,6 +370,7 @@ class RaceOracle:
         state = self._loc(loc, access.label)
         if state is None:
             return
+        self.coverage.access(tid, loc, access.file, access.line, True)
         if loc[1] is SIZE:
             self._size_access(tid, vc, loc, access, region, read=False)
         else:

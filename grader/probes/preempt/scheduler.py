@@ -336,6 +336,8 @@ class Scheduler:
         if blocking and me.held:
             self.locks.order(me, lock, line)
         me.held.append(lock)
+        if not self.fast:  # the sampled part: an interleaving of the lock's holders (coverage.py)
+            self.oracle.coverage.acquired(me.index, lock, self.filename, line, self.locks.label(lock))
         if self.log.recording:
             self.record(me, "acquire", line, self.locks.label(lock))
 
