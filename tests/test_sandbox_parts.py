@@ -125,3 +125,29 @@ def test_the_submissions_whole_time_running_out_is_named_as_such():
     assert cut.whole and not cut.busy
     assert probe_cut(cut, 500, 120).outcome.message == \
         "stopped: the submission's total time limit of 120 s ran out"
+
+
+@pytest.mark.sandbox
+def test_the_boot_copy_built_in_a_process_of_its_own_is_the_one_built_here(tmp_path, monkeypatch):
+    """`grader check` builds the child's copy of the engine on the other core (bootcopy.start):
+    the same files, each compiled; a build that fails leaves template() to build it itself."""
+    from grader.sandbox import bootcopy
+
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    bootcopy._build(here)
+    monkeypatch.setattr(bootcopy, "_BUILDING", [])
+    bootcopy._spawn(there)
+    assert bootcopy._built_elsewhere() == there
+
+    def files(root, suffix):
+        return {p.relative_to(root): p.read_bytes() for p in root.rglob("*" + suffix)}
+
+    assert files(there, ".py") == files(here, ".py") and files(here, ".py")
+    assert {p.parent.parent / (p.name.split(".")[0] + ".py") for p in files(there, ".pyc")} \
+        == set(files(there, ".py"))
+    assert oct(there.stat().st_mode & 0o777) == "0o755"
+    broken = tmp_path / "broken"  # no such folder: the build process fails
+    bootcopy._spawn(broken)
+    assert bootcopy._built_elsewhere() is None and bootcopy._BUILDING == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, ContextManager
+from typing import TYPE_CHECKING, Callable, ContextManager
 
 from grader import __version__
 from grader.errors import GraderError
@@ -333,7 +333,6 @@ def _check(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from grader.cli.here import localised, replay_command
-    from grader.grading import grade
     from grader.presentation import SELF_CHECK, STAFF, view
     from grader.reports.text import render_view, wants_colour
     from grader.rubric import load_rubric
@@ -351,6 +350,7 @@ def _check(args: argparse.Namespace) -> int:
             github.publish_nothing_graded(str(exc), _expected(rubric, args.task), args.junit, args.github,
                                           theirs=rubric is not None)
         raise
+    grade = _engine()
     audience = STAFF if args.staff else SELF_CHECK
     colour = args.color == "always" or (args.color == "auto" and args.format == "text"
                                         and wants_colour(sys.stdout))
@@ -388,6 +388,17 @@ def _check(args: argparse.Namespace) -> int:
 
         print(f"grader: exit 1: {clean.text(why)}", file=sys.stderr)
     return 0 if ok else 1
+
+
+def _engine() -> Callable[..., GradeReport]:
+    """`grade`, imported once the paths are known to be gradable: the child's copy of the engine
+    is built meanwhile, on the other core (`bootcopy.start`)."""
+    from grader.sandbox import bootcopy
+
+    bootcopy.start()
+    from grader.grading import grade
+
+    return grade
 
 
 def _github_stop_commands() -> tuple[str, str]:
