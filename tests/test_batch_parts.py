@@ -227,6 +227,7 @@ def test_a_misnamed_upload_is_named_as_uploaded_in_the_feedback_and_gradescope(r
     text = feedback.render(row, result)
     assert "Graded bank\\_final.py as a contract-style submission" in text
     assert "Graded bank.py" not in text
+    assert "grader check bank bank\\_final.py --seed 7" in text  # the replay names the file they have
     assert "(bank_final.py, contract-style" in gradescope.results(row, ["bank"])["output"]
     assert "graded bank_final.py" in moodle.comments(graded, "")
 
