@@ -11,6 +11,7 @@ process, from plain data. Each step has its package (see the README's Architectu
 """
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import secrets
@@ -30,7 +31,7 @@ from grader.probes.registry import CHECKS, JudgeContext, Verdict, make_plan
 from grader.results import Cause, CheckResult, GradeReport, Status
 from grader.rubric import CheckSpec, Rubric, TaskSpec
 from grader.sandbox import untrusted
-from grader.submission import Submission, defined_callables, load_submission
+from grader.submission import Submission, defined_callables, defined_names, load_submission
 from grader.submission.audit_static import audit_submission, imports_one_of
 
 
@@ -372,7 +373,8 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None,
     static = _static_findings(task, submission, profile)
     has_names = submission.style == "contract"  # defines at least one of the contract's names
     contract = task.checks_for("contract") if has_names and names_spec else ()
-    outcome, sent = _run_sandbox(task, submission, contract + program,
+    ran = _light(program) if contract and _defines_every_entry_point(task, submission) else program
+    outcome, sent = _run_sandbox(task, submission, contract + ran,
                                  "contract" if contract else "script", seed, report, profile,
                                  static)
     names_problem: str | None = None
@@ -384,11 +386,19 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None,
                          f"{outcome.import_error}")
         contract = ()
         outcome, sent = _run_sandbox(task, submission, program, "script", seed, report, profile)
+        ran = program
     if outcome.import_error:
         return _not_run(report, task.checks_for("program"), outcome)
-    results = _judge(task, contract + program, outcome, submission, seed, sent, report, profile)
+    results = _judge(task, contract + ran, outcome, submission, seed, sent, report, profile)
     by_id = {r.id: r for r in results}
     names = by_id.get(names_spec.id) if names_spec else None
+    if ran != program and (names is None or names.status != Status.PASSED):
+        # the program track may grade it after all: its checks are run again in full
+        full, full_sent = _run_sandbox(task, submission, program, "script", seed, report, profile)
+        if full.import_error:
+            return _not_run(report, task.checks_for("program"), full)
+        by_id.update((r.id, r) for r in _judge(task, program, full, submission, seed, full_sent,
+                                                report, profile))
     as_contract = [by_id[c.id] for c in contract]
     as_program = [by_id[c.id] for c in program]
     if names_spec is not None:
@@ -398,6 +408,33 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None,
     _pick_track(task, report, names, as_contract, as_program)
     settle(report)
     return report
+
+
+# Program-track probes that a contract submission runs light while its names check may still
+# pass: once it passes, the contract checks grade the file and the program run only feeds notes
+# ("running your file as a program: ..."), so the serial run and one forced schedule are enough
+# (the forced runs of the bank corpora's racy programs all showed their race in the first).
+# When the names check does not pass, the program track may be scored: it is run again in full.
+LIGHT_PARAMS: dict[str, dict[str, Any]] = {"bank.script": {"schedules": 1}}
+
+
+def _defines_every_entry_point(task: TaskSpec, submission: Submission) -> bool:
+    """Whether the file binds every contract name at top level: then the names check is
+    expected to pass and the program run is made light (a file defining only some of them,
+    a program with a `BankAccount` of its own, keeps the full run it may be scored on)."""
+    try:
+        tree = ast.parse(submission.source)
+    except SyntaxError:
+        return False
+    return set(task.entry_points.values()) <= defined_names(tree)
+
+
+def _light(program: tuple[CheckSpec, ...]) -> tuple[CheckSpec, ...]:
+    """The program-track checks with their probes' light parameters (same probe key for all the
+    checks sharing a probe, so they still share one run)."""
+    return tuple(dataclasses.replace(spec, params={**spec.params, **LIGHT_PARAMS[probe]})
+                 if (probe := CHECKS[spec.check].probe) in LIGHT_PARAMS else spec
+                 for spec in program)
 
 
 def _pick_track(task: TaskSpec, report: GradeReport, names: CheckResult | None,
