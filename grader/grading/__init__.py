@@ -392,8 +392,9 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None,
     results = _judge(task, contract + ran, outcome, submission, seed, sent, report, profile)
     by_id = {r.id: r for r in results}
     names = by_id.get(names_spec.id) if names_spec else None
-    if ran != program and (names is None or names.status != Status.PASSED):
-        # the program track may grade it after all: its checks are run again in full
+    if ran != program and (names is None or (names.status != Status.PASSED and not names.data.get("forged"))):
+        # the program track may grade it after all: its checks are run again in full (not for
+        # a run whose names check was forged: its program checks are as forged, and fail)
         full, full_sent = _run_sandbox(task, submission, program, "script", seed, report, profile)
         if full.import_error:
             return _not_run(report, task.checks_for("program"), full)
