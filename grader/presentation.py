@@ -74,9 +74,10 @@ def nominal_maximum(task: TaskSpec) -> float:
     return task.max_score("contract")
 
 
-def replay_command(report: GradeReport) -> str:
-    """The command that regrades this file with the same schedules."""
-    return explain.replay_command(report.task, report.file, report.seed)
+def replay_command(report: GradeReport, file: str | None = None) -> str:
+    """The command that regrades this file with the same schedules (`file`: under the name the
+    student has it by, when it was graded under another, e.g. a misnamed upload)."""
+    return explain.replay_command(report.task, file or report.file, report.seed)
 
 
 @dataclass(frozen=True)

@@ -265,6 +265,19 @@ def test_junit_xml_survives_control_characters(rubric, tmp_path):
     assert root.get("tests") == "4" and root.get("failures") == "3" and root.get("errors") == "0"
 
 
+def test_the_batch_junit_keeps_why_a_task_was_not_graded_as_its_case_type(rubric, tmp_path):
+    grades = {"101": TaskGrade("bank", GradeStatus.MISSING, 0, 18, note="no submission"),
+              "102": TaskGrade("bank", GradeStatus.UNMATCHED, 0, 18, note="could not match bank.py"),
+              "103": TaskGrade("bank", GradeStatus.BROKEN, 0, 18, note="the grading failed")}
+    students = [StudentResult(Student(key, key), {"bank": grade}) for key, grade in grades.items()]
+    root = ET.fromstring(junit.render(BatchResult(rubric, ["bank"], students, "folders", tmp_path,
+                                                  "0.1.0+test")).encode())
+    cases = {suite.get("name"): suite.find("testcase")[0] for suite in root.iter("testsuite")}
+    # missing: the student's failure; unmatched (awaits review) and broken (the grader's): errors
+    assert [(c.tag, c.get("type")) for c in cases.values()] == [
+        ("failure", "missing"), ("error", "unmatched"), ("error", "failed")]
+
+
 def test_spreadsheet_formulas_are_defused_in_the_plain_csv(rubric, tmp_path):
     rows = list(csv.reader(io.StringIO(plain_csv.render(_result(rubric, tmp_path)))))
     assert rows[1][0] == "'=evil"

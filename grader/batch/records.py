@@ -105,6 +105,14 @@ class TaskGrade:
         return sum(c.score for c in self.report.checks if c.bonus)
 
     @property
+    def graded_file_note(self) -> str:
+        """The note's first line when it says which file was graded for the task (a misnamed
+        upload: "no bank.py; graded bank_final.py, ..."), else ""."""
+        if self.status == GradeStatus.GRADED and self.note.strip():
+            return self.note.splitlines()[0]
+        return ""
+
+    @property
     def submitted_name(self) -> str:
         """The graded file's name as the student uploaded it (`bank_final.py`), not the name it
         was staged under (`bank.py`): what the feedback says was graded."""

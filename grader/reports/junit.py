@@ -39,8 +39,7 @@ def task_suite(parent: ET.Element, name: str, classname: str, task: TaskView | N
         if theirs is None:
             theirs = task is None or not task.grader_fault
         found = ET.SubElement(case, "failure" if theirs else "error",
-                              message=xml_text(problem.splitlines()[0]),
-                              type=problem_type if theirs else "grader-error")
+                              message=xml_text(problem.splitlines()[0]), type=problem_type)
         found.text = xml_text(problem)
         counts["tests"] += 1
         counts["failures" if theirs else "errors"] += 1

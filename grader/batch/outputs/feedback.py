@@ -13,11 +13,10 @@ as text (pasted as raw HTML it would not be: paste the rendered feedback).
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from grader.batch.outputs import output, points, score_text, student_files, total_cell
-from grader.batch.records import BatchResult, GradeStatus, StudentResult, TaskGrade
+from grader.batch.records import BatchResult, StudentResult, TaskGrade
 from grader.presentation import FEEDBACK, replay_command, view
 from grader.reports import clean
 from grader.reports.clean import code_block, markdown as md_text
@@ -41,13 +40,11 @@ def _task_section(title: str, grade: TaskGrade) -> list[str]:
     lines = [head, ""]
     if grade.overridden:
         lines += [f"_{md_text(grade.decision)}; the checks below gave {points(grade.automated)}._", ""]
-    if grade.note and grade.status == GradeStatus.GRADED:  # e.g. which misnamed file was graded
-        lines += [f"_{md_text(grade.note.splitlines()[0])}._", ""]
-    name = grade.submitted_name or task.file
-    # the replay names the file the student has (bank_final.py), not the staged bank.py
-    replay = replay_command(dataclasses.replace(report, file=name)) if name != task.file else task.replay
+    if grade.graded_file_note:
+        lines += [f"_{md_text(grade.graded_file_note)}._", ""]
+    name = grade.submitted_name or task.file  # bank_final.py, not the staged bank.py: the replay too
     lines.append(f"Graded {md_text(name)} as a {task.style}-style submission; schedule seed "
-                 f"{task.seed} (replay with: {md_text(replay)}).")
+                 f"{task.seed} (replay with: {md_text(replay_command(report, name))}).")
     lines.append("")
     if task.error:
         lines += ["**Your submission could not be run:**", "", *code_block(task.error), ""]

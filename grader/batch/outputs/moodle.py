@@ -68,8 +68,8 @@ def comments(grade: TaskGrade, note: str) -> str:
         lines.append(f"{points(grade.score)} / {points(grade.max_score)}")
     if grade.decision:
         lines.append(grade.decision)
-    if grade.status == GradeStatus.GRADED and grade.note.strip():  # which misnamed file was graded
-        lines.append(grade.note.splitlines()[0])
+    if grade.graded_file_note:
+        lines.append(grade.graded_file_note)
     if note:
         lines.append(note)
     if grade.report is not None and not grade.withheld:

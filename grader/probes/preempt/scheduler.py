@@ -337,7 +337,8 @@ class Scheduler:
             self.locks.order(me, lock, line)
         me.held.append(lock)
         if not self.fast:  # the sampled part: an interleaving of the lock's holders (coverage.py)
-            self.oracle.coverage.acquired(me.index, lock, self.filename, line, self.locks.label(lock))
+            self.oracle.coverage.acquired(me.index, lock, self.filename, line,
+                                          self.locks.label(lock) if line is None else "")
         if self.log.recording:
             self.record(me, "acquire", line, self.locks.label(lock))
 

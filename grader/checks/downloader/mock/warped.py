@@ -40,7 +40,6 @@ class WarpedServer(MockServer):
     def __init__(self, routes: dict[str, Route] | None = None, **kwargs: Any) -> None:
         super().__init__(routes, idle_ends_waits=True, **kwargs)
         self.skipped = 0.0  # seconds the clock jumped over
-        self.skips = 0
         self._due: dict[int, tuple[float, int]] = {}  # record id -> (due time, native thread id)
         self._changes = 0  # arrivals, answers and ends: a look is void if one happened meanwhile
         self._warp_looking = False
@@ -109,7 +108,6 @@ class WarpedServer(MockServer):
         if ahead <= 0:  # an answer is due already: its thread goes on at its next look
             return False
         self.skipped += ahead
-        self.skips += 1
         self._cond.notify_all()
         return True
 
