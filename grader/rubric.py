@@ -405,10 +405,16 @@ def parse_rubric(path: Path, text: str) -> Rubric:
     return Rubric(path, tasks, digest)
 
 
+# libyaml's safe loader where PyYAML was built with it (PyPI's wheels are): the same documents
+# and the same error marks as yaml.SafeLoader, about 15 times faster, and every `grader check`
+# parses the rubric (70 ms of pure-Python parsing for the default rubric).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _yaml(path: Path, text: str) -> Any:
     """The YAML document, or one line naming where its syntax breaks."""
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "somewhere"

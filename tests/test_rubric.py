@@ -141,3 +141,22 @@ def test_editing_a_pytest_file_changes_the_rubric_digest(tmp_path):
     (tmp_path / "extra_tests.py").write_text(EXTRA_TESTS + "\n# edited\n")
     assert parse_rubric(tmp_path / "rubric.yaml", text).digest != before
 
+
+
+@pytest.mark.parametrize("text", [GOOD, "tasks:\n  bank:\n    checks: [{id: api, points: yes}]\n"
+                                         "  when: 2026-12-06\n  n: 0o17\n  x: ~\n"])
+def test_the_fast_yaml_loader_reads_what_the_safe_loader_reads(text):
+    import yaml
+
+    from grader import rubric
+
+    assert yaml.load(text, Loader=rubric._SAFE_LOADER) == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+def test_a_yaml_error_names_the_same_line_as_the_safe_loader(tmp_path):
+    import yaml
+
+    text = GOOD.replace("tasks:", "tasks: [", 1)
+    with pytest.raises(yaml.YAMLError) as safe:
+        yaml.load(text, Loader=yaml.SafeLoader)
+    assert f"line {safe.value.problem_mark.line + 1}:" in error_for(tmp_path, text)

@@ -3,9 +3,12 @@ hierarchy this machine does not have, the seccomp program's shape, slot bookkeep
 import os
 import struct
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+import grader
 from grader.sandbox import cgroups, seccomp, uidslots
 
 
@@ -138,8 +141,8 @@ def test_the_boot_copy_built_in_a_process_of_its_own_is_the_one_built_here(tmp_p
     there.mkdir()
     bootcopy._build(here)
     monkeypatch.setattr(bootcopy, "_BUILDING", [])
-    bootcopy._spawn(there)
-    assert bootcopy._built_elsewhere() == there
+    bootcopy._spawn("private", there)
+    assert bootcopy._built_elsewhere("private") == there
 
     def files(root, suffix):
         return {p.relative_to(root): p.read_bytes() for p in root.rglob("*" + suffix)}
@@ -149,5 +152,44 @@ def test_the_boot_copy_built_in_a_process_of_its_own_is_the_one_built_here(tmp_p
         == set(files(there, ".py"))
     assert oct(there.stat().st_mode & 0o777) == "0o755"
     broken = tmp_path / "broken"  # no such folder: the build process fails
-    bootcopy._spawn(broken)
-    assert bootcopy._built_elsewhere() is None and bootcopy._BUILDING == []
+    bootcopy._spawn("private", broken)
+    assert bootcopy._built_elsewhere("private") is None and bootcopy._BUILDING == []
+
+
+def _kept_in_a_new_process(cache):
+    """`bootcopy.kept()` as the next `grader check` would call it: in a process of its own."""
+    code = "from grader.sandbox import bootcopy; print(bootcopy.kept())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env=dict(os.environ, XDG_CACHE_HOME=str(cache)))
+    return Path(done.stdout.strip())
+
+
+@pytest.mark.sandbox
+def test_the_kept_boot_copy_is_built_once_and_reused_by_the_next_process(tmp_path):
+    first = _kept_in_a_new_process(tmp_path)
+    made = first.stat().st_ino, (first / "DIGEST").stat().st_mtime_ns
+    second = _kept_in_a_new_process(tmp_path)
+    assert second == first and (second.stat().st_ino, (second / "DIGEST").stat().st_mtime_ns) == made
+    assert (first / "grader" / "sandbox" / "child.py").read_bytes() == \
+        (Path(grader.__file__).parent / "sandbox" / "child.py").read_bytes()
+    assert oct((tmp_path / "grader").stat().st_mode & 0o777) == "0o700"
+
+
+@pytest.mark.sandbox
+def test_an_edited_kept_boot_copy_is_built_anew(tmp_path):
+    kept = _kept_in_a_new_process(tmp_path)
+    child = kept / "grader" / "sandbox" / "child.py"
+    child.write_text(child.read_text() + "\nprint('pwned')\n")
+    again = _kept_in_a_new_process(tmp_path)
+    assert (again / "grader" / "sandbox" / "child.py").read_bytes() == \
+        (Path(grader.__file__).parent / "sandbox" / "child.py").read_bytes()
+
+
+def test_no_boot_copy_is_kept_where_others_may_write(tmp_path):
+    from grader.sandbox import bootcopy
+
+    root = tmp_path / "grader" / "boot"
+    root.mkdir(parents=True)
+    os.chmod(root, 0o777)
+    assert bootcopy.kept(root) is None
+    assert list(root.iterdir()) == []

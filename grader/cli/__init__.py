@@ -392,10 +392,12 @@ def _check(args: argparse.Namespace) -> int:
 
 def _engine() -> Callable[..., GradeReport]:
     """`grade`, imported once the paths are known to be gradable: the child's copy of the engine
-    is built meanwhile, on the other core (`bootcopy.start`)."""
-    from grader.sandbox import bootcopy
+    is built meanwhile, on the other core (`bootcopy.start`), and the isolation levels probed
+    (`levels.warm`)."""
+    from grader.sandbox import bootcopy, levels
 
     bootcopy.start()
+    levels.warm()
     from grader.grading import grade
 
     return grade

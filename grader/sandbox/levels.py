@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -58,8 +59,31 @@ def require_isolation(purpose: str, enough: Callable[[str], bool], allowed: bool
                       "--allow-weak-isolation to grade anyway")
 
 
-@functools.lru_cache(maxsize=1)
+_WARMING: list[threading.Thread] = []
+
+
+def warm() -> None:
+    """Probe the levels on a thread of their own, now; `available_levels()` waits for it.
+
+    Why: the probe starts bubblewrap and Python once or twice (about 0.1 s, mostly waiting on
+    those processes), which `grader check` can pay while it loads the rubric and audits the
+    submission instead of before its first child."""
+    if not _WARMING and not _probed.cache_info().currsize:
+        thread = threading.Thread(target=_probed, name="grader-levels", daemon=True)
+        _WARMING.append(thread)
+        thread.start()
+
+
 def available_levels() -> tuple[str, ...]:
+    """The levels that work on this machine, strongest first ("process" always does): probed
+    once per process (on `warm()`'s thread if it was started)."""
+    while _WARMING:
+        _WARMING.pop().join()
+    return _probed()
+
+
+@functools.lru_cache(maxsize=1)
+def _probed() -> tuple[str, ...]:
     """The levels that work on this machine, strongest first ("process" always does).
 
     As root the probes run as a slot's uid while holding the slot, so that no grading that
@@ -136,7 +160,7 @@ def jail_command(tmp: Path, files: list[Path], uid: int, disk_bytes: int,
     etc.mkdir(exist_ok=True)
     root = is_root()
     gid = uid if root else os.getgid()
-    args = jail.bwrap_args(as_root=root, boot=bootcopy.template(), files=files,
+    args = jail.bwrap_args(as_root=root, boot=bootcopy.shared(), files=files,
                            etc=jail.passwd_files(etc, uid, gid), disk_bytes=disk_bytes,
                            filtered=filtered, writable=writable or [])
     return args + (jail.drop_to(uid, gid) if root else [])
