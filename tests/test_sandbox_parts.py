@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import grader
 from grader.sandbox import cgroups, seccomp, uidslots
@@ -84,6 +86,27 @@ def test_releasing_a_slot_kills_what_its_uid_left_running():
     finally:
         slot.release()
     assert proc.wait(timeout=10) == -9
+
+
+
+@pytest.mark.sandbox
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="slots are for a root grader")
+def test_a_slot_whose_holder_died_is_cleaned_when_claimed_again():
+    """A released slot is marked clean and its next claim kills nothing; a holder that dies
+    without releasing leaves it in use, and the next claim kills what its uid left running."""
+    slot = uidslots.claim()
+    proc = subprocess.Popen(["sleep", "60"], user=slot.uid, group=slot.gid, extra_groups=[],
+                            start_new_session=True, cwd="/")
+    os.close(slot._fd)  # the grader died holding it: no release()
+    held = []
+    try:
+        while (again := uidslots.claim()) is not None and again.uid != slot.uid:
+            held.append(again)
+        assert again is not None and proc.wait(timeout=10) == -9
+        held.append(again)
+    finally:
+        for other in held:
+            other.release()
 
 
 # -- why a child is ended early (grader/sandbox/ending.py): whose doing, and its words ---------
@@ -193,3 +216,14 @@ def test_no_boot_copy_is_kept_where_others_may_write(tmp_path):
     os.chmod(root, 0o777)
     assert bootcopy.kept(root) is None
     assert list(root.iterdir()) == []
+
+
+@given(st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codepoint=0x206f), max_size=30)
+       | st.text(alphabet="ab \n\t\x1b\x7f\x9b\u202e\u2066\ud800", max_size=12))
+def test_child_text_is_cleaned_as_both_substitutions_clean_it(value):
+    """The fast path for printable ASCII gives what the two substitutions give, for any string."""
+    from grader.sandbox import untrusted
+
+    slow = untrusted._UNSAFE.sub(untrusted._escape, untrusted._SURROGATE.sub("\ufffd", value))
+    assert untrusted.text(value) == slow
+    assert untrusted.data({value: [value]}) == {slow: [slow]}

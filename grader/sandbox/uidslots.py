@@ -45,11 +45,12 @@ class Slot:
         kill_all_as(self.uid, self.gid)
 
     def release(self) -> None:
-        """Kill what the uid still runs, remove what it left in shared temporary folders, free
-        the slot."""
+        """Kill what the uid still runs, remove what it left in shared temporary folders, mark
+        the slot clean (the next claim need not kill again), free the slot."""
         self.kill_all()
         remove_files_of(self.uid)
         if self._fd >= 0:
+            _mark(self._fd, CLEAN)
             os.close(self._fd)  # drops the lock
             self._fd = -1
 
@@ -96,9 +97,20 @@ def claim() -> Slot | None:
                 os.close(fd)
                 continue
             slot = Slot(uid, uid, fd)
-            slot.kill_all()  # whatever a crashed grading left behind
+            if os.pread(fd, len(CLEAN) + 1, 0) != CLEAN:
+                slot.kill_all()  # whatever a crashed grading (or a grader of an older version) left
+            _mark(fd, b"in use")  # a holder that dies without release() leaves it so
             return slot
     return None
+
+
+CLEAN = b"released clean"  # the lock file's word that the last holder killed everything of the uid
+
+
+def _mark(fd: int, word: bytes) -> None:
+    """Write what the slot's lock file says about its uid (only root may write the file)."""
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, word, 0)
 
 
 def kill_all_as(uid: int, gid: int) -> None:
