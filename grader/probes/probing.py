@@ -74,9 +74,24 @@ def student_line(exc: BaseException, filename: str) -> str | None:
     shown = os.path.basename(filename)
     where = None
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename == filename or os.path.realpath(frame.filename) == target:
+        if frame.filename == filename or _real_path(frame.filename) == target:
             where = f"{shown}:{frame.lineno}"
     return where
+
+
+_REAL_PATHS: dict[str, str] = {}
+
+
+def _real_path(path: str) -> str:
+    """`os.path.realpath` of a code object's file, resolved once per file: the sequential checks
+    describe hundreds of ValueErrors, each through a few frames of the same files (a dozen
+    `lstat` calls a frame). A relative path follows the working folder, so it is not kept."""
+    real = _REAL_PATHS.get(path)
+    if real is None:
+        real = os.path.realpath(path)
+        if os.path.isabs(path) and len(_REAL_PATHS) < 4096:
+            _REAL_PATHS[path] = real
+    return real
 
 
 def describe(exc: BaseException, filename: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from grader.probes.preempt.engine import Scenario, explore, in_world, instrument
 from grader.probes.preempt.explain import lost_update, recent
 from grader.probes.preempt.parking import parked_in
 from grader.probes.preempt.primitives import CoopCondition, CoopLock, CoopSemaphore
-from grader.probes.preempt.runner import CALL_TIME_LIMIT, call_quietly, collect, run_for_probe
+from grader.probes.preempt.runner import CALL_TIME_LIMIT, call_afresh, call_quietly, collect, run_for_probe
 from grader.probes.preempt.scheduler import Outcome, Scheduler
 from grader.probes.preempt.verdict import findings
 from grader.probes.probing import ProbeContext, describe, plain
@@ -59,45 +59,95 @@ def _stuck(kind: str, waits: list[str]) -> dict[str, Any]:
 def apply_steps(cls: Any, steps: list[list[Any]], filename: str) -> list[dict[str, Any]]:
     """Run the grader's steps on one account: `["new", initial?]`, `["balance"]`,
     `["deposit", amount]`, `["withdraw", amount]`; one outcome per step, in order."""
-    box: dict[str, Any] = {}
-    history: list[dict[str, Any]] = []
+    return apply_sequences(cls, [steps], filename)[0]
 
-    def run(step: list[Any]) -> Any:
-        op = step[0]
+
+def apply_sequences(cls: Any, sequences: list[list[list[Any]]], filename: str) -> list[list[dict[str, Any]]]:
+    """`apply_steps` for each sequence in turn, as if each ran alone: its own serial schedule,
+    starting at virtual time zero with the time limit of its own steps. The student's methods
+    run with virtual time (a sleep in them costs nothing); a step that never returns (a lock it
+    already holds) is recorded as such, and the rest of that sequence runs afresh.
+
+    Why not one `call_quietly` per sequence: a schedule costs a scheduler and a thread (about
+    1 ms, more than a sequence's steps). A sequence runs on in the schedule of the one before
+    whenever that schedule can be made what a new one would be (`call_afresh`: nothing but the
+    steps ran in it, no thread, no sleep's turn, not stopped); otherwise, and after a step that
+    never returned, the next steps get a schedule of their own, as before."""
+    runs = _Sequences(cls, sequences, filename)
+    namespace, path, source = _world(cls, filename)
+    while not runs.done():
+        done = call_quietly(runs.remaining, namespace, path, source,
+                            time_limit=CALL_TIME_LIMIT * runs.left())
+        if done.error is not None:
+            raise done.error  # SystemExit, KeyboardInterrupt: the child's protocol handles them
+        if done.stuck is not None and not runs.between and runs.left():
+            runs.stuck(_stuck(done.stuck, done.waits))
+    return runs.histories
+
+
+class _Sequences:
+    """The grader's sequences of steps, their outcomes so far, and the one being run."""
+
+    def __init__(self, cls: Any, sequences: list[list[list[Any]]], filename: str) -> None:
+        self.cls, self.sequences, self.filename = cls, sequences, filename
+        self.histories: list[list[dict[str, Any]]] = [[] for _ in sequences]
+        self.current = 0  # the sequence being run
+        self.box: dict[str, Any] = {}  # its account
+        self.between = False  # the last call ended between two sequences (not inside one)
+        self._skip()
+
+    def done(self) -> bool:
+        return self.current >= len(self.sequences)
+
+    def left(self) -> int:
+        """Steps of the current sequence not yet run."""
+        return len(self.sequences[self.current]) - len(self.histories[self.current])
+
+    def _skip(self) -> None:
+        """On to the next sequence with steps left, with no account yet."""
+        while not self.done() and not self.left():
+            self.current += 1
+            self.box = {}
+
+    def _run(self, step: list[Any]) -> Any:
+        op, box = step[0], self.box
         if op == "new":
-            box["account"] = cls(*step[1:])
+            box["account"] = self.cls(*step[1:])
             return None
         if op == "balance":
             return box["account"].balance
         result = getattr(box["account"], op)(step[1])
         return None if op == "deposit" and result is None else result
 
-    def entry() -> dict[str, Any]:
-        """The record of the next step not yet run."""
-        step = steps[len(history)]
-        return {"step": len(history), "op": str(step[0]), "args": list(step[1:])}
+    def _entry(self) -> dict[str, Any]:
+        """The record of the current sequence's next step not yet run."""
+        step = self.sequences[self.current][len(self.histories[self.current])]
+        return {"step": len(self.histories[self.current]), "op": str(step[0]), "args": list(step[1:])}
 
-    def remaining() -> None:
-        """The steps not yet run, one after another, in one serial schedule."""
-        while len(history) < len(steps):
-            step, record = steps[len(history)], entry()
-            try:
-                record["value"] = plain(run(step))
-            except Exception as exc:
-                record["error"] = describe(exc, filename)
-            history.append(record)
+    def stuck(self, outcome: dict[str, Any]) -> None:
+        """The current step never returned: recorded as such; the next steps run afresh."""
+        self.histories[self.current].append({**self._entry(), **outcome})
+        self._skip()
 
-    namespace, path, source = _world(cls, filename)
-    # The student's methods run with virtual time (a sleep in them costs nothing); a step that
-    # never returns (a lock it already holds) is recorded as such, and the rest run afresh.
-    while len(history) < len(steps):
-        left = len(steps) - len(history)
-        done = call_quietly(remaining, namespace, path, source, time_limit=CALL_TIME_LIMIT * left)
-        if done.error is not None:
-            raise done.error  # SystemExit, KeyboardInterrupt: the child's protocol handles them
-        if done.stuck is not None and len(history) < len(steps):
-            history.append({**entry(), **_stuck(done.stuck, done.waits)})
-    return history
+    def remaining(self) -> None:
+        """The steps not yet run, one after another, in the calling serial schedule, on to the
+        next sequences while `call_afresh` can make the schedule a new one for each."""
+        self.between = False
+        while True:
+            steps, history = self.sequences[self.current], self.histories[self.current]
+            while len(history) < len(steps):
+                step, record = steps[len(history)], self._entry()
+                try:
+                    record["value"] = plain(self._run(step))
+                except Exception as exc:
+                    record["error"] = describe(exc, self.filename)
+                history.append(record)
+            self._skip()
+            if self.done():
+                return
+            if not call_afresh(CALL_TIME_LIMIT * self.left()):
+                self.between = True
+                return
 
 
 def _world(cls: Any, filename: str) -> tuple[dict[str, Any], str, str]:

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from grader.checks import observations as shapes
-from grader.checks.bank.harness import apply_steps, balance_of, call_in_world
+from grader.checks.bank.harness import apply_sequences, apply_steps, balance_of, call_in_world
 from grader.probes.probing import OPAQUE, ProbeContext, exc_text
 from grader.probes.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
 
@@ -157,7 +157,7 @@ def validation(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 @probe("bank.model", data=shapes.Histories)
 def model_probe(ctx: ProbeContext) -> dict[str, Any]:
     cls = ctx.entry("account_class")
-    return {"histories": [apply_steps(cls, steps, ctx.filename) for steps in ctx.plan["sequences"]]}
+    return {"histories": apply_sequences(cls, ctx.plan["sequences"], ctx.filename)}
 
 
 @planner("bank.model")

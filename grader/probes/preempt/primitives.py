@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import itertools
 import sys
 import threading
 import time
@@ -644,7 +645,6 @@ def _swap_namespaces(namespaces: list[dict[str, Any]]) -> list[tuple[dict[str, A
 def _install() -> tuple[Any, Any, Any, Any, Any]:
     """Put the stand-ins in `threading`, `_thread`, `time` and `queue`; returns what only this
     call knows to put back (SimpleQueue, threading's thread names, the pools' counter)."""
-    import itertools
     import queue
     from concurrent.futures import ThreadPoolExecutor
 
@@ -653,11 +653,10 @@ def _install() -> tuple[Any, Any, Any, Any, Any]:
     # same threads whatever ran in the process before (the grader's own threads included).
     # (Only "Thread-%d": a scheduled task's first current_thread() makes a Dummy-%d, or not.)
     real_newname = getattr(threading, "_newname", None)
-    numbers = itertools.count(1)
     threading._newname = lambda template: template % (  # type: ignore[attr-defined]
-        next(numbers) if template.startswith("Thread-") else 0)
+        next(_NUMBERS[0]) if template.startswith("Thread-") else 0)
     real_pools = ThreadPoolExecutor.__dict__.get("_counter")
-    ThreadPoolExecutor._counter = itertools.count().__next__  # type: ignore[attr-defined]
+    restart_names()
     for name in ORIGINAL:
         setattr(threading, name, REPLACEMENTS[name])
     for name, method in THREAD_METHODS.items():
@@ -674,6 +673,23 @@ def _install() -> tuple[Any, Any, Any, Any, Any]:
     time.sleep = _sleep  # type: ignore[assignment]
     queue.SimpleQueue = CoopSimpleQueue  # type: ignore[misc, assignment]
     return queue, real_simple_queue, real_newname, ThreadPoolExecutor, real_pools
+
+
+_NUMBERS = [itertools.count(1)]  # the running schedule's thread numbers (Thread-1, Thread-2...)
+
+
+def restart_names() -> None:
+    """Thread and pool names start again from 1 and 0, as at a schedule's start."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _NUMBERS[0] = itertools.count(1)
+    ThreadPoolExecutor._counter = itertools.count().__next__  # type: ignore[attr-defined]
+
+
+def installed() -> bool:
+    """threading's stand-ins and the virtual sleep are still in place (nothing replaced them)."""
+    return time.sleep is _sleep and all(getattr(threading, name) is REPLACEMENTS[name]
+                                        for name in ORIGINAL)
 
 
 def _uninstall(queue: Any, real_simple_queue: Any, real_newname: Any, pool_class: Any,

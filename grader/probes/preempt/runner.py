@@ -13,26 +13,29 @@ scheduler, serial, so that top-level threads and sleeps at import cost no real t
 """
 from __future__ import annotations
 
+import _thread
 import builtins
 import collections
 import contextlib
 import errno
 import math
 import os
+import random
 import sys
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from grader.probes.preempt import active
 from grader.probes.preempt.access import hooks
 from grader.probes.preempt.answers import INPUT_STOP, Session, answers_of
 from grader.probes.preempt.instrument import INSTRUMENTED, instrument
 from grader.probes.preempt.logstate import fresh_logging
-from grader.probes.preempt.primitives import patched
+from grader.probes.preempt.primitives import installed, patched, restart_names
 from grader.probes.preempt.scheduler import Outcome, Scheduler
 from grader.probes.preempt.siblings import siblings, submission_attrs
-from grader.probes.preempt.tasks import Abort
+from grader.probes.preempt.tasks import RUNNABLE, Abort
 
 TIME_LIMIT = 300.0  # virtual seconds a program may run before it is stopped (a simulation)
 RUN_SECONDS = 60.0  # CPU seconds a program run may take (a busy loop that never ends): a program
@@ -330,6 +333,34 @@ def call_quietly(fn: Callable[[], Any], namespace: dict[str, Any], path: str, so
         result.stuck = result.outcome.status
         result.waits = [f"{d['thread']} {d['waits']}" for d in result.outcome.deadlock]
     return result
+
+
+FIRST_STREAM = random.Random("0:0").getstate()  # `random` as a call's first thread finds it
+
+
+def call_afresh(time_limit: float) -> bool:
+    """Inside `call_quietly`: make the running call's schedule what a new call's would be, so
+    that the caller can make its next call here instead of in a schedule of its own (the
+    sequential checks' 150 sequences: a scheduler and a thread each cost about as much as the
+    steps). Only a schedule in which nothing but the call itself ran can be made so: no thread
+    was started or adopted, no scheduling point was made (its mode is the first), it was not
+    stopped, threading's stand-ins still in place. Then what is left of the earlier call is its
+    clocks and records, and those start again: virtual time and the step count at zero
+    (`time_limit` from now), no events, no lock held, `random` as a call's first thread finds
+    it, thread names from Thread-1. False: the caller ends the call instead
+    (its next call gets a schedule of its own)."""
+    sched = active.ACTIVE
+    if sched is None or sched.aborted or len(sched.tasks) != 1 or sched.fast or not installed():
+        return False
+    me = sched.tasks[0]
+    if me.state != RUNNABLE or me.ident != _thread.get_ident():
+        return False
+    sched.now, sched.steps, sched.time_limit = 0.0, 0, time_limit
+    sched.log.events.clear()
+    me.held.clear()
+    random.setstate(FIRST_STREAM)
+    restart_names()
+    return True
 
 
 def exec_quietly(code: Any, namespace: dict[str, Any], path: str, source: str,
