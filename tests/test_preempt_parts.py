@@ -7,6 +7,7 @@ import graphlib
 import textwrap
 from pathlib import Path
 
+from grader.probes.preempt.active import identity
 from grader.probes.preempt.choice import Chooser
 from grader.probes.preempt.lockgraph import LockGraph
 from grader.probes.preempt.sites import SharedSites
@@ -102,7 +103,7 @@ def test_a_timed_out_wait_leaves_the_waiters_of_its_object():
     task = _task("T1", 0, state=BLOCKED, waiting_on=on)
     table.add(task)
     table.wait(task, on)
-    assert table.waiters == {id(on): [task]}
+    assert table.waiters == {identity(on): [task]}
     table.unwait(task)
     assert table.waiters == {} and task.waiting_on is None
 

@@ -8,8 +8,8 @@ scheduler. Same seed, same interleaving: a failing schedule replays exactly.
 
 The modules import each other at the top level, in one direction (each only from those
 before it):
-  leaves: `tasks` (threads and their table), `active` (the running schedule, the point hook),
-          `instrument` (the rewrite), `coverage` (the interleavings a schedule covered, and
+  leaves: `active` (the running schedule, the point hook, `identity`), `tasks` (threads and
+          their table), `instrument` (the rewrite), `coverage` (the interleavings a schedule covered, and
           when exploring stops), `oracle` (happens-before and atomicity, feeding `coverage`);
   parts of a schedule: `choice` (who runs next), `events` (the log), `lockgraph` (lock order,
           deadlocks), `sites` (shared writes), `parking` (threads between schedules), `stall`

@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from grader.probes.preempt import active
-from grader.probes.preempt.active import hook_point
+from grader.probes.preempt.active import hook_point, identity
 from grader.probes.preempt.instrument import DUNDER, EXEC, GETATTR, GETITEM, GROWING_METHODS, INSTRUMENTED, LEN, \
     LOOKUP, METHOD, POINT, READ, RESIZE, SETATTR, SETITEM, WRITE, instrument
 from grader.probes.preempt.oracle import GROW, SHRINK, SIZE, Access
@@ -65,25 +65,32 @@ def _data_descriptor(cls: type, name: str) -> bool:
 _MISSING = object()
 
 
-def _region(frame: Any, thread_entry: bool) -> tuple[Any, ...]:
+def _region(frame: Any, code: Any, thread_entry: bool) -> tuple[Any, ...]:
     """The region an access belongs to. Inside a thread's entry function (or a script's module
     level), each call it makes is a region of its own: one loop iteration's `deposit(...)`.
-    Called from the grader (a probe's operation), the whole outermost call is one region."""
-    while frame.f_back is not None and frame.f_back.f_code is _EXEC_CODE \
-            and frame.f_back.f_back is not None:
-        frame = frame.f_back.f_back  # an exec'd string runs as part of the line that exec'd it
-    root, child = frame, None
-    parent = frame.f_back
-    while parent is not None and parent.f_code.co_filename in INSTRUMENTED:
-        root, child = parent, root
+    Called from the grader (a probe's operation), the whole outermost call is one region.
+    `code` is `frame.f_code`: each frame's code is read once (in the child, every `f_code` read
+    is an audit event its hook pays for, a few microseconds)."""
+    back = frame.f_back
+    back_code: Any = back.f_code if back is not None else None
+    while back_code is _EXEC_CODE and back.f_back is not None:
+        frame = back.f_back  # an exec'd string runs as part of the line that exec'd it
+        code = frame.f_code
+        back = frame.f_back
+        back_code = back.f_code if back is not None else None
+    root, root_code, child = frame, code, None
+    parent, parent_code = back, back_code
+    while parent is not None and parent_code.co_filename in INSTRUMENTED:
+        root, root_code, child = parent, parent_code, root
         parent = parent.f_back
-    if thread_entry or root.f_code.co_name == "<module>":
+        parent_code = parent.f_code if parent is not None else None
+    if thread_entry or root_code.co_name == "<module>":
         return (root, child)
     return (root,)
 
 
 def _lock_label(sched: Any, lock: Any, frame: Any) -> str:
-    key = id(lock)
+    key = identity(lock)
     names = sched.locks.names
     name = names.get(key)
     if name is None:
@@ -120,7 +127,9 @@ def _live() -> Any:
     return sched
 
 
-def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any, frame: Any) -> None:
+def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any, frame: Any,
+          code: Any = None) -> None:
+    """Tell the running schedule about an access (`code`: `frame.f_code`, if the caller read it)."""
     sched = _live()
     if sched is None:
         return
@@ -137,13 +146,15 @@ def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any
         hash(key)
         if _isinstance(container, _thread._local):
             key = (key, me.index)  # each thread sees its own attributes of a threading.local
-        if len(oracle.objects) >= oracle.max_locations and id(container) not in oracle.objects:
+        if len(oracle.objects) >= oracle.max_locations and identity(container) not in oracle.objects:
             oracle.untracked += 1
             return
         loc = oracle.location(container, key)
         locks = tuple(_lock_label(sched, lock, frame) for lock in me.held)
-        access = Access(me.name, kind, frame.f_code.co_filename, line, label, locks, _shown(value))
-        region = _region(frame, me.started)
+        if code is None:
+            code = frame.f_code
+        access = Access(me.name, kind, code.co_filename, line, label, locks, _shown(value))
+        region = _region(frame, code, me.started)
         if kind == "write":
             oracle.write(me.index, loc, access, region)
         elif kind in (GROW, SHRINK):
@@ -168,10 +179,11 @@ def hook_read(value: Any, label: str, line: int, check: bool = False) -> Any:
     """A read of a global (or `nonlocal`) name."""
     if _live() is not None:
         frame = sys._getframe(1)
-        if label in frame.f_globals and label not in frame.f_code.co_freevars:
-            _note(_kind(check), frame.f_globals, label, label, line, value, frame)
+        code = frame.f_code
+        if label in frame.f_globals and label not in code.co_freevars:
+            _note(_kind(check), frame.f_globals, label, label, line, value, frame, code)
         else:
-            _note(_kind(check), frame.f_code, label, label, line, value, frame)
+            _note(_kind(check), code, label, label, line, value, frame, code)
         _after_read()
     return value
 
@@ -184,8 +196,9 @@ def hook_write(value: Any, label: str, line: int) -> Any:
         if me is not None:
             frame = sys._getframe(1)
             if label.isidentifier():
-                where = frame.f_globals if label not in frame.f_code.co_freevars else frame.f_code
-                _note("write", where, label, label, line, value, frame)
+                code = frame.f_code
+                where = frame.f_globals if label not in code.co_freevars else code
+                _note("write", where, label, label, line, value, frame, code)
     return value
 
 

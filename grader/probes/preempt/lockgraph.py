@@ -11,32 +11,32 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from grader.probes.preempt.active import kind
+from grader.probes.preempt.active import identity, kind
 from grader.probes.preempt.tasks import BLOCKED, Task, student_stack
 
 
 class LockGraph:
     def __init__(self) -> None:
-        self.names: dict[int, str] = {}  # id(lock) -> the name the student's code knows it by
+        self.names: dict[int, str] = {}  # identity(lock) -> the name the student's code knows it by
         self.edges: dict[tuple[int, int], dict[str, Any]] = {}
         self.inversion: dict[str, Any] | None = None
 
     def name(self, lock: Any, name: str) -> None:
-        self.names.setdefault(id(lock), name)
+        self.names.setdefault(identity(lock), name)
 
     def label(self, lock: Any) -> str:
-        return self.names.get(id(lock), kind(lock))
+        return self.names.get(identity(lock), kind(lock))
 
     def order(self, me: Task, lock: Any, line: int | None) -> None:
         """`me` takes `lock` (blocking) while holding `me.held`: an edge from each lock held."""
         for index, held in enumerate(me.held):
             if held is lock:
                 continue
-            guards = {id(g) for g in me.held[:index]}
-            key = (id(held), id(lock))
+            guards = {identity(g) for g in me.held[:index]}
+            key = (identity(held), identity(lock))
             self.edges.setdefault(key, {"thread": me.name, "line": line, "guards": guards,
                                         "first": self.label(held), "second": self.label(lock)})
-            back = self.edges.get((id(lock), id(held)))
+            back = self.edges.get((identity(lock), identity(held)))
             if back and back["thread"] != me.name and not (back["guards"] & guards) \
                     and self.inversion is None:
                 self.inversion = {"a": back, "b": self.edges[key]}

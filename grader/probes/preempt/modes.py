@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.probes.preempt import quiet, watch
 from grader.probes.preempt.access import storage
+from grader.probes.preempt.active import identity
 from grader.probes.preempt.oracle import Access
 from grader.probes.preempt.siblings import loaded
 from grader.probes.preempt.tasks import Abort, Task
@@ -40,19 +41,19 @@ class HookTables:
 
     def __init__(self) -> None:
         self.namespaces: list[dict[str, Any]] = []
-        self._saved: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}  # id(ns) -> its hooks
-        self._watch: dict[int, dict[str, Any]] = {}  # id(ns) -> the watch's hooks for it
+        self._saved: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}  # identity(ns) -> its hooks
+        self._watch: dict[int, dict[str, Any]] = {}  # identity(ns) -> the watch's hooks for it
 
     def install(self, mode: str) -> None:
         for ns in self.namespaces + [helper for _, helper in loaded()]:
-            saved = self._saved.get(id(ns))
+            saved = self._saved.get(identity(ns))
             if saved is None:
-                saved = self._saved[id(ns)] = (ns, {name: ns[name] for name in quiet.HOOKS
+                saved = self._saved[identity(ns)] = (ns, {name: ns[name] for name in quiet.HOOKS
                                                     if name in ns})
             if mode == WATCH:
-                table = self._watch.get(id(ns))
+                table = self._watch.get(identity(ns))
                 if table is None:
-                    table = self._watch[id(ns)] = watch.hooks_for(ns)
+                    table = self._watch[identity(ns)] = watch.hooks_for(ns)
             else:
                 table = quiet.HOOKS if mode == QUIET else saved[1]
             for name in saved[1]:

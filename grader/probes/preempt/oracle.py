@@ -29,7 +29,7 @@ without joining the threads that still write it.
 
 Locations are (object, key) pairs: a module's globals dict and a name, an object's `__dict__`
 and an attribute, a list or dict and an index or key. The oracle keeps every object it has
-seen alive for the run, so an `id()` is never recycled into a different location.
+seen alive for the run, so an identity is never recycled into a different location.
 
 A container's *size* is a location too (key `SIZE`): `len(x)` reads it, `x.append(...)` and
 `x.pop()` write it. One such call is atomic under the GIL, so two threads' appends (or pops)
@@ -46,6 +46,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Hashable, NamedTuple
 
+from grader.probes.preempt.active import identity
 from grader.probes.preempt.coverage import Coverage
 
 VectorClock = dict[int, int]
@@ -262,7 +263,7 @@ class RaceOracle:
     def release(self, tid: int, channel: Any) -> None:
         """A send: unlock, semaphore release, event set, notify, queue put."""
         vc = self._clock(tid)
-        key = id(channel)
+        key = identity(channel)
         entry = self.sync.get(key)
         if entry is None or entry[0] is not channel:
             entry = self.sync[key] = (channel, {})
@@ -272,13 +273,13 @@ class RaceOracle:
 
     def acquire(self, tid: int, channel: Any) -> None:
         """A receive: lock taken, semaphore acquired, event or condition waited for, queue get."""
-        entry = self.sync.get(id(channel))
+        entry = self.sync.get(identity(channel))
         if entry is not None and entry[0] is channel:
             _join_into(self._clock(tid), entry[1])
 
     def acquire_keyed(self, tid: int, channel: Any, key: int) -> None:
-        """`acquire` for a lock that knows its key (no `id()` call, which the child's audit hook
-        pays for), skipped when this thread was the last to release it (nothing to learn)."""
+        """`acquire` for a lock that knows its key (one call less per acquisition), skipped when
+        this thread was the last to release it (nothing to learn)."""
         if self._releaser.get(key, tid) != tid:
             entry = self.sync.get(key)
             if entry is not None and entry[0] is channel:
@@ -322,9 +323,9 @@ class RaceOracle:
     # -- locations -----------------------------------------------------------------------------
     def location(self, container: Any, key: Hashable) -> Location:
         """A location's identity; the container is kept alive so its id is never reused."""
-        entry = self.objects.get(id(container))
+        entry = self.objects.get(identity(container))
         if entry is None or entry[0] is not container:
-            entry = self.objects[id(container)] = (container, len(self.objects) + 1)
+            entry = self.objects[identity(container)] = (container, len(self.objects) + 1)
         return (entry[1], key)
 
     def _loc(self, loc: Location, label: str) -> _Loc | None:

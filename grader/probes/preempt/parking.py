@@ -10,25 +10,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from grader.probes.preempt.active import identity
 from grader.probes.preempt.tasks import BLOCKED, DONE, Task
 
 if TYPE_CHECKING:  # for annotations only: the scheduler calls these functions
     from grader.probes.preempt.scheduler import Scheduler
 
-PARKED: dict[int, tuple[dict[str, Any], list[Task]]] = {}  # id(world) -> (world, parked threads)
+PARKED: dict[int, tuple[dict[str, Any], list[Task]]] = {}  # identity(world) -> (world, parked threads)
 MAX_PARKED = 64
 
 
 def parked_in(world: dict[str, Any]) -> bool:
     """Threads of this module's world wait between two schedules (see Scheduler.world)."""
-    entry = PARKED.get(id(world))
+    entry = PARKED.get(identity(world))
     return entry is not None and entry[0] is world and bool(entry[1])
 
 
 def park(sched: Scheduler, world: dict[str, Any]) -> None:
     """The schedule ends with threads of its world still alive: they wait for the next one."""
     table = sched.table
-    parked = PARKED.setdefault(id(world), (world, []))[1]
+    parked = PARKED.setdefault(identity(world), (world, []))[1]
     for t in table.tasks:
         if t.state == DONE or t.root or t.parked:
             continue
@@ -51,7 +52,7 @@ def park(sched: Scheduler, world: dict[str, Any]) -> None:
 
 def adopt(sched: Scheduler, world: dict[str, Any]) -> None:
     """Take over the threads the world's last schedule parked, where they stood."""
-    entry = PARKED.pop(id(world), None)
+    entry = PARKED.pop(identity(world), None)
     if entry is None or entry[0] is not world:
         return
     table = sched.table

@@ -16,6 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from grader.probes.preempt import active
+from grader.probes.preempt.active import identity
 from grader.probes.preempt.tasks import DONE, Abort, Task, student_line
 
 if TYPE_CHECKING:  # for annotations only: the scheduler imports this module
@@ -46,7 +47,7 @@ class CoopLock:
     def __init__(self) -> None:
         self._inner = _allocate_lock()
         self._owner: int | None = None
-        self._key = id(self)  # the scheduler's key for its waiters (no id() call per release)
+        self._key = identity(self)  # the scheduler's key for its waiters (no call per release)
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         sched = active.ACTIVE
@@ -190,7 +191,7 @@ class CoopCondition:
         self.acquire, self.release = self._lock.acquire, self._lock.release
         self._real = _RealCondition(self._lock)
         self._waiters: list[list[bool]] = []
-        self._unchecked: dict[int, tuple[str, int, Any]] = {}  # id(waiter) -> thread, line, lock's line
+        self._unchecked: dict[int, tuple[str, int, Any]] = {}  # identity(waiter) -> thread, line, lock's line
         self._in_wait_for: set[int] = set()  # threads (idents) inside wait_for
 
     def __enter__(self) -> bool:
@@ -216,7 +217,7 @@ class CoopCondition:
         if caller.f_code.co_filename == sched.filename and sched.wakeups.room() \
                 and _thread.get_ident() not in self._in_wait_for \
                 and not sched.wakeups.in_loop(caller.f_lineno):
-            self._unchecked[id(waiter)] = (me.name, caller.f_lineno, getattr(self._lock, "_line", None))
+            self._unchecked[identity(waiter)] = (me.name, caller.f_lineno, getattr(self._lock, "_line", None))
         sched.oracle.boundary(me.index)  # what it checked before waiting, it checks again after
         saved = self._lock._release_save() if hasattr(self._lock, "_release_save") else self._lock.release()
         try:
@@ -227,7 +228,7 @@ class CoopCondition:
         finally:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
-            self._unchecked.pop(id(waiter), None)
+            self._unchecked.pop(identity(waiter), None)
             if hasattr(self._lock, "_acquire_restore"):
                 self._lock._acquire_restore(saved)
             else:
@@ -260,7 +261,7 @@ class CoopCondition:
             waiter[0] = True
             self._waiters.remove(waiter)
             sched.unblock(waiter)
-            unchecked = self._unchecked.pop(id(waiter), None)
+            unchecked = self._unchecked.pop(identity(waiter), None)
             if unchecked is not None and unchecked[0] != me.name and sched.wakeups.room():
                 sched.wakeups.note(unchecked[0], unchecked[1], unchecked[2], me.name,
                                    student_line(sched.filename, 2))

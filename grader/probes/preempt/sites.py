@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.probes.preempt.active import identity
 from grader.probes.preempt.tasks import Task
 
 
 class SharedSites:
     def __init__(self) -> None:
-        # (id(container), key) -> [indexes of started threads that touched it, locked writes,
+        # (identity(container), key) -> [indexes of started threads that touched it, locked writes,
         # unlocked writes]
         self.sites: dict[tuple[int, Any], list[Any]] = {}
 
@@ -23,7 +24,7 @@ class SharedSites:
         if not me.started:
             return
         try:
-            site_key = (id(container), key)
+            site_key = (identity(container), key)
             site = self.sites.get(site_key)
         except Exception:  # an unhashable key, a hostile __hash__
             return

@@ -15,6 +15,8 @@ import types
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.probes.preempt.active import identity
+
 RUNNABLE, BLOCKED, DONE = "runnable", "blocked", "done"
 TURNS = itertools.count(1)  # orders every turn given, across schedules (`Task.last_ran`)
 
@@ -65,7 +67,7 @@ class TaskTable:
     def __init__(self) -> None:
         self.tasks: list[Task] = []
         self.by_ident: dict[int, Task] = {}
-        self.waiters: dict[int, list[Task]] = {}  # id(object) -> tasks blocked on it
+        self.waiters: dict[int, list[Task]] = {}  # identity(object) -> tasks blocked on it
         self.exited = 0  # tasks that ended (or were parked for a later schedule)
         self.alive = 0  # threads started by the code under test and not yet finished
         self.max_alive = 0
@@ -86,18 +88,18 @@ class TaskTable:
         return [t for t in self.tasks if t.state == RUNNABLE]
 
     def wait(self, task: Task, on: Any) -> None:
-        self.waiters.setdefault(id(on), []).append(task)
+        self.waiters.setdefault(identity(on), []).append(task)
 
     def unwait(self, task: Task) -> None:
         """`task` no longer waits (a timed wait that ran out)."""
-        waiting = self.waiters.get(id(task.waiting_on))
+        waiting = self.waiters.get(identity(task.waiting_on))
         if waiting is not None:
             try:
                 waiting.remove(task)
             except ValueError:
                 pass
             if not waiting:
-                del self.waiters[id(task.waiting_on)]
+                del self.waiters[identity(task.waiting_on)]
         task.waiting_on = None
 
     def forget(self, task: Task) -> None:
