@@ -218,6 +218,17 @@ def test_a_module_the_child_merely_claims_missing_is_not_blamed_on_the_environme
     assert environment_reasons(task, ENVIRONMENT / "needs_missing_module.py", None, forged) == []
 
 
+
+def test_a_missing_module_is_found_anywhere_in_a_run_and_only_where_it_is_said():
+    from grader.grading.environment import reported_missing
+
+    deep = {"k": {"runs": [{"errors": [{"type": "ModuleNotFoundError",
+                                         "message": "No module named 'numpy.linalg'"}]}] * 3}}
+    assert reported_missing(None, deep) == {"numpy"}
+    assert reported_missing("No module named 'scipy'", {"k": {"runs": [{"value": 1}]}}) == {"scipy"}
+    said_elsewhere = {"k": {"story": ["No module named 'pandas'"]}}  # not an import error's message
+    assert reported_missing(None, said_elsewhere) == set()
+
 def test_packages_the_course_allows_are_installed_by_the_gradescope_setup(tmp_path):
     from grader.batch.bundle import SETUP, setup_script
     from grader.rubric import parse_rubric
