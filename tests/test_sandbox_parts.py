@@ -190,9 +190,10 @@ def _kept_in_a_new_process(cache):
 @pytest.mark.sandbox
 def test_the_kept_boot_copy_is_built_once_and_reused_by_the_next_process(tmp_path):
     first = _kept_in_a_new_process(tmp_path)
-    made = first.stat().st_ino, (first / "DIGEST").stat().st_mtime_ns
+    made = first.stat().st_ino, (first.parent / "DIGEST").stat().st_mtime_ns
     second = _kept_in_a_new_process(tmp_path)
-    assert second == first and (second.stat().st_ino, (second / "DIGEST").stat().st_mtime_ns) == made
+    assert second == first and (second.stat().st_ino, (second.parent / "DIGEST").stat().st_mtime_ns) == made
+    assert sorted(p.name for p in first.iterdir()) == ["grader"]  # all bubblewrap mounts
     assert (first / "grader" / "sandbox" / "child.py").read_bytes() == \
         (Path(grader.__file__).parent / "sandbox" / "child.py").read_bytes()
     assert oct((tmp_path / "grader").stat().st_mode & 0o777) == "0o700"

@@ -157,7 +157,8 @@ def intact() -> Path:
 
 # -- kept between processes, for the bubblewrap level ----------------------------------------
 
-DIGEST = "DIGEST"  # in a kept copy: the sha256 of everything else in it, written before it is named
+DIGEST = "DIGEST"  # beside a kept copy's tree: the sha256 of the tree, written before it is named
+TREE = "tree"  # the kept copy proper (`tree/grader/...`), all that bubblewrap mounts
 UNUSED_DAYS = 3  # a kept copy of another version (or Python) unused this long is removed
 
 
@@ -198,7 +199,7 @@ def _verified(folder: Path) -> bool:
     try:
         recorded = (folder / DIGEST).read_text(encoding="ascii")
         return _private_folder(folder.parent) and os.lstat(folder).st_uid == os.geteuid() \
-            and _digest(folder, skip=DIGEST) == recorded
+            and (folder / TREE).is_dir() and _digest(folder, skip=DIGEST) == recorded
     except OSError:
         return False
 
@@ -208,7 +209,9 @@ def _keep(root: Path, key: str) -> Path | None:
     process building the same copy at the same time keeps one of the two."""
     building = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
     try:
-        _build(building)
+        os.chmod(building, 0o755)
+        (building / TREE).mkdir()
+        _build(building / TREE)
         (building / DIGEST).write_text(_digest(building, skip=DIGEST), encoding="ascii")
         os.chmod(building / DIGEST, 0o644)
         folder = root / key
@@ -237,7 +240,8 @@ def _prune(root: Path, keep: Path) -> None:
 
 
 def kept(root: Path | None = None) -> Path | None:
-    """The kept copy of this engine, built if need be; None where none can be kept."""
+    """The kept copy of this engine (its tree, holding `grader/`), built if need be; None where
+    none can be kept."""
     root = _ready_root(root or _cache_root())
     if root is None:
         return None
@@ -251,7 +255,7 @@ def kept(root: Path | None = None) -> Path | None:
     except OSError:
         pass
     _prune(root, folder)
-    return folder
+    return folder / TREE
 
 
 @functools.lru_cache(maxsize=1)
