@@ -133,14 +133,20 @@ def test_a_check_then_act_in_two_lock_holdings_still_fails(tmp_path):
 
 def test_a_bug_that_needs_a_specific_interleaving_still_fails(tmp_path):
     """A transfer made of two locked steps: an auditor sees the money in neither account only
-    when it runs between the two (about one schedule in ten). Under seed 35 the first such
-    schedule is the 31st, long after the pairs stopped growing: the floor still reaches it."""
+    when it runs between the two. On the coin alone (`gap_chance: 0`) that is about one schedule
+    in ten: under seed 35 the 31st, long after the pairs stopped growing, which the old floor of
+    66 reached. Directed (grader/probes/preempt/gaps.py: the mover waits in its gap while the
+    auditors look), the 3rd, well before the floor of 14."""
     obs, verdict = _run(tmp_path, TRANSFER_IN_TWO_STEPS, "bank.transfer_atomic", seed=35,
-                        params={"schedules": 80})
+                        params={"schedules": 80, "gap_chance": 0, "coverage_floor": 66})
     runs = obs["runs"]
     assert verdict.status == "failed" and "not atomic" in verdict.message
     assert len(runs) == 31
     assert all(run["new_pairs"] == 0 for run in runs[10:])  # coverage alone would have stopped
+    obs, verdict = _run(tmp_path, TRANSFER_IN_TWO_STEPS, "bank.transfer_atomic", seed=35,
+                        params={"schedules": 80})
+    assert verdict.status == "failed" and "not atomic" in verdict.message
+    assert len(obs["runs"]) == 3 < FLOORS["bank.transfer_atomic"] == 14
 
 
 def test_the_same_seed_explores_the_same_schedules(tmp_path):

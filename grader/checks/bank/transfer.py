@@ -2,13 +2,15 @@
 account, or in both) and free of deadlock when transfers run both ways at once."""
 from __future__ import annotations
 
+import types
 from typing import Any, Callable
 
 from grader.checks import observations as shapes
 from grader.checks.bank.harness import balance_of, explore_schedules, name_locks, story
 from grader.checks.bank.schedules import history_problem, history_story, judge_runs
 from grader.probes.preempt.engine import History, Scenario, instrumented_module
-from grader.probes.preempt.explain import recent
+from grader.probes.preempt.explain import SHOWN, describe_event, recent
+from grader.probes.preempt.gaps import GapHold
 from grader.probes.preempt.primitives import patched
 from grader.probes.preempt.scheduler import Outcome, Scheduler
 from grader.probes.probing import ProbeContext, exc_text, plain
@@ -52,6 +54,8 @@ def _refusal(ctx: ProbeContext) -> dict[str, Any]:
 
 
 T_INITIAL = (100, 0)
+GAP_CHANCE = 0.5  # the chance that one of the mover's transfer calls is directed (gaps.py)
+GAP_OPS = 8  # a directed call's mover waits in its gap until the auditors made this many operations
 
 
 @probe("bank.transfer_atomic", data=(shapes.TransferSchedules, shapes.NoTransfer))
@@ -61,46 +65,110 @@ def transfer_atomic_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     The auditors use only the account's own (locked) operations, never a bare read of two
     balances: that would see a correct transfer half-done whenever `balance` is a plain
     attribute. If money is ever in neither account (or in both), some auditor's pair of
-    withdrawals has no sequential explanation, and the history check says so.
+    withdrawals has no sequential explanation, and the history check says so. Half of the
+    transfer calls are directed (grader/probes/preempt/gaps.py): the mover makes its call
+    alone, and waits in the gap after its first release that changed something while the
+    auditors look, so a transfer made of separate lock holdings shows its gap in most
+    schedules instead of one in ten to twenty-five.
     """
     if (missing := _no_transfer(ctx)) is not None:
         return missing
     refusal = _refusal(ctx)
+    held: dict[str, GapHold] = {}  # the latest schedule's gap hold, for its story
 
     def build(module: Any, cls: Any, sched: Scheduler) -> Scenario:
-        transfer = _transfer_of(ctx, module)
-        accounts = [cls(T_INITIAL[0]), cls(T_INITIAL[1])]
-        name_locks(sched, {"A": accounts[0], "B": accounts[1]})
-        history = History(sched)
+        return _atomic_scenario(ctx, _transfer_of(ctx, module), cls, sched, held)
 
-        def mover() -> None:
-            for src, dst in ((0, 1), (1, 0)):
-                history.call("Thread-1", "transfer", [src, dst, 100],
-                             lambda src=src, dst=dst: transfer(accounts[src], accounts[dst], 100))  # type: ignore[misc]
+    def explain(outcome: Outcome, data: dict[str, Any]) -> list[str]:
+        return history_story(data) + (_gap_story(held["gap"], outcome, ctx) or story(ctx)(outcome, data))
 
-        def auditor(name: str, first: int) -> Callable[[], None]:
-            def run() -> None:
-                for round_ in range(3):
-                    order = (first, 1 - first) if round_ % 2 == 0 else (1 - first, first)
-                    for index in order:
-                        took = history.call(name, "withdraw", [index, 1],
-                                            lambda index=index: accounts[index].withdraw(1))  # type: ignore[misc]
-                        if took is True:
-                            history.call(name, "deposit", [index, 1],
-                                         lambda index=index: accounts[index].deposit(1))  # type: ignore[misc]
-            return run
-
-        return Scenario([("Thread-1", mover), ("Thread-2", auditor("Thread-2", 0)),
-                         ("Thread-3", auditor("Thread-3", 1))],
-                        lambda outcome: {"history": history.ops,
-                                         "final": [balance_of(x) for x in accounts]})
-
-    runs = explore_schedules(ctx, build, _transfer_problem,
-                             lambda outcome, data: history_story(data) + story(ctx)(outcome, data),
-                             probe="bank.transfer_atomic")
+    runs = explore_schedules(ctx, build, _transfer_problem, explain, probe="bank.transfer_atomic")
     if isinstance(runs, Tampered):
         return runs
     return {"refusal": refusal, **runs}
+
+
+def _atomic_scenario(ctx: ProbeContext, transfer: Any, cls: Any, sched: Scheduler,
+                     held: dict[str, GapHold]) -> Scenario:
+    """One schedule's threads: the mover's two transfers and two auditors' three rounds of
+    looks (withdraw 1 from each account, put it back if taken), with the gap hold between."""
+    accounts = [cls(T_INITIAL[0]), cls(T_INITIAL[1])]
+    name_locks(sched, {"A": accounts[0], "B": accounts[1]})
+    history = History(sched)
+    looking: set[str] = set()  # auditors inside a look (from their withdrawal until the unit is back)
+    gap = held["gap"] = GapHold(sched, "Thread-1", ["Thread-2", "Thread-3"],
+                                lambda name: name not in looking, lambda: _contents(accounts),
+                                chance=float(ctx.param("gap_chance", GAP_CHANCE)),
+                                ops=int(ctx.param("gap_ops", GAP_OPS)))
+
+    def mover() -> None:
+        for src, dst in ((0, 1), (1, 0)):
+            gap.settle()
+            history.call("Thread-1", "transfer", [src, dst, 100],
+                         lambda src=src, dst=dst: gap.within(  # type: ignore[misc]
+                             f"transfer({'AB'[src]}, {'AB'[dst]}, 100)",
+                             lambda: transfer(accounts[src], accounts[dst], 100)))
+
+    def auditor(name: str, first: int) -> Callable[[], None]:
+        def look(index: int) -> Any:
+            looking.add(name)  # inside the call: a hold takes effect at the point before it
+            return accounts[index].withdraw(1)
+
+        def run() -> None:
+            for round_ in range(3):
+                for index in (first, 1 - first) if round_ % 2 == 0 else (1 - first, first):
+                    took = history.call(name, "withdraw", [index, 1],
+                                        lambda index=index: look(index))  # type: ignore[misc]
+                    if took is True:
+                        gap.finished(name)
+                        history.call(name, "deposit", [index, 1],
+                                     lambda index=index: accounts[index].deposit(1))  # type: ignore[misc]
+                    looking.discard(name)
+                    gap.finished(name)
+        return run
+
+    return Scenario([("Thread-1", mover), ("Thread-2", auditor("Thread-2", 0)),
+                     ("Thread-3", auditor("Thread-3", 1))],
+                    lambda outcome: {"history": history.ops, "final": [balance_of(x) for x in accounts]})
+
+
+def _contents(accounts: list[Any]) -> list[Any]:
+    """What the accounts hold, read without running the student's code (no property, no
+    `__getattr__`): the values of their instance dict and slots and, one level down, a dict's
+    or list's items. gaps.py compares them by identity to see that a call changed something."""
+    out: list[Any] = []
+    for account in accounts:
+        values: list[Any] = []
+        for klass in type(account).__mro__:
+            for name, attr in list(vars(klass).items()):
+                if type(attr) is types.MemberDescriptorType:  # a slot
+                    try:
+                        values.append(attr.__get__(account, type(account)))
+                    except AttributeError:  # not set
+                        continue
+                elif name == "__dict__" and type(attr) is types.GetSetDescriptorType:
+                    own = attr.__get__(account, type(account))
+                    values.extend(own.values() if type(own) is dict else ())
+        for value in values:
+            out.append(value)
+            if type(value) is dict:
+                out.extend(value.values())
+            elif type(value) is list:
+                out.extend(value)
+    return out
+
+
+def _gap_story(gap: GapHold, outcome: Outcome, ctx: ProbeContext) -> list[str]:
+    """Where the mover was kept waiting, in the student's lines: the frames at the release
+    that began the gap, and what the mover did in that call up to it."""
+    lines, told = ctx.source.splitlines(), []
+    for at in gap.gaps:
+        where = " -> ".join(f"{name} (line {line})" for name, line in at.frames)
+        done = [e for e in outcome.events[at.start:at.at] if e.thread == gap.mover and e.kind in SHOWN]
+        told += [f"{gap.mover} was kept waiting inside {at.call} at {where}, after it had done "
+                 "this (the other threads ran meanwhile):"]
+        told += ["  " + describe_event(e, ctx.filename, lines) for e in done[-8:]]
+    return told
 
 
 def _transfer_problem(data: dict[str, Any]) -> str | None:

@@ -8,13 +8,16 @@ statement of the sampled part).
 
 Threads held back (`behind`: from a line of the student's file on, or from their start) run
 only when nobody else can: the order in which a notify can come before the wait it was meant
-for (a lost wake-up, see wakeups.py).
+for (a lost wake-up, see wakeups.py), or a mover kept in the gap between two lock holdings of a
+call meant to be atomic (gaps.py: `keep_back` and `let_go`).
 """
 from __future__ import annotations
 
 import random
 
 from grader.probes.preempt.tasks import Task
+
+HOLD_CHOICES = 1_000  # a strict hold lapses after this many choices (a directed gap used at most 43)
 
 
 class Chooser:
@@ -23,9 +26,13 @@ class Chooser:
         self.in_line = in_line  # every choice: the first in line (a serial, ordered run)
         self.behind = dict(behind or {})
         self.held: set[str] = set()  # threads of `behind` that reached their line
+        self.strict: dict[str, int] = {}  # held threads a forced switch never picks (keep_back):
+        # the choices left before their hold lapses
 
     def next_of(self, runnable: list[Task]) -> Task:
         """The next thread among those that can run (not empty)."""
+        if self.strict:
+            self._lapse()
         if self.held:
             runnable = [t for t in runnable if t.name not in self.held] or runnable
         if self.in_line:
@@ -40,8 +47,13 @@ class Chooser:
         """Someone other than `me` to hand the turn to, if anyone can run (the next one in
         order when in line)."""
         others = [t for t in runnable if t is not me]
+        if self.strict:
+            self._lapse()
         if self.held:
-            others = [t for t in others if t.name not in self.held] or others
+            free = [t for t in others if t.name not in self.held]
+            if not free and me.name not in self.held and all(t.name in self.strict for t in others):
+                return None  # only strictly held ones: `me` goes on
+            others = free or others
         if not others:
             return None
         if self.in_line:
@@ -61,3 +73,24 @@ class Chooser:
         """`me` is held back from here on if it reached its line of `behind`."""
         if me.name in self.behind and me.name not in self.held and self.behind[me.name] in (None, line):
             self.held.add(me.name)
+
+    def keep_back(self, name: str) -> None:
+        """Hold `name` back (gaps.py), strictly: unlike a thread of `behind`, a forced switch
+        never hands it the turn; it runs only when nobody else can. The hold lapses after
+        `HOLD_CHOICES` choices of the next thread: a thread that spins (a non-blocking acquire
+        in a loop) while the held one has what it waits for would otherwise run forever."""
+        self.held.add(name)
+        self.strict[name] = HOLD_CHOICES
+
+    def let_go(self, name: str) -> None:
+        """`name` runs again with the others (the coin decides, as before it was held)."""
+        self.held.discard(name)
+        self.strict.pop(name, None)
+
+    def _lapse(self) -> None:
+        """One more choice made while strict holds last: let go those whose time is up."""
+        for name, left in list(self.strict.items()):
+            if left <= 1:
+                self.let_go(name)
+            else:
+                self.strict[name] = left - 1

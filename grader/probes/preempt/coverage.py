@@ -29,14 +29,25 @@ Why these numbers. A probe's `floor` is the most of three figures (`floor_for`):
   schedule in which both happen, which the measured rates of 1.00 show.)
 * The measured rate. `MEASURED` holds, per probe, the lowest per-schedule rate at which it
   caught a known bug: 200 single schedules per probe on every buggy contract bank of
-  tests/corpus/bank and tests/programs/bank. A rate p needs ln(MISS) / ln(1 - p) schedules for
+  tests/corpus/bank and tests/programs/bank (the atomic transfer: also the nine non-atomic
+  transfers of tests/programs/bank_transfer). A rate p needs ln(MISS) / ln(1 - p) schedules for
   a miss probability of at most `MISS` (10^-3) in one grading.
 * The measured first failures. The latest schedule (0-based) at which a probe first failed a
   known bug when graded with its default seed and 7 others, times 3, plus 1.
 Replayed offline (the per-schedule verdicts and pairs of schedule seeds 0-199 for every
 contract bank of tests/corpus/bank and tests/programs/bank, 41 files, each grading seed 0-159, or
 0-119 for the transfer's 80), the rule gives every probe the status the fixed count gives in all
-32,020 gradings; the latest first failures there were 16 (linearizable) and 30 (the transfer).
+32,020 gradings; the latest first failures there were 16 (linearizable) and 30 (the transfer,
+before its schedules were directed).
+The atomic transfer's schedules are directed (gaps.py: in half of the transfer calls the mover
+runs alone up to its first release after a change, then waits while the auditors make 8
+operations). Its lowest rate went from 0.10 (buggy_transfer_nonatomic; 0.04 for a transfer
+that debits and credits in two holdings of the accounts' locks) to 0.585 over the ten shapes,
+so its floor went from 66 to 14, the depth-2 figure: the rate alone asks for 8, its latest
+first failure (2, over the ten shapes' default seeds and 7 others each) for 7. Over grading
+seeds 0-159 of each shape the latest first failure is 6: every one of those gradings fails
+before the floor. The eight correct transfers (tests/corpus/bank, tests/programs/bank_transfer,
+reference/bank.py) passed all 200 schedules, also with every call directed.
 Past the floor, `PATIENCE` (6) schedules in a row without a new pair end the exploration: a
 correct bank's pairs stop growing within its first few schedules (its accesses are all under
 one lock, so the pairs are few: 2 to 16 per probe for the reference bank), a racy bank's keep
@@ -59,7 +70,7 @@ MEASURED: dict[str, tuple[float, int]] = {
     "bank.conservation": (0.98, 0),  # buggy_check_then_act
     "bank.linearizable": (0.24, 4),  # buggy_separate_locks: the history must show it
     "bank.simulate_total": (0.58, 3),  # buggy_simulate_own_counter: the total must come out wrong
-    "bank.transfer_atomic": (0.10, 21),  # buggy_transfer_nonatomic: an auditor must see it half done
+    "bank.transfer_atomic": (0.585, 2),  # directed (gaps.py): tests/programs/bank_transfer/through_helper
     "bank.transfer_no_deadlock": (1.0, 0),  # a lock-order inversion is seen without a deadlock
 }
 

@@ -127,6 +127,7 @@ class Scheduler:
         self.killed: list[str] = []  # daemon threads still alive when the program exited
         self.killed_working: list[str] = []  # of those, the ones not idly waiting for work
         self.wakeups = Wakeups(self.source_lines)  # unchecked waits, tried again with `behind`
+        self.on_release: Callable[[Task, Any], None] | None = None  # a probe's gap hold (gaps.py)
 
     # -- bookkeeping ---------------------------------------------------------------------
     def task(self) -> Task | None:
@@ -352,6 +353,8 @@ class Scheduler:
                 break
         if self.log.recording:
             self.record(me, "release", line, self.locks.label(lock))
+        if self.on_release is not None:
+            self.on_release(me, lock)
 
     # -- threads -------------------------------------------------------------------------
     def spawn(self, name: str, body: Callable[[], Any], thread: Any = None, *,

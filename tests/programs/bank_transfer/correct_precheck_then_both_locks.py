@@ -1,0 +1,54 @@
+"""Both locks in id order, the check and the move in one holding, after a first check under the source's lock alone: correct (the check is made again under both).
+
+Written for tests/test_transfer_gap.py (a transfer shape; correct)."""
+import threading
+
+
+class BankAccount:
+    def __init__(self, balance=0):
+        self.balance = balance
+        self.lock = threading.Lock()
+
+    def deposit(self, amount):
+        if amount <= 0:
+            raise ValueError("amount must be positive")
+        with self.lock:
+            self.balance += amount
+
+    def withdraw(self, amount):
+        if amount <= 0:
+            raise ValueError("amount must be positive")
+        with self.lock:
+            if self.balance < amount:
+                return False
+            self.balance -= amount
+            return True
+
+
+def simulate(account, customers, deposits_each, amount):
+    def customer():
+        for _ in range(deposits_each):
+            account.deposit(amount)
+
+    threads = [threading.Thread(target=customer) for _ in range(customers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return account.balance
+
+
+def transfer(src, dst, amount):
+    if amount <= 0:
+        raise ValueError("amount must be positive")
+    with src.lock:
+        if src.balance < amount:
+            return False
+    first, second = sorted((src, dst), key=id)
+    with first.lock:
+        with second.lock:
+            if src.balance < amount:
+                return False
+            src.balance -= amount
+            dst.balance += amount
+            return True
