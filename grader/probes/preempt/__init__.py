@@ -13,7 +13,8 @@ before it):
           when exploring stops), `oracle` (happens-before and atomicity, feeding `coverage`);
   parts of a schedule: `choice` (who runs next), `events` (the log), `lockgraph` (lock order,
           deadlocks), `sites` (shared writes), `parking` (threads between schedules), `stall`
-          (waiting for the end), `wakeups` (waits no loop re-checks);
+          (waiting for the end), `wakeups` (waits no loop re-checks), `gaps` (a mover kept
+          waiting in the gap of a call meant to be atomic: directed schedules);
   what the student's code calls: `vtime`, `primitives`, `answers`, `access` (the full hooks),
           `quiet`, `watch`, `siblings` (helper modules, instrumented);
   `modes` (sampled, watching, quiet), then `scheduler`, which composes them; then `runner`

@@ -11,6 +11,7 @@ from grader.probes.preempt.access import hooks
 from grader.probes.preempt.choice import Chooser
 from grader.probes.preempt.coverage import Pair, Rule
 from grader.probes.preempt.events import EventLog
+from grader.probes.preempt.gaps import GapHold
 from grader.probes.preempt.instrument import instrument
 from grader.probes.preempt.lockgraph import LockGraph
 from grader.probes.preempt.modes import HookTables, Modes
@@ -29,8 +30,8 @@ from grader.probes.protocol import Tampered
 def _integrity() -> dict[str, Any]:
     """The grader's own functions the student's code could replace to switch preemption off."""
     items: dict[str, Any] = {"patched": primitives.patched, "explore": explore, **hooks()}
-    for cls in (Scheduler, Chooser, TaskTable, EventLog, LockGraph, SharedSites, Modes, HookTables,
-                Watch, primitives.CoopLock, primitives.CoopRLock, primitives.CoopCondition,
+    for cls in (Scheduler, Chooser, GapHold, TaskTable, EventLog, LockGraph, SharedSites, Modes,
+                HookTables, Watch, primitives.CoopLock, primitives.CoopRLock, primitives.CoopCondition,
                 primitives.ManagedThread):
         for name, value in vars(cls).items():
             if callable(value):
