@@ -47,7 +47,10 @@ so its floor went from 66 to 14, the depth-2 figure: the rate alone asks for 8, 
 first failure (2, over the ten shapes' default seeds and 7 others each) for 7. Over grading
 seeds 0-159 of each shape the latest first failure is 6: every one of those gradings fails
 before the floor. The eight correct transfers (tests/corpus/bank, tests/programs/bank_transfer,
-reference/bank.py) passed all 200 schedules, also with every call directed.
+reference/bank.py) passed all 200 schedules, also with every call directed. The "3 x latest"
+term stays (it binds no probe now; it guards a rate measured on too few files), and so does
+`PATIENCE` for the transfer: the directed calls add few pairs of their own, and the correct
+transfers stop at 14 to 19 schedules.
 Past the floor, `PATIENCE` (6) schedules in a row without a new pair end the exploration: a
 correct bank's pairs stop growing within its first few schedules (its accesses are all under
 one lock, so the pairs are few: 2 to 16 per probe for the reference bank), a racy bank's keep
