@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from grader.probes.preempt.active import mark_plain
 from grader.results import Status
 
 
@@ -102,6 +103,7 @@ def probe(name: str, data: type | tuple[type, ...] = dict) -> Callable[[ProbeFn]
     def register(fn: ProbeFn) -> ProbeFn:
         _valid("probe", name, PROBES)
         PROBES[name] = ProbeDef(name, fn, data)
+        mark_plain(fn.__globals__)  # a frame of a probe's module is never the student's
         return fn
 
     return register

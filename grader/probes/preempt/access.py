@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from grader.probes.preempt import active
-from grader.probes.preempt.active import hook_point, identity
+from grader.probes.preempt.active import PLAIN, hook_point, identity
 from grader.probes.preempt.instrument import DUNDER, EXEC, GETATTR, GETITEM, GROWING_METHODS, INSTRUMENTED, LEN, \
     LOOKUP, METHOD, POINT, READ, RESIZE, SETATTR, SETITEM, WRITE, instrument
 from grader.probes.preempt.oracle import GROW, SHRINK, SIZE, Access
@@ -69,24 +69,32 @@ def _region(frame: Any, code: Any, thread_entry: bool) -> tuple[Any, ...]:
     """The region an access belongs to. Inside a thread's entry function (or a script's module
     level), each call it makes is a region of its own: one loop iteration's `deposit(...)`.
     Called from the grader (a probe's operation), the whole outermost call is one region.
-    `code` is `frame.f_code`: each frame's code is read once (in the child, every `f_code` read
-    is an audit event its hook pays for, a few microseconds)."""
+    `code` is `frame.f_code`: each frame's code is read once, and not at all for the grader's
+    own frames (in the child, every `f_code` read is an audit event its hook pays for)."""
     back = frame.f_back
-    back_code: Any = back.f_code if back is not None else None
+    back_code = _code_of(back)
     while back_code is _EXEC_CODE and back.f_back is not None:
         frame = back.f_back  # an exec'd string runs as part of the line that exec'd it
         code = frame.f_code
         back = frame.f_back
-        back_code = back.f_code if back is not None else None
+        back_code = _code_of(back)
     root, root_code, child = frame, code, None
     parent, parent_code = back, back_code
     while parent is not None and parent_code.co_filename in INSTRUMENTED:
         root, root_code, child = parent, parent_code, root
         parent = parent.f_back
-        parent_code = parent.f_code if parent is not None else None
+        parent_code = _code_of(parent)
     if thread_entry or root_code.co_name == "<module>":
         return (root, child)
     return (root,)
+
+
+def _code_of(frame: Any) -> Any:
+    """A frame's code, or for a frame of the grader's own modules (or none) a stand-in: a code
+    that is neither instrumented nor `hook_exec`'s, which is all `_region` asks of it."""
+    if frame is None or identity(frame.f_globals) in PLAIN:
+        return _PLAIN_CODE
+    return frame.f_code
 
 
 def _lock_label(sched: Any, lock: Any, frame: Any) -> str:
@@ -359,6 +367,7 @@ def hook_resize(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwa
 
 
 _EXEC_CODE = hook_exec.__code__
+_PLAIN_CODE = _code_of.__code__  # the grader's own code: neither instrumented nor hook_exec's
 
 
 def hooks() -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from grader.probes.preempt import primitives
 from grader.probes.preempt.access import hooks
+from grader.probes.preempt.active import mark_plain
 from grader.probes.preempt.choice import Chooser
 from grader.probes.preempt.coverage import Pair, Rule
 from grader.probes.preempt.events import EventLog
@@ -25,6 +26,9 @@ from grader.probes.preempt.verdict import findings
 from grader.probes.preempt.watch import Watch
 from grader.probes.probing import ProbeContext, describe, plain
 from grader.probes.protocol import Tampered
+
+
+mark_plain(globals())  # a frame of this module is never the student's (active.PLAIN)
 
 
 def _integrity() -> dict[str, Any]:

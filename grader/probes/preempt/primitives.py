@@ -16,12 +16,13 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from grader.probes.preempt import active
-from grader.probes.preempt.active import identity
+from grader.probes.preempt.active import identity, mark_plain
 from grader.probes.preempt.tasks import DONE, Abort, Task, student_line
 
 if TYPE_CHECKING:  # for annotations only: the scheduler imports this module
     from grader.probes.preempt.scheduler import Scheduler
 
+mark_plain(globals())  # a frame of this module is never the student's (active.PLAIN)
 ORIGINAL = {name: getattr(threading, name) for name in
             ("Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Thread")}
 REAL_SLEEP = time.sleep

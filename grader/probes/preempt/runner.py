@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterator
 
 from grader.probes.preempt import active
 from grader.probes.preempt.access import hooks
+from grader.probes.preempt.active import mark_plain
 from grader.probes.preempt.answers import INPUT_STOP, Session, answers_of
 from grader.probes.preempt.instrument import INSTRUMENTED, instrument
 from grader.probes.preempt.logstate import fresh_logging
@@ -37,6 +38,7 @@ from grader.probes.preempt.scheduler import Outcome, Scheduler
 from grader.probes.preempt.siblings import siblings, submission_attrs
 from grader.probes.preempt.tasks import RUNNABLE, Abort
 
+mark_plain(globals())  # a frame of this module is never the student's (active.PLAIN)
 TIME_LIMIT = 300.0  # virtual seconds a program may run before it is stopped (a simulation)
 RUN_SECONDS = 60.0  # CPU seconds a program run may take (a busy loop that never ends): a program
 # of 2 x 10^7 locked updates (about 4 s natively) takes about a third of it

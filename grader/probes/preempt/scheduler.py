@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from grader.probes.preempt import active, parking, vtime
-from grader.probes.preempt.active import identity
+from grader.probes.preempt.active import identity, mark_plain
 from grader.probes.preempt.choice import Chooser
 from grader.probes.preempt.events import Event, EventLog
 from grader.probes.preempt.lockgraph import LockGraph
@@ -47,6 +47,7 @@ from grader.probes.preempt.tasks import BLOCKED, DONE, RUNNABLE, TURNS, Abort, T
 from grader.probes.preempt.wakeups import Wakeups
 from grader.probes.probing import describe
 
+mark_plain(globals())  # a frame of this module is never the student's (active.PLAIN)
 _REAL_START_NEW_THREAD = _thread.start_new_thread  # `_thread.start_new_thread` is patched while a schedule runs
 
 
