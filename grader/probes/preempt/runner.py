@@ -33,6 +33,7 @@ from grader.probes.preempt.active import mark_plain
 from grader.probes.preempt.answers import INPUT_STOP, Session, answers_of
 from grader.probes.preempt.instrument import INSTRUMENTED, instrument
 from grader.probes.preempt.logstate import fresh_logging
+from grader.probes.preempt.modes import QUIET
 from grader.probes.preempt.primitives import installed, patched, restart_names
 from grader.probes.preempt.scheduler import Outcome, Scheduler
 from grader.probes.preempt.siblings import siblings, submission_attrs
@@ -312,7 +313,13 @@ def call_quietly(fn: Callable[[], Any], namespace: dict[str, Any], path: str, so
     Threads the call started and did not wait for live on, parked, for the next call into the
     same namespace (a module-level actor, an executor's workers). `environment`:
     the program's view of its process too (see `program_environment`). `cpu_limit`: CPU seconds
-    instrumented code may spin without sleeping before the call is stopped (status "steps")."""
+    instrumented code may spin without sleeping before the call is stopped (status "steps").
+
+    The call's schedule is quiet from its start (grader/probes/preempt/modes.py): nothing of it
+    is recorded, since nobody reads a call's events, lock order or race oracle, only its value,
+    its exception and whether it returned (and a deadlock's waits name each thread, its lock and
+    the lock's holder, not lines). Instrumented code went quiet at its first point anyway; plain
+    code (the sequential checks' classes) recorded every lock it took, a few frame reads each."""
     sched = Scheduler(0, filename=path, source=source, serial=True, max_steps=MAX_STEPS,
                       stall_seconds=3.0, budget=0, spin=10_000, time_limit=time_limit,
                       world=namespace, cpu_limit=cpu_limit)
@@ -320,6 +327,7 @@ def call_quietly(fn: Callable[[], Any], namespace: dict[str, Any], path: str, so
     result = CallOutcome()
 
     def body() -> None:
+        sched.modes.set(QUIET)
         try:
             result.value = fn()
         except Abort:  # stopped by the grader's limits
@@ -345,19 +353,20 @@ def call_afresh(time_limit: float) -> bool:
     that the caller can make its next call here instead of in a schedule of its own (the
     sequential checks' 150 sequences: a scheduler and a thread each cost about as much as the
     steps). Only a schedule in which nothing but the call itself ran can be made so: no thread
-    was started or adopted, no scheduling point was made (its mode is the first), it was not
-    stopped, threading's stand-ins still in place. Then what is left of the earlier call is its
-    clocks and records, and those start again: virtual time and the step count at zero
-    (`time_limit` from now), no events, no lock held, `random` as a call's first thread finds
-    it, thread names from Thread-1. False: the caller ends the call instead
+    was started or adopted, it was not stopped, it is still quiet, threading's stand-ins still
+    in place. Then what is left of the earlier call is its clocks and counts, and those start
+    again: virtual time, the step count and the spin count at zero (`time_limit` from now), no
+    events, no lock held, `random` as a call's first thread finds it, thread names from
+    Thread-1. False: the caller ends the call instead
     (its next call gets a schedule of its own)."""
     sched = active.ACTIVE
-    if sched is None or sched.aborted or len(sched.tasks) != 1 or sched.fast or not installed():
+    if sched is None or sched.aborted or len(sched.tasks) != 1 or not installed():
         return False
     me = sched.tasks[0]
-    if me.state != RUNNABLE or me.ident != _thread.get_ident():
+    if me.state != RUNNABLE or me.ident != _thread.get_ident() or sched.modes.mode != QUIET:
         return False
     sched.now, sched.steps, sched.time_limit = 0.0, 0, time_limit
+    sched.countdown, sched.turns, me.ran = sched.spin, 0, 0
     sched.log.events.clear()
     me.held.clear()
     random.setstate(FIRST_STREAM)
