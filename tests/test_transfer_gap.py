@@ -125,3 +125,16 @@ def test_a_strictly_held_thread_is_never_handed_the_turn_by_a_forced_switch():
         chooser.other(mover, [mover, auditor])
     assert "Thread-2" not in chooser.held  # the hold lapsed
     assert chooser.other(mover, [mover, auditor]) is auditor
+
+
+def test_a_graded_two_holding_transfer_loses_the_bonus_and_says_where_it_waited(rubric):
+    """Through the sandbox, with the rubric's 80 schedules: the child's directed schedules and
+    the grader's judge agree, and the failure names the student's functions and lines."""
+    from grader.grading import grade
+    report = grade(rubric, "bank", SHAPES / "lock_src_then_lock_dst.py")
+    checks = {c.id: c for c in report.checks}
+    atomic = checks["transfer_atomic"]
+    assert atomic.status == "failed" and "transfer is not atomic" in atomic.message
+    assert "was kept waiting inside transfer(" in atomic.details
+    assert "at transfer (line 44)" in atomic.details  # the end of the `with src.lock:` that debits
+    assert checks["transfer_no_deadlock"].status == "passed"
