@@ -33,6 +33,7 @@ from grader.checks import observations as shapes
 from grader.checks.downloader.harness import run_against
 from grader.checks.downloader.mock import MockServer, Route, SequencedServer, WarpedServer, \
     connection_error, normalize, redirect, slow_response, status
+from grader.checks.downloader.mock.server import PAUSE
 from grader.probes.probing import OPAQUE, ProbeContext, describe, plain
 from grader.probes.registry import planner, probe
 
@@ -41,6 +42,7 @@ CALL_DEADLINE = 12.0  # download_pages must return within this (else: "did not r
 LINGER = 2.0  # how long threads left running after the return may finish their requests
 SETTLE = 2.0  # order run: how long the grader waits for a status line after each answer
 PATIENCE = 2  # answers left without a line before it stops waiting (the verdict is made)
+LAST_LINES = 0.2  # s the threads a call left running get to print, once every URL is done
 
 D = "https://dl.test/"
 GATED_URLS = [D + "ok", D + "moved", D + "missing", D + "refused", D + "slow", D + "broken",
@@ -121,7 +123,7 @@ def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], m
             return True
         if server.done_with(routes):
             if box.get("in_flight", 0) > 0 or not box.get("done_at_return", True):
-                time.sleep(0.2)  # returned early: their last status lines
+                _last_lines(left_running, server)  # returned early: their last status lines
             return True
         return False
 
@@ -140,6 +142,20 @@ def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], m
         "thread_errors": run.thread_errors,
         "network": run.network,
     }
+
+
+def _last_lines(left_running: list[threading.Thread], server: MockServer) -> None:
+    """Give the threads a call left running LAST_LINES s to print their last status lines, and
+    no longer than they can: every download is done, so once they have ended, or every thread
+    waits untimed on what only the server's own (passive) threads could release (`stuck.idle`;
+    none is held, nothing is in flight), no line can come any more."""
+    from grader.sandbox import stuck
+
+    deadline = time.monotonic() + LAST_LINES
+    while time.monotonic() < deadline:
+        if not any(t.is_alive() for t in left_running) or stuck.idle(server.passive, PAUSE):
+            return
+        time.sleep(0.01)
 
 
 def _server(urls: list[str], routes: dict[str, Route], max_workers: int,

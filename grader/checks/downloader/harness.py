@@ -93,11 +93,13 @@ def run_against(ctx: ProbeContext, server: MockServer, body: Callable[[], None],
 
     network_before = len(netguard.ATTEMPTS)
     errors: list[dict[str, Any]] = []
-    before = set(threading.enumerate())
     server.passive.add(threading.get_native_id())  # this thread only waits for `body` to end
     runner = threading.Thread(target=body, name=name, daemon=daemon)
     with server:
-        recorder = StdoutRecorder(server.now)
+        # Taken once the server runs: its own thread (a SequencedServer's conductor) is not one
+        # the student's code left running, so it is never lingered for.
+        before = set(threading.enumerate())
+        recorder = StdoutRecorder(server.now, on_line=server.wake)
         if isinstance(server, SequencedServer):
             server.reported = wording.reaction_test(server, recorder, aliases)
         with _thread_errors(errors, ctx.filename), _argv(argv), capturing(recorder):

@@ -14,6 +14,8 @@ from grader.checks.downloader.mock.records import Record
 from grader.checks.downloader.mock.routes import Route, normalize
 from grader.checks.downloader.mock.server import MockServer
 
+LOOK = 0.01  # s without an event before the conductor looks whether the program is idle
+
 
 @dataclass
 class Phase:
@@ -92,6 +94,10 @@ class SequencedServer(MockServer):
             self._cond.notify_all()
         return record
 
+    def _leave(self, record: Record, outcome: str) -> None:
+        super()._leave(record, outcome)
+        self.wake()  # an end can be the reaction the conductor waits for (a redirect's)
+
     def _wait_turn(self, record: Record, route: Route) -> None:
         with self._cond:
             while record.released is None and not self.closed:
@@ -121,8 +127,10 @@ class SequencedServer(MockServer):
                     continue
                 assert self._last_arrival is not None
                 left = self._last_arrival + quiet - self.now()
+                arrivals = len(self.records) + self.dropped
                 if len(self.held) < target and left > 0 and not self._idle():
-                    self._cond.wait(min(left, 0.05))
+                    if arrivals == len(self.records) + self.dropped:  # none came while it looked
+                        self._cond.wait(min(left, 0.05))
                     continue
                 count = len(self.held)
                 phase = Phase(round(self.now(), 4), count, target,
@@ -142,16 +150,30 @@ class SequencedServer(MockServer):
                 while self.held and not self.closed:
                     record = min(self.held, key=self._order_key)
                     self._release(record, index)
-                    if self.unanswered >= self.patience:
-                        continue
-                    deadline = self.clock() + self.settle
-                    while not self.closed and not self._reacted(record):
-                        left = deadline - self.clock()
-                        if left <= 0 or (self._idle() and not self._reacted(record)):
-                            self.unanswered += 1
-                            break
-                        self._cond.wait(min(left, 0.01))
+                    if self.unanswered < self.patience:
+                        self._await_reaction(record)
                 target, quiet = max(2, count), self.short_quiet * 3
+
+    def _await_reaction(self, record: Record) -> None:  # with self._cond held
+        """Wait until the program reacts to `record`'s answer (its status line, or its task's
+        next request), `settle` s at most, or until it cannot react any more (idle).
+
+        Every event it could react with wakes this wait: a request arriving (`_arrive`), one
+        ending (`_leave`), a line printed (`wake`, the recorder's `on_line`). Whether the
+        process is idle is looked at only once LOOK s went by without any: a look sleeps (the
+        two readings of `stuck.idle`), and a program that reacts does so without one. Idle is
+        for good until the server acts, so looking later concludes what looking sooner would."""
+        deadline = self.clock() + self.settle
+        while not self.closed and not self._reacted(record):
+            left = deadline - self.clock()
+            if left <= 0:
+                self.unanswered += 1
+                return
+            if self._cond.wait(min(left, LOOK)):
+                continue  # something happened: is it the reaction?
+            if self._idle() and not self._reacted(record):
+                self.unanswered += 1
+                return
 
     def _reacted(self, record: Record) -> bool:  # with self._cond held
         if record.end is None:

@@ -20,7 +20,15 @@ from grader.checks.downloader.mock.routes import BODY, Route, normalize, read_ti
 from grader.checks.downloader.mock.via_urllib import UrllibRequest
 
 MAX_RECORDS = 2000  # requests kept per server (a runaway loop must not exhaust memory)
-IDLE_AFTER = 0.25  # s without a new arrival before the gate asks whether one can still come
+# s without a new arrival before the gate asks whether one can still come (then again every
+# IDLE_AFTER s). A pool reaches its target at once and is never looked at; a look while threads
+# still start finds one running and changes nothing, so it can come early (it was 0.25 s).
+IDLE_AFTER = 0.02
+# s between the two readings of the threads' states in a look (stuck.idle). Its length does not
+# decide anything: a thread reads as asleep only in an untimed wait, a woken one reads as runnable
+# at once, and one that ran between the readings has a new context-switch count, so two equal
+# readings show an instant at which every thread slept, however close together they are.
+PAUSE = 0.002
 
 
 class MockServer:
@@ -82,6 +90,11 @@ class MockServer:
     def owns(self, key: str) -> bool:
         return self.any_url is not None or key in self.routes
 
+    def wake(self) -> None:
+        """Something the server's waits may be waiting for happened (a status line printed)."""
+        with self._cond:
+            self._cond.notify_all()
+
     def note_unmocked(self, what: str) -> None:
         with self._cond:
             if len(self.unmocked) < 50:
@@ -128,7 +141,7 @@ class MockServer:
                 if left <= 0 or (self.quiet - left >= IDLE_AFTER and self._idle()):
                     self._open_gate("quiet")
                     break
-                self._cond.wait(min(left, 0.05) if self.idle_ends_waits else left)
+                self._cond.wait(min(left, IDLE_AFTER) if self.idle_ends_waits else left)
             record.released = self.now()
         return record
 
@@ -145,7 +158,7 @@ class MockServer:
         self._looking = True
         self._cond.release()
         try:
-            quiet = stuck.idle(held | self.passive)
+            quiet = stuck.idle(held | self.passive, PAUSE)
         finally:
             self._cond.acquire()
             self._looking = False

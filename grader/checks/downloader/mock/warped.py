@@ -28,10 +28,9 @@ from typing import Any
 
 from grader.checks.downloader.mock.records import Record
 from grader.checks.downloader.mock.routes import Route
-from grader.checks.downloader.mock.server import MockServer
+from grader.checks.downloader.mock.server import PAUSE, MockServer
 
 POLL = 0.005  # s between two looks of a waiting answer at whether the process is idle
-PAUSE = 0.002  # s between the two readings of the threads' states (stuck.idle)
 
 
 class WarpedServer(MockServer):
