@@ -5,8 +5,8 @@ same checks, statuses and scores on 3.10, 3.11, 3.12 and 3.13.
     python bench/version_bench.py --python /opt/py3.12/bin/python --python python3.13
     python bench/version_bench.py --task bank --jobs 2
 
-Each interpreter needs the grader's dependencies (requests, responses, pyyaml, pytest):
-a venv per version with `pip install requests responses pyyaml pytest` does. The grader
+Each interpreter needs the grader's dependencies (requests, urllib3, pyyaml, pytest):
+a venv per version with `pip install requests pyyaml pytest` does. The grader
 itself comes from this checkout (PYTHONPATH), and the sandboxed child runs under the same
 interpreter as the grading, so every version grades with its own bytecode, threading and
 `ast`. Prints per version the time and the verdict fingerprints; then every submission whose

@@ -20,7 +20,7 @@ from grader.errors import GraderError
 from grader.presentation import nominal_maximum
 from grader.rubric import Rubric
 
-DEPENDENCIES = ["requests>=2.28", "responses>=0.23", "pyyaml>=6.0", "pytest>=7"]
+DEPENDENCIES = ["requests>=2.28", "urllib3>=1.26", "pyyaml>=6.0", "pytest>=7"]
 
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.

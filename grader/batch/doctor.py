@@ -28,7 +28,7 @@ from grader.rubric import Rubric
 
 # What the sandboxed child imports besides the standard library: the downloader's mocked HTTP
 # (grader.checks.downloader.mock) and the rubric reader. Installed with the grader; a broken install lacks them.
-CHILD_PACKAGES = {"requests": "requests", "responses": "responses", "yaml": "pyyaml"}
+CHILD_PACKAGES = {"requests": "requests", "urllib3": "urllib3", "yaml": "pyyaml"}
 
 
 @dataclass(frozen=True)

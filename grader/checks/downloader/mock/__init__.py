@@ -1,11 +1,11 @@
 """The grader's HTTP, in the child: every request a downloader makes is answered here, in-process.
 
 `routes` (what a URL answers), `records` (one request as the server saw it), `dispatch` (the one
-`responses` mock that routes every request, for the child's life), `via_urllib` (urllib answered
-alike), `server` (`MockServer`, the gated server), `warped` (`WarpedServer`, the same on a clock
-that skips idle time), `sequenced` (`SequencedServer`, one answer at a time), `recorder` (the
-student's output, timestamped) and `timeline` (the chart in the feedback). The names a check needs
-are importable from here.
+route every request takes, for the child's life), `transport` (requests' HTTPAdapter.send
+replaced by that route), `via_urllib` (urllib answered alike), `server` (`MockServer`, the gated
+server), `warped` (`WarpedServer`, the same on a clock that skips idle time), `sequenced`
+(`SequencedServer`, one answer at a time), `recorder` (the student's output, timestamped) and
+`timeline` (the chart in the feedback). The names a check needs are importable from here.
 """
 from grader.checks.downloader.mock.dispatch import UNMOCKED, install, uninstall
 from grader.checks.downloader.mock.records import Record

@@ -1,20 +1,20 @@
-"""The process-wide dispatcher: one `responses` mock, many servers over time.
+"""The process-wide dispatcher: one catch-all route for every request, many servers over time.
 
-One catch-all `responses` callback per HTTP method is installed once and stays installed for the
-child's life, so a thread the student leaves running can never fall through to the real network
-after a check is over (it gets a ConnectionError instead). Each request goes to the most recent
-open server that answers its URL, else to a closed one (which refuses it as late), else it is
-blocked and listed as unmocked. urllib's handlers are routed here too (`via_urllib`).
+`requests`' HTTPAdapter.send is replaced once (`transport`) and stays replaced for the child's
+life, so a thread the student leaves running can never fall through to the real network after a
+check is over (it gets a ConnectionError instead). Each request goes to the most recent open
+server that answers its URL, else to a closed one (which refuses it as late), else it is blocked
+and listed as unmocked. urllib's handlers are routed here too (`via_urllib`).
 """
 from __future__ import annotations
 
-import re
 import threading
 from typing import Any, Protocol
 
-from grader.checks.downloader.mock import via_urllib
+from grader.checks.downloader.mock import transport, via_urllib
 from grader.checks.downloader.mock.routes import normalize
 
+# The methods answered (those `responses` routed when it stood here); another one is refused.
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -29,40 +29,30 @@ class Server(Protocol):
 
 
 _LOCK = threading.RLock()
-_MOCK: Any = None
+_INSTALLED = False
 _OPEN: list[Server] = []  # most recent last
 _RETIRED: list[Server] = []  # closed servers keep their URLs: late requests are refused
 UNMOCKED: list[str] = []  # requests no server answers, for the whole process
 
 
 def install() -> None:
-    """Start the catch-all `responses` mock (idempotent). It stays installed until uninstall()."""
-    global _MOCK
+    """Route every request to the servers (idempotent). It stays so until uninstall()."""
+    global _INSTALLED
     with _LOCK:
-        if _MOCK is not None:
+        if _INSTALLED:
             return
         via_urllib.install(owner)
-        import responses
-
-        mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        everything = re.compile(r".*", re.DOTALL)
-        # One route per method and nothing else: responses' registry pops a route when two
-        # match, so all routing happens in _dispatch.
-        for method in METHODS:
-            mock.add_callback(method, everything, callback=_dispatch)
-        mock.start()
-        _MOCK = mock
+        transport.install(_dispatch)
+        _INSTALLED = True
 
 
 def uninstall() -> None:
-    """Remove the mock (for tests in the grader's own process; the child never uninstalls)."""
-    global _MOCK
+    """Stop routing (for tests in the grader's own process; the child never uninstalls)."""
+    global _INSTALLED
     with _LOCK:
-        if _MOCK is not None:
-            _MOCK.stop(allow_assert=False)
-            _MOCK.reset()
-            _MOCK = None
+        transport.uninstall()
         via_urllib.uninstall()
+        _INSTALLED = False
         _OPEN.clear()
         _RETIRED.clear()
         UNMOCKED.clear()
@@ -98,12 +88,15 @@ def owner(url: str) -> Server | None:
 
 
 def _dispatch(request: Any) -> Any:
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+
     url = str(request.url)
+    if request.method not in METHODS:
+        raise RequestsConnectionError(f"refused by the grader: {request.method} is not a "
+                                      "method its server answers", request=request)
     server = owner(url)
     if server is not None:
         return server.handle(request)
-    from requests.exceptions import ConnectionError as RequestsConnectionError
-
     with _LOCK:
         what = f"{request.method} {url}"
         if len(UNMOCKED) < 100:

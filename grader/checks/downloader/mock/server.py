@@ -1,4 +1,4 @@
-"""A gated, in-process HTTP server for grading downloaders, built on `responses`.
+"""A gated, in-process HTTP server for grading downloaders (requests reach it through `dispatch`).
 
 Student code runs `requests` against it inside the sandboxed child; nothing leaves the process
 (`dispatch`). A `MockServer` answers the URLs of one scenario and records, for every request,
