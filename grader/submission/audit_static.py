@@ -23,7 +23,7 @@ import importlib.util
 import re
 import sys
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -573,10 +573,10 @@ def _parse(source: str, filename: str) -> ast.AST | None:
 
 
 def audit_source(source: str, filename: str, allowed: frozenset[str] = frozenset(),
-                 names: Names | None = None) -> list[Finding]:
+                 names: Names | None = None, tree: ast.AST | None = None) -> list[Finding]:
     """Findings in one module's source, in line order; a file that does not parse has none
-    (the import reports the syntax error)."""
-    tree = _parse(source, filename)
+    (the import reports the syntax error). `tree`: the source already parsed."""
+    tree = tree or _parse(source, filename)
     if tree is None:
         return []
     names = names or Names([tree], set())
@@ -599,25 +599,34 @@ def audit_submission(path: Path, allowed_imports: frozenset[str] = frozenset()) 
         if data is None:  # a symlink, a FIFO, a device, too big: the sandbox does not copy it either
             continue
         sources.append((file.name, data.decode("utf-8-sig", errors="replace")))
-    parsed = {name: (source, _parse(source, name)) for name, source in sources}
-    modules = {name[:-3] for name in parsed if name.endswith(".py")}
-    reached = _reached(path.name, parsed, modules)
-    names = Names([tree for name, (_, tree) in parsed.items() if tree is not None and name in reached],
-                  modules)
+    texts = dict(sources)
+    trees: dict[str, ast.AST | None] = {}
+
+    def tree_of(name: str) -> ast.AST | None:
+        """Parsed when first reached: a file its run cannot execute is never audited, so it is
+        not parsed either (a folder of many .py files, such as a corpus, costs its own file)."""
+        if name not in trees:
+            trees[name] = _parse(texts[name], name) if name in texts else None
+        return trees[name]
+
+    modules = {name[:-3] for name in texts if name.endswith(".py")}
+    reached = _reached(path.name, tree_of, modules)
+    mine = [name for name in texts if name in reached]  # in file order, as before
+    names = Names([t for t in map(tree_of, mine) if t is not None], modules)
     findings: list[Finding] = []
-    for name, (source, _) in parsed.items():
-        if name in reached:
-            findings += audit_source(source, name, frozenset(allowed_imports), names)
+    for name in mine:
+        findings += audit_source(texts[name], name, frozenset(allowed_imports), names,
+                                 tree_of(name))
     return findings
 
 
-def _reached(main: str, parsed: dict[str, tuple[str, ast.AST | None]], modules: set[str]) -> set[str]:
+def _reached(main: str, tree_of: Callable[[str], ast.AST | None], modules: set[str]) -> set[str]:
     """The submission's file and the files beside it that it imports, directly or through each
     other: what its run can execute (a module reached any other way, by a computed name, exec or
     a subprocess, needs what the audit flags in the file that does it)."""
     reached, todo = {main}, [main]
     while todo:
-        tree = parsed.get(todo.pop(), ("", None))[1]
+        tree = tree_of(todo.pop())
         for node in ast.walk(tree) if tree is not None else ():
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] + [a.name for a in node.names] if isinstance(node, ast.ImportFrom) else []
