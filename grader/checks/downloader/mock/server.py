@@ -28,7 +28,7 @@ IDLE_AFTER = 0.02
 # decide anything: a thread reads as asleep only in an untimed wait, a woken one reads as runnable
 # at once, and one that ran between the readings has a new context-switch count, so two equal
 # readings show an instant at which every thread slept, however close together they are.
-PAUSE = 0.002
+PAUSE = 0.0005
 
 
 class MockServer:
