@@ -129,3 +129,23 @@ def test_requests_are_answered_by_the_grader_transport_as_responses_answered_the
     requests_seen = [(r["url"], r["outcome"], r["timeout"]) for r in server.snapshot()["requests"]]
     assert requests_seen == [("https://t.test/moved", "301", 2.0), ("https://t.test/a", "200", 2.0),
                              ("https://t.test/a", "200", None)] + [("https://t.test/down", "503", None)] * 3
+
+
+def test_the_linger_ends_once_the_threads_left_running_can_do_nothing_more(mock: Any) -> None:
+    """A body that leaves a thread waiting untimed for good (a worker on an empty queue): the
+    60 s linger ends at once, with the thread still waiting (nothing more could be recorded)."""
+    never = threading.Event()
+    left: list[threading.Thread] = []
+
+    def body() -> None:
+        left.append(threading.Thread(target=never.wait, daemon=True))
+        left[0].start()
+
+    server = httpmock.SequencedServer(lambda url: httpmock.status(200, 0.0), lambda url: 0.0,
+                                      first_target=3)
+    server.passive.add(threading.get_native_id())  # this thread only joins, as the child's does
+    ended = threading.Thread(target=lambda: _run(server, body, settled=lambda threads: False))
+    ended.start()
+    ended.join(30)
+    assert not ended.is_alive() and left[0].is_alive()
+    never.set()

@@ -30,10 +30,9 @@ import time
 from typing import Any
 
 from grader.checks import observations as shapes
-from grader.checks.downloader.harness import run_against
+from grader.checks.downloader.harness import idle, run_against
 from grader.checks.downloader.mock import MockServer, Route, SequencedServer, WarpedServer, \
     connection_error, normalize, redirect, slow_response, status
-from grader.checks.downloader.mock.server import PAUSE
 from grader.probes.probing import OPAQUE, ProbeContext, describe, plain
 from grader.probes.registry import planner, probe
 
@@ -147,13 +146,11 @@ def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], m
 def _last_lines(left_running: list[threading.Thread], server: MockServer) -> None:
     """Give the threads a call left running LAST_LINES s to print their last status lines, and
     no longer than they can: every download is done, so once they have ended, or every thread
-    waits untimed on what only the server's own (passive) threads could release (`stuck.idle`;
-    none is held, nothing is in flight), no line can come any more."""
-    from grader.sandbox import stuck
-
+    waits untimed on what only the server's own (passive) threads could release (`idle`), no
+    line can come any more."""
     deadline = time.monotonic() + LAST_LINES
     while time.monotonic() < deadline:
-        if not any(t.is_alive() for t in left_running) or stuck.idle(server.passive, PAUSE):
+        if not any(t.is_alive() for t in left_running) or idle(server):
             return
         time.sleep(0.01)
 

@@ -72,10 +72,21 @@ def new_threads(before: set[threading.Thread], runner: threading.Thread) -> list
     return [t for t in threading.enumerate() if t not in before and t is not runner and t.is_alive()]
 
 
-def _linger(seconds: float, settled: Callable[[], bool]) -> None:
+def idle(server: MockServer) -> bool:
+    """Nothing is in flight and no thread but the grader's passive ones (and the caller) can
+    ever run again (`stuck.idle`): the program can do nothing more, however long it is given."""
+    from grader.checks.downloader.mock.server import PAUSE
+    from grader.sandbox import stuck
+
+    return server.in_flight == 0 and stuck.idle(server.passive, PAUSE)
+
+
+def _linger(seconds: float, settled: Callable[[], bool], server: MockServer) -> None:
+    """Up to `seconds` for the threads left running to settle; not a moment longer once they
+    can do nothing more (`idle`): what they would do in the rest of it, they cannot."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if settled():
+        if settled() or idle(server):
             break
         time.sleep(0.02)
 
@@ -108,7 +119,7 @@ def run_against(ctx: ProbeContext, server: MockServer, body: Callable[[], None],
             runner.join(wait)
             done = finished(runner)
             if done:
-                _linger(linger, lambda: settled(new_threads(before, runner)))
+                _linger(linger, lambda: settled(new_threads(before, runner)), server)
         lines = recorder.finish()
         snapshot = server.snapshot()
     return Recording(done, started, lines[:2000], snapshot, errors,

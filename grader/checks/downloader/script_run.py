@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.checks import observations as shapes
-from grader.checks.downloader.harness import run_against
+from grader.checks.downloader.harness import idle, run_against
 from grader.checks.downloader.mock import Route, SequencedServer, connection_error, normalize, \
     slow_response, status
 from grader.probes.probing import ProbeContext, describe
@@ -199,7 +199,9 @@ def interpreter_exit(before: set[threading.Thread], server: Any, deadline: float
     queued work still runs, as concurrent.futures' exit hook lets it), then every non-daemon
     thread the script started is joined. Returns the non-daemon threads that never end: still
     running at `deadline`, or blocked with nothing left to wake them (every thread the script
-    started waits without a timeout, and no request is in flight, for EXIT_QUIET seconds)."""
+    started waits without a timeout, and no request is in flight, for EXIT_QUIET seconds, or
+    at once when the kernel shows them asleep for good: `harness.idle`, which their frames,
+    read one thread after another, cannot show)."""
     _shut_down_executors(before)
     me = threading.current_thread()
     quiet_since: float | None = None
@@ -214,7 +216,7 @@ def interpreter_exit(before: set[threading.Thread], server: Any, deadline: float
             return [t.name for t in waited]
         if server.in_flight == 0 and all(_waits_forever(t) for t in started):
             quiet_since = now if quiet_since is None else quiet_since
-            if now - quiet_since >= EXIT_QUIET:
+            if now - quiet_since >= EXIT_QUIET or idle(server):
                 return [t.name for t in waited]
         else:
             quiet_since = None
