@@ -35,7 +35,7 @@ from grader.probes.preempt.instrument import INSTRUMENTED, instrument
 from grader.probes.preempt.logstate import fresh_logging
 from grader.probes.preempt.modes import QUIET
 from grader.probes.preempt.primitives import installed, patched, restart_names
-from grader.probes.preempt.scheduler import Outcome, Scheduler
+from grader.probes.preempt.scheduler import Outcome, Scheduler, stream_of
 from grader.probes.preempt.siblings import siblings, submission_attrs
 from grader.probes.preempt.tasks import RUNNABLE, Abort
 
@@ -345,9 +345,6 @@ def call_quietly(fn: Callable[[], Any], namespace: dict[str, Any], path: str, so
     return result
 
 
-FIRST_STREAM = random.Random("0:0").getstate()  # `random` as a call's first thread finds it
-
-
 def call_afresh(time_limit: float) -> bool:
     """Inside `call_quietly`: make the running call's schedule what a new call's would be, so
     that the caller can make its next call here instead of in a schedule of its own (the
@@ -369,7 +366,7 @@ def call_afresh(time_limit: float) -> bool:
     sched.countdown, sched.turns, me.ran = sched.spin, 0, 0
     sched.log.events.clear()
     me.held.clear()
-    random.setstate(FIRST_STREAM)
+    random.setstate(stream_of(0))  # `random` as a call's first thread finds it
     restart_names()
     return True
 

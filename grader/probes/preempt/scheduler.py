@@ -178,7 +178,7 @@ class Scheduler:
         if me is not None:
             me.random_state = state
         if nxt.random_state is None:
-            nxt.random_state = random.Random(f"0:{nxt.index}").getstate()  # by index only
+            nxt.random_state = stream_of(nxt.index)  # by index only
         if nxt.random_state is not state:
             random.setstate(nxt.random_state)
         nxt.ran = 0
@@ -489,7 +489,7 @@ class Scheduler:
         self.cpu_start = time.process_time()
         saved_random = random.getstate()
         if first_stream:
-            random.setstate(random.Random("0:0").getstate())
+            random.setstate(stream_of(0))
         try:
             with vtime.installed():
                 yield
@@ -541,6 +541,23 @@ class Scheduler:
         status = "ok" if self.aborted in (None, "done") else self.aborted
         return Outcome(status, self.steps, self.log.events, self.deadlock, self.locks.inversion,
                        self.tasks, self.now)
+
+
+_STREAMS: dict[int, Any] = {}  # the first `random` state of a thread, by its index (see stream_of)
+STREAMS_KEPT = 64  # (a state is about 25 kB; a program's 65th thread on seeds its own each time)
+
+
+def stream_of(index: int) -> Any:
+    """`random`'s state as the thread of this index finds it when it first runs: seeded by its
+    index only, the same in every schedule, so it is made once (seeding and reading a Mersenne
+    Twister's state costs about 16 us, paid by every call into the student's code and every
+    thread of every explored schedule). The state is a tuple: nothing can change it."""
+    state = _STREAMS.get(index)
+    if state is None:
+        state = random.Random(f"0:{index}").getstate()
+        if index < STREAMS_KEPT:
+            _STREAMS[index] = state
+    return state
 
 
 def _unregister(task: Task) -> None:
