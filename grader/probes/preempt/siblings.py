@@ -88,7 +88,8 @@ def _found_elsewhere(name: str, folder: Path) -> bool:
     never shadows the standard library (nor the grader's dependencies) and is not a helper."""
     if name in sys.builtin_module_names or name in sys.stdlib_module_names:
         return True
-    path = [p for p in sys.path if p and Path(p).resolve() != folder.resolve()]
+    own = folder.resolve()  # once, not once per entry of sys.path (a few lstat calls each)
+    path = [p for p in sys.path if p and Path(p).resolve() != own]
     try:
         return importlib.machinery.PathFinder.find_spec(name, path) is not None
     except (ImportError, ValueError, OSError):
