@@ -175,7 +175,7 @@ def _pytest_checks(path: Path, task: str, index: int, raw: dict[str, Any], ids: 
     file = path.parent / str(raw["pytest"])
     try:
         source = file.read_text(encoding="utf-8")
-        tree = ast.parse(source, filename=str(file))
+        tree = _parse(source, filename=str(file))
     except (OSError, UnicodeDecodeError):
         raise _fail(path, f"{key}.pytest", f"cannot read {file}", "give a path relative to the rubric") from None
     except SyntaxError as exc:
@@ -482,3 +482,12 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
         raise GraderError(f"{path}: cannot read the rubric ({exc.__class__.__name__}); "
                           "check the file's permissions and encoding (UTF-8)") from None
     return parse_rubric(path, text)
+
+
+def _parse(source: str, filename: str) -> ast.Module:
+    """An instructor's test file's AST, parsed one at a time with every other parse of the
+    grader (grader.submission.syntax; imported here, when the rubric module is complete)."""
+    from grader.probes import syntax
+
+    return syntax.parse(source, filename=filename)
+

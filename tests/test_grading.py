@@ -231,3 +231,33 @@ def test_the_static_audit_runs_beside_the_sandbox_and_gives_the_same_findings(tm
     monkeypatch.setattr("grader.grading.audit_submission", broken)
     with pytest.raises(RuntimeError, match="audit bug"):
         _static_findings(task, submission, GradingProfile())()
+
+
+
+def test_the_graders_parses_never_run_two_at_once(monkeypatch):
+    """gh-106905: CPython counts an AST's construction depth per interpreter, so two threads
+    parsing at once (a finalizer can switch threads mid-parse) can fail with SystemError, which
+    a Dask worker grading beside its own threads did: an internal error on a correct bank. The
+    grader's parses (batch threads, the static audit's thread) go one at a time."""
+    import threading
+    import time
+
+    from grader.probes import syntax
+
+    inside, most = [0], [0]
+    real = syntax.ast.parse
+
+    def slow_parse(*args, **kwargs):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        time.sleep(0.01)  # another thread would enter here if nothing kept it out
+        inside[0] -= 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(syntax.ast, "parse", slow_parse)
+    threads = [threading.Thread(target=lambda: [syntax.parse("x = 1") for _ in range(5)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1

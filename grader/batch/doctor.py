@@ -25,6 +25,7 @@ from typing import TextIO
 
 from grader.errors import GraderError
 from grader.rubric import Rubric
+from grader.probes import syntax
 
 # What the sandboxed child imports besides the standard library: the downloader's mocked HTTP
 # (grader.checks.downloader.mock) and the rubric reader. Installed with the grader; a broken install lacks them.
@@ -97,7 +98,7 @@ def _pytest_imports(rubric: Rubric) -> dict[str, str]:
                 continue
             found.setdefault("pytest", str(spec.params.get("file", "a pytest check")))
             try:
-                tree = ast.parse(source)
+                tree = syntax.parse(source)
             except SyntaxError:
                 continue
             for node in ast.walk(tree):

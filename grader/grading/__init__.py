@@ -33,6 +33,7 @@ from grader.rubric import CheckSpec, Rubric, TaskSpec
 from grader.sandbox import untrusted
 from grader.submission import Submission, defined_callables, defined_names, load_submission
 from grader.submission.audit_static import audit_submission, imports_one_of
+from grader.probes import syntax
 
 
 def default_seed(submission: Submission) -> int:
@@ -424,7 +425,7 @@ def _defines_every_entry_point(task: TaskSpec, submission: Submission) -> bool:
     expected to pass and the program run is made light (a file defining only some of them,
     a program with a `BankAccount` of its own, keeps the full run it may be scored on)."""
     try:
-        tree = ast.parse(submission.source)
+        tree = syntax.parse(submission.source)
     except SyntaxError:
         return False
     return set(task.entry_points.values()) <= defined_names(tree)

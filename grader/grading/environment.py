@@ -21,6 +21,7 @@ from typing import Any, Iterator
 from grader.probes.protocol import ProbeResult
 from grader.rubric import TaskSpec
 from grader.sandbox import untrusted
+from grader.probes import syntax
 
 _PHRASE = "No module named"
 _MISSING = re.compile(_PHRASE + r" '([A-Za-z_][A-Za-z0-9_.]*)'")
@@ -32,7 +33,7 @@ MAX_FILES = 50
 def imported_modules(source: str) -> set[str]:
     """Top-level names of the absolute imports in `source` (`import a.b` -> `a`)."""
     try:
-        tree = ast.parse(source)
+        tree = syntax.parse(source)
     except (SyntaxError, ValueError):
         return set()
     found: set[str] = set()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.rubric import TaskSpec
+from grader.probes import syntax
 
 MAX_SOURCE_BYTES = 1_000_000
 
@@ -64,7 +65,7 @@ def defined_names(tree: ast.Module) -> set[str]:
 def defined_callables(source: str) -> list[str]:
     """Top-level classes and functions, sorted: what a file offers instead of the contract."""
     try:
-        tree = ast.parse(source)
+        tree = syntax.parse(source)
     except SyntaxError:
         return []
     return sorted(node.name for node in tree.body
@@ -133,7 +134,7 @@ def load_submission(task: TaskSpec, path: str | Path) -> Submission:
         return Submission(task.name, located, "", digest, "contract",
                           f"{located.name}: not UTF-8 text (byte {exc.start}); save the file as UTF-8")
     try:
-        tree = ast.parse(source, filename=located.name)
+        tree = syntax.parse(source, filename=located.name)
     except SyntaxError as exc:
         where = f"{located.name}:{exc.lineno}" if exc.lineno else located.name
         return Submission(task.name, located, source, digest, "contract",

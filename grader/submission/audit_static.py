@@ -30,6 +30,7 @@ from pathlib import Path
 from grader.sandbox import untrusted
 from grader.submission.audit_policy import ASSIGNABLE_DUNDERS, DUNDERS, OWN_DUNDERS, SYS_PATH_CHANGES, policy
 from grader.submission.files import read_regular
+from grader.probes import syntax
 
 MAX_FILES = 50
 MAX_AUDIT_BYTES = 1_000_000  # as much as the sandbox copies of a submission's main file
@@ -567,7 +568,7 @@ def _submodule(package: str, name: str) -> str | None:
 
 def _parse(source: str, filename: str) -> ast.AST | None:
     try:
-        return ast.parse(source, filename)
+        return syntax.parse(source, filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

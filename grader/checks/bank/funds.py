@@ -17,6 +17,8 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator
 
+from grader.probes import syntax
+
 _Conditional = (ast.If, ast.While, ast.IfExp, ast.Assert)
 
 
@@ -151,7 +153,7 @@ def definitions(source: str) -> list[tuple[int, int]]:
     imports, functions, classes, and assignments whose calls all go to imported names
     (`candado = threading.Lock()`, `SALDO = 1000`; not `cuenta = Cuenta()`, not `input()`).
     Running only these builds the program's classes without running the program."""
-    tree = ast.parse(source)
+    tree = syntax.parse(source)
     imported: set[str] = set()
     spans: list[tuple[int, int]] = []
     for stmt in tree.body:
@@ -177,7 +179,7 @@ def _root(node: ast.expr) -> str | None:
 def futures(source: str) -> list[tuple[int, int]]:
     """The line spans of the file's `from __future__ import ...` statements (they must come
     with every statement run on its own: `annotations` lets a method name its own class)."""
-    return [(s.lineno, s.end_lineno or s.lineno) for s in ast.parse(source).body
+    return [(s.lineno, s.end_lineno or s.lineno) for s in syntax.parse(source).body
             if isinstance(s, ast.ImportFrom) and s.module == "__future__"]
 
 

@@ -44,6 +44,7 @@ from grader.probes.preempt.tasks import Abort
 from grader.probes.probing import ProbeContext, plain
 from grader.probes.protocol import Tampered
 from grader.probes.registry import JudgeContext, Verdict, check, failed, passed, probe
+from grader.probes import syntax
 
 START = 1000  # a constructor's one numeric argument: the opening balance
 SMALL = 50  # a withdrawal any funded account allows, a deposit any account takes
@@ -98,7 +99,7 @@ def _load(ctx: ProbeContext) -> _Program:
     with siblings(ctx.path):
         call_quietly(run, namespace, path, ctx.source, time_limit=CALL_SECONDS, cpu_limit=CALL_CPU,
                      name="MainThread", environment=True)
-    return _Program(namespace, path, ctx.source, ast.parse(ctx.source))
+    return _Program(namespace, path, ctx.source, syntax.parse(ctx.source))
 
 
 def _numbers(obj: Any) -> dict[str, int | float]:

@@ -26,6 +26,7 @@ from grader.probes.preempt.verdict import race_problem, racy_result_problem, uno
 from grader.probes.probing import ProbeContext, exc_text
 from grader.probes.protocol import Tampered
 from grader.probes.registry import JudgeContext, Verdict, check, failed, passed, probe, skipped
+from grader.probes import syntax
 
 STOP_HINT = ("it read past the end of the grader's scripted input (the rubric's `input:`), and the "
              "grader runs a program with no command-line arguments")
@@ -101,7 +102,7 @@ def _problem(run: dict[str, Any]) -> tuple[str, list[str]] | None:
 @probe("bank.script", data=shapes.BankScript)
 def script_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     code = program_code(ctx)
-    shared = sorted(_shared_names(ast.parse(ctx.source)))
+    shared = sorted(_shared_names(syntax.parse(ctx.source)))
     serial = run_program(ctx, code, shared, ctx.seed, serial=True)
     serial.pop("_events")
     if serial.get("tampered"):

@@ -53,6 +53,7 @@ from grader.checks.downloader.mock import Route, SequencedServer, connection_err
     slow_response, status
 from grader.probes.probing import ProbeContext, describe
 from grader.probes.registry import probe
+from grader.probes import syntax
 
 SCRIPT_DEADLINE = 30.0  # under the task's 40 s per check; only a hung script comes near it
 LINGER = 3.0
@@ -73,7 +74,7 @@ def own_urls(source: str, folder: Path, main: Path) -> list[str]:
     literals in its source and URLs in the non-Python files next to it."""
     found: list[str] = []
     try:
-        tree = ast.parse(source)
+        tree = syntax.parse(source)
     except SyntaxError:
         tree = None
     if tree is not None:
@@ -102,7 +103,7 @@ def other_clients(source: str) -> list[dict[str, Any]]:
     http.client, httpx, raw sockets), with their lines: what a blocked attempt is blamed on.
     Read from the source, for the wording only: the verdict rests on the attempt itself."""
     try:
-        tree = ast.parse(source)
+        tree = syntax.parse(source)
     except SyntaxError:
         return []
     found: list[dict[str, Any]] = []

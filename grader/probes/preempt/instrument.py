@@ -14,6 +14,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.probes import syntax
+
 POINT, READ, WRITE = "__grader_point__", "__grader_read__", "__grader_write__"
 GETATTR, SETATTR = "__grader_getattr__", "__grader_setattr__"
 GETITEM, SETITEM = "__grader_getitem__", "__grader_setitem__"
@@ -43,7 +45,7 @@ def rechecked_lines(source: str) -> set[int]:
     predicate again (one in an `if`, alone, or in `while True` / `for` does not)."""
     innermost: dict[int, tuple[int, bool]] = {}  # line -> (span of its loop, a predicate loop)
     try:
-        tree = ast.parse(source)
+        tree = syntax.parse(source)
     except (SyntaxError, ValueError):
         return set()
     for node in ast.walk(tree):
@@ -484,7 +486,7 @@ def state_attrs_of(sources: list[str]) -> set[str]:
     attrs: set[str] = set()
     for source in sources:
         try:
-            attrs |= _state_attrs(ast.parse(source))
+            attrs |= _state_attrs(syntax.parse(source))
         except SyntaxError:
             continue
     return attrs
@@ -494,7 +496,7 @@ def instrument(source: str, filename: str, *, module_level_points: bool = False,
                attrs: set[str] | None = None, mode: str = "exec"):  # -> CodeType
     """Compile `source` with scheduling points and access hooks; `attrs` adds the state
     attributes of the submission's other files; `mode="eval"` for an `eval` string."""
-    tree = ast.parse(source, filename=filename, mode=mode)
+    tree = syntax.parse(source, filename=filename, mode=mode)
     INSTRUMENTED.add(filename)
     state = _state_attrs(tree) | (attrs or set())
     STATE_ATTRS.update(state)
@@ -503,4 +505,4 @@ def instrument(source: str, filename: str, *, module_level_points: bool = False,
     rewriter.len_shadowed = _binds(tree, "len")
     tree = rewriter.visit(tree)
     ast.fix_missing_locations(tree)
-    return compile(tree, filename, mode)
+    return syntax.compile_tree(tree, filename, mode)

@@ -28,6 +28,7 @@ from typing import Any, Iterator
 
 from grader.probes.preempt.access import hooks
 from grader.probes.preempt.instrument import instrument, state_attrs_of
+from grader.probes import syntax
 
 
 LOADED: list[tuple[str, dict[str, Any]]] = []  # (file name, namespace) of every helper loaded
@@ -68,7 +69,7 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 def _imported_names(source: str) -> set[str]:
     try:
-        tree = ast.parse(source)
+        tree = syntax.parse(source)
     except SyntaxError:
         return set()
     names: set[str] = set()
