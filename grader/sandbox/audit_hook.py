@@ -110,9 +110,13 @@ def _installed() -> tuple[str, ...]:
 THREAD = object()  # the event's owner: a thread the submission started, with no frame of its own
 
 
-def install(student_folder: str, report: Report, main_file: str = "") -> None:
+def install(student_folder: str, report: Report, main_file: str = "",
+            network: Callable[[str, tuple[Any, ...]], None] | None = None,
+            network_events: frozenset[str] = frozenset()) -> None:
     """Report (once per event and line) every watched event the submission's code is under.
-    `main_file` names what a thread of the submission's with no frame of its own reports.
+    `main_file` names what a thread of the submission's with no frame of its own reports;
+    `network` (grader.sandbox.netguard.audit_guard) is called first for `network_events` and
+    refuses them by raising: the child's one audit hook does both.
 
     Everything the hook needs is bound in closures made here, once (the factories below run
     only now): rebinding this module's names afterwards does not switch it off, and audit hooks
@@ -123,7 +127,7 @@ def install(student_folder: str, report: Report, main_file: str = "") -> None:
     main = _thread.get_ident()  # the child's main thread: the grader's own, whatever it calls
     owner = _owner_finder(folder, stdlib, _installed(), main, _sealed_test(grader, stdlib),
                           _thread_test(grader, stdlib))
-    sys.addaudithook(_hook(owner, report, folder, main_file))
+    sys.addaudithook(_hook(owner, report, folder, main_file, network, network_events))
 
 
 SealedTest = Callable[[Any, Any, str, tuple[object, ...]], bool]
@@ -216,15 +220,19 @@ def _owner_finder(folder: str, stdlib: str, installed: tuple[str, ...], main: in
     return owner
 
 
-def _hook(owner: OwnerFinder, report: Report, folder: str, main_file: str
-          ) -> Callable[[str, tuple[object, ...]], None]:
-    """The audit hook: picks the watched events, asks `owner` whose they are, reports each
-    (event, line) of the submission's once, at most MAX_FINDINGS."""
+def _hook(owner: OwnerFinder, report: Report, folder: str, main_file: str,
+          network: Callable[[str, tuple[Any, ...]], None] | None, network_events: frozenset[str]
+          ) -> Callable[[str, tuple[Any, ...]], None]:
+    """The audit hook: refuses the network events (`network`), picks the watched events, asks
+    `owner` whose they are, reports each (event, line) of the submission's once, at most
+    MAX_FINDINGS."""
     busy = _thread._local()
     seen: set[tuple[str, str, str, int]] = set()
     getframe = sys._getframe
 
-    def hook(event: str, args: tuple[object, ...]) -> None:
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event in network_events and network is not None:
+            network(event, args)  # raises: the connection or lookup is refused
         if getattr(busy, "on", False):
             return  # our own frame reads below
         if event in WHAT or event.startswith("sys.monitoring"):

@@ -7,8 +7,7 @@ their code tried to reach, and the attempt fails locally instead of leaving the 
 from __future__ import annotations
 
 import socket
-import sys
-from typing import Any
+from typing import Any, Callable
 
 ATTEMPTS: list[str] = []
 
@@ -54,21 +53,24 @@ def install() -> None:
     def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
         _refuse(f"connect to {_address(address)}")
 
-    _install_audit_guard()
     socket.socket = GuardedSocket  # type: ignore[misc]
     socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
     socket.create_connection = create_connection  # type: ignore[assignment]
     socket.gethostbyname = lambda host: _refuse(f"look up {host}")  # type: ignore[assignment,return-value]
 
 
-AUDITED = {"socket.connect", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo",
-           "socket.gethostbyname", "socket.gethostbyaddr", "socket.getnameinfo"}
+AUDITED = frozenset({"socket.connect", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo",
+                     "socket.gethostbyname", "socket.gethostbyaddr", "socket.getnameinfo"})
+AuditGuard = Callable[[str, tuple[Any, ...]], None]
 
 
-def _install_audit_guard() -> None:
+def audit_guard() -> AuditGuard:
     """The same refusal below the `socket` module: code that reaches `_socket` directly (or a C
     extension that uses it) raises these audit events in CPython's own socket code, where a
-    Python-level patch cannot be bypassed. What the hook needs is bound in its closure so that
+    Python-level patch cannot be bypassed. The child's one audit hook (grader.sandbox.audit_hook)
+    calls the function returned here for the events in AUDITED, from before any of the
+    student's code runs: one hook, not two, as every audited event (each frame read of the
+    race oracle's) pays a Python call per hook. What it needs is bound in its closure, so that
     rebinding this module's names does not switch it off; audit hooks cannot be removed.
 
     Subprocesses are not covered here: at the bubblewrap and uid levels the child runs in a
@@ -79,9 +81,7 @@ def _install_audit_guard() -> None:
 
     address_of = _address
 
-    def hook(event: str, args: tuple[Any, ...]) -> None:
-        if event not in AUDITED:
-            return
+    def guard(event: str, args: tuple[Any, ...]) -> None:
         if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
             sock = args[0]
             if getattr(sock, "family", None) == unix:
@@ -97,4 +97,4 @@ def _install_audit_guard() -> None:
         record(what)
         raise blocked(f"network access is blocked while grading ({what})")
 
-    sys.addaudithook(hook)
+    return guard
