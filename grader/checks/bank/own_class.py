@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 from grader.checks import observations as shapes
 from grader.checks.bank.funds import definitions, funds_check, futures, method_node, only
-from grader.probes.preempt.access import hooks
+from grader.probes.preempt.access import student_globals
 from grader.probes.preempt.engine import tampering
 from grader.probes.preempt.instrument import instrument
 from grader.probes.preempt.runner import CallOutcome, call_quietly
@@ -75,7 +75,7 @@ def _load(ctx: ProbeContext) -> _Program:
     """Run the program's top-level definitions (see the module's docstring), one statement at a
     time: a statement that fails (a name only the program's main part defines) is left out."""
     path = str(ctx.path)
-    namespace: dict[str, Any] = dict(hooks())
+    namespace: dict[str, Any] = student_globals()
     namespace.update(__name__=ctx.path.stem if ctx.path.stem.isidentifier() else "submission",
                      __file__=path, __builtins__=builtins)
     attrs = submission_attrs(ctx.path, ctx.source)

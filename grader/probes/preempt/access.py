@@ -20,6 +20,7 @@ from grader.probes.preempt.active import PLAIN, hook_point, identity
 from grader.probes.preempt.instrument import DUNDER, EXEC, GETATTR, GETITEM, GROWING_METHODS, INSTRUMENTED, LEN, \
     LOOKUP, METHOD, POINT, READ, RESIZE, SETATTR, SETITEM, WRITE, instrument
 from grader.probes.preempt.oracle import GROW, SHRINK, SIZE, Access
+from grader.probes.preempt.stableid import stable_id
 
 _getattr, _setattr, _type, _isinstance, _str, _len = getattr, setattr, type, isinstance, str, len
 _object_getattribute = object.__getattribute__
@@ -253,7 +254,7 @@ def hook_exec(kind: str, source: Any, *namespaces: Any) -> Any:
         except SyntaxError:
             code = None
         if code is not None:
-            for name, hook in hooks().items():
+            for name, hook in student_globals().items():
                 namespaces[0].setdefault(name, hook)
             return run(code, *namespaces)
     return run(source, *namespaces)
@@ -376,3 +377,9 @@ def hooks() -> dict[str, Any]:
             SETATTR: hook_setattr, GETITEM: hook_getitem, SETITEM: hook_setitem, EXEC: hook_exec,
             METHOD: hook_method, LEN: hook_len, RESIZE: hook_resize, LOOKUP: hook_lookup,
             DUNDER: hook_dunder}
+
+
+def student_globals() -> dict[str, Any]:
+    """What the grader puts in a namespace of the student's code: the hooks, and `id` numbered
+    by first asking (stableid.py: an address would make a schedule depend on the allocator)."""
+    return {**hooks(), "id": stable_id}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from grader.probes.preempt import primitives
-from grader.probes.preempt.access import hooks
+from grader.probes.preempt.access import hooks, student_globals
 from grader.probes.preempt.active import mark_plain
 from grader.probes.preempt.choice import Chooser
 from grader.probes.preempt.coverage import Pair, Rule
@@ -76,7 +76,7 @@ def instrumented_module(ctx: ProbeContext) -> types.ModuleType:
         name = ctx.path.stem if ctx.path.stem.isidentifier() else "submission"
         module = types.ModuleType(name)
         module.__file__ = str(ctx.path)
-        module.__dict__.update(hooks())
+        module.__dict__.update(student_globals())
         code = instrument(ctx.source, str(ctx.path), attrs=submission_attrs(ctx.path, ctx.source))
         # Its top level runs under a serial schedule with virtual time (threads and sleeps a
         # program starts at import finish at once; one that never ends is stopped).

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from grader.probes.preempt import active
-from grader.probes.preempt.access import hooks
+from grader.probes.preempt.access import student_globals
 from grader.probes.preempt.active import mark_plain
 from grader.probes.preempt.answers import INPUT_STOP, Session, answers_of
 from grader.probes.preempt.instrument import INSTRUMENTED, instrument
@@ -285,7 +285,7 @@ def run_for_probe(ctx: Any, code: Any, seed: int, *, serial: bool,
                        switch=float(ctx.param("switch", 0.1)),
                        budget=int(ctx.param("budget", SERIAL_BUDGET if serial else FORCED_BUDGET)),
                        **limits,  # type: ignore[arg-type]
-                       stop_at_budget=not serial, namespace=dict(hooks()), ordered=ordered,
+                       stop_at_budget=not serial, namespace=student_globals(), ordered=ordered,
                        answers=answers_of(ctx.param("input", None)), daemons_die=daemons_die,
                        behind=behind)
 

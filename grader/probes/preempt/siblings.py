@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator
 
-from grader.probes.preempt.access import hooks
+from grader.probes.preempt.access import student_globals
 from grader.probes.preempt.instrument import instrument, state_attrs_of
 from grader.probes import syntax
 
@@ -48,7 +48,7 @@ class _Loader(importlib.abc.Loader):
 
     def exec_module(self, module: Any) -> None:
         code = instrument(self.source, str(self.path), attrs=self.attrs | state_attrs_of([self.source]))
-        module.__dict__.update(hooks())
+        module.__dict__.update(student_globals())
         del LOADED[:-15]  # the latest runs' helpers are enough; older ones may be collected
         LOADED.append((self.path.name, module.__dict__))
         exec(code, module.__dict__)
