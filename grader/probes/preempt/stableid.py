@@ -20,7 +20,7 @@ The number is odd (2n + 1): never an address, which is always even.
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 from grader.probes.preempt.active import identity, mark_plain
 
@@ -43,14 +43,17 @@ def stable_id(obj: Any, /) -> int:
     number = 2 * _NEXT[0] + 1
     _NEXT[0] += 1
     try:
-        _NUMBERS[key] = (number, weakref.ref(obj, lambda ref, key=key: _forget(key, ref)), True)
+        _NUMBERS[key] = (number, weakref.ref(obj, _forgetting(key)), True)
     except TypeError:  # no weak reference to it: keep it alive, so its address stays its own
         _NUMBERS[key] = (number, obj, False)
     return number
 
 
-def _forget(key: int, ref: Any) -> None:
-    """A numbered object died: its address may be another object's next."""
-    entry = _NUMBERS.get(key)
-    if entry is not None and entry[1] is ref:
-        del _NUMBERS[key]
+def _forgetting(key: int) -> Callable[[Any], None]:
+    """The weak reference's callback: the numbered object died, and its address may be another
+    object's next (its entry goes, unless another already took its place)."""
+    def forget(ref: Any) -> None:
+        entry = _NUMBERS.get(key)
+        if entry is not None and entry[1] is ref:
+            del _NUMBERS[key]
+    return forget
