@@ -391,8 +391,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _engine() -> Callable[..., GradeReport]:
-    """`grade`, imported once the paths are known to be gradable: the child's copy of the engine
-    is built meanwhile, on the other core (`bootcopy.start`), and the isolation levels probed
+    """`grade`, imported once the paths are known to be gradable (no process is started for a
+    path that is not): the child's copy of the engine is built meanwhile (unless a kept one
+    exists) on the other core (`bootcopy.start`), and bubblewrap probed on a thread
     (`levels.warm`)."""
     from grader.sandbox import bootcopy, levels
 

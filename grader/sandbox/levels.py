@@ -63,47 +63,65 @@ _WARMING: list[threading.Thread] = []
 
 
 def warm() -> None:
-    """Probe the levels on a thread of their own, now; `available_levels()` waits for it.
+    """Probe bubblewrap on a thread of its own, now; the level's first use waits for it.
 
-    Why: the probe starts bubblewrap and Python once or twice (about 0.1 s, mostly waiting on
-    those processes), which `grader check` can pay while it loads the rubric and audits the
-    submission instead of before its first child."""
-    if not _WARMING and not _probed.cache_info().currsize:
-        thread = threading.Thread(target=_probed, name="grader-levels", daemon=True)
+    Why: the probe starts bubblewrap and Python (about 0.1 s, mostly waiting on those
+    processes), which `grader check` can pay while it imports the engine, loads the rubric and
+    audits the submission instead of before its first child."""
+    if not _WARMING and not _bubblewrap_works.cache_info().currsize:
+        # not a daemon: a command that ends early still waits for the probe, which then
+        # removes its temporary folder and frees its uid slot
+        thread = threading.Thread(target=_bubblewrap_works, name="grader-levels")
         _WARMING.append(thread)
         thread.start()
 
 
-def available_levels() -> tuple[str, ...]:
-    """The levels that work on this machine, strongest first ("process" always does): probed
-    once per process (on `warm()`'s thread if it was started)."""
+def _warmed() -> None:
+    """Wait for `warm()`'s probe, if one was started."""
     while _WARMING:
         _WARMING.pop().join()
+
+
+def available_levels() -> tuple[str, ...]:
+    """The levels that work on this machine, strongest first ("process" always does): probed
+    once per process."""
+    _warmed()
     return _probed()
 
 
 @functools.lru_cache(maxsize=1)
 def _probed() -> tuple[str, ...]:
-    """The levels that work on this machine, strongest first ("process" always does).
+    """The levels that work on this machine, strongest first ("process" always does)."""
+    levels = ["bubblewrap"] if _bubblewrap_works() else []
+    if is_root() and shutil.which("setpriv"):
+        slot = uidslots.claim()
+        try:
+            if _runtime_reachable_as(slot.uid if slot else uidslots.uid_base()):
+                levels.append("uid")
+        finally:
+            if slot is not None:
+                slot.release()
+    return tuple(levels + ["process"])
 
-    As root the probes run as a slot's uid while holding the slot, so that no grading that
-    starts meanwhile kills them with everything else of that uid."""
-    levels = []
+
+@functools.lru_cache(maxsize=1)
+def _bubblewrap_works() -> bool:
+    """bubblewrap (and, as root, setpriv) starts this Python here: the strongest level, and the
+    only probe a grading needs when it works (the `uid` level's is for `grader doctor` and for
+    machines without it). As root the probe runs as a slot's uid while holding the slot, so
+    that no grading that starts meanwhile kills it with everything else of that uid."""
     root = is_root()
+    if not shutil.which("bwrap") or (root and not shutil.which("setpriv")):
+        return False
     slot = uidslots.claim() if root else None
-    uid = slot.uid if slot else uidslots.uid_base()
     try:
-        if shutil.which("bwrap") and (shutil.which("setpriv") or not root):
-            with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
-                probe = jail_command(Path(tmp), [], uid, 1 << 20) + [sys.executable, "-s", "-c", ""]
-                if _works(probe, cwd="/"):
-                    levels.append("bubblewrap")
-        if root and shutil.which("setpriv") and _runtime_reachable_as(uid):
-            levels.append("uid")
+        with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
+            uid = slot.uid if slot else uidslots.uid_base()
+            probe = jail_command(Path(tmp), [], uid, 1 << 20) + [sys.executable, "-s", "-c", ""]
+            return _works(probe, cwd="/")
     finally:
         if slot is not None:
             slot.release()
-    return tuple(levels + ["process"])
 
 
 def _runtime_reachable_as(uid: int) -> bool:
@@ -135,9 +153,10 @@ def isolation_level() -> str:
     """
     wanted = os.environ.get("GRADER_ISOLATION", "").strip()
     wanted = "uid" if wanted == "unshare-net" else wanted
-    levels = available_levels()
     if not wanted:
-        return levels[0]
+        _warmed()
+        return "bubblewrap" if _bubblewrap_works() else available_levels()[0]
+    levels = available_levels()
     if wanted not in LEVELS:
         raise GraderError(f"GRADER_ISOLATION={wanted!r} is not an isolation level; use one of "
                           f"{', '.join(LEVELS)}, or unset it for the strongest this machine offers")
