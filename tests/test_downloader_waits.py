@@ -8,7 +8,9 @@ with a generous bound says the run ended on the event instead.
 """
 from __future__ import annotations
 
+import os
 import threading
+from textwrap import dedent
 from types import SimpleNamespace
 from typing import Any
 
@@ -84,22 +86,43 @@ def test_the_conductor_is_not_a_thread_the_call_left_running(mock: Any) -> None:
     assert seen == [[]]
 
 
-def test_threads_left_waiting_for_good_after_an_early_return_are_not_waited_for(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def _alone(code: str) -> str:
+    """Run `code` in a Python of its own and return what it printed. The idle test
+    (`harness.idle`, every thread of the process asleep for good) is about the whole process:
+    in the test runner, threads other tests leave behind (a Dask client's event loop) never
+    sleep for good, so these cases run where, as in the child, only their own threads are."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-c", dedent(code)], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.sandbox
+def test_threads_left_waiting_for_good_after_an_early_return_are_not_waited_for() -> None:
     """Every download is done and the threads wait untimed on what no one will set: no line
     can come, so the last-lines wait ends at once (LAST_LINES made 60 s)."""
-    monkeypatch.setattr(contract_runs, "LAST_LINES", 60.0)
-    never = threading.Event()
-    waiting = [threading.Thread(target=never.wait, daemon=True) for _ in range(2)]
-    for t in waiting:
-        t.start()
-    server = httpmock.MockServer({})
-    server.passive.add(threading.get_native_id())  # this thread only joins, as the harness's does
-    done = threading.Thread(target=contract_runs._last_lines, args=(waiting, server))
-    done.start()
-    done.join(30)
-    assert not done.is_alive() and all(t.is_alive() for t in waiting)
-    never.set()
+    assert _alone("""
+        import threading
+        from grader.checks.downloader import contract_runs
+        from grader.checks.downloader import mock as httpmock
+
+        contract_runs.LAST_LINES = 60.0
+        never = threading.Event()
+        waiting = [threading.Thread(target=never.wait, daemon=True) for _ in range(2)]
+        for t in waiting:
+            t.start()
+        server = httpmock.MockServer({})
+        server.passive.add(threading.get_native_id())  # this thread only joins, as the harness's does
+        done = threading.Thread(target=contract_runs._last_lines, args=(waiting, server), daemon=True)
+        done.start()
+        done.join(30)
+        print(not done.is_alive(), all(t.is_alive() for t in waiting))
+    """) == "True True"
 
 
 def test_requests_are_answered_by_the_grader_transport_as_responses_answered_them(mock: Any) -> None:
@@ -131,21 +154,35 @@ def test_requests_are_answered_by_the_grader_transport_as_responses_answered_the
                              ("https://t.test/a", "200", None)] + [("https://t.test/down", "503", None)] * 3
 
 
-def test_the_linger_ends_once_the_threads_left_running_can_do_nothing_more(mock: Any) -> None:
+@pytest.mark.sandbox
+def test_the_linger_ends_once_the_threads_left_running_can_do_nothing_more() -> None:
     """A body that leaves a thread waiting untimed for good (a worker on an empty queue): the
     60 s linger ends at once, with the thread still waiting (nothing more could be recorded)."""
-    never = threading.Event()
-    left: list[threading.Thread] = []
+    assert _alone("""
+        import threading
+        from types import SimpleNamespace
+        from grader.checks.downloader import harness
+        from grader.checks.downloader import mock as httpmock
 
-    def body() -> None:
-        left.append(threading.Thread(target=never.wait, daemon=True))
-        left[0].start()
+        never = threading.Event()
+        left = []
 
-    server = httpmock.SequencedServer(lambda url: httpmock.status(200, 0.0), lambda url: 0.0,
-                                      first_target=3)
-    server.passive.add(threading.get_native_id())  # this thread only joins, as the child's does
-    ended = threading.Thread(target=lambda: _run(server, body, settled=lambda threads: False))
-    ended.start()
-    ended.join(30)
-    assert not ended.is_alive() and left[0].is_alive()
-    never.set()
+        def body():
+            left.append(threading.Thread(target=never.wait, daemon=True))
+            left[0].start()
+
+        server = httpmock.SequencedServer(lambda url: httpmock.status(200, 0.0), lambda url: 0.0,
+                                          first_target=3)
+        server.passive.add(threading.get_native_id())  # this thread only joins, as the child's does
+
+        def run():
+            harness.run_against(SimpleNamespace(filename="downloader.py"), server, body,
+                                name="grader-call", daemon=True, wait=30.0,
+                                finished=lambda runner: not runner.is_alive(), linger=60.0,
+                                settled=lambda threads: False)
+
+        ended = threading.Thread(target=run, daemon=True)
+        ended.start()
+        ended.join(30)
+        print(not ended.is_alive(), left[0].is_alive())
+    """) == "True True"
