@@ -62,6 +62,13 @@ def _switches(tid: str) -> int | None:
     return total if asleep else None
 
 
+def waits_for_good(native_id: int) -> bool:
+    """The thread (this process's, by native id) is asleep in an untimed wait: a join, a
+    lock, an untimed queue or event wait. False for a sleep, a timed wait, or a running one."""
+    tid = str(native_id)
+    return _waits_forever(tid) and _switches(tid) is not None
+
+
 def _snapshot(exclude: set[str]) -> dict[str, int] | None:
     """Each other thread's context-switch count, or None when one of them may still run."""
     try:

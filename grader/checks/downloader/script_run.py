@@ -51,9 +51,10 @@ from grader.checks import observations as shapes
 from grader.checks.downloader.harness import idle, run_against
 from grader.checks.downloader.mock import Route, SequencedServer, connection_error, normalize, \
     slow_response, status
+from grader.probes import syntax
 from grader.probes.probing import ProbeContext, describe
 from grader.probes.registry import probe
-from grader.probes import syntax
+from grader.sandbox import stuck
 
 SCRIPT_DEADLINE = 30.0  # under the task's 40 s per check; only a hung script comes near it
 LINGER = 3.0
@@ -164,8 +165,17 @@ def run_script(ctx: ProbeContext, failing: bool) -> dict[str, Any]:
                              patience=0 if failing else PATIENCE, idle_ends_waits=True)
     before = set(threading.enumerate())
 
+    main_thread: list[int] = []
+
+    def main_waits() -> bool:
+        """The script's main thread has ended its module or waits untimed (a join)."""
+        return "main_ended_at" in box or bool(main_thread) and stuck.waits_for_good(main_thread[0])
+
+    server.main_waits = main_waits
+
     def main() -> None:
         started = time.monotonic()
+        main_thread.append(threading.get_native_id())
         try:
             runpy.run_path(str(ctx.path), run_name="__main__")
         except SystemExit as exc:

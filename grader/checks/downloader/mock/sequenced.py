@@ -7,6 +7,7 @@ before the next. A line that appears only after a later answer was not printed o
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -15,6 +16,7 @@ from grader.checks.downloader.mock.routes import Route, normalize
 from grader.checks.downloader.mock.server import MockServer
 
 LOOK = 0.01  # s without an event before the conductor looks whether the program is idle
+MAIN_GRACE = 0.05  # s the first answer of a script's run waits for its main thread to wait or end
 
 
 @dataclass
@@ -57,6 +59,11 @@ class SequencedServer(MockServer):
         self.held: list[Record] = []
         self.phases: list[Phase] = []
         self.unanswered = 0  # answers the program did not react to within `settle`
+        # A script's run: whether its main thread cannot run now (it waits, or it ended). The
+        # first answer waits for that, MAIN_GRACE s at most: no network answers before the
+        # statements after `start()` run, so a main thread that neither joins nor waits ends
+        # first, as it would with any real network (daemon threads killed mid-download).
+        self.main_waits: Callable[[], bool] | None = None
         self._answers = 0
         self._conductor = threading.Thread(target=self._conduct, name="grader-conductor",
                                            daemon=True)
@@ -132,6 +139,8 @@ class SequencedServer(MockServer):
                     if arrivals == len(self.records) + self.dropped:  # none came while it looked
                         self._cond.wait(min(left, 0.05))
                     continue
+                if not self.phases and self.main_waits is not None:
+                    self._wait_for_main()
                 count = len(self.held)
                 phase = Phase(round(self.now(), 4), count, target,
                               "target" if count >= target else "quiet", count > 1)
@@ -153,6 +162,18 @@ class SequencedServer(MockServer):
                     if self.unanswered < self.patience:
                         self._await_reaction(record)
                 target, quiet = max(2, count), self.short_quiet * 3
+
+    def _wait_for_main(self) -> None:  # with self._cond held
+        """Before a script's first answer: until its main thread waits or has ended
+        (`main_waits`), MAIN_GRACE s at most (a main thread that sleeps or spins to wait)."""
+        deadline = time.monotonic() + MAIN_GRACE
+        while not self.closed and time.monotonic() < deadline:
+            try:
+                if self.main_waits is None or self.main_waits():
+                    return
+            except Exception:  # a grader bug must not stall the run; it only loses the wait
+                return
+            self._cond.wait(0.002)
 
     def _await_reaction(self, record: Record) -> None:  # with self._cond held
         """Wait until the program reacts to `record`'s answer (its status line, or its task's
