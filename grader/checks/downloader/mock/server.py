@@ -166,9 +166,13 @@ class MockServer:
 
     def _leave(self, record: Record, outcome: str) -> None:
         with self._cond:
-            record.end = self.now()
+            record.end = self._answered_at(record)
             record.outcome = outcome
             self.in_flight -= 1
+
+    def _answered_at(self, record: Record) -> float:  # with self._cond held
+        """When `record`'s answer went out on the server's clock: now, here."""
+        return self.now()
 
     # -- answering -------------------------------------------------------------------------
     def route_for(self, url: str) -> Route:

@@ -45,6 +45,7 @@ class WarpedServer(MockServer):
         self._due: dict[int, tuple[float, int]] = {}  # record id -> (due time, native thread id)
         self._changes = 0  # arrivals, answers and ends: a look is void if one happened meanwhile
         self._warp_looking = False
+        self._went_out: dict[int, float] = {}  # record id -> the due time its answer waited for
 
     def now(self) -> float:
         return self.clock() - self.t0 + self.skipped
@@ -57,6 +58,13 @@ class WarpedServer(MockServer):
         with self._cond:
             self._changes += 1
         super()._leave(record, outcome)
+
+    def _answered_at(self, record: Record) -> float:  # with self._cond held
+        """The due time the answer waited for, not the moment its thread got on after: on a
+        busy machine a thread whose answer is due can wait for the CPU longer than the next
+        answer's latency is behind it, and the order of the answers would follow the load."""
+        due = self._went_out.pop(record.id, None)
+        return self.now() if due is None else due
 
     def _wait_turn(self, record: Record, route: Route) -> None:
         self._wait_until(record, self._let_go(record) + route.latency)
@@ -86,6 +94,7 @@ class WarpedServer(MockServer):
                     if not self._skip():
                         self._cond.wait(min(max(due - self.now(), 0.0), pause))
                         pause = min(2 * pause, POLL)
+                self._went_out[record.id] = due
             finally:
                 del self._due[record.id]
                 self._changes += 1
