@@ -45,8 +45,9 @@ SANDBOX_FILES = frozenset({
     "test_install.py", "test_overrides.py", "test_program_runs.py", "test_program_size.py",
     "test_race_verdicts.py",
 })
-# Fixtures that grade: a test using one starts a sandboxed child.
-SANDBOX_FIXTURES = frozenset({"grading", "rubric"})
+# Fixtures that grade (a test using one starts a sandboxed child), or that probe which isolation
+# levels the machine offers (`at_level`: bubblewrap and, as root, Python as another uid).
+SANDBOX_FIXTURES = frozenset({"grading", "rubric", "at_level"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
