@@ -486,7 +486,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
 
 def _parse(source: str, filename: str) -> ast.Module:
     """An instructor's test file's AST, parsed one at a time with every other parse of the
-    grader (grader.submission.syntax; imported here, when the rubric module is complete)."""
+    grader (grader.probes.syntax; imported here, when the rubric module is complete)."""
     from grader.probes import syntax
 
     return syntax.parse(source, filename=filename)

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TextIO
 
 from grader.errors import GraderError
-from grader.rubric import Rubric
 from grader.probes import syntax
+from grader.rubric import Rubric
 
 # What the sandboxed child imports besides the standard library: the downloader's mocked HTTP
 # (grader.checks.downloader.mock) and the rubric reader. Installed with the grader; a broken install lacks them.

@@ -11,7 +11,6 @@ process, from plain data. Each step has its package (see the README's Architectu
 """
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
 import secrets
@@ -31,9 +30,8 @@ from grader.probes.registry import CHECKS, JudgeContext, Verdict, make_plan
 from grader.results import Cause, CheckResult, GradeReport, Status
 from grader.rubric import CheckSpec, Rubric, TaskSpec
 from grader.sandbox import untrusted
-from grader.submission import Submission, defined_callables, defined_names, load_submission
+from grader.submission import Submission, defined_callables, load_submission
 from grader.submission.audit_static import audit_submission, imports_one_of
-from grader.probes import syntax
 
 
 def default_seed(submission: Submission) -> int:
@@ -424,11 +422,7 @@ def _defines_every_entry_point(task: TaskSpec, submission: Submission) -> bool:
     """Whether the file binds every contract name at top level: then the names check is
     expected to pass and the program run is made light (a file defining only some of them,
     a program with a `BankAccount` of its own, keeps the full run it may be scored on)."""
-    try:
-        tree = syntax.parse(submission.source)
-    except SyntaxError:
-        return False
-    return set(task.entry_points.values()) <= defined_names(tree)
+    return set(task.entry_points.values()) <= submission.names
 
 
 def _light(program: tuple[CheckSpec, ...]) -> tuple[CheckSpec, ...]:

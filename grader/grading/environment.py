@@ -18,10 +18,10 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
+from grader.probes import syntax
 from grader.probes.protocol import ProbeResult
 from grader.rubric import TaskSpec
 from grader.sandbox import untrusted
-from grader.probes import syntax
 
 _PHRASE = "No module named"
 _MISSING = re.compile(_PHRASE + r" '([A-Za-z_][A-Za-z0-9_.]*)'")

@@ -16,8 +16,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.rubric import TaskSpec
 from grader.probes import syntax
+from grader.rubric import TaskSpec
 
 MAX_SOURCE_BYTES = 1_000_000
 
@@ -30,6 +30,7 @@ class Submission:
     digest: str  # sha256 of the source: the default seed and cache key derive from it
     style: str  # "contract" (defines the entry points) or "script" (top-level code)
     problem: str | None = None  # why it cannot run at all (missing, syntax error, ...)
+    names: frozenset[str] = frozenset()  # what its top level binds (`defined_names`), parsed once
 
     @property
     def filename(self) -> str:
@@ -101,7 +102,7 @@ def _does_work_at_top_level(tree: ast.Module) -> bool:
                for stmt in tree.body)
 
 
-def classify(tree: ast.Module, task: TaskSpec) -> str:
+def classify(names: set[str] | frozenset[str], tree: ast.Module, task: TaskSpec) -> str:
     """For a task graded as a program (see rubric.yaml), "contract" only says that the file
     defines some of the contract's names, so that its module is imported for the contract
     checks; every such submission also runs as a program.
@@ -110,7 +111,7 @@ def classify(tree: ast.Module, task: TaskSpec) -> str:
     does its work at top level, or starts threads there (a `__main__` block included), is a
     script (the textbook shape). Anything else is a contract attempt with other names, so that
     the API check can say which names are missing."""
-    if defined_names(tree) & set(task.entry_points.values()):
+    if names & set(task.entry_points.values()):
         return "contract"
     if task.program_graded:
         return "script"
@@ -139,4 +140,5 @@ def load_submission(task: TaskSpec, path: str | Path) -> Submission:
         where = f"{located.name}:{exc.lineno}" if exc.lineno else located.name
         return Submission(task.name, located, source, digest, "contract",
                           f"{where}: SyntaxError: {exc.msg}; fix the syntax so that the file runs")
-    return Submission(task.name, located, source, digest, classify(tree, task))
+    names = frozenset(defined_names(tree))
+    return Submission(task.name, located, source, digest, classify(names, tree, task), names=names)

@@ -27,10 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.probes import syntax
 from grader.sandbox import untrusted
 from grader.submission.audit_policy import ASSIGNABLE_DUNDERS, DUNDERS, OWN_DUNDERS, SYS_PATH_CHANGES, policy
 from grader.submission.files import read_regular
-from grader.probes import syntax
 
 MAX_FILES = 50
 MAX_AUDIT_BYTES = 1_000_000  # as much as the sandbox copies of a submission's main file

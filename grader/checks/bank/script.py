@@ -13,7 +13,6 @@ failed; the messages say so.
 """
 from __future__ import annotations
 
-import ast
 from typing import Any
 
 from grader.checks import observations as shapes
