@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 GRADER_ONLY = ("batch", "reports", "cli", "__main__.py")
 
@@ -53,13 +54,17 @@ def _fill(folder: Path) -> None:
         os.chmod(target, 0o644)
 
 
+def _hashed(digest: Any, base: Path, paths: list[Path]) -> str:
+    """`digest` fed each path's name (relative to `base`) and bytes, in the order given."""
+    for path in paths:
+        digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return str(digest.hexdigest())
+
+
 def _digest(folder: Path, skip: str = "") -> str:
     """Every file's name and bytes under `folder` but the one named `skip`."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if (path.is_file() or path.is_symlink()) and path.name != skip:
-            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return _hashed(hashlib.sha256(), folder, [p for p in sorted(folder.rglob("*"))
+                                              if (p.is_file() or p.is_symlink()) and p.name != skip])
 
 
 _DIGESTS: dict[Path, str] = {}
@@ -187,11 +192,8 @@ def _ready_root(root: Path) -> Path | None:
 @functools.lru_cache(maxsize=1)
 def _key() -> str:
     """Names a kept copy: the interpreter and the engine's sources, byte for byte."""
-    digest = hashlib.sha256(f"{sys.version}\0{sys.executable}\0".encode() + importlib.util.MAGIC_NUMBER)
-    package = package_dir()
-    for source in _engine_files():
-        digest.update(str(source.relative_to(package)).encode() + b"\0" + source.read_bytes() + b"\0")
-    return digest.hexdigest()[:32]
+    interpreter = f"{sys.version}\0{sys.executable}\0".encode() + importlib.util.MAGIC_NUMBER
+    return _hashed(hashlib.sha256(interpreter), package_dir(), _engine_files())[:32]
 
 
 def _verified(folder: Path) -> bool:
@@ -245,11 +247,9 @@ def kept(root: Path | None = None) -> Path | None:
     root = _ready_root(root or _cache_root())
     if root is None:
         return None
-    folder: Path | None = root / _key()
-    if folder is None or not _verified(folder):
-        folder = _keep(root, _key())
-        if folder is None:
-            return None
+    folder = root / _key()
+    if not _verified(folder) and _keep(root, folder.name) is None:
+        return None
     try:
         os.utime(folder)
     except OSError:

@@ -2,6 +2,7 @@
 what (README, "Isolation levels"). The strongest first: bubblewrap, uid, process."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -10,7 +11,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from grader.errors import GraderError
 from grader.sandbox import bootcopy, jail, uidslots
@@ -94,34 +95,34 @@ def _probed() -> tuple[str, ...]:
     """The levels that work on this machine, strongest first ("process" always does)."""
     levels = ["bubblewrap"] if _bubblewrap_works() else []
     if is_root() and shutil.which("setpriv"):
-        slot = uidslots.claim()
-        try:
-            if _runtime_reachable_as(slot.uid if slot else uidslots.uid_base()):
+        with _probe_uid() as uid:
+            if _runtime_reachable_as(uid):
                 levels.append("uid")
-        finally:
-            if slot is not None:
-                slot.release()
     return tuple(levels + ["process"])
+
+
+@contextlib.contextmanager
+def _probe_uid() -> Iterator[int]:
+    """The uid a probe runs as. As root, a slot's, held while the probe runs, so that no grading
+    that starts meanwhile kills the probe with everything else of that uid."""
+    slot = uidslots.claim() if is_root() else None
+    try:
+        yield slot.uid if slot else uidslots.uid_base()
+    finally:
+        if slot is not None:
+            slot.release()
 
 
 @functools.lru_cache(maxsize=1)
 def _bubblewrap_works() -> bool:
     """bubblewrap (and, as root, setpriv) starts this Python here: the strongest level, and the
     only probe a grading needs when it works (the `uid` level's is for `grader doctor` and for
-    machines without it). As root the probe runs as a slot's uid while holding the slot, so
-    that no grading that starts meanwhile kills it with everything else of that uid."""
-    root = is_root()
-    if not shutil.which("bwrap") or (root and not shutil.which("setpriv")):
+    machines without it)."""
+    if not shutil.which("bwrap") or (is_root() and not shutil.which("setpriv")):
         return False
-    slot = uidslots.claim() if root else None
-    try:
-        with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
-            uid = slot.uid if slot else uidslots.uid_base()
-            probe = jail_command(Path(tmp), [], uid, 1 << 20) + [sys.executable, "-s", "-c", ""]
-            return _works(probe, cwd="/")
-    finally:
-        if slot is not None:
-            slot.release()
+    with _probe_uid() as uid, tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
+        probe = jail_command(Path(tmp), [], uid, 1 << 20) + [sys.executable, "-s", "-c", ""]
+        return _works(probe, cwd="/")
 
 
 def _runtime_reachable_as(uid: int) -> bool:

@@ -165,17 +165,15 @@ def run_script(ctx: ProbeContext, failing: bool) -> dict[str, Any]:
                              patience=0 if failing else PATIENCE, idle_ends_waits=True)
     before = set(threading.enumerate())
 
-    main_thread: list[int] = []
-
     def main_waits() -> bool:
         """The script's main thread has ended its module or waits untimed (a join)."""
-        return "main_ended_at" in box or bool(main_thread) and stuck.waits_for_good(main_thread[0])
+        return "main_ended_at" in box or "main_native" in box and stuck.waits_for_good(box["main_native"])
 
     server.main_waits = main_waits
 
     def main() -> None:
         started = time.monotonic()
-        main_thread.append(threading.get_native_id())
+        box["main_native"] = threading.get_native_id()
         try:
             runpy.run_path(str(ctx.path), run_name="__main__")
         except SystemExit as exc:
