@@ -12,9 +12,10 @@ the frame that raised it: a standard-library wrapper (`code.InteractiveInterpret
 `logging.currentframe()`, a payload compiled under another file name) launders nothing. The
 exceptions are the uses known to be harmless, where the frame, code or object never reaches
 the caller (`SEALED`): the import system, `namedtuple`/`dataclass`/`enum`/`typing` building
-classes, `logging` finding its caller, `traceback` formatting, and the grader's own
-instrumentation (`sys._getframe` in its hooks; whatever else a pass-through hook does, such as
-the student's `exec` or `getattr`, stays the student's). A function in `LEAKY` hands its frame
+classes, `logging` finding its caller, `traceback` formatting, and the grader's own code
+(the hooks an instrumented program calls read frames through the C API, which raises no event:
+grader/probes/preempt/frames.py; whatever a pass-through hook raises, such as the student's
+`exec` or `getattr`, stays the student's). A function in `LEAKY` hands its frame
 back, so it is harmless only when a sealed function called it (`logging.currentframe` from
 `Logger.findCaller`, `traceback.walk_tb` from `StackSummary.extract`). A thread the submission
 started that runs only library code (`pool.submit(sys._getframe)`) has no frame of the
@@ -33,7 +34,6 @@ import _thread
 import os
 import pathlib
 import sys
-from types import FrameType
 from typing import Any, Callable
 
 FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_code", "gi_code",
@@ -86,7 +86,7 @@ LEAKY = frozenset({
 # frames are attributed by where its file is.
 IMPORT_SYSTEM = frozenset({"<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>"})
 # The grader's hooks that do an operation on the student's behalf (`exec`, `getattr`, ...):
-# their own `sys._getframe` is the grader's, anything else they raise is the student's.
+# what they raise is the student's (they read their own frames without events: frames.py).
 PASS_THROUGH_FILE = "/probes/preempt/access.py"
 
 Report = Callable[[dict[str, object]], None]
@@ -148,12 +148,9 @@ def _sealed_test(grader: str, stdlib: str) -> SealedTest:
         """The event raised in `frame` (running `code`) is harmless whoever called it (SEALED)."""
         filename = code.co_filename
         if filename.startswith(grader):
-            if not (filename.endswith(PASS_THROUGH_FILE) and code.co_name.startswith("hook_")):
-                return True
-            # a pass-through hook reads frames for itself; the operation it does for the
-            # student (exec, getattr(tb, "tb_frame"), a code swap) stays the student's
-            return event == "sys._getframe" or (event == "object.__getattr__"
-                                                and type(args[0]) is FrameType)
+            # the operation a pass-through hook does for the student (exec, getattr(tb,
+            # "tb_frame"), a code swap) stays the student's
+            return not (filename.endswith(PASS_THROUGH_FILE) and code.co_name.startswith("hook_"))
         if filename in IMPORT_SYSTEM:
             return True
         key = key_of(code)

@@ -12,11 +12,11 @@ import _thread
 import builtins
 import collections
 import operator
-import sys
 from typing import Any
 
 from grader.probes.preempt import active
 from grader.probes.preempt.active import PLAIN, hook_point, identity
+from grader.probes.preempt.frames import code_of, getframe
 from grader.probes.preempt.instrument import DUNDER, EXEC, GETATTR, GETITEM, GROWING_METHODS, INSTRUMENTED, LEN, \
     LOOKUP, METHOD, POINT, READ, RESIZE, SETATTR, SETITEM, WRITE, instrument
 from grader.probes.preempt.oracle import GROW, SHRINK, SIZE, Access
@@ -70,13 +70,13 @@ def _region(frame: Any, code: Any, thread_entry: bool) -> tuple[Any, ...]:
     """The region an access belongs to. Inside a thread's entry function (or a script's module
     level), each call it makes is a region of its own: one loop iteration's `deposit(...)`.
     Called from the grader (a probe's operation), the whole outermost call is one region.
-    `code` is `frame.f_code`: each frame's code is read once, and not at all for the grader's
-    own frames (in the child, every `f_code` read is an audit event its hook pays for)."""
+    `code` is the frame's code: each frame's code is read once, and not at all for the grader's
+    own frames (read by `frames.code_of`, which raises no audit event, but is still a call)."""
     back = frame.f_back
     back_code = _code_of(back)
     while back_code is _EXEC_CODE and back.f_back is not None:
         frame = back.f_back  # an exec'd string runs as part of the line that exec'd it
-        code = frame.f_code
+        code = code_of(frame)
         back = frame.f_back
         back_code = _code_of(back)
     root, root_code, child = frame, code, None
@@ -95,7 +95,7 @@ def _code_of(frame: Any) -> Any:
     that is neither instrumented nor `hook_exec`'s, which is all `_region` asks of it."""
     if frame is None or identity(frame.f_globals) in PLAIN:
         return _PLAIN_CODE
-    return frame.f_code
+    return code_of(frame)
 
 
 def _lock_label(sched: Any, lock: Any, frame: Any) -> str:
@@ -138,7 +138,7 @@ def _live() -> Any:
 
 def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any, frame: Any,
           code: Any = None) -> None:
-    """Tell the running schedule about an access (`code`: `frame.f_code`, if the caller read it)."""
+    """Tell the running schedule about an access (`code`: the frame's code, if the caller read it)."""
     sched = _live()
     if sched is None:
         return
@@ -161,7 +161,7 @@ def _note(kind: str, container: Any, key: Any, label: str, line: int, value: Any
         loc = oracle.location(container, key)
         locks = tuple(_lock_label(sched, lock, frame) for lock in me.held)
         if code is None:
-            code = frame.f_code
+            code = code_of(frame)
         access = Access(me.name, kind, code.co_filename, line, label, locks, _shown(value))
         region = _region(frame, code, me.started)
         if kind == "write":
@@ -187,8 +187,8 @@ def _after_read() -> None:
 def hook_read(value: Any, label: str, line: int, check: bool = False) -> Any:
     """A read of a global (or `nonlocal`) name."""
     if _live() is not None:
-        frame = sys._getframe(1)
-        code = frame.f_code
+        frame = getframe(1)
+        code = code_of(frame)
         if label in frame.f_globals and label not in code.co_freevars:
             _note(_kind(check), frame.f_globals, label, label, line, value, frame, code)
         else:
@@ -203,9 +203,9 @@ def hook_write(value: Any, label: str, line: int) -> Any:
     if sched is not None:
         me = sched.task()
         if me is not None:
-            frame = sys._getframe(1)
+            frame = getframe(1)
             if label.isidentifier():
-                code = frame.f_code
+                code = code_of(frame)
                 where = frame.f_globals if label not in code.co_freevars else code
                 _note("write", where, label, label, line, value, frame, code)
     return value
@@ -214,28 +214,28 @@ def hook_write(value: Any, label: str, line: int) -> Any:
 def hook_getattr(obj: Any, name: Any, label: str, line: int, check: bool = False) -> Any:
     value = _getattr(obj, name)
     if _live() is not None and _type(name) is str:
-        _note(_kind(check), storage(obj, name), name, label, line, value, sys._getframe(1))
+        _note(_kind(check), storage(obj, name), name, label, line, value, getframe(1))
         _after_read()
     return value
 
 
 def hook_setattr(obj: Any, name: Any, value: Any, label: str, line: int) -> None:
     if _live() is not None and _type(name) is str:
-        _note("write", storage(obj, name), name, label, line, value, sys._getframe(1))
+        _note("write", storage(obj, name), name, label, line, value, getframe(1))
     _setattr(obj, name, value)
 
 
 def hook_getitem(obj: Any, key: Any, label: str, line: int, check: bool = False) -> Any:
     value = obj[key]
     if _live() is not None:
-        _note(_kind(check), obj, key, label, line, value, sys._getframe(1))
+        _note(_kind(check), obj, key, label, line, value, getframe(1))
         _after_read()
     return value
 
 
 def hook_setitem(obj: Any, key: Any, value: Any, label: str, line: int) -> None:
     if _live() is not None:
-        _note("write", obj, key, label, line, value, sys._getframe(1))
+        _note("write", obj, key, label, line, value, getframe(1))
     obj[key] = value
 
 
@@ -243,12 +243,12 @@ def hook_exec(kind: str, source: Any, *namespaces: Any) -> Any:
     """`exec`/`eval` of a string: the string is instrumented like the file, so a race hidden
     in it is seen too. Code objects and other arguments run as they are."""
     run = builtins.exec if kind == "exec" else builtins.eval
-    caller = sys._getframe(1)
+    caller = getframe(1)
     if len(namespaces) == 0:
         namespaces = (caller.f_globals, caller.f_locals)
     if _isinstance(source, (str, bytes)) and namespaces and _type(namespaces[0]) is dict:
         text = source.decode() if _isinstance(source, bytes) else source
-        where = f"<{kind} at {caller.f_code.co_filename.rsplit('/', 1)[-1]}:{caller.f_lineno}>"
+        where = f"<{kind} at {code_of(caller).co_filename.rsplit('/', 1)[-1]}:{caller.f_lineno}>"
         try:
             code = instrument(text, where, mode=kind)
         except SyntaxError:
@@ -269,7 +269,7 @@ def hook_method(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwa
     method = _getattr(obj, name)
     if _live() is not None and name == "update" and _isinstance(obj, dict) \
             and not _isinstance(obj, collections.Counter):
-        frame = sys._getframe(1)
+        frame = getframe(1)
         keys: list[Any] = []
         try:
             if args and _isinstance(args[0], dict):
@@ -282,7 +282,7 @@ def hook_method(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwa
             _note("write", obj, key, shown, line, obj.get(key), frame)
         return result
     if _live() is not None and _isinstance(obj, collections.Counter):
-        frame = sys._getframe(1)
+        frame = getframe(1)
         keys = []
         try:
             if args:
@@ -321,7 +321,7 @@ def hook_dunder(method: Any, unbound: int, label: str, line: int, check: int, /,
         obj = _getattr(obj, "__self__", obj)
     key = args[1] if unbound else args[0]
     item = name in ("__getitem__", "__setitem__", "getitem", "setitem")
-    frame = sys._getframe(1)
+    frame = getframe(1)
     if item or _type(key) is str:
         where = obj if item else storage(obj, key)
         if write:
@@ -341,7 +341,7 @@ def hook_len(obj: Any, label: str, line: int, check: int = 0) -> int:
     """`len(x)`: a read of the container's size."""
     size = _len(obj)
     if _live() is not None and _isinstance(obj, SIZED):
-        _note(_kind(check), obj, SIZE, f"len({label})", line, size, sys._getframe(1))
+        _note(_kind(check), obj, SIZE, f"len({label})", line, size, getframe(1))
         _after_read()
     return size
 
@@ -352,7 +352,7 @@ def hook_lookup(obj: Any, label: str, line: int, check: int, /, *args: Any) -> A
     value = _getattr(obj, "get")(*args)
     if _live() is not None and _isinstance(obj, dict):
         _note(_kind(check), obj, args[0], f"{label}[{args[0]!r}]" if _type(args[0]) in (str, int)
-              else f"{label}[...]", line, value, sys._getframe(1))
+              else f"{label}[...]", line, value, getframe(1))
         _after_read()
     return value
 
@@ -363,7 +363,7 @@ def hook_resize(obj: Any, name: str, label: str, line: int, /, *args: Any, **kwa
     method = _getattr(obj, name)
     if _live() is not None and _isinstance(obj, SIZED):
         kind = GROW if name in GROWING_METHODS else SHRINK
-        _note(kind, obj, SIZE, f"{label}.{name}(...)", line, None, sys._getframe(1))
+        _note(kind, obj, SIZE, f"{label}.{name}(...)", line, None, getframe(1))
     return method(*args, **kwargs)
 
 

@@ -62,6 +62,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Hashable
 
+from grader.probes.preempt.active import identity
+
 MISS = 1e-3  # the chance a known bug's probe may miss it in one grading, at its lowest measured rate
 PATIENCE = 6  # past the floor, stop once this many schedules in a row added no new pair
 DEPTH2_RATE = 0.41  # PCT's view of a depth-2 window in these scenarios, per schedule (above)
@@ -118,7 +120,7 @@ class Coverage:
     def acquired(self, tid: int, lock: Any, file: str, line: int | None, name: str) -> None:
         """Thread `tid` took `lock` at `line` of `file` (None: not in the student's code, then
         the site is the lock's name, e.g. `account.lock`)."""
-        key = ("lock", id(lock))
+        key = ("lock", identity(lock))  # not id(): an audit event in the child
         if key not in self.last:
             self.keep.append(lock)
         self.access(tid, key, file if line is not None else "", line if line is not None else name, True)

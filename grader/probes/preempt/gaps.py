@@ -33,10 +33,10 @@ alone.
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from grader.probes.preempt.frames import code_of, getframe
 from grader.probes.preempt.tasks import Task
 
 
@@ -54,10 +54,11 @@ class Gap:
 def _student_frames(filename: str) -> tuple[tuple[str, int], ...]:
     """The calling thread's frames in the student's file, outermost first."""
     frames = []
-    frame = sys._getframe(1)
+    frame = getframe(1)
     while frame is not None:
-        if frame.f_code.co_filename == filename:
-            frames.append((frame.f_code.co_name, frame.f_lineno))
+        code = code_of(frame)
+        if code.co_filename == filename:
+            frames.append((code.co_name, frame.f_lineno))
         frame = frame.f_back  # type: ignore[assignment]
     return tuple(reversed(frames))
 

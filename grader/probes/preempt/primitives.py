@@ -10,12 +10,12 @@ from __future__ import annotations
 import _thread
 import contextlib
 import itertools
-import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from grader.probes.preempt import active
+from grader.probes.preempt.frames import code_of, getframe
 from grader.probes.preempt.active import identity, mark_plain
 from grader.probes.preempt.tasks import DONE, Abort, Task, student_line
 
@@ -214,8 +214,8 @@ class CoopCondition:
             raise RuntimeError("cannot wait on un-acquired lock")
         waiter = [False]
         self._waiters.append(waiter)
-        caller = sys._getframe(1)  # the student's own wait() call, not a queue's or wait_for's
-        if caller.f_code.co_filename == sched.filename and sched.wakeups.room() \
+        caller = getframe(1)  # the student's own wait() call, not a queue's or wait_for's
+        if code_of(caller).co_filename == sched.filename and sched.wakeups.room() \
                 and _thread.get_ident() not in self._in_wait_for \
                 and not sched.wakeups.in_loop(caller.f_lineno):
             self._unchecked[identity(waiter)] = (me.name, caller.f_lineno, getattr(self._lock, "_line", None))

@@ -31,6 +31,7 @@ from grader.probes.preempt import active
 from grader.probes.preempt.access import student_globals
 from grader.probes.preempt.active import mark_plain
 from grader.probes.preempt.answers import INPUT_STOP, Session, answers_of
+from grader.probes.preempt.frames import code_of, getframe
 from grader.probes.preempt.instrument import INSTRUMENTED, instrument
 from grader.probes.preempt.logstate import fresh_logging
 from grader.probes.preempt.modes import QUIET
@@ -50,8 +51,8 @@ FORCED_BUDGET = 2_000  # points of a forced-switch run; it stops there (a sample
 
 def _printing_line() -> int | None:
     """The line of the instrumented file (the submission or a helper) that is printing."""
-    frame: types.FrameType | None = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename not in INSTRUMENTED:
+    frame: types.FrameType | None = getframe(2)
+    while frame is not None and code_of(frame).co_filename not in INSTRUMENTED:
         frame = frame.f_back
     return frame.f_lineno if frame is not None else None
 

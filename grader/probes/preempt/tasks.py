@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import _thread
 import itertools
-import sys
 import traceback
 import types
 from dataclasses import dataclass, field
 from typing import Any
 
 from grader.probes.preempt.active import PLAIN, identity
+from grader.probes.preempt.frames import code_of, getframe
 
 RUNNABLE, BLOCKED, DONE = "runnable", "blocked", "done"
 TURNS = itertools.count(1)  # orders every turn given, across schedules (`Task.last_ran`)
@@ -113,9 +113,9 @@ def student_line(filename: str, depth: int = 2) -> int | None:
     """The line of the innermost frame of the student's file (compared by full path). The
     grader's own frames on the way (a lock's `__enter__`) are passed by their globals, without
     reading their code (an audit event in the child)."""
-    frame: types.FrameType | None = sys._getframe(depth)
+    frame: types.FrameType | None = getframe(depth)
     while frame is not None:
-        if identity(frame.f_globals) not in PLAIN and frame.f_code.co_filename == filename:
+        if identity(frame.f_globals) not in PLAIN and code_of(frame).co_filename == filename:
             return frame.f_lineno
         frame = frame.f_back
     return None

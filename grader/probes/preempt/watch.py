@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import _thread
 import collections
-import sys
 from typing import Any
 
 from grader.probes.preempt import quiet
+from grader.probes.preempt.frames import code_of, getframe
 from grader.probes.preempt.instrument import DUNDER, EXEC, GETATTR, GETITEM, GROWING_METHODS, LEN, LOOKUP, \
     METHOD, POINT, READ, RESIZE, SETATTR, SETITEM, WRITE
 from grader.probes.preempt.oracle import SIZE
@@ -41,7 +41,6 @@ from grader.probes.preempt.oracle import SIZE
 _getattr, _setattr, _type, _isinstance, _len = getattr, setattr, type, isinstance, len
 _ohash = object.__hash__
 _get_ident = _thread.get_ident
-_getframe = sys._getframe
 SIZED = (list, dict, set, collections.deque)
 ESCALATIONS_PER_LOCATION = 2
 
@@ -252,40 +251,40 @@ def _watch() -> Watch | None:
 
 
 def _storage_of_name(frame: Any, label: str) -> Any:
-    if label in frame.f_globals and label not in frame.f_code.co_freevars:
+    if label in frame.f_globals and label not in code_of(frame).co_freevars:
         return frame.f_globals
-    return frame.f_code
+    return code_of(frame)
 
 
 def read(value: Any, label: str, line: int, check: int = 0) -> Any:
     w = _CURRENT[0]
     if w is not None:
-        _fast_read(w, _storage_of_name(_getframe(1), label), label, check)
+        _fast_read(w, _storage_of_name(getframe(1), label), label, check)
     return value
 
 
 def write(value: Any, label: str, line: int) -> Any:
     w = _CURRENT[0]
     if w is not None and label.isidentifier():
-        _fast_write(w, _storage_of_name(_getframe(1), label), label, line, label)
+        _fast_write(w, _storage_of_name(getframe(1), label), label, line, label)
     return value
 
 
 def hooks_for(namespace: dict[str, Any]) -> dict[str, Any]:
     """The watch's hooks for one module: a global's location is its namespace, found without
-    `sys._getframe` (an audit event, which the child's audit hook pays for on every access);
+    reading the caller's frame (`frames.getframe`, a call on every access);
     only a name the module does not define (a `nonlocal`) takes the frame."""
 
     def read_global(value: Any, label: str, line: int, check: int = 0) -> Any:
         w = _CURRENT[0]
         if w is not None:
-            _fast_read(w, namespace if label in namespace else _getframe(1).f_code, label, check)
+            _fast_read(w, namespace if label in namespace else code_of(getframe(1)), label, check)
         return value
 
     def write_global(value: Any, label: str, line: int) -> Any:
         w = _CURRENT[0]
         if w is not None and label.isidentifier():
-            _fast_write(w, namespace if label in namespace else _getframe(1).f_code, label, line,
+            _fast_write(w, namespace if label in namespace else code_of(getframe(1)), label, line,
                         label)
         return value
 
