@@ -1,5 +1,6 @@
 """The hooks' frame reads (grader/probes/preempt/frames.py): the same frames and code objects as
-`sys._getframe` and `f_code`, without an audit event, and guarded by the engine's integrity check."""
+`sys._getframe` and `f_code`, without an audit event; the C functions behind them and behind
+the threads' `random` streams (streams.py) are guarded by the engine's integrity check."""
 import subprocess
 import sys
 import textwrap
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from grader.probes.preempt import access, engine, frames
+from grader.probes.preempt import access, engine, frames, streams
 from grader.probes.preempt.access import hooks
 from grader.sandbox import audit_hook
 
@@ -52,13 +53,16 @@ def test_reading_frames_through_the_c_api_raises_no_audit_event():
     assert done.stdout.strip() == "['object.__getattr__', 'sys._getframe']"
 
 
-@pytest.mark.parametrize("name", sorted(frames.c_functions()))
+C_FUNCTIONS = {**frames.c_functions(), **streams.c_functions()}
+
+
+@pytest.mark.parametrize("name", sorted(C_FUNCTIONS))
 def test_a_result_check_set_on_a_c_function_is_reported_as_tampering(name):
-    function = frames.c_functions()[name]
+    function = C_FUNCTIONS[name]
     assert engine.tampering(hooks()) is None
     function.errcheck = lambda result, func, arguments: result
     try:
-        assert engine.tampering(hooks()) == f"the grader's frames.{name}.errcheck was replaced"
+        assert engine.tampering(hooks()) == f"the grader's C function {name}.errcheck was replaced"
     finally:
         del function.errcheck
     assert engine.tampering(hooks()) is None

@@ -6,7 +6,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from grader.probes.preempt import frames, primitives
+from grader.probes.preempt import frames, primitives, streams
 from grader.probes.preempt.access import hooks, student_globals
 from grader.probes.preempt.active import mark_plain
 from grader.probes.preempt.choice import Chooser
@@ -40,12 +40,12 @@ def _integrity() -> dict[str, Any]:
         for name, value in vars(cls).items():
             if callable(value):
                 items[f"{cls.__name__}.{name}"] = value
-    # The hooks read frames through C functions: a result check or another result type set on
-    # one would hand the student's code every frame the hooks read, with no audit event.
+    # The hooks read frames, and the scheduler copies `random`'s state, through C functions: a
+    # result check or another type set on one would hand the student's code what they read.
     items["frames.getframe"], items["frames.code_of"] = frames.getframe, frames.code_of
-    for name, function in frames.c_functions().items():
+    for name, function in {**frames.c_functions(), **streams.c_functions()}.items():
         for attribute in ("errcheck", "restype", "argtypes"):
-            items[f"frames.{name}.{attribute}"] = getattr(function, attribute, None)
+            items[f"C function {name}.{attribute}"] = getattr(function, attribute, None)
     # The scheduler's choices come from random.Random: replacing its methods (on the class, or
     # the module's functions bound to the shared instance) would steer every schedule.
     for name in RNG_METHODS:

@@ -20,14 +20,13 @@ import contextlib
 import errno
 import math
 import os
-import random
 import sys
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from grader.probes.preempt import active
+from grader.probes.preempt import active, streams
 from grader.probes.preempt.access import student_globals
 from grader.probes.preempt.active import mark_plain
 from grader.probes.preempt.answers import INPUT_STOP, Session, answers_of
@@ -36,7 +35,7 @@ from grader.probes.preempt.instrument import INSTRUMENTED, instrument
 from grader.probes.preempt.logstate import fresh_logging
 from grader.probes.preempt.modes import QUIET
 from grader.probes.preempt.primitives import installed, patched, restart_names
-from grader.probes.preempt.scheduler import Outcome, Scheduler, stream_of
+from grader.probes.preempt.scheduler import Outcome, Scheduler
 from grader.probes.preempt.siblings import siblings, submission_attrs
 from grader.probes.preempt.tasks import RUNNABLE, Abort
 
@@ -367,7 +366,7 @@ def call_afresh(time_limit: float) -> bool:
     sched.countdown, sched.turns, me.ran = sched.spin, 0, 0
     sched.log.events.clear()
     me.held.clear()
-    random.setstate(stream_of(0))  # `random` as a call's first thread finds it
+    streams.load(streams.first(0))  # `random` as a call's first thread finds it
     restart_names()
     return True
 

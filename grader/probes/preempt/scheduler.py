@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import _thread
 import contextlib
-import random
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from grader.probes.preempt import active, parking, vtime
+from grader.probes.preempt import active, parking, streams, vtime
 from grader.probes.preempt.active import identity, mark_plain
 from grader.probes.preempt.choice import Chooser
 from grader.probes.preempt.events import Event, EventLog
@@ -174,13 +173,11 @@ class Scheduler:
     def _give(self, me: Task | None, nxt: Task) -> None:
         """Pass the turn: each thread keeps its own `random` stream, so what a thread draws
         does not depend on how the threads interleave."""
-        state = random.getstate()
         if me is not None:
-            me.random_state = state
+            me.random_state = streams.save(me.random_state)
         if nxt.random_state is None:
-            nxt.random_state = stream_of(nxt.index)  # by index only
-        if nxt.random_state is not state:
-            random.setstate(nxt.random_state)
+            nxt.random_state = streams.first(nxt.index)  # by index only
+        streams.load(nxt.random_state)
         nxt.ran = 0
         nxt.last_ran = next(TURNS)
         self.countdown = self.spin
@@ -487,16 +484,16 @@ class Scheduler:
         is the schedule's first thread and draws from its `random` stream."""
         previous, active.ACTIVE = active.ACTIVE, self
         self.cpu_start = time.process_time()
-        saved_random = random.getstate()
+        saved_random = streams.save(None)
         if first_stream:
-            random.setstate(stream_of(0))
+            streams.load(streams.first(0))
         try:
             with vtime.installed():
                 yield
         finally:
             active.ACTIVE = previous
             self.modes.restore()
-            random.setstate(saved_random)
+            streams.load(saved_random)
 
     def run(self, bodies: list[tuple[str, Callable[[], Any]]]) -> Outcome:
         with self._active():
@@ -541,23 +538,6 @@ class Scheduler:
         status = "ok" if self.aborted in (None, "done") else self.aborted
         return Outcome(status, self.steps, self.log.events, self.deadlock, self.locks.inversion,
                        self.tasks, self.now)
-
-
-_STREAMS: dict[int, Any] = {}  # the first `random` state of a thread, by its index (see stream_of)
-STREAMS_KEPT = 64  # (a state is about 25 kB; a program's 65th thread on seeds its own each time)
-
-
-def stream_of(index: int) -> Any:
-    """`random`'s state as the thread of this index finds it when it first runs: seeded by its
-    index only, the same in every schedule, so it is made once (seeding and reading a Mersenne
-    Twister's state costs about 16 us, paid by every call into the student's code and every
-    thread of every explored schedule). The state is a tuple: nothing can change it."""
-    state = _STREAMS.get(index)
-    if state is None:
-        state = random.Random(f"0:{index}").getstate()
-        if index < STREAMS_KEPT:
-            _STREAMS[index] = state
-    return state
 
 
 def _unregister(task: Task) -> None:
