@@ -7,12 +7,12 @@ which reports it as the check's failure with the student's own file and line.
 from __future__ import annotations
 
 import os
-import traceback
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from grader.probes.preempt.frames import code_of
 from grader.probes.protocol import PROTOCOL, Crashed, Observed, ProbeResult, checked
 
 
@@ -69,13 +69,19 @@ def student_line(exc: BaseException, filename: str) -> str | None:
 
     Files are compared by real path, never by name: the grader's own `checks/bank.py` is not
     the student's `bank.py`. A bare name is the file in the current folder (the sandbox's work
-    folder, where the submission is); a full path (the scheduler's) is taken as it is."""
-    target = os.path.realpath(filename)
-    shown = os.path.basename(filename)
+    folder, where the submission is); a full path (the scheduler's) is taken as it is.
+
+    The traceback is walked by hand, not by `traceback.extract_tb`: a probe describes hundreds
+    of expected ValueErrors, and extract_tb reads each frame's code through an audited attribute
+    and looks up its source line, neither of which this needs."""
+    target = None
     where = None
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename == filename or _real_path(frame.filename) == target:
-            where = f"{shown}:{frame.lineno}"
+    tb = exc.__traceback__
+    while tb is not None:
+        path = code_of(tb.tb_frame).co_filename
+        if path == filename or _real_path(path) == (target or (target := _real_path(filename))):
+            where = f"{os.path.basename(filename)}:{tb.tb_lineno}"
+        tb = tb.tb_next
     return where
 
 
