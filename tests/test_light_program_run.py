@@ -65,7 +65,7 @@ def test_a_contract_bank_runs_its_program_light_in_one_child(grading):
     profile = GradingProfile()
     report = grade(grading.rubric(), "bank", path, profile=profile)
     assert report.style == "contract" and report.score >= report.max_score  # (+ bonus)
-    assert _script_runs(profile) == {'bank.script{"schedules": 1}': 1}
+    assert _script_runs(profile) == {'bank.script{"budget": 2000, "schedules": 1}': 1}
     assert len(profile.sandboxes) == 1
 
 
@@ -92,3 +92,35 @@ def test_a_failed_names_check_is_graded_as_the_full_program_run_grades_it(gradin
     assert light.style == full.style == "program"
     assert [(c.id, c.status, c.score) for c in light.checks] == [(c.id, c.status, c.score) for c in full.checks]
     assert light.score < light.max_score  # the unlocked balance is the program's bug
+
+
+# A correct contract, whose program first makes 10 x 1,000 locked deposits (far past the light
+# run's 2,000 recorded points), then counts its customers in a global from threads, unlocked.
+LATE_RACE = REFERENCE.replace('''if __name__ == "__main__":''', '''served = 0
+
+
+def _serve():
+    global served
+    for _ in range(50):
+        served += 1
+
+
+if __name__ == "__main__":
+    helpers = [threading.Thread(target=_serve) for _ in range(4)]''') + '''    for helper in helpers:
+        helper.start()
+    for helper in helpers:
+        helper.join()
+    print("served:", served)
+'''
+
+
+def test_a_race_past_the_light_runs_recorded_points_is_still_noted(grading):
+    """Past its recorded points the light run is watched: a conflict there is recorded in full,
+    so the note names the race in the student's lines."""
+    assert "import threading" in REFERENCE
+    path = grading.write(LATE_RACE)
+    report = grade(grading.rubric(), "bank", path)
+    assert report.style == "contract" and report.score >= report.max_score
+    line = next(i for i, text in enumerate(LATE_RACE.splitlines(), 1) if "served += 1" in text)
+    noted = [n for n in report.notes if n.startswith("running your file as a program")]
+    assert any("served" in note and f"bank.py:{line}" in note for note in noted), report.notes

@@ -413,9 +413,14 @@ def _grade_program(task: TaskSpec, submission: Submission, seed: int | None,
 # Program-track probes that a contract submission runs light while its names check may still
 # pass: once it passes, the contract checks grade the file and the program run only feeds notes
 # ("running your file as a program: ..."), so the serial run and one forced schedule are enough
-# (the forced runs of the bank corpora's racy programs all showed their race in the first).
+# (the forced runs of the bank corpora's racy programs all showed their race in the first), and
+# the serial run records its first 2,000 points in full, as a forced run does, not 12,000: past
+# them the watch still checks every access's ordering and records a burst in full on a conflict
+# (grader/probes/preempt/modes.py). The reference's `__main__` (10 x 1,000 deposits) took 0.11 s
+# of its 0.18 s there. Over the 138 bank programs of the corpora, wild-dev and tests/programs
+# (55 graded by contract, 3 with such notes) the notes and verdicts are the same either way.
 # When the names check does not pass, the program track may be scored: it is run again in full.
-LIGHT_PARAMS: dict[str, dict[str, Any]] = {"bank.script": {"schedules": 1}}
+LIGHT_PARAMS: dict[str, dict[str, Any]] = {"bank.script": {"schedules": 1, "budget": 2000}}
 
 
 def _defines_every_entry_point(task: TaskSpec, submission: Submission) -> bool:
