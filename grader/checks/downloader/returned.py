@@ -103,13 +103,11 @@ def waits_for_all(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     in_flight = call["in_flight_at_return"] or 0
     after = [r for r in obs["server"]["requests"] if r["start"] > returned]
     if in_flight or after:
-        parts = []
-        if in_flight:
-            parts.append(f"{in_flight} request(s) were still in flight")
-        if after:
-            parts.append(f"{len(after)} more started afterwards")
-        return failed(f"download_pages returned while downloads were still running: "
-                      f"{' and '.join(parts)}; wait for every download (join the threads, or leave "
-                      "the `with ThreadPoolExecutor(...)` block) before returning",
+        # One count: how the unfinished downloads split between started and not yet started
+        # depends on how far the worker threads got before the return, in real time.
+        return failed(f"download_pages returned before {in_flight + len(after)} of its downloads "
+                      "had finished (in flight, or not even started); wait for every download "
+                      "(join the threads, or leave the `with ThreadPoolExecutor(...)` block) "
+                      "before returning",
                       timeline(obs), in_flight=in_flight, started_after=len(after))
     return passed("download_pages returned after every download had finished")
