@@ -43,6 +43,9 @@ class Job:
     seed: int
     limits: dict[str, Any]
     runs: tuple[ProbeRequest, ...] = ()
+    # the grader's site-packages folders: the child starts without `site` (-S) and adds them
+    # itself, with the folders their .pth files list, running none of those files' code
+    site_dirs: tuple[str, ...] = ()
 
     def encode(self) -> bytes:
         wire = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "runs"}
@@ -53,6 +56,7 @@ class Job:
     def decode(cls, line: str | bytes) -> Job:
         wire = json.loads(line)
         runs = tuple(ProbeRequest(r["key"], r["probe"], r["params"]) for r in wire.pop("runs"))
+        wire["site_dirs"] = tuple(str(d) for d in wire.get("site_dirs", ()))
         return cls(**wire, runs=runs)
 
 

@@ -121,7 +121,8 @@ def _bubblewrap_works() -> bool:
     if not shutil.which("bwrap") or (is_root() and not shutil.which("setpriv")):
         return False
     with _probe_uid() as uid, tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
-        probe = jail_command(Path(tmp), [], uid, 1 << 20) + [sys.executable, "-s", "-c", ""]
+        # the child's own interpreter and flags (grader.sandbox.box.child_python)
+        probe = jail_command(Path(tmp), [], uid, 1 << 20) + [sys.executable, "-S", "-c", ""]
         return _works(probe, cwd="/")
 
 

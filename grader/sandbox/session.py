@@ -33,7 +33,7 @@ from typing import Any, Callable
 from grader.probes.probing import arrived, exc_text
 from grader.probes.protocol import ImportFailure, Job
 from grader.sandbox import ending
-from grader.sandbox.box import Box
+from grader.sandbox.box import Box, site_dirs
 from grader.sandbox.cgroups import TaskCgroup
 from grader.sandbox.channel import CHANNEL_TAMPERED, FrameReader
 from grader.sandbox.events import probe_begins
@@ -110,7 +110,8 @@ class ChildSession:
         child = self.box.start(spec.limits.processes)
         self.proc, self.tasks, self.read_fd, self.run_id = child.proc, child.tasks, child.read_fd, child.run_id
         job = Job(self.token, child.write_fd, self.box.workdir, spec.filename, spec.style,
-                  spec.entry_points, spec.seed, dict(spec.limits.__dict__), tuple(progress.remaining))
+                  spec.entry_points, spec.seed, dict(spec.limits.__dict__), tuple(progress.remaining),
+                  site_dirs())
         proc = self.proc
         assert proc.stdin and proc.stdout and proc.stderr
         progress.total.clock.attach(_sampler(self.tasks, proc.pid))
