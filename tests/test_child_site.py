@@ -76,3 +76,12 @@ def test_a_program_that_ends_with_exit_and_imports_an_installed_package_runs_as_
 
     report = grade(load_rubric(ROOT / "rubric.yaml"), "bank", path)
     assert report.score >= report.max_score, [(c.id, c.message) for c in report.checks if c.status != "passed"]
+
+
+def test_the_site_folders_the_child_is_given_hold_installed_modules():
+    """A venv's site-packages, which `sysconfig` does not name in a child started without
+    `site`: an installed module's own top level there is not the student's."""
+    from grader.sandbox import audit_hook
+
+    assert "/venv/lib/python3/site-packages/" in audit_hook._installed(("/venv/lib/python3/site-packages",))
+    assert "/venv/lib/python3/site-packages/" not in audit_hook._installed()

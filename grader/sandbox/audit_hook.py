@@ -97,13 +97,16 @@ def _stdlib() -> str:
     return os.path.dirname(os.path.abspath(os.__file__)) + "/"
 
 
-def _installed() -> tuple[str, ...]:
+def _installed(site_dirs: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Where the machine's modules live (the standard library, site-packages): read-only in
-    the sandbox, never the student's."""
+    the sandbox, never the student's. `site_dirs`: the grader's site-packages folders, which
+    `sysconfig` does not know in a child started without `site` from a venv (its prefix is then
+    the base installation's)."""
     import sysconfig
 
     paths = sysconfig.get_paths()
     found = {paths[k].rstrip("/") + "/" for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    found |= {folder.rstrip("/") + "/" for folder in site_dirs}
     return tuple(sorted(found | {_stdlib()}))
 
 
@@ -112,11 +115,12 @@ THREAD = object()  # the event's owner: a thread the submission started, with no
 
 def install(student_folder: str, report: Report, main_file: str = "",
             network: Callable[[str, tuple[Any, ...]], None] | None = None,
-            network_events: frozenset[str] = frozenset()) -> None:
+            network_events: frozenset[str] = frozenset(), site_dirs: tuple[str, ...] = ()) -> None:
     """Report (once per event and line) every watched event the submission's code is under.
     `main_file` names what a thread of the submission's with no frame of its own reports;
     `network` (grader.sandbox.netguard.audit_guard) is called first for `network_events` and
-    refuses them by raising: the child's one audit hook does both.
+    refuses them by raising: the child's one audit hook does both. `site_dirs`: the grader's
+    site-packages folders, whose modules are installed ones (see `_installed`).
 
     Everything the hook needs is bound in closures made here, once (the factories below run
     only now): rebinding this module's names afterwards does not switch it off, and audit hooks
@@ -125,7 +129,7 @@ def install(student_folder: str, report: Report, main_file: str = "",
     grader = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + "/"  # the package
     stdlib = _stdlib()
     main = _thread.get_ident()  # the child's main thread: the grader's own, whatever it calls
-    owner = _owner_finder(folder, stdlib, _installed(), main, _sealed_test(grader, stdlib),
+    owner = _owner_finder(folder, stdlib, _installed(site_dirs), main, _sealed_test(grader, stdlib),
                           _thread_test(grader, stdlib))
     sys.addaudithook(_hook(owner, report, folder, main_file, network, network_events))
 

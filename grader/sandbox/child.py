@@ -229,7 +229,7 @@ def main() -> None:
     private = channel.Private(fd, token)
     audit_hook.install(job.workdir, lambda finding: private.send({"type": "audit",
                                                                   "finding": finding}),
-                       job.filename, netguard.audit_guard(), netguard.AUDITED)
+                       job.filename, netguard.audit_guard(), netguard.AUDITED, job.site_dirs)
     _plain_run_environment(job.filename)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     _die_with_parent()
