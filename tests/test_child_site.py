@@ -50,30 +50,13 @@ def test_the_childs_site_folders_are_this_pythons_own():
 
 
 def test_a_program_that_ends_with_exit_and_imports_an_installed_package_runs_as_usual(tmp_path):
-    path = tmp_path / "bank.py"
-    path.write_text(textwrap.dedent("""
-        import threading
-        import yaml  # an installed package: the child finds site-packages without `site`
-
-        balance = 0
-        lock = threading.Lock()
-
-        def customer():
-            global balance
-            for _ in range(100):
-                with lock:
-                    balance += 1
-
-        threads = [threading.Thread(target=customer) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        print("balance:", balance)
-        exit(0)
-    """))
+    """tests/programs/bank/stderr_balance.py, importing an installed package (found without
+    `site`) and ending with `exit(0)` (a builtin `site` makes)."""
     from grader.rubric import load_rubric
 
+    program = (ROOT / "tests" / "programs" / "bank" / "stderr_balance.py").read_text()
+    path = tmp_path / "bank.py"
+    path.write_text("import yaml\n" + program + "exit(0)\n")
     report = grade(load_rubric(ROOT / "rubric.yaml"), "bank", path)
     assert report.score >= report.max_score, [(c.id, c.message) for c in report.checks if c.status != "passed"]
 
