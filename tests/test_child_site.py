@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT
 from grader.grading import grade
-from grader.sandbox import box
+from grader.sandbox import box, sitepaths
 
 pytestmark = pytest.mark.sandbox
 
@@ -45,8 +45,10 @@ def test_a_site_folder_and_the_folders_its_pth_files_list_are_added_but_no_pth_c
 def test_the_childs_site_folders_are_this_pythons_own():
     import site
 
-    assert box.site_dirs() == tuple(d for d in site.getsitepackages() if __import__("os").path.isdir(d))
+    assert sitepaths.site_dirs() == tuple(d for d in site.getsitepackages() if __import__("os").path.isdir(d))
     assert "-S" in box.child_python()
+    assert sitepaths.seen_by_child(__import__("yaml").__file__)  # installed here
+    assert not sitepaths.seen_by_child(str(ROOT / "reference" / "bank.py"))
 
 
 def test_a_program_that_ends_with_exit_and_imports_an_installed_package_runs_as_usual(tmp_path):

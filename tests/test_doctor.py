@@ -89,3 +89,26 @@ def test_asking_for_dask_without_it_installed_names_the_extra(machine, monkeypat
     monkeypatch.setitem(sys.modules, "distributed", None)
     assert main(["doctor", "--cluster"]) == 1
     assert "pip install 'grader[cluster]'" in lines(capsys.readouterr().out)["dask"]
+
+
+def test_a_package_the_child_cannot_import_is_named_with_the_fix(tmp_path, machine, monkeypatch, capsys):
+    """Found, but where the sandboxed child does not look (an editable install's import hook, the
+    user's site-packages): the child, which starts without `site`, could not import it."""
+    machine(["bubblewrap", "process"])
+    project = tmp_path / "project" / "course_helpers"
+    project.mkdir(parents=True)
+    (project / "__init__.py").write_text("")
+    found = doctor.importlib.util.find_spec
+
+    def find_spec(name, *args):
+        if name == "course_helpers":
+            return doctor.importlib.util.spec_from_file_location(name, project / "__init__.py")
+        return found(name, *args)
+
+    monkeypatch.setattr(doctor.importlib.util, "find_spec", find_spec)
+    text = (ROOT / "rubric.yaml").read_text().replace("tasks:\n", "packages: [course_helpers, yaml]\ntasks:\n", 1)
+    (tmp_path / "rubric.yaml").write_text(text)
+    assert main(["doctor", "--rubric", str(tmp_path / "rubric.yaml")]) == 1
+    packages = lines(capsys.readouterr().out)["packages"]
+    assert "where the sandboxed child does not look" in packages and "course_helpers" in packages
+    assert "yaml" not in packages  # in this Python's site-packages: the child sees it

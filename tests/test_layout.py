@@ -31,7 +31,8 @@ def test_the_child_imports_only_its_own_side():
     assert set(out.stdout.split()) == {
         "grader", "grader.checks", "grader.probes", "grader.results",
         "grader.sandbox", "grader.sandbox.child", "grader.sandbox.channel", "grader.sandbox.audit_hook",
-        "grader.sandbox.netguard", "grader.sandbox.stuck", "grader.sandbox.owntime", "grader.sandbox.untrusted"}
+        "grader.sandbox.netguard", "grader.sandbox.stuck", "grader.sandbox.owntime", "grader.sandbox.untrusted",
+        "grader.sandbox.sitepaths"}
 
 
 def test_no_function_of_the_grader_is_longer_than_60_lines():

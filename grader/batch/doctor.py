@@ -17,7 +17,6 @@ import importlib.util
 import os
 import platform
 import shutil
-import site
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import TextIO
 from grader.errors import GraderError
 from grader.probes import syntax
 from grader.rubric import Rubric
+from grader.sandbox import sitepaths
 
 # What the sandboxed child imports besides the standard library: the downloader's mocked HTTP
 # (grader.checks.downloader.mock) and the rubric reader. Installed with the grader; a broken install lacks them.
@@ -112,13 +112,15 @@ def _pytest_imports(rubric: Rubric) -> dict[str, str]:
     return found
 
 
-def _user_site_only(module: str) -> bool:
-    """True when `module` is found only in the user's site-packages, which the sandboxed child
-    (started with python -s) does not see."""
+def _unseen_by_child(module: str) -> bool:
+    """True when `module` is found where the sandboxed child does not look
+    (grader.sandbox.sitepaths): the user's site-packages, or an editable install's import hook."""
     spec = importlib.util.find_spec(module)
-    origin = (spec.origin or "") if spec else ""
-    user = site.getusersitepackages() if hasattr(site, "getusersitepackages") else ""
-    return bool(user and origin.startswith(user))
+    if spec is None:
+        return False
+    origin = spec.origin if spec.has_location and spec.origin else \
+        next(iter(spec.submodule_search_locations or ()), None)
+    return origin is not None and os.path.isabs(origin) and not sitepaths.seen_by_child(origin)
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,8 @@ def wanted_packages(rubric: Rubric) -> list[Wanted]:
 
 
 def unusable_modules(modules: list[str]) -> tuple[list[str], list[str]]:
-    """(missing, only in the user's site-packages) among `modules`, on this machine (run on each
-    Dask worker too)."""
+    """(missing, found where the sandboxed child does not look) among `modules`, on this
+    machine (run on each Dask worker too)."""
     missing, hidden = [], []
     for module in modules:
         try:
@@ -152,7 +154,7 @@ def unusable_modules(modules: list[str]) -> tuple[list[str], list[str]]:
             present = False
         if not present:
             missing.append(module)
-        elif _user_site_only(module):
+        elif _unseen_by_child(module):
             hidden.append(module)
     return missing, hidden
 
@@ -164,8 +166,10 @@ def _package_problems(wanted: list[Wanted], missing: list[str], hidden: list[str
         problems.append("missing: " + "; ".join(f"{m} (needed by {by_module[m].why}: {by_module[m].fix})"
                                                 for m in missing))
     if hidden:
-        problems.append("only in the user's site-packages, which the sandboxed child does not see: "
-                        + ", ".join(hidden) + "; install them without --user")
+        problems.append("found where the sandboxed child does not look (the user's site-packages, or "
+                        "an editable install's import hook): " + ", ".join(hidden)
+                        + "; install them into this Python's site-packages (pip install without "
+                        "--user or -e)")
     return problems
 
 

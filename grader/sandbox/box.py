@@ -2,10 +2,8 @@
 children starts at the chosen level (the command, what the child sees, its uid slot, its pipes)."""
 from __future__ import annotations
 
-import functools
 import os
 import secrets
-import site
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -134,22 +132,10 @@ def child_python() -> list[str]:
     """The child's interpreter and its flags. -S: no `site` at start, whose .pth files run code
     of the machine's at every start (an editable install's finder, a certificate injector: 45 ms
     of a child's 0.15 s start on the development machine); the child adds the site-packages
-    folders itself (`site_dirs`, grader.sandbox.child._site). -P (3.11+): no script folder or
+    folders itself (grader.sandbox.sitepaths). -P (3.11+): no script folder or
     working folder first on sys.path."""
     return [sys.executable, "-S"] + (["-P"] if sys.version_info >= (3, 11) else [])
 
-
-@functools.lru_cache(maxsize=1)
-def site_dirs() -> tuple[str, ...]:
-    """This Python's site-packages folders as its `site` set them up (a venv's own, and the base
-    installation's where the venv includes them), which a child started with -S cannot tell:
-    without `site`, a venv's `sys.prefix` is the base installation's. No user site-packages: the
-    child never had them (-s before)."""
-    try:
-        folders = site.getsitepackages()
-    except AttributeError:  # pragma: no cover - an old virtualenv's own site module
-        return ()
-    return tuple(folder for folder in folders if os.path.isdir(folder))
 
 
 @dataclass

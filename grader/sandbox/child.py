@@ -24,7 +24,7 @@ from grader.probes.probing import MissingEntryPoint, ProbeContext, describe
 from grader.probes.protocol import (EXCEPTION, GRADER, MISSING, Crashed, Job, Observed, Outcome, ProbeResult,
                                     Tampered)
 from grader.probes.registry import PROBES, load_all
-from grader.sandbox import audit_hook, channel, netguard, stuck
+from grader.sandbox import audit_hook, channel, netguard, sitepaths, stuck
 
 
 def _die_with_parent() -> None:
@@ -186,34 +186,14 @@ def _run_probes(job: Job, module: Any, path: Path, restore_builtins: Callable[[]
                              "result": ProbeResult(failed, nonce=nonce).to_wire()})
 
 
-def _site(folders: tuple[str, ...]) -> None:
+def _site(site_dirs: tuple[str, ...]) -> None:
     """What `site` gives a program, without the machine's .pth code: the child starts with -S
-    (grader.sandbox.box.child_python), so the grader's site-packages folders are added here,
-    each with the folders its .pth files list (as `site.addpackage` adds them: a line naming a
-    folder that exists), skipping their `import` lines, which are code; and `exit`, `quit`,
-    `help`, `copyright`, `credits` and `license` are made, as `site` makes them."""
+    (grader.sandbox.box.child_python), so the grader's site-packages folders and the folders
+    their .pth files list are added here (grader.sandbox.sitepaths), and `exit`, `quit`, `help`,
+    `copyright`, `credits` and `license` are made, as `site` makes them."""
     import site
 
-    for folder in folders:
-        if folder in sys.path or not os.path.isdir(folder):
-            continue
-        sys.path.append(folder)
-        try:
-            names = sorted(name for name in os.listdir(folder) if name.endswith(".pth"))
-        except OSError:
-            continue
-        for name in names:
-            try:
-                with open(os.path.join(folder, name), encoding="utf-8-sig") as handle:
-                    lines = handle.read().splitlines()
-            except (OSError, UnicodeDecodeError):
-                continue
-            for line in lines:
-                if not line.strip() or line.startswith(("#", "import ", "import\t")):
-                    continue
-                path = os.path.abspath(os.path.join(folder, line.rstrip()))
-                if path not in sys.path and os.path.exists(path):
-                    sys.path.append(path)
+    sys.path.extend(folder for folder in sitepaths.folders(site_dirs) if folder not in sys.path)
     site.setquit()
     site.setcopyright()
     site.sethelper()

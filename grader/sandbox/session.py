@@ -33,7 +33,8 @@ from typing import Any, Callable
 from grader.probes.probing import arrived, exc_text
 from grader.probes.protocol import ImportFailure, Job
 from grader.sandbox import ending
-from grader.sandbox.box import Box, site_dirs
+from grader.sandbox.box import Box
+from grader.sandbox.sitepaths import site_dirs
 from grader.sandbox.cgroups import TaskCgroup
 from grader.sandbox.channel import CHANNEL_TAMPERED, FrameReader
 from grader.sandbox.events import probe_begins
