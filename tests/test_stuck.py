@@ -150,3 +150,34 @@ def test_threads_the_server_holds_are_left_out_of_idle():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           cwd=ROOT)
     assert done.stdout.split() == ["False", "True"], done.stderr
+
+
+def _gate_run(caller_waits: str) -> str:
+    """How simulate's gate (two customers) opened for one customer, while the caller (the main
+    thread) does `caller_waits`, with the own-time limit at an hour: it can open only by seeing
+    that no other customer can come."""
+    code = textwrap.dedent("""
+        import threading, time
+        from grader.checks.bank import simulate
+        simulate.NO_ARRIVAL_SECONDS = 3600.0
+        gate = simulate._Gate(2, threading.get_ident())
+        customer = threading.Thread(target=gate.arrive)
+        customer.start()
+        {caller_waits}
+        print(gate.how or "still closed")
+    """).format(caller_waits=caller_waits)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_simulates_gate_gives_up_at_once_when_no_other_customer_can_come():
+    """The caller joins its one customer, untimed (threads started and joined one at a time):
+    nothing can arrive until the gate opens, so it does not wait out NO_ARRIVAL_SECONDS."""
+    assert _gate_run("customer.join()") == "gave up waiting for more threads"
+
+
+def test_simulates_gate_keeps_waiting_while_a_thread_could_still_come():
+    """The caller sleeps (a timed wait: it may start another customer afterwards)."""
+    assert _gate_run("time.sleep(0.5)") == "still closed"

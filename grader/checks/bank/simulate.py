@@ -29,7 +29,9 @@ from grader.probes.protocol import Tampered
 from grader.probes.registry import JudgeContext, Verdict, check, failed, passed, planner, probe
 from grader.sandbox.owntime import own_since, waited_for_cpu
 
-NO_ARRIVAL_SECONDS = 1.5  # paid only by submissions whose threads do not all overlap
+NO_ARRIVAL_SECONDS = 1.5  # paid only by submissions whose threads do not all overlap, while one
+# of their threads could still come (not when every thread left waits untimed: _nobody_can_come)
+PAUSE = 0.0005  # s between the two readings of the threads (grader.checks.downloader.mock.server)
 CUSTOMERS = 5
 
 
@@ -47,6 +49,7 @@ class _Gate:
         self.by_caller = 0
         self.done = 0
         self.serial = threading.Lock()
+        self.looking = False  # one waiting thread at a time looks whether anyone can still come
 
     def _try_open(self) -> None:
         if not self.open and len(self.arrived) >= self.customers and self.waited_for:
@@ -75,11 +78,32 @@ class _Gate:
             while not self.open:
                 self.cond.wait(0.05)
                 # own time: a thread still to come that the machine is slow to run is no reason
-                if not self.open and own_since(self.last_arrival, self.waited_at) > NO_ARRIVAL_SECONDS:
+                if not self.open and (own_since(self.last_arrival, self.waited_at) > NO_ARRIVAL_SECONDS
+                                      or self._nobody_can_come()):
                     self.open = True
                     self.how = "gave up waiting for more threads"
                     self.cond.notify_all()
             self.waiting -= 1
+
+    def _nobody_can_come(self) -> bool:  # with self.cond held: released while threads are read
+        """Every thread but those waiting here sleeps in an untimed wait (a join, a lock, an
+        untimed queue get: grader.sandbox.stuck.idle): none can arrive before the gate opens, so
+        waiting out NO_ARRIVAL_SECONDS would change nothing but the time. A thread that runs,
+        sleeps or waits with a timeout may still come, and is waited for as before."""
+        if self.looking:
+            return False
+        from grader.sandbox import stuck
+
+        here = {t.native_id for t in self.arrived if t.native_id is not None}
+        count = len(self.arrived)
+        self.looking = True
+        self.cond.release()
+        try:
+            quiet = stuck.idle(here, PAUSE)
+        finally:
+            self.cond.acquire()
+            self.looking = False
+        return quiet and count == len(self.arrived) and not self.open
 
 
 @planner("bank.simulate")
