@@ -31,7 +31,6 @@ from grader.sandbox.owntime import own_since, waited_for_cpu
 
 NO_ARRIVAL_SECONDS = 1.5  # paid only by submissions whose threads do not all overlap, while one
 # of their threads could still come (not when every thread left waits untimed: _nobody_can_come)
-PAUSE = 0.0005  # s between the two readings of the threads (grader.checks.downloader.mock.server)
 CUSTOMERS = 5
 
 
@@ -97,11 +96,9 @@ class _Gate:
         here = {t.native_id for t in self.arrived if t.native_id is not None}
         count = len(self.arrived)
         self.looking = True
-        self.cond.release()
         try:
-            quiet = stuck.idle(here, PAUSE)
+            quiet = stuck.idle_released(self.cond, here)
         finally:
-            self.cond.acquire()
             self.looking = False
         return quiet and count == len(self.arrived) and not self.open
 

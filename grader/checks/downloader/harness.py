@@ -75,10 +75,9 @@ def new_threads(before: set[threading.Thread], runner: threading.Thread) -> list
 def idle(server: MockServer) -> bool:
     """Nothing is in flight and no thread but the grader's passive ones (and the caller) can
     ever run again (`stuck.idle`): the program can do nothing more, however long it is given."""
-    from grader.checks.downloader.mock.server import PAUSE
     from grader.sandbox import stuck
 
-    return server.in_flight == 0 and stuck.idle(server.passive, PAUSE)
+    return server.in_flight == 0 and stuck.idle(server.passive, stuck.LOOK_PAUSE)
 
 
 def _linger(seconds: float, settled: Callable[[], bool], server: MockServer) -> None:

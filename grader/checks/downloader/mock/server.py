@@ -24,11 +24,6 @@ MAX_RECORDS = 2000  # requests kept per server (a runaway loop must not exhaust 
 # IDLE_AFTER s). A pool reaches its target at once and is never looked at; a look while threads
 # still start finds one running and changes nothing, so it can come early (it was 0.25 s).
 IDLE_AFTER = 0.02
-# s between the two readings of the threads' states in a look (stuck.idle). Its length does not
-# decide anything: a thread reads as asleep only in an untimed wait, a woken one reads as runnable
-# at once, and one that ran between the readings has a new context-switch count, so two equal
-# readings show an instant at which every thread slept, however close together they are.
-PAUSE = 0.0005
 
 
 class MockServer:
@@ -156,11 +151,9 @@ class MockServer:
         arrivals = len(self.records) + self.dropped
         held = {r.native for r in self.records if r.released is None}
         self._looking = True
-        self._cond.release()
         try:
-            quiet = stuck.idle(held | self.passive, PAUSE)
+            quiet = stuck.idle_released(self._cond, held | self.passive)
         finally:
-            self._cond.acquire()
             self._looking = False
         return quiet and arrivals == len(self.records) + self.dropped and not self.closed
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from grader.checks.downloader.mock.records import Record
 from grader.checks.downloader.mock.routes import Route
-from grader.checks.downloader.mock.server import PAUSE, MockServer
+from grader.checks.downloader.mock.server import MockServer
 
 POLL = 0.005  # s between two looks of a waiting answer at whether the process is idle
 # The first looks come sooner (1, 2, 4 ms): after an answer, the program usually needs well under
@@ -109,11 +109,9 @@ class WarpedServer(MockServer):
         waiting = {native for _, native in self._due.values()}
         waiting |= {r.native for r in self.records if r.released is None}
         self._warp_looking = True
-        self._cond.release()
         try:
-            quiet = stuck.idle(waiting | self.passive, PAUSE)
+            quiet = stuck.idle_released(self._cond, waiting | self.passive)
         finally:
-            self._cond.acquire()
             self._warp_looking = False
         if not quiet or changes != self._changes or not self._due:
             return False
