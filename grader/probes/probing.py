@@ -74,12 +74,12 @@ def student_line(exc: BaseException, filename: str) -> str | None:
     The traceback is walked by hand, not by `traceback.extract_tb`: a probe describes hundreds
     of expected ValueErrors, and extract_tb reads each frame's code through an audited attribute
     and looks up its source line, neither of which this needs."""
-    target = None
+    target = _real_path(filename)
     where = None
     tb = exc.__traceback__
     while tb is not None:
         path = code_of(tb.tb_frame).co_filename
-        if path == filename or _real_path(path) == (target or (target := _real_path(filename))):
+        if path == filename or _real_path(path) == target:
             where = f"{os.path.basename(filename)}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where

@@ -137,7 +137,6 @@ def child_python() -> list[str]:
     return [sys.executable, "-S"] + (["-P"] if sys.version_info >= (3, 11) else [])
 
 
-
 @dataclass
 class Started:
     """A child just started: its process, its cgroup, the grader's end of its result pipe, the

@@ -34,13 +34,13 @@ from grader.probes.probing import arrived, exc_text
 from grader.probes.protocol import ImportFailure, Job
 from grader.sandbox import ending
 from grader.sandbox.box import Box
-from grader.sandbox.sitepaths import site_dirs
 from grader.sandbox.cgroups import TaskCgroup
 from grader.sandbox.channel import CHANNEL_TAMPERED, FrameReader
 from grader.sandbox.events import probe_begins
 from grader.sandbox.limits import Limits
 from grader.sandbox.owntime import Limit, Sample, cgroup_sampler, proc_sampler
 from grader.sandbox.records import Output, ProbeRun, SandboxResult, crash, exit_text, flag
+from grader.sandbox.sitepaths import site_dirs
 
 DONE_GRACE = 1.0  # seconds to flush output after "done", should a daemon hold the pipes open
 STOP, RESTART = "stop", "restart"  # what a session tells the runner: no restart can help, or one can

@@ -58,10 +58,16 @@ def seen_by_child(origin: str) -> bool:
     """Whether a module found at `origin` (a file or a package's folder) lies where the child
     looks: the standard library, this Python's site-packages folders, the folders their .pth
     files list. Not so for the user's site-packages or an editable install's import hook."""
+    real = os.path.realpath(origin)
+    return any(real == folder or real.startswith(folder.rstrip("/") + "/") for folder in _looked())
+
+
+@functools.lru_cache(maxsize=1)
+def _looked() -> tuple[str, ...]:
+    """Where the child looks, as real paths: read once, not once per module `grader doctor` asks
+    about (the .pth files, each folder's real path)."""
     import sysconfig  # the grader's side only (`grader doctor`): the child never asks
 
     paths = sysconfig.get_paths()
-    looked = [paths[k] for k in ("stdlib", "platstdlib") if k in paths] + folders(site_dirs())
-    real = os.path.realpath(origin)
-    return any(real == os.path.realpath(folder) or real.startswith(os.path.realpath(folder).rstrip("/") + "/")
-               for folder in looked)
+    found = [paths[k] for k in ("stdlib", "platstdlib") if k in paths] + folders(site_dirs())
+    return tuple(os.path.realpath(folder) for folder in found)

@@ -366,7 +366,7 @@ def call_afresh(time_limit: float) -> bool:
     sched.countdown, sched.turns, me.ran = sched.spin, 0, 0
     sched.log.events.clear()
     me.held.clear()
-    streams.load(streams.first(0))  # `random` as a call's first thread finds it
+    streams.load_first(0)  # `random` as a call's first thread finds it
     restart_names()
     return True
 

@@ -176,8 +176,9 @@ class Scheduler:
         if me is not None:
             me.random_state = streams.save(me.random_state)
         if nxt.random_state is None:
-            nxt.random_state = streams.first(nxt.index)  # by index only
-        streams.load(nxt.random_state)
+            streams.load_first(nxt.index)  # by index only
+        else:
+            streams.load(nxt.random_state)
         nxt.ran = 0
         nxt.last_ran = next(TURNS)
         self.countdown = self.spin
@@ -486,7 +487,7 @@ class Scheduler:
         self.cpu_start = time.process_time()
         saved_random = streams.save(None)
         if first_stream:
-            streams.load(streams.first(0))
+            streams.load_first(0)
         try:
             with vtime.installed():
                 yield

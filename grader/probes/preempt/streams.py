@@ -88,14 +88,15 @@ def load(stream: Stream) -> None:
         random.setstate(stream.state)
 
 
-_FIRST: dict[int, Stream] = {}  # the first state of a thread, by its index (see first)
+_FIRST: dict[int, Stream] = {}  # the first state of a thread, by its index (see load_first)
 FIRST_KEPT = 64
 
 
-def first(index: int) -> Stream:
+def load_first(index: int) -> None:
     """`random`'s state as the thread of this index finds it when it first runs: seeded by its
     index only, the same in every schedule. Seeding costs about 16 us, so each index's is made
-    once (the first 64) and copied: the copy is the thread's, to save into."""
+    once (the first 64) and kept; loading it copies it, and the thread saves into a stream of
+    its own when it first gives up the turn (`save(None)`)."""
     made = _FIRST.get(index)
     if made is None:
         made = Stream()
@@ -105,11 +106,7 @@ def first(index: int) -> Stream:
         made.state = generator.getstate()
         if index < FIRST_KEPT:
             _FIRST[index] = made
-    mine = Stream()
-    if _FAST:
-        _memmove(mine.address, made.address, _SIZE)
-    mine.gauss_next, mine.state = made.gauss_next, made.state
-    return mine
+    load(made)
 
 
 def c_functions() -> dict[str, Any]:

@@ -51,7 +51,7 @@ class Task:
     last_ran: int = 0  # when it last got the turn (across schedules): who stays parked
     deadline: float | None = None  # virtual time a timed wait or sleep ends
     ran: int = 0  # points run since this task last got the turn (the spin bound)
-    random_state: Any = None  # the `random` module's state while another task runs (streams.Stream)
+    random_state: Any = None  # its `random` state while another task runs (streams.Stream; None: its first)
 
     def __post_init__(self) -> None:
         self.go.acquire()
