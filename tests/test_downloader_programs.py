@@ -109,6 +109,21 @@ def test_a_task_trying_http_then_https_prints_both_at_its_end_in_time(rubric: Ru
     assert "http://alpha.example.org" in order.details and "https://alpha.example.org" in order.details
 
 
+def test_a_task_whose_thread_pauses_between_its_two_lines_is_on_time(rubric: Rubric) -> None:
+    # The server answers the next request once the task's first line is out; the second line
+    # comes from the same thread after a pause, so another answer always goes out between them.
+    report, checks = graded(rubric, "http_then_https_paced.py")
+    assert lost(report) == set(), explain(report)
+    assert checks["script_completion_order"].status == "passed"
+
+
+def test_a_task_whose_second_line_is_printed_by_main_at_the_end_is_late(rubric: Rubric) -> None:
+    report, checks = graded(rubric, "http_then_https_second_at_end.py")
+    assert lost(report) == {"script_completion_order"}, explain(report)
+    message = checks["script_completion_order"].message
+    assert message.startswith("3 status line(s) printed late: https://"), message
+
+
 def test_a_worker_printing_two_hosts_after_the_second_is_late(rubric: Rubric) -> None:
     report, checks = graded(rubric, "two_hosts_per_worker_at_end.py")
     assert lost(report) == {"script_completion_order"}, explain(report)

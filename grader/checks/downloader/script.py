@@ -185,7 +185,10 @@ def script_status_lines(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 def script_completion_order(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     """A line is late when another task's answer went out after its own task's last answer and
     before the line (see the docstring). A task is usually one request; one that goes on with
-    another request (https after http, a retry) is judged when its last answer went out."""
+    another request (https after http, a retry) is judged when its last answer went out, by its
+    first line: the server waits for that one only, so the task's other lines are late only
+    when another thread prints them (the main thread at the end), not when the same thread
+    prints them a moment later."""
     reqs = [r for r in _requests(obs) if r["phase"] is not None and r["released"] is not None]
     phases = obs["server"].get("phases", [])
     together = {r["id"] for r in reqs
@@ -202,15 +205,22 @@ def script_completion_order(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         mine = {r["id"] for r in task}
         first, end = min(r["released"] for r in task), max(r["released"] for r in task)
         following = sorted(r["released"] for r in reqs if r["id"] not in mine and r["released"] > end)
+        lines: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (request, its line)
         for url in dict.fromkeys(normalize(r["url"]) for r in task):
             line = next((ln for ln in reporting.get(url, [])
                          if ln["t"] >= first and (ln["t"], ln["text"]) not in claimed), None)
-            if line is None:
-                continue
-            claimed.add((line["t"], line["text"]))
-            if following and line["t"] > following[0]:
-                late.append((next(r for r in task if normalize(r["url"]) == url), line,
-                             following[0]))
+            if line is not None:
+                claimed.add((line["t"], line["text"]))
+                lines.append((next(r for r in task if normalize(r["url"]) == url), line))
+        if not lines or not following:
+            continue
+        # The task's first line is its reaction, the one the server waited for before the next
+        # answer; the task's other lines follow from the thread that printed it (`print` twice
+        # in a loop), in whatever time slices it gets, so the next answer may come between them.
+        opener = min(lines, key=lambda pair: pair[1]["t"])[1]
+        for r, line in lines:
+            if line["t"] > following[0] and (line is opener or line["thread"] != opener["thread"]):
+                late.append((r, line, following[0]))
     if late:
         r, line, _ = late[0]
         answered = [normalize(x["url"]).rsplit("/", 1)[-1] or x["url"]

@@ -29,8 +29,9 @@ How the verdicts are reached:
   single request in flight are answered at once and left out of the order check;
 * per task, not per request: a thread that goes on with another request of the same site
   before printing (http then https, a retry) or after a redirect carries one task, whose
-  lines are on time when printed before another task's answer that came after its last one
-  (the server takes its next request as its reaction and answers it next).
+  lines are on time when the first of them is printed before another task's answer that
+  came after its last one, and the rest by the same thread (the server takes its next request
+  as its reaction and answers it next, and its first line as the task's reaction).
 * which line names which URL: see `wording` (a bare code counts when the program
   fetches a single URL; URLs of one site are named together).
 * the script's end is its interpreter's exit (`interpreter_exit`): after the main module, the
