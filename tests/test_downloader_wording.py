@@ -6,6 +6,8 @@ process, on plain strings.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from grader.checks.downloader import wording
@@ -129,6 +131,38 @@ def test_a_bare_code_reports_nothing_when_two_urls_were_fetched() -> None:
     assert found == {"https://a.example.com": [], "https://b.example.com": []}
 
 
+def request(thread: int, url: str, end: float, ident: int = 1) -> dict:
+    return {"id": ident, "thread": thread, "url": url, "end": end}
+
+
+@pytest.mark.parametrize("text", ["Request 2 finished with status 404", "404", "worker: failed"])
+def test_a_threads_own_report_without_a_url_reports_its_last_answered_request(text: str) -> None:
+    urls = ["https://a.example.com/", "https://b.example.com/"]
+    parts, site_of = wording.site_names(urls)
+    owner = wording.last_answered([request(1, urls[0], 0.05, 1), request(2, urls[1], 0.02, 2),
+                                   request(1, urls[1], 0.2, 3)], site_of)
+    found = wording.status_lines([{**line(text), "thread": 2}, {**line(text), "thread": 1}], parts, owner)
+    assert [ln["thread"] for ln in found["https://b.example.com"]] == [2]  # thread 1's is later
+    assert [ln["thread"] for ln in found["https://a.example.com"]] == [1]
+
+
+@pytest.mark.parametrize("text", ["[200, 404]", "codes 200 404", "done", "see https://x.example.com 200"])
+def test_a_line_without_a_url_that_is_no_single_report_is_nobodys(text: str) -> None:
+    urls = ["https://a.example.com/", "https://b.example.com/"]
+    parts, site_of = wording.site_names(urls)
+    owner = wording.last_answered([request(1, urls[0], 0.05)], site_of)
+    assert wording.status_lines([line(text)], parts, owner) == {
+        "https://a.example.com": [], "https://b.example.com": []}
+
+
+def test_a_line_from_a_thread_that_made_no_request_needs_the_url() -> None:
+    urls = ["https://a.example.com/", "https://b.example.com/"]
+    parts, site_of = wording.site_names(urls)
+    owner = wording.last_answered([request(1, urls[0], 0.05)], site_of)
+    found = wording.status_lines([{**line("200"), "thread": 3}, {**line("200", t=0.01)}], parts, owner)
+    assert found == {"https://a.example.com": [], "https://b.example.com": []}  # before its answer too
+
+
 def test_http_and_https_of_one_host_are_one_site() -> None:
     assert wording.site("http://www.Example.COM/") == wording.site("https://example.com") == "example.com"
     assert wording.site("https://example.com/a") != wording.site("https://example.com/b")
@@ -154,3 +188,32 @@ def test_the_mock_pages_body_is_no_status_line() -> None:
     assert not wording.looks_like_status(BODY)
     assert wording.status_lines([line(BODY.strip())], parts) == {"https://api.example.com/health": []}
     assert len(BODY) < 100  # its length is no status code either
+
+
+class _Lines:
+    """A recorder's view for reaction_test: the lines printed so far."""
+
+    def __init__(self, lines: list[dict]) -> None:
+        self.lines = lines
+
+    def since(self, index: int) -> list[dict]:
+        return self.lines[index:]
+
+
+def _answered(thread: int, url: str) -> SimpleNamespace:
+    return SimpleNamespace(id=1, ident=thread, thread=thread, url=url, released=0.1, end=0.1,
+                           start=0.0, outcome="404")
+
+
+@pytest.mark.parametrize("thread, text, reacted", [
+    (2, "Request 2 finished with status 404", True),  # the answered thread's own report
+    (3, "Request 2 finished with status 404", False),  # another thread's: not its reaction
+    (2, "Request 2 is starting", False),  # no status
+    (3, "https://b.example.com/ 404", True),  # named: whoever prints it
+])
+def test_the_server_takes_the_answered_threads_own_report_as_its_reaction(
+        thread: int, text: str, reacted: bool) -> None:
+    record = _answered(2, "https://b.example.com/")
+    server = SimpleNamespace(records=[record, _answered(1, "https://a.example.com/")])
+    test = wording.reaction_test(server, _Lines([{**line(text, t=0.2), "thread": thread}]))
+    assert test(record) is reacted

@@ -109,7 +109,7 @@ def run_against(ctx: ProbeContext, server: MockServer, body: Callable[[], None],
         # Taken once the server runs: its own thread (a SequencedServer's conductor) is not one
         # the student's code left running, so it is never lingered for.
         before = set(threading.enumerate())
-        recorder = StdoutRecorder(server.now, on_line=server.wake)
+        recorder = StdoutRecorder(server.now, on_line=server.wake, number=server.thread_number)
         if isinstance(server, SequencedServer):
             server.reported = wording.reaction_test(server, recorder, aliases)
         with _thread_errors(errors, ctx.filename), _argv(argv), capturing(recorder):

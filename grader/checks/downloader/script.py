@@ -61,7 +61,7 @@ def _outcomes(obs: dict[str, Any]) -> dict[str, str]:
 def _found(obs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """For each requested URL, the status lines of its site (see `wording`)."""
     parts, site_of = wording.site_names(_by_url(obs))
-    found = wording.status_lines(obs["lines"], parts)
+    found = wording.status_lines(obs["lines"], parts, wording.last_answered(_requests(obs), site_of))
     return {url: found[site_of[url]] for url in _by_url(obs)}
 
 
@@ -176,7 +176,8 @@ def script_status_lines(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
                       f"it with ({outcomes[missing[0]]}) "
                       f"({len(missing)} of {len(answered)} URL(s) without a status line): print "
                       "one line per URL with the URL (or a part of it no other URL shares) and "
-                      "response.status_code", f"the grader answered:\n{want}\nyour output:\n{printed}")
+                      "response.status_code (a line without the URL counts when the thread that "
+                      "downloaded it prints it)", f"the grader answered:\n{want}\nyour output:\n{printed}")
     return passed(f"a status line for each of the {len(answered)} URL(s) that answered",
                   _timeline(obs, _prints(obs)))
 

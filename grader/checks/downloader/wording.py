@@ -8,10 +8,16 @@ own, or for a request that raised, a clear failure mark: the exception's class n
 such as error, failed, failure, exception, timeout. Lines from stdout, stderr and `logging`
 count alike. A line naming several URLs (a summary, the whole dict) reports none of them.
 
-Two cases need no URL on the line, or no URL of their own:
+Three cases need no URL on the line, or no URL of their own:
 * a program that fetches a single distinct URL (the same page many times, or once) may print
   the bare code (`200`, `Status: 200`): only that URL can be meant. A line holding several
   codes (`[200, 200, 404]`, a summary) still reports nothing;
+* a thread that made a request and prints, once it has its answer, a line naming no URL with
+  one status code (or a failure mark and no code): `Request 3 finished with status 404`,
+  `worker 2: failed`. That line can only report the thread's own download, the last one
+  answered before it (`thread_report`; the grader numbers threads alike in its requests and
+  its lines). A thread that made no request (main printing what workers return) must name
+  the URL;
 * URLs of one *site* (the same address but for `http`/`https`, `www.` and a trailing slash,
   as when a program tries http then https) are named together: a line naming the site
   (`example.com 200`) counts for each of them, as a line naming one of them in full does.
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from grader.checks.downloader.mock.routes import normalize
 
@@ -143,15 +149,48 @@ def looks_like_status(rest: str) -> bool:
     return bool(CODE.search(rest) or FAILURE_MARK.search(rest))
 
 
-def status_lines(lines: list[dict[str, Any]], parts: dict[str, list[str]]) -> dict[str, list[dict[str, Any]]]:
+def status_lines(lines: list[dict[str, Any]], parts: dict[str, list[str]],
+                 owner: Callable[[dict[str, Any]], str | None] | None = None,
+                 ) -> dict[str, list[dict[str, Any]]]:
     """For each URL, the printed lines that report something about it, in printed order
-    (with a single URL, the lines holding one bare status code too)."""
+    (with a single URL, the lines holding one bare status code too; with `owner`, which
+    gives the URL whose answer the line's thread had last, a thread's report naming none)."""
     out: dict[str, list[dict[str, Any]]] = {url: [] for url in parts}
     for line in lines:
         hit = line_url(line["text"], parts)
+        if hit is None and owner is not None and thread_report(line["text"]):
+            url = owner(line)
+            hit = None if url is None or url not in out else (url, line["text"])
         if hit is not None and looks_like_status(hit[1]):
             out[hit[0]].append({**line, "rest": hit[1]})
     return out
+
+
+def thread_report(text: str) -> bool:
+    """A line naming no URL that says how one download went: exactly one status code, or no
+    code and a failure mark. Printed by a thread that made a request, after its answer, it
+    reports that request (see the module's docstring); a summary of codes reports nothing."""
+    if URL_IN_TEXT.search(text):
+        return False
+    codes = CODE.findall(text)
+    return len(codes) == 1 or (not codes and bool(FAILURE_MARK.search(text)))
+
+
+def last_answered(requests: Iterable[dict[str, Any]], site_of: dict[str, str]
+                  ) -> Callable[[dict[str, Any]], str | None]:
+    """For `status_lines`' owner: the site of the request the line's thread had its answer
+    for last before the line (None for a thread that had none: it made no request)."""
+    by_thread: dict[int, list[dict[str, Any]]] = {}
+    for r in requests:
+        if r.get("end") is not None:
+            by_thread.setdefault(r["thread"], []).append(r)
+
+    def owner(line: dict[str, Any]) -> str | None:
+        ended = [r for r in by_thread.get(line.get("thread", -1), []) if r["end"] <= line["t"]]
+        if not ended:
+            return None
+        return site_of.get(normalize(max(ended, key=lambda r: (r["end"], r["id"]))["url"]))
+    return owner
 
 
 def line_url(text: str, parts: dict[str, list[str]]) -> tuple[str, str] | None:
@@ -201,6 +240,8 @@ def reaction_test(server: Any, recorder: Any, aliases: dict[str, str] | None = N
         parts, site_of = site_names(every)
         for line in fresh:
             hit = line_url(line["text"], parts)
+            if hit is None and line["thread"] == record.thread and thread_report(line["text"]):
+                return True  # the answered thread's own report (its last answer is this one)
             # Any status line counts (a wrong code is prints_status's business, not timing's).
             if hit is not None and looks_like_status(hit[1]) and (
                     hit[0] == site_of[url] or owner.get(hit[0], hit[0]) == mine):

@@ -40,10 +40,12 @@ class StdoutRecorder(_TextSink):
     MAX_CHARS = 500
 
     def __init__(self, clock: Callable[[], float],
-                 on_line: Callable[[], None] | None = None) -> None:
+                 on_line: Callable[[], None] | None = None,
+                 number: Callable[[int], int] | None = None) -> None:
         super().__init__()
         self._clock = clock
         self._on_line = on_line
+        self._number = number  # the server's thread numbers (taken outside this lock)
         self._lock = threading.Lock()
         self._partial: dict[tuple[int, str], tuple[float, str]] = {}
         self._threads: dict[int, int] = {}
@@ -55,7 +57,7 @@ class StdoutRecorder(_TextSink):
         if len(self.lines) >= self.MAX_LINES:
             self.dropped += 1
             return
-        thread = self._threads.setdefault(ident, len(self._threads) + 1)
+        thread = self._threads.setdefault(ident, len(self._threads) + 1)  # numbered by `write`
         self.lines.append({"t": round(t, 4), "text": text[: self.MAX_CHARS], "thread": thread,
                            "stream": stream})
 
@@ -64,6 +66,10 @@ class StdoutRecorder(_TextSink):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         now = self._clock()
         ident = threading.get_ident()
+        if self._number is not None and ident not in self._threads:
+            number = self._number(ident)
+            with self._lock:
+                self._threads[ident] = number
         with self._lock:
             start, pending = self._partial.pop((ident, stream), (now, ""))
             pending += text

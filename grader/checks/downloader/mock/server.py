@@ -56,6 +56,7 @@ class MockServer:
         self.unmocked: list[str] = []
         self.late: list[str] = []
         self._threads: dict[int, int] = {}
+        self._numbering = threading.Lock()  # alone, never while taking _cond (the recorder)
         # With idle_ends_waits, a wait for a request or a line ends as soon as no thread can
         # make one (grader.sandbox.stuck.idle): the threads held here, and `passive` ones (the grader's
         # own, waiting with a timeout for the program), are the only ones left that could run.
@@ -90,6 +91,13 @@ class MockServer:
         with self._cond:
             self._cond.notify_all()
 
+    def thread_number(self, ident: int) -> int:
+        """The number a thread goes by in this run's evidence, its requests' and its printed
+        lines' alike (in order of first appearance): a line is then known as the report of the
+        thread that made a request (`wording.thread_report`)."""
+        with self._numbering:
+            return self._threads.setdefault(ident, len(self._threads) + 1)
+
     def note_unmocked(self, what: str) -> None:
         with self._cond:
             if len(self.unmocked) < 50:
@@ -112,7 +120,7 @@ class MockServer:
         self.peak = max(self.peak, self.in_flight)
         now = self.now()
         self._last_arrival = now
-        thread = self._threads.setdefault(ident, len(self._threads) + 1)
+        thread = self.thread_number(ident)
         record = Record(len(self.records) + self.dropped + 1, str(request.url),
                         str(request.method), thread, now, timeout, self.in_flight, ident=ident,
                         client="urllib" if isinstance(request, UrllibRequest) else "requests",
