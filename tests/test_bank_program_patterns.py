@@ -311,3 +311,27 @@ def test_every_spelling_of_a_locked_update_keeps_every_behaviour_point(rubric, t
     report = grade(rubric, "bank", teller_program(tmp_path, update, True))
     assert [c.id for c in report.checks if c.status != "passed"] == ["api"], \
         [c.message for c in report.checks if c.status != "passed"]
+
+
+# -- private attributes (`self.__saldo`): Python renames them inside the class -----------------
+def test_a_program_keeping_its_balance_and_lock_in_private_attributes_gets_full_marks(rubric):
+    report, checks = graded(rubric, "cuenta_private_locked.py")
+    assert [c.id for c in report.checks if c.status != "passed"] == ["api"], \
+        [c.message for c in report.checks if c.status != "passed"]
+    assert "Saldo final: 4100" in checks["script_runs"].message
+
+
+def test_a_lost_update_of_a_private_attribute_is_named_as_the_student_wrote_it(rubric):
+    report, checks = graded(rubric, "cuenta_private_no_lock.py")
+    message = checks["script_consistent"].message
+    assert checks["script_consistent"].status == "failed"
+    assert "reads and then writes self.__saldo (cuenta_private_no_lock.py:10, then " \
+           "cuenta_private_no_lock.py:11" in message, message
+
+
+def test_a_contract_account_with_private_attributes_gets_full_marks(rubric):
+    folder = Path(__file__).resolve().parent / "programs" / "bank_contract"
+    report, _ = graded(rubric, "private_attributes.py", folder)
+    assert report.style == "contract"
+    assert report.score == report.max_score, \
+        [(c.id, c.message) for c in report.checks if c.status == "failed"]

@@ -7,6 +7,9 @@ import graphlib
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from grader.probes.preempt import instrument
 from grader.probes.preempt.active import identity
 from grader.probes.preempt.choice import Chooser
 from grader.probes.preempt.lockgraph import LockGraph
@@ -158,3 +161,29 @@ def test_only_a_wait_whose_innermost_loop_rechecks_a_condition_is_in_a_loop():
     wakeups = Wakeups(source.splitlines())
     assert [line for line in range(1, 10) if wakeups.in_loop(line)] == [5, 6]
     assert not wakeups.in_loop(None)
+
+
+# -- private names: renamed as the compiler renames them --------------------------------------
+@pytest.mark.parametrize("name, owner, expected", [
+    ("__saldo", "Cuenta", "_Cuenta__saldo"),
+    ("__saldo", "_Cuenta", "_Cuenta__saldo"),  # the class's leading underscores are dropped
+    ("__init__", "Cuenta", "__init__"),  # a dunder is no private name
+    ("_saldo", "Cuenta", "_saldo"),
+    ("__saldo", "___", "__saldo"),  # a class named only of underscores renames nothing
+])
+def test_a_private_name_is_renamed_as_python_renames_it(name, owner, expected):
+    assert instrument.mangled(name, owner) == expected
+
+
+def test_private_attributes_are_renamed_in_methods_nested_functions_and_nested_classes():
+    tree = ast.parse(
+        "@deco(x.__outside)\n"
+        "class A(Base.__base):\n"
+        "    def f(self):\n"
+        "        g = lambda: self.__a\n"
+        "        class B:\n"
+        "            y = o.__b\n"
+        "        return self.__a\n")
+    instrument.mangle_private_names(tree)
+    attrs = sorted(n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute))
+    assert attrs == ["_A__a", "_A__a", "_B__b", "__base", "__outside"]

@@ -10,6 +10,7 @@ feedback, and keeps the student's file name and line numbers for every frame.
 from __future__ import annotations
 
 import ast
+import copy
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,13 @@ class _Rewriter(ast.NodeTransformer):
         self.testing = 0  # > 0 inside a condition: a read there is a check the code then acts on
         self.spinning = 0  # > 0 inside a `while` condition: a thread waiting for another's write
         self.len_shadowed = False  # the module binds its own `len`: its calls are left alone
+        self.written: dict[int, ast.AST] = {}  # id of a node of the tree -> its untouched copy
+        self._pinned: list[ast.AST] = []  # the tree's nodes, kept alive so that no id is reused
+
+    def remember(self, tree: ast.AST) -> None:
+        """Keep an untouched copy of `tree` for the labels (before any change to it)."""
+        self._pinned = list(ast.walk(tree))
+        self.written = {id(a): b for a, b in zip(self._pinned, ast.walk(copy.deepcopy(tree)))}
 
     # -- helpers ---------------------------------------------------------------------------
     def _call(self, name: str, *args: ast.expr) -> ast.Call:
@@ -91,8 +99,11 @@ class _Rewriter(ast.NodeTransformer):
         return name in self.shared_names
 
     def _label(self, node: ast.expr) -> str:
+        """The expression as the student wrote it: its twin in the copy taken before the rewrite
+        (the rewrite replaces a node's parts, `self.a.b`'s `self.a`, before it labels the
+        node, and renames private attributes)."""
         try:
-            return ast.unparse(node)
+            return ast.unparse(self.written.get(id(node), node))
         except Exception:  # pragma: no cover - unparse handles every expression node
             return "?"
 
@@ -492,16 +503,50 @@ def state_attrs_of(sources: list[str]) -> set[str]:
     return attrs
 
 
+def mangled(name: str, class_name: str) -> str:
+    """`name` as Python stores it when written inside class `class_name`: `__x` (two leading
+    underscores, not two trailing) becomes `_Class__x` (the class's leading underscores
+    dropped; a class named only `_` renames nothing)."""
+    owner = class_name.lstrip("_")
+    if not owner or not name.startswith("__") or name.endswith("__") or "." in name:
+        return name
+    return f"_{owner}{name}"
+
+
+def mangle_private_names(tree: ast.AST) -> None:
+    """Rename private attributes (`self.__balance` in class Account: `self._Account__balance`)
+    in place, as the compiler would. The rewrite turns attribute names into strings for its
+    hooks (`getattr(obj, "__balance")`), which the compiler never renames, so without this a
+    class's own private attribute would be missing under the grader and not natively."""
+    def visit(node: ast.AST, class_name: str | None) -> None:
+        if isinstance(node, ast.ClassDef):
+            for outer in [*node.decorator_list, *node.bases, *node.keywords]:
+                visit(outer, class_name)  # evaluated where the class statement is
+            for stmt in node.body:
+                visit(stmt, node.name)
+            return
+        if class_name is not None and isinstance(node, ast.Attribute):
+            node.attr = mangled(node.attr, class_name)
+        for child in ast.iter_child_nodes(node):
+            visit(child, class_name)
+
+    visit(tree, None)
+
+
 def instrument(source: str, filename: str, *, module_level_points: bool = False,
                attrs: set[str] | None = None, mode: str = "exec"):  # -> CodeType
     """Compile `source` with scheduling points and access hooks; `attrs` adds the state
     attributes of the submission's other files; `mode="eval"` for an `eval` string."""
     tree = syntax.parse(source, filename=filename, mode=mode)
     INSTRUMENTED.add(filename)
+    labels = _Rewriter(set(), set(), False)
+    labels.remember(tree)
+    mangle_private_names(tree)
     state = _state_attrs(tree) | (attrs or set())
     STATE_ATTRS.update(state)
     rewriter = _Rewriter(state | (STATE_ATTRS if filename.startswith("<") else set()),
                          _shared_names(tree), module_level_points)
+    rewriter.written, rewriter._pinned = labels.written, labels._pinned
     rewriter.len_shadowed = _binds(tree, "len")
     tree = rewriter.visit(tree)
     ast.fix_missing_locations(tree)
