@@ -155,12 +155,14 @@ def test_a_line_without_a_url_that_is_no_single_report_is_nobodys(text: str) -> 
         "https://a.example.com": [], "https://b.example.com": []}
 
 
-def test_a_line_from_a_thread_that_made_no_request_needs_the_url() -> None:
+def test_a_line_from_a_thread_that_made_no_request_reports_the_last_answer_before_it() -> None:
     urls = ["https://a.example.com/", "https://b.example.com/"]
     parts, site_of = wording.site_names(urls)
-    owner = wording.last_answered([request(1, urls[0], 0.05)], site_of)
-    found = wording.status_lines([{**line("200"), "thread": 3}, {**line("200", t=0.01)}], parts, owner)
-    assert found == {"https://a.example.com": [], "https://b.example.com": []}  # before its answer too
+    owner = wording.last_answered([request(1, urls[0], 0.05, 1), request(2, urls[1], 0.15, 2)], site_of)
+    early, between, after = ({**line("Python: 200", t=t), "thread": 3} for t in (0.01, 0.1, 0.2))
+    found = wording.status_lines([early, between, after], parts, owner)
+    assert [ln["t"] for ln in found["https://a.example.com"]] == [0.1]
+    assert [ln["t"] for ln in found["https://b.example.com"]] == [0.2]
 
 
 def test_http_and_https_of_one_host_are_one_site() -> None:
@@ -207,7 +209,8 @@ def _answered(thread: int, url: str) -> SimpleNamespace:
 
 @pytest.mark.parametrize("thread, text, reacted", [
     (2, "Request 2 finished with status 404", True),  # the answered thread's own report
-    (3, "Request 2 finished with status 404", False),  # another thread's: not its reaction
+    (1, "Request 2 finished with status 404", False),  # another downloader's: not its reaction
+    (3, "Python: 404", True),  # a thread that made no request (main's as_completed loop)
     (2, "Request 2 is starting", False),  # no status
     (3, "https://b.example.com/ 404", True),  # named: whoever prints it
 ])

@@ -176,8 +176,8 @@ def script_status_lines(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
                       f"it with ({outcomes[missing[0]]}) "
                       f"({len(missing)} of {len(answered)} URL(s) without a status line): print "
                       "one line per URL with the URL (or a part of it no other URL shares) and "
-                      "response.status_code (a line without the URL counts when the thread that "
-                      "downloaded it prints it)", f"the grader answered:\n{want}\nyour output:\n{printed}")
+                      "response.status_code (a line without the URL counts when it is printed as "
+                      "soon as its download completes)", f"the grader answered:\n{want}\nyour output:\n{printed}")
     return passed(f"a status line for each of the {len(answered)} URL(s) that answered",
                   _timeline(obs, _prints(obs)))
 

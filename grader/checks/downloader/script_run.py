@@ -163,7 +163,7 @@ def run_script(ctx: ProbeContext, failing: bool) -> dict[str, Any]:
     box: dict[str, Any] = {}
     server = SequencedServer(lambda url: routes.get(url, status(200, 0.0)), rank_of(routes),
                              first_target=max(2, len(urls)), quiet=FIRST_QUIET, settle=SETTLE,
-                             patience=0 if failing else PATIENCE, idle_ends_waits=True)
+                             patience=PATIENCE, idle_ends_waits=True)
     before = set(threading.enumerate())
 
     def main_waits() -> bool:

@@ -12,12 +12,13 @@ Three cases need no URL on the line, or no URL of their own:
 * a program that fetches a single distinct URL (the same page many times, or once) may print
   the bare code (`200`, `Status: 200`): only that URL can be meant. A line holding several
   codes (`[200, 200, 404]`, a summary) still reports nothing;
-* a thread that made a request and prints, once it has its answer, a line naming no URL with
-  one status code (or a failure mark and no code): `Request 3 finished with status 404`,
-  `worker 2: failed`. That line can only report the thread's own download, the last one
-  answered before it (`thread_report`; the grader numbers threads alike in its requests and
-  its lines). A thread that made no request (main printing what workers return) must name
-  the URL;
+* a line naming no URL with one status code (or a failure mark and no code), `Request 3
+  finished with status 404`, `Python: 200`, `worker 2: failed` (`thread_report`), reports
+  the download it follows: printed by a thread that made requests, that thread's last
+  answered one (the grader numbers threads alike in its requests and its lines); printed by
+  one that made none (main's `as_completed` loop), the last one answered before it, which is
+  the one the grader answered last, since it answers one at a time and waits for the line.
+  Printed after the joins, such lines all follow the last answer and report that one only;
 * URLs of one *site* (the same address but for `http`/`https`, `www.` and a trailing slash,
   as when a program tries http then https) are named together: a line naming the site
   (`example.com 200`) counts for each of them, as a line naming one of them in full does.
@@ -31,7 +32,8 @@ from typing import Any, Callable, Iterable
 from grader.checks.downloader.mock.routes import normalize
 
 CODE = re.compile(r"(?<![\w.])([1-5]\d\d)(?![\w.])")
-FAILURE_MARK = re.compile(r"error|fail|exception|time[ds]?[ _-]?out|refused|unreachable",
+FAILURE_MARK = re.compile(r"error|fail|exception|time[ds]?[ _-]?out|refused|unreachable|"
+                          r"\bcould\s*(?:not|n't)\b|\bcannot\b|\bcan't\b|\bunable\b",
                           re.IGNORECASE)
 MIN_PART = 4  # a shorter part of a URL ("a", "api") is too easily found by chance
 
@@ -178,18 +180,19 @@ def thread_report(text: str) -> bool:
 
 def last_answered(requests: Iterable[dict[str, Any]], site_of: dict[str, str]
                   ) -> Callable[[dict[str, Any]], str | None]:
-    """For `status_lines`' owner: the site of the request the line's thread had its answer
-    for last before the line (None for a thread that had none: it made no request)."""
-    by_thread: dict[int, list[dict[str, Any]]] = {}
-    for r in requests:
-        if r.get("end") is not None:
-            by_thread.setdefault(r["thread"], []).append(r)
+    """For `status_lines`' owner: the site of the request the line reports (see the module's
+    docstring): its thread's last answered one before the line, or for a thread that made no
+    request, the last one answered before the line (None when none was)."""
+    ended = [r for r in requests if r.get("end") is not None]
+    requesters = {r["thread"] for r in requests}
 
     def owner(line: dict[str, Any]) -> str | None:
-        ended = [r for r in by_thread.get(line.get("thread", -1), []) if r["end"] <= line["t"]]
-        if not ended:
+        thread = line.get("thread", -1)
+        before = [r for r in ended if r["end"] <= line["t"]
+                  and (r["thread"] == thread or thread not in requesters)]
+        if not before:
             return None
-        return site_of.get(normalize(max(ended, key=lambda r: (r["end"], r["id"]))["url"]))
+        return site_of.get(normalize(max(before, key=lambda r: (r["end"], r["id"]))["url"]))
     return owner
 
 
@@ -240,8 +243,11 @@ def reaction_test(server: Any, recorder: Any, aliases: dict[str, str] | None = N
         parts, site_of = site_names(every)
         for line in fresh:
             hit = line_url(line["text"], parts)
-            if hit is None and line["thread"] == record.thread and thread_report(line["text"]):
-                return True  # the answered thread's own report (its last answer is this one)
+            if hit is None and thread_report(line["text"]) and (
+                    line["thread"] == record.thread
+                    or all(r.thread != line["thread"] for r in list(server.records))):
+                return True  # the answered thread's own report, or one from a thread that
+                # made no request, after the one answer that went out since the last reaction
             # Any status line counts (a wrong code is prints_status's business, not timing's).
             if hit is not None and looks_like_status(hit[1]) and (
                     hit[0] == site_of[url] or owner.get(hit[0], hit[0]) == mine):
