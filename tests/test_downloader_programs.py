@@ -128,8 +128,18 @@ def test_a_task_whose_second_line_is_printed_by_main_at_the_end_is_late(rubric: 
 def test_codes_without_urls_printed_by_main_after_the_joins_are_no_status_lines(rubric: Rubric) -> None:
     report, checks = graded(rubric, "numbered_codes_after_join.py")
     assert lost(report) == {"script_status_lines", "script_completion_order"}, explain(report)
-    # Printed after the joins, every line follows the last answer and can report only that one.
-    assert "3 of 4 URL(s) without a status line" in checks["script_status_lines"].message
+    assert "4 of 4 URL(s) without a status line" in checks["script_status_lines"].message
+
+
+def test_a_main_thread_joining_workers_that_wait_forever_loses_only_the_waits_points(rubric: Rubric) -> None:
+    # Every thread waits for good once the downloads are done: the run ends there, not at the
+    # 30 s deadline, and the rest is judged on what the program did.
+    report, checks = graded(rubric, "queue_workers_one_sentinel.py")
+    assert lost(report) == {"script_waits"}, explain(report)
+    message = checks["script_waits"].message
+    assert message.startswith("the script never exits: its main thread waits forever"), message
+    assert "Thread-2 (worker)" in message and "one None per worker" in message
+    assert "waited for good" in checks["script_runs"].message
 
 
 def test_a_worker_printing_two_hosts_after_the_second_is_late(rubric: Rubric) -> None:

@@ -155,14 +155,16 @@ def test_a_line_without_a_url_that_is_no_single_report_is_nobodys(text: str) -> 
         "https://a.example.com": [], "https://b.example.com": []}
 
 
-def test_a_line_from_a_thread_that_made_no_request_reports_the_last_answer_before_it() -> None:
+def test_a_line_from_a_thread_that_made_no_request_reports_the_answer_it_was_taken_for() -> None:
     urls = ["https://a.example.com/", "https://b.example.com/"]
     parts, site_of = wording.site_names(urls)
-    owner = wording.last_answered([request(1, urls[0], 0.05, 1), request(2, urls[1], 0.15, 2)], site_of)
-    early, between, after = ({**line("Python: 200", t=t), "thread": 3} for t in (0.01, 0.1, 0.2))
-    found = wording.status_lines([early, between, after], parts, owner)
-    assert [ln["t"] for ln in found["https://a.example.com"]] == [0.1]
-    assert [ln["t"] for ln in found["https://b.example.com"]] == [0.2]
+    taken = {**request(2, urls[1], 0.15, 2), "reported_by": [0.2, 3]}
+    owner = wording.last_answered([request(1, urls[0], 0.05, 1), taken], site_of)
+    lines = [{**line("Python: 200", t=t), "thread": 3} for t in (0.1, 0.2, 0.3)]
+    found = wording.status_lines(lines, parts, owner)
+    # Only the line the server took as an answer's reaction is that answer's; one printed
+    # while it waited on nothing (after the joins) says nothing it could tell apart.
+    assert found == {"https://a.example.com": [], "https://b.example.com": [{**lines[1], "rest": "Python: 200"}]}
 
 
 def test_http_and_https_of_one_host_are_one_site() -> None:
@@ -204,7 +206,7 @@ class _Lines:
 
 def _answered(thread: int, url: str) -> SimpleNamespace:
     return SimpleNamespace(id=1, ident=thread, thread=thread, url=url, released=0.1, end=0.1,
-                           start=0.0, outcome="404")
+                           start=0.0, outcome="404", reported_by=None)
 
 
 @pytest.mark.parametrize("thread, text, reacted", [
@@ -220,3 +222,5 @@ def test_the_server_takes_the_answered_threads_own_report_as_its_reaction(
     server = SimpleNamespace(records=[record, _answered(1, "https://a.example.com/")])
     test = wording.reaction_test(server, _Lines([{**line(text, t=0.2), "thread": thread}]))
     assert test(record) is reacted
+    # The judge is told which line a thread that made no request reacted with.
+    assert record.reported_by == ((0.2, 3) if thread == 3 and "://" not in text else None)

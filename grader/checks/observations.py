@@ -102,6 +102,7 @@ class Script(TypedDict):
     ended_at: Any
     main_ended_at: Any
     never_end: list
+    main_hung: bool  # the main thread waits for good, as every thread of the script does
     in_flight_at_end: Any
     deadline: Any
     own_urls: list

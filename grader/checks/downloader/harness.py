@@ -90,11 +90,28 @@ def _linger(seconds: float, settled: Callable[[], bool], server: MockServer) -> 
         time.sleep(0.02)
 
 
+HUNG_LOOK = 0.1  # s between looks whether the body can still end (`hung`)
+
+
+def _join(runner: threading.Thread, wait: float, hung: Callable[[], bool] | None) -> None:
+    """`runner.join(wait)`, cut short once `hung()` says nothing can end it any more."""
+    deadline = time.monotonic() + wait
+    while runner.is_alive():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        runner.join(left if hung is None else min(left, HUNG_LOOK))
+        if hung is not None and runner.is_alive() and hung():
+            return
+
+
 def run_against(ctx: ProbeContext, server: MockServer, body: Callable[[], None], *, name: str,
                 daemon: bool, wait: float, finished: Callable[[threading.Thread], bool],
                 linger: float, settled: Callable[[list[threading.Thread]], bool],
-                aliases: dict[str, str] | None = None, argv: list[str] | None = None) -> Recording:
-    """Run `body` in a thread named `name` against `server`, waiting `wait` s for it to end.
+                aliases: dict[str, str] | None = None, argv: list[str] | None = None,
+                hung: Callable[[], bool] | None = None) -> Recording:
+    """Run `body` in a thread named `name` against `server`, waiting `wait` s for it to end,
+    or until `hung()` says it never will (looked at every HUNG_LOOK s).
 
     `finished(runner)` says whether it ended in time; if so, the threads it left running get
     `linger` s until `settled(their list)`. A SequencedServer waits, after each answer, for the
@@ -115,7 +132,7 @@ def run_against(ctx: ProbeContext, server: MockServer, body: Callable[[], None],
         with _thread_errors(errors, ctx.filename), _argv(argv), capturing(recorder):
             started = server.now()
             runner.start()
-            runner.join(wait)
+            _join(runner, wait, hung)
             done = finished(runner)
             if done:
                 _linger(linger, lambda: settled(new_threads(before, runner)), server)

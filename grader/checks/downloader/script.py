@@ -143,6 +143,9 @@ def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         return failed(blocked_message(obs, ctx.filename))
     if not _requests(obs):
         return failed("the script ran but made no request with `requests`")
+    if obs.get("main_hung"):  # judged by script_waits: it never exits
+        return passed(f"the script ran until all its threads waited for good (see "
+                      f"script_waits) and requested {len(_by_url(obs))} URL(s)")
     return passed(f"the script ran to the end and requested {len(_by_url(obs))} URL(s)")
 
 
@@ -257,6 +260,13 @@ def script_waits(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         return failed(f"the line {late_lines[0]['text']!r} was printed after the script had "
                       "ended (a daemon thread's output is lost when Python exits): wait for "
                       "every thread before the script ends", _timeline(obs, _prints(obs)))
+    if obs.get("main_hung"):
+        names = ", ".join(obs["never_end"][1:4]) or "none"
+        return failed("the script never exits: its main thread waits forever (a join, a queue's "
+                      "join or get, a lock) while every other thread of it waits too, for work "
+                      f"or a signal that never comes (its other threads: {names}); give every "
+                      "worker its way out (e.g. one None per worker in the queue) or wait only "
+                      "for what will happen", _timeline(obs, _prints(obs)))
     if obs.get("never_end"):
         names = ", ".join(obs["never_end"][:3])
         return failed(f"the script never exits: after its main thread ended, Python waits for "

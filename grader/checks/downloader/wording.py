@@ -16,9 +16,10 @@ Three cases need no URL on the line, or no URL of their own:
   finished with status 404`, `Python: 200`, `worker 2: failed` (`thread_report`), reports
   the download it follows: printed by a thread that made requests, that thread's last
   answered one (the grader numbers threads alike in its requests and its lines); printed by
-  one that made none (main's `as_completed` loop), the last one answered before it, which is
-  the one the grader answered last, since it answers one at a time and waits for the line.
-  Printed after the joins, such lines all follow the last answer and report that one only;
+  one that made none (main's `as_completed` loop), the one whose answer the server was
+  waiting on when the line came (it answers one at a time and waits for the line; it keeps
+  which line it took, `Record.reported_by`). Printed after the joins, when the server had
+  stopped waiting, such lines report nothing;
 * URLs of one *site* (the same address but for `http`/`https`, `www.` and a trailing slash,
   as when a program tries http then https) are named together: a line naming the site
   (`example.com 200`) counts for each of them, as a line naming one of them in full does.
@@ -182,14 +183,15 @@ def last_answered(requests: Iterable[dict[str, Any]], site_of: dict[str, str]
                   ) -> Callable[[dict[str, Any]], str | None]:
     """For `status_lines`' owner: the site of the request the line reports (see the module's
     docstring): its thread's last answered one before the line, or for a thread that made no
-    request, the last one answered before the line (None when none was)."""
+    request, the one the server took the line as the reaction to (None when neither)."""
     ended = [r for r in requests if r.get("end") is not None]
-    requesters = {r["thread"] for r in requests}
+    taken = {tuple(r["reported_by"]): r for r in requests if r.get("reported_by")}
 
     def owner(line: dict[str, Any]) -> str | None:
         thread = line.get("thread", -1)
-        before = [r for r in ended if r["end"] <= line["t"]
-                  and (r["thread"] == thread or thread not in requesters)]
+        if (line["t"], thread) in taken:
+            return site_of.get(normalize(taken[(line["t"], thread)]["url"]))
+        before = [r for r in ended if r["end"] <= line["t"] and r["thread"] == thread]
         if not before:
             return None
         return site_of.get(normalize(max(before, key=lambda r: (r["end"], r["id"]))["url"]))
@@ -243,11 +245,14 @@ def reaction_test(server: Any, recorder: Any, aliases: dict[str, str] | None = N
         parts, site_of = site_names(every)
         for line in fresh:
             hit = line_url(line["text"], parts)
-            if hit is None and thread_report(line["text"]) and (
-                    line["thread"] == record.thread
-                    or all(r.thread != line["thread"] for r in list(server.records))):
-                return True  # the answered thread's own report, or one from a thread that
-                # made no request, after the one answer that went out since the last reaction
+            if hit is None and thread_report(line["text"]):
+                if line["thread"] == record.thread:
+                    return True  # the answered thread's own report
+                if all(r.thread != line["thread"] for r in list(server.records)):
+                    # A thread that made no request, after the one answer that went out since
+                    # the last reaction: kept, so the judge gives the line to this answer.
+                    record.reported_by = (line["t"], line["thread"])
+                    return True
             # Any status line counts (a wrong code is prints_status's business, not timing's).
             if hit is not None and looks_like_status(hit[1]) and (
                     hit[0] == site_of[url] or owner.get(hit[0], hit[0]) == mine):

@@ -22,10 +22,14 @@ class Record:
     outcome: str = ""  # "200", "301", "ConnectionError", "ReadTimeout", ...
     client: str = "requests"  # or "urllib" (answered too, so the rest can be judged)
     native: int = 0  # the thread's native id (grader.sandbox.stuck reads its state), never reported
+    # SequencedServer: the line (its time, its thread) that a thread which made no request
+    # printed, naming no URL, and that the server took as this answer's reaction
+    reported_by: tuple[float, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         r = lambda t: None if t is None else round(t, 4)  # noqa: E731
         return {"id": self.id, "url": self.url, "method": self.method, "thread": self.thread,
                 "start": r(self.start), "released": r(self.released), "end": r(self.end),
                 "outcome": self.outcome, "timeout": self.timeout, "in_flight": self.in_flight,
-                "phase": self.phase, "answered": self.answered, "client": self.client}
+                "phase": self.phase, "answered": self.answered, "client": self.client,
+                "reported_by": None if self.reported_by is None else list(self.reported_by)}
