@@ -138,8 +138,16 @@ def test_a_main_thread_joining_workers_that_wait_forever_loses_only_the_waits_po
     assert lost(report) == {"script_waits"}, explain(report)
     message = checks["script_waits"].message
     assert message.startswith("the script never exits: its main thread waits forever"), message
-    assert "Thread-2 (worker)" in message and "one None per worker" in message
+    assert "(2 other thread(s), running worker)" in message and "one None per worker" in message
     assert "waited for good" in checks["script_runs"].message
+
+
+def test_a_thread_target_reading_the_loop_variable_late_fails_shared_state(rubric: Rubric) -> None:
+    report, checks = graded(rubric, "lambda_reads_loop_url.py")
+    message = checks["script_shared_state"].message
+    assert checks["script_shared_state"].status == "failed"
+    assert message.startswith("a thread reads the loop variable `url` when it runs"), message
+    assert "`lambda: fetch(url)` (lambda_reads_loop_url.py line 21)" in message
 
 
 def test_a_worker_printing_two_hosts_after_the_second_is_late(rubric: Rubric) -> None:

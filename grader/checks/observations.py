@@ -30,6 +30,14 @@ class Schedules(TypedDict):
     runs: list
 
 
+class DownloaderSchedules(TypedDict):
+    """downloader.script_races, downloader.races: the schedules, and the functions handed to
+    threads that read a loop variable late (grader.probes.late_binding; scripts only)."""
+
+    runs: list
+    late_reads: list
+
+
 class NoTransfer(TypedDict):
     """bank.transfer_atomic, bank.transfer_no_deadlock without a transfer (a bonus): why."""
 

@@ -24,6 +24,7 @@ from typing import Any, TypedDict
 from grader.checks import observations as shapes
 from grader.checks.downloader.mock import MockServer, Route, status
 from grader.checks.downloader.script_run import own_urls
+from grader.probes.late_binding import late_reads
 from grader.probes.preempt import active
 from grader.probes.preempt.engine import Scenario, explore, instrumented_module, tampering
 from grader.probes.preempt.explain import replay
@@ -69,7 +70,7 @@ def _summary(seed: int, status_: str, errors: list[dict[str, Any]], oracle: Race
                    requests=len(server.records))
 
 
-@probe("downloader.script_races", data=shapes.Schedules)
+@probe("downloader.script_races", data=shapes.DownloaderSchedules)
 def script_races_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     code = program_code(ctx)
     urls = own_urls(ctx.source, ctx.path.parent, ctx.path)
@@ -88,7 +89,7 @@ def script_races_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
         runs[-1]["threads"] = run.sched.table.spawned
         if runs[-1]["oracle"]["races"]:
             break
-    return {"runs": runs}
+    return {"runs": runs, "late_reads": late_reads(ctx.source)}
 
 
 def _named_race(data: dict[str, Any]) -> str | None:
@@ -96,7 +97,7 @@ def _named_race(data: dict[str, Any]) -> str | None:
     return "the race oracle named a race" if data["oracle"]["races"] else None
 
 
-@probe("downloader.races", data=shapes.Schedules)
+@probe("downloader.races", data=shapes.DownloaderSchedules)
 def contract_races_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
     module = instrumented_module(ctx)
     name = ctx.entry_points.get("download", "download_pages")
@@ -124,7 +125,9 @@ def contract_races_probe(ctx: ProbeContext) -> dict[str, Any] | Tampered:
         summaries.append(RaceRun(seed=data["seed"], serial=False, status=data["status"],
                                  errors=data.get("thread_errors", [])[:3], oracle=data["oracle"],
                                  requests=data["requests"]))
-    return {"runs": summaries}
+    # A contract's late read shows in its returned dict and requests (statuses, each_once):
+    # one check per bug and track.
+    return {"runs": summaries, "late_reads": []}
 
 
 def _judge(obs: dict[str, Any], task: str, filename: str) -> Verdict:
@@ -140,6 +143,17 @@ def _judge(obs: dict[str, Any], task: str, filename: str) -> Verdict:
             return failed(f"the download threads share state without a lock{how}: {message}",
                           "\n".join(story + [replay(task, filename, run["seed"])]),
                           seed=run["seed"])
+    late = obs.get("late_reads") or []
+    if late:
+        first = late[0]
+        return failed(f"a thread reads the loop variable `{first['name']}` when it runs, not when "
+                      f"it was made: `{first['code']}` ({filename} line {first['line']}) is handed "
+                      "to a thread while the loop goes on, so by the time it runs the loop has "
+                      f"moved `{first['name']}` on and threads download the same page while others "
+                      f"are never fetched; pass it in: args=({first['name']},), or "
+                      f"lambda {first['name']}={first['name']}: ...",
+                      "\n".join(f"{filename} line {f['line']}: {f['code']} reads {f['name']}"
+                                 for f in late))
     stalled = [run for run in runs if run["status"] == "stall"]
     if stalled and len(stalled) == len(runs):
         return passed("not examined: the program blocks in something the grader cannot schedule, "

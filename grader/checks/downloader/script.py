@@ -3,6 +3,8 @@ URLs did, as the grader's sequenced server and the timestamped output saw it. Ho
 made and why each verdict follows from them: see `script_run`."""
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from grader.checks.downloader import wording
@@ -261,19 +263,25 @@ def script_waits(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
                       "ended (a daemon thread's output is lost when Python exits): wait for "
                       "every thread before the script ends", _timeline(obs, _prints(obs)))
     if obs.get("main_hung"):
-        names = ", ".join(obs["never_end"][1:4]) or "none"
         return failed("the script never exits: its main thread waits forever (a join, a queue's "
                       "join or get, a lock) while every other thread of it waits too, for work "
-                      f"or a signal that never comes (its other threads: {names}); give every "
-                      "worker its way out (e.g. one None per worker in the queue) or wait only "
-                      "for what will happen", _timeline(obs, _prints(obs)))
+                      f"or a signal that never comes ({_threads(obs['never_end'][1:])}); give "
+                      "every worker its way out (e.g. one None per worker in the queue) or wait "
+                      "only for what will happen", _timeline(obs, _prints(obs)))
     if obs.get("never_end"):
-        names = ", ".join(obs["never_end"][:3])
         return failed(f"the script never exits: after its main thread ended, Python waits for "
-                      f"its non-daemon thread(s) ({names}), which wait for work that never "
+                      f"its non-daemon {_threads(obs['never_end'])}, which wait for work that never "
                       "comes; stop them (e.g. put one None per worker in the queue and return "
                       "on it) or make them daemon threads", _timeline(obs, _prints(obs)))
     return passed("every download finished and was reported before the script ended")
+
+
+def _threads(names: list[str]) -> str:
+    """'3 thread(s) running worker': which of a pool's threads are left varies run to run (the
+    one that took the only None), their number and functions do not."""
+    functions = sorted({m.group(1) for n in names if (m := re.search(r"\((.+)\)$", n))})
+    running = f", running {', '.join(functions[:3])}" if functions else ""
+    return f"{len(names)} other thread(s){running}" if names else "no other thread"
 
 
 @check("downloader.script_errors", probe="downloader.script_failing", style="program")
