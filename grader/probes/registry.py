@@ -16,10 +16,11 @@ made up, match nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager, Iterable, Iterator
 
 from grader.probes.preempt.active import mark_plain
 from grader.results import Status
@@ -138,6 +139,34 @@ def check(name: str, *, probe: str, style: str = "contract") -> Callable[[Judge]
         return fn
 
     return register
+
+
+ImportSetting = Callable[[], ContextManager[None]]
+AT_IMPORT: dict[str, ImportSetting] = {}  # family -> what its submissions' import runs in
+
+
+def at_import(family: str) -> Callable[[ImportSetting], ImportSetting]:
+    """Register what a contract submission of `family` is imported in (its top level, run by
+    the child before any probe): a context manager entered around the import, in the child. It
+    gives what the module's own code meets there, and keeps what it saw for the family's probes
+    to report; the judges decide what it means (grader.checks.downloader.at_import)."""
+    def register(fn: ImportSetting) -> ImportSetting:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", family) or family in AT_IMPORT:
+            raise RuntimeError(f"import setting {family!r} is not a family name or is registered twice")
+        AT_IMPORT[family] = fn
+        return fn
+
+    return register
+
+
+@contextlib.contextmanager
+def import_settings(probe_names: Iterable[str]) -> Iterator[None]:
+    """The import settings of the families these probes belong to, entered in name order."""
+    families = sorted({name.split(".", 1)[0] for name in probe_names} & set(AT_IMPORT))
+    with contextlib.ExitStack() as stack:
+        for family in families:
+            stack.enter_context(AT_IMPORT[family]())
+        yield
 
 
 def load_all() -> None:

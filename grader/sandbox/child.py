@@ -23,7 +23,7 @@ from typing import Any, Callable
 from grader.probes.probing import MissingEntryPoint, ProbeContext, describe
 from grader.probes.protocol import (EXCEPTION, GRADER, MISSING, Crashed, Job, Observed, Outcome, ProbeResult,
                                     Tampered)
-from grader.probes.registry import PROBES, load_all
+from grader.probes.registry import PROBES, import_settings, load_all
 from grader.sandbox import audit_hook, channel, netguard, sitepaths, stuck
 
 
@@ -140,7 +140,8 @@ def _import_or_end(job: Job, path: Path, restore_builtins: Callable[[], None]) -
     fd, token = job.result_fd, job.token
     started = time.monotonic()
     try:
-        module = _import(path)
+        with import_settings(run.probe for run in job.runs):  # the task's, e.g. its own HTTP
+            module = _import(path)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: the verdict is ours
         restore_builtins()
         channel.send(fd, token, {"type": "import", "ok": False, "error": describe(exc, path.name)})
