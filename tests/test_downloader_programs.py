@@ -162,3 +162,36 @@ def test_a_program_printing_page_bodies_instead_of_codes_fails_status_lines(rubr
     assert status.status == "failed" and "no line shows" in status.message
     assert "A page served by the grader" in status.details  # what it printed instead
     assert "200" not in status.details.split("your output:")[1]
+
+
+def test_a_demo_call_left_at_module_level_is_answered_at_import_and_costs_nothing(
+        rubric: Rubric) -> None:
+    # Its `requests.get`s run when the grader imports the module, before any call of the
+    # grader's: they are answered (every URL 200) and are no network attempt.
+    report, checks = graded(rubric, "demo_at_import.py")
+    assert report.style == "contract"
+    assert lost(report) == set(), explain(report)
+    assert report.score >= report.max_score == 20
+    assert "the 3 request(s) your module's top level made when it was imported" in \
+        checks["no_network"].message
+
+
+def test_a_demo_downloading_with_urllib_at_module_level_still_fails_no_network(
+        rubric: Rubric) -> None:
+    report, checks = graded(rubric, "demo_at_import_urllib.py")
+    assert report.style == "contract"
+    assert lost(report) == {"no_network"}, explain(report)
+    message = checks["no_network"].message
+    assert "downloads with urllib, not requests, when it is imported" in message
+    assert "https://www.python.org" in message
+
+
+def test_after_the_import_a_demo_host_requested_in_the_graders_calls_is_refused(
+        rubric: Rubric) -> None:
+    # The import's server answered every URL; once the import is over it answers none, so a
+    # host download_pages was not given is blocked and named, demo host or not.
+    report, checks = graded(rubric, "demo_at_import_online_check.py")
+    assert report.style == "contract"
+    assert lost(report) == {"no_network"}, explain(report)
+    assert "requested a URL it was not given (GET https://www.python.org/)" in \
+        checks["no_network"].message

@@ -100,6 +100,7 @@ class Download(TypedDict):
     lines: list
     thread_errors: list
     network: list
+    at_import: dict  # what the module's top level requested at import (downloader.at_import)
 
 
 class Script(TypedDict):

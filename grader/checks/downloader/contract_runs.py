@@ -30,6 +30,7 @@ import time
 from typing import Any
 
 from grader.checks import observations as shapes
+from grader.checks.downloader.at_import import import_evidence
 from grader.checks.downloader.harness import idle, run_against
 from grader.checks.downloader.mock import MockServer, Route, SequencedServer, WarpedServer, \
     connection_error, normalize, redirect, slow_response, status
@@ -140,6 +141,7 @@ def run_download(ctx: ProbeContext, urls: list[str], routes: dict[str, Route], m
         "lines": run.lines,
         "thread_errors": run.thread_errors,
         "network": run.network,
+        "at_import": import_evidence(),
     }
 
 

@@ -134,4 +134,24 @@ def no_network(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         return failed(f"your code downloads with urllib, not requests (e.g. {other[0]['url']}): the "
                       "grader answered it so that the other checks could judge it, but the "
                       "assignment asks for requests.get")
-    return passed("no attempt to reach a host other than the given URLs")
+    demo = import_requests(obs)
+    early = [r for r in demo if r.get("client", "requests") != "requests"]
+    if early:
+        return failed(f"your module downloads with urllib, not requests, when it is imported "
+                      f"(e.g. {early[0].get('url')}, from its top level): the grader answered it, "
+                      "but the assignment asks for requests.get",
+                      "\n".join(f"{r.get('method')} {r.get('url')} ({r.get('client')})"
+                                for r in demo[:10]))
+    message = "no attempt to reach a host other than the given URLs"
+    count = obs["at_import"].get("count") or 0
+    if count:  # the module's own demo, run at import through requests: answered, not counted
+        message += (f"; the {count} request(s) your module's top level made when it was imported "
+                    "(a demo outside `if __name__ == \"__main__\":`) were answered by the grader "
+                    "and not counted")
+    return passed(message)
+
+
+def import_requests(obs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The requests the module's top level made when the child imported it (`at_import`)."""
+    kept = obs["at_import"].get("requests")
+    return [r for r in kept if isinstance(r, dict)] if isinstance(kept, list) else []

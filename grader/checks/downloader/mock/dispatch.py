@@ -64,12 +64,14 @@ def opened(server: Server) -> None:
         _OPEN.append(server)
 
 
-def retired(server: Server, first: bool) -> None:
-    """`server` closed: it keeps its URLs (late requests are refused, not sent), among the last 20."""
+def retired(server: Server, first: bool, keep: bool = True) -> None:
+    """`server` closed: it keeps its URLs (late requests are refused, not sent), among the last
+    20; without `keep` it answers nothing any more (a server of every URL, which kept would
+    take the requests no later server answers for its own late ones)."""
     with _LOCK:
         if server in _OPEN:
             _OPEN.remove(server)
-        if first:
+        if first and keep:
             _RETIRED.append(server)
             del _RETIRED[:-20]
 

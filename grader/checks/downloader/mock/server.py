@@ -35,7 +35,8 @@ class MockServer:
 
     def __init__(self, routes: dict[str, Route] | None = None, *, any_url: Route | None = None,
                  gate_target: int = 1, quiet: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic, idle_ends_waits: bool = False) -> None:
+                 clock: Callable[[], float] = time.monotonic, idle_ends_waits: bool = False,
+                 keep_urls: bool = True) -> None:
         self.routes = {normalize(u): r for u, r in (routes or {}).items()}
         self.any_url = any_url
         self.gate_target = max(1, int(gate_target))
@@ -53,6 +54,7 @@ class MockServer:
         self.gate_reason = ""  # "target" | "quiet"
         self._last_arrival: float | None = None
         self.closed = False
+        self.keep_urls = keep_urls  # once closed, late requests to its URLs are refused here
         self.unmocked: list[str] = []
         self.late: list[str] = []
         self._threads: dict[int, int] = {}
@@ -75,7 +77,7 @@ class MockServer:
         self.close()
 
     def close(self) -> None:
-        dispatch.retired(self, first=not self.closed)
+        dispatch.retired(self, first=not self.closed, keep=self.keep_urls)
         with self._cond:
             self.closed = True
             self._open_gate("closed")
