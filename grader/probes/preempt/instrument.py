@@ -13,7 +13,6 @@ import ast
 import copy
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
 
 from grader.probes import syntax
 
@@ -343,25 +342,69 @@ class _Rewriter(ast.NodeTransformer):
             node.context_expr = self.visit(node.context_expr)
         return node
 
-    def visit_Assign(self, node: ast.Assign) -> ast.stmt:
+    def visit_Assign(self, node: ast.Assign) -> ast.stmt | list[ast.stmt]:
         node.value = self.visit(node.value)
-        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute) \
-                and node.targets[0].attr in self.state_attrs:
-            target: Any = node.targets[0]
-            call = self._access(SETATTR, self.visit(target.value), ast.Constant(target.attr), target, node.value)
+        if len(node.targets) == 1 and not isinstance(node.targets[0], (ast.Tuple, ast.List)):
+            return self._assign(node.targets[0], node.value, node)
+        if not any(self._hooked(t) for t in node.targets):
+            node.targets = [self._visit_target(t) for t in node.targets]
+            return node  # `x, y = ...` of locals: nothing another thread sees
+        # `a.x, b.y = v` and `a.x = b.y = v`: the value once, whole, then each target left to
+        # right as Python stores them, each through the hook of a plain assignment to it
+        temps = [self._tmp()]
+        out: list[ast.stmt] = [ast.Assign(targets=[ast.Name(id=temps[0], ctx=ast.Store())],
+                                          value=node.value)]
+        for target in node.targets:
+            out.extend(self._store(target, temps[0], temps))
+        out.append(ast.Delete(targets=[ast.Name(id=t, ctx=ast.Del()) for t in temps]))
+        for stmt in out:
+            ast.copy_location(stmt, node)
+            ast.fix_missing_locations(stmt)
+        return out
+
+    def _assign(self, target: ast.expr, value: ast.expr, node: ast.AST) -> ast.stmt:
+        """`target = value` with one target that is no tuple: a write through its hook when
+        it is shared state (`value` is visited already)."""
+        if isinstance(target, ast.Attribute) and target.attr in self.state_attrs:
+            call = self._access(SETATTR, self.visit(target.value), ast.Constant(target.attr), target, value)
             return ast.copy_location(ast.Expr(call), node)
-        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript) \
-                and not isinstance(node.targets[0].slice, ast.Slice):
-            target = node.targets[0]
-            call = self._access(SETITEM, self.visit(target.value), self.visit(target.slice), target, node.value)
+        if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice):
+            call = self._access(SETITEM, self.visit(target.value), self.visit(target.slice), target, value)
             return ast.copy_location(ast.Expr(call), node)
-        if len(node.targets) == 1 and self._recorded_target(node.targets[0]):
-            target = node.targets[0]
-            node.value = ast.copy_location(
-                self._call(WRITE, node.value, ast.Constant(self._label(target)), ast.Constant(node.lineno)),
-                node.value)
-        node.targets = [self._visit_target(t) for t in node.targets]
-        return node
+        if self._recorded_target(target):
+            value = ast.copy_location(
+                self._call(WRITE, value, ast.Constant(self._label(target)), ast.Constant(target.lineno)),
+                value)
+        return ast.copy_location(ast.Assign(targets=[self._visit_target(target)], value=value), node)
+
+    def _store(self, target: ast.expr, source: str, temps: list[str]) -> list[ast.stmt]:
+        """Assign the value held in `source` to `target`. A tuple (or list) target with shared
+        state in it is unpacked into new names first, as Python unpacks it (the same errors, a
+        starred element's list), then each element is assigned in turn, a nested tuple when
+        its turn comes."""
+        if not (isinstance(target, (ast.Tuple, ast.List)) and self._hooked(target)):
+            return [self._assign(target, ast.Name(id=source, ctx=ast.Load()), target)]
+        names = [self._tmp() for _ in target.elts]
+        temps.extend(names)
+        unpacked: list[ast.expr] = [
+            ast.Starred(value=ast.Name(id=n, ctx=ast.Store()), ctx=ast.Store())
+            if isinstance(e, ast.Starred) else ast.Name(id=n, ctx=ast.Store())
+            for n, e in zip(names, target.elts)]
+        out: list[ast.stmt] = [ast.copy_location(ast.Assign(
+            targets=[ast.Tuple(elts=unpacked, ctx=ast.Store())],
+            value=ast.Name(id=source, ctx=ast.Load())), target)]
+        for name, element in zip(names, target.elts):
+            out.extend(self._store(element.value if isinstance(element, ast.Starred) else element,
+                                   name, temps))
+        return out
+
+    def _hooked(self, target: ast.expr) -> bool:
+        """Is a write to `target` (or to an element of it) a write of shared state?"""
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return any(self._hooked(e) for e in target.elts)
+        if isinstance(target, ast.Starred):
+            return self._hooked(target.value)
+        return self._recorded_target(target)
 
     def _recorded_target(self, target: ast.expr) -> bool:
         if isinstance(target, ast.Attribute):
