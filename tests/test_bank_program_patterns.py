@@ -3,6 +3,7 @@
 Each program under tests/programs/bank/ was written for these tests, with a correct twin or a
 plain twin beside it: the same bug scores the same however the code spells it.
 """
+import re
 from pathlib import Path
 
 import pytest
@@ -283,7 +284,10 @@ UPDATES = ['book["cash"] = book["cash"] + 1',  # the plain one the others must s
            'book.__setitem__("cash", book.__getitem__("cash") + 1)',
            'vars(safe).update(cash=safe.cash + 1)',
            'safe.__dict__.update({"cash": safe.__getattribute__("cash") + 1})',
-           'object.__setattr__(safe, "cash", object.__getattribute__(safe, "cash") + 1)']
+           'object.__setattr__(safe, "cash", object.__getattribute__(safe, "cash") + 1)',
+           'safe.cash, book["cash"] = safe.cash + 1, book["cash"] + 1',  # a tuple assignment
+           '[safe.cash, (book["cash"], *_)] = safe.cash + 1, (book["cash"] + 1, 0)',
+           'safe.cash = book["cash"] = book["cash"] + 1']  # chained: both targets, in turn
 
 
 def teller_program(tmp_path, update, locked):
@@ -335,3 +339,24 @@ def test_a_contract_account_with_private_attributes_gets_full_marks(rubric):
     assert report.style == "contract"
     assert report.score == report.max_score, \
         [(c.id, c.message) for c in report.checks if c.status == "failed"]
+
+
+# -- tuple and chained assignments (`a.balance, b.balance = ...`) are updates like any other ----
+@pytest.mark.parametrize("name", ["transfer_tuple_locked.py", "till_globals_locked.py"])
+def test_a_locked_tuple_or_chained_assignment_of_shared_state_gets_full_marks(rubric, name):
+    report, checks = graded(rubric, name)
+    assert [c.id for c in report.checks if c.status != "passed"] == ["api"], \
+        [c.message for c in report.checks if c.status != "passed"]
+    assert checks["script_uses_lock"].status == "passed"
+
+
+@pytest.mark.parametrize("name, written", [
+    ("transfer_tuple_no_lock.py", r"(source|target)\.balance \(transfer_tuple_no_lock\.py:(11, then "
+                                  r"transfer_tuple_no_lock\.py:)?12;"),
+    ("till_globals_no_lock.py", r"writes (till|sales) \(till_globals_no_lock\.py:12;")])
+def test_an_unlocked_tuple_assignment_is_a_lost_update_named_at_its_line(rubric, name, written):
+    report, checks = graded(rubric, name)
+    message = checks["script_consistent"].message
+    assert checks["script_consistent"].status == "failed"
+    assert "an update can be lost" in message and re.search(written, message), message
+    assert report.score == report.max_score - rubric.task("bank").findings["race"]

@@ -1,0 +1,23 @@
+"""Globals updated under a lock in a tuple assignment, and a chained assignment keeping the last."""
+import threading
+
+till = 0
+sales = 0
+last = None
+lock = threading.Lock()
+
+
+def cashier(price):
+    global till, sales, last
+    for _ in range(300):
+        with lock:
+            till, sales = till + price, sales + 1
+            last = latest = till
+
+
+cashiers = [threading.Thread(target=cashier, args=(p,)) for p in (2, 3, 5)]
+for c in cashiers:
+    c.start()
+for c in cashiers:
+    c.join()
+print("sales", sales, "till", till)

@@ -1,0 +1,32 @@
+"""Transfers between two accounts, both balances updated in one tuple assignment under a lock."""
+import threading
+
+
+class Account:
+    def __init__(self, balance):
+        self.balance = balance
+
+
+lock = threading.Lock()
+
+
+def transfer(source, target, amount):
+    with lock:
+        if source.balance >= amount:
+            source.balance, target.balance = source.balance - amount, target.balance + amount
+
+
+def clerk(source, target):
+    for _ in range(200):
+        transfer(source, target, 3)
+        transfer(target, source, 2)
+
+
+alice, bob = Account(400), Account(400)
+clerks = [threading.Thread(target=clerk, args=(alice, bob)),
+          threading.Thread(target=clerk, args=(bob, alice))]
+for c in clerks:
+    c.start()
+for c in clerks:
+    c.join()
+print("alice", alice.balance, "bob", bob.balance, "total", alice.balance + bob.balance)
