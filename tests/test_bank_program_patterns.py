@@ -287,7 +287,8 @@ UPDATES = ['book["cash"] = book["cash"] + 1',  # the plain one the others must s
            'object.__setattr__(safe, "cash", object.__getattribute__(safe, "cash") + 1)',
            'safe.cash, book["cash"] = safe.cash + 1, book["cash"] + 1',  # a tuple assignment
            '[safe.cash, (book["cash"], *_)] = safe.cash + 1, (book["cash"] + 1, 0)',
-           'safe.cash = book["cash"] = book["cash"] + 1']  # chained: both targets, in turn
+           'safe.cash = book["cash"] = book["cash"] + 1',  # chained: both targets, in turn
+           'safe.cash: int = safe.cash + 1']  # annotated
 
 
 def teller_program(tmp_path, update, locked):

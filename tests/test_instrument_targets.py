@@ -1,4 +1,4 @@
-"""Tuple, nested, starred and chained assignment targets under the rewrite: each element that is
+"""Tuple, nested, starred, chained and annotated assignment targets under the rewrite: each element that is
 shared state is written through the hook of a plain assignment to it, and the program does what
 it does without the grader (the value once and whole, then the targets left to right)."""
 from __future__ import annotations
@@ -64,6 +64,11 @@ STATEMENTS = [
     "box(1).x, box(2).y = 1, 2, 3",  # too many: nothing is stored
     "box(1).x, (box(2).y, b.z) = 1, (2,)",  # too few inside: b.x is stored before the error
     "b.x, box(1).y = noted([1])",
+    # an annotated target (its object evaluated before the value, as in a plain `x.b = v` under
+    # the rewrite)
+    "b.x: int = value(2)\nd['k']: int = value(4)\ntotal: int = value(5)",
+    "def f():\n    b.x: int = value(2)\nf()",
+    "class Kept:\n    b.x: int = value(2)",
 ]
 
 
@@ -75,7 +80,7 @@ def run(source: str, instrumented: bool) -> tuple[list, str, dict]:
             module.__dict__.update(quiet.HOOKS)
             exec(instrument(source, "student.py"), module.__dict__)
         else:
-            exec(compile(source, "student.py", "exec"), module.__dict__)
+            exec(compile(source, "student.py", "exec", dont_inherit=True), module.__dict__)
     except Exception as exc:  # the same error, at the same point, either way
         error = f"{type(exc).__name__}: {exc}"
     state = {k: module.__dict__[k] for k in ("total", "count") if k in module.__dict__}
@@ -160,3 +165,15 @@ def test_a_tuple_of_local_names_writes_nothing_shared():
             return x
         """)
     assert writes == []
+
+
+def test_an_annotated_assignment_of_shared_state_is_a_write():
+    writes = recorded_writes("""
+        class Account:
+            balance: int
+        acc, book = Account(), {}
+        def run():
+            acc.balance: int = 5
+            book["last"]: int = acc.balance
+        """)
+    assert writes == [("acc.balance", 6), ("book['last']", 7)]

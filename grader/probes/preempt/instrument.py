@@ -406,6 +406,23 @@ class _Rewriter(ast.NodeTransformer):
             return self._hooked(target.value)
         return self._recorded_target(target)
 
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | list[ast.stmt]:
+        if node.value is None or not self._recorded_target(node.target):
+            return self.generic_visit(node)
+        node.value = self.visit(node.value)
+        node.annotation = self.visit(node.annotation)
+        if isinstance(node.target, ast.Name):  # `balance: int = 0` of a shared global
+            node.value = ast.copy_location(self._call(
+                WRITE, node.value, ast.Constant(self._label(node.target)), ast.Constant(node.lineno)),
+                node.value)
+            return node
+        # `self.balance: int = v`: the write through its hook, then the annotation evaluated
+        # where Python evaluates it for such a target (outside a function, and not under
+        # `from __future__ import annotations`), as `(name): annotation` is
+        note = ast.AnnAssign(target=ast.Name(id=self._tmp(), ctx=ast.Store()),
+                             annotation=node.annotation, value=None, simple=0)
+        return [self._assign(node.target, node.value, node), ast.copy_location(note, node)]
+
     def _recorded_target(self, target: ast.expr) -> bool:
         if isinstance(target, ast.Attribute):
             return target.attr in self.state_attrs
