@@ -228,7 +228,8 @@ def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     details = "\n".join(f"{d['thread']} {d['waits']}" + "".join(f"\n    {s}" for s in d.get("stack", []))
                         for d in serial["deadlock"])
     if errors and serial["status"] == "deadlock" and serial["deadlock"]:
-        return failed(f"your program's threads deadlocked even when they ran one at a time "
+        return failed(f"your program's threads deadlocked without any forced thread switch "
+                      f"(each ran until it waited: a sleep, a lock, a join) "
                       f"({_deadlock_kind(serial)}; the program never exits), and running it "
                       f"raised {exc_text(errors[0])}", details)
     if errors:
@@ -236,8 +237,8 @@ def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     if serial["status"] in ("deadlock", "stall"):
         what = (f"its threads deadlocked: {_deadlock_kind(serial)}" if serial["status"] == "deadlock"
                 else "a thread blocked in something the grader cannot schedule")
-        return failed(f"your program did not finish even when its threads ran one at a time: {what}",
-                      details)
+        return failed("your program did not finish even without forced thread switches (each "
+                      f"thread ran until it waited: a sleep, a lock, a join): {what}", details)
     if serial.get("cut_short"):
         names = ", ".join(serial["cut_short"][:3])
         return failed(f"your program exited while its daemon thread(s) {names} still had work "
@@ -257,8 +258,8 @@ def script_runs(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
 def script_consistent(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     serial = obs["serial"]
     if not _finished(serial):
-        return skipped("skipped: your program did not run to completion even with one thread at a "
-                       "time, so there is no result to compare (see script_runs)")
+        return skipped("skipped: your program did not run to completion even without forced "
+                       "thread switches, so there is no result to compare (see script_runs)")
     if serial["threads"] == 0 and not any(run["threads"] for run in obs["runs"]):
         return skipped("skipped: your program started no threads, so nothing ran concurrently to "
                        "check (see script_threads)" + _stop_note(serial))
