@@ -187,3 +187,11 @@ def test_private_attributes_are_renamed_in_methods_nested_functions_and_nested_c
     instrument.mangle_private_names(tree)
     attrs = sorted(n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute))
     assert attrs == ["_A__a", "_A__a", "_B__b", "__base", "__outside"]
+
+
+def test_the_students_annotations_are_evaluated_as_natively_not_as_strings():
+    """The grader's modules import `from __future__ import annotations`; compiling the
+    student's tree must not hand that to the student's code."""
+    namespace: dict = {}
+    exec(instrument.syntax.compile_tree(ast.parse("x: int = 1\n"), "<student>"), namespace)
+    assert namespace["__annotations__"] == {"x": int}

@@ -30,6 +30,7 @@ Tree = ast.Module | ast.Expression | ast.Interactive  # what compile() turns int
 
 
 def compile_tree(tree: Tree, filename: str, mode: str = "exec") -> CodeType:
-    """`compile(tree, filename, mode)`: reading the tree's objects back counts the same depth."""
+    """`compile(tree, filename, mode)`: reading the tree's objects back counts the same depth; the
+    student's code keeps its own `__future__` imports, not this module's (annotations)."""
     with _ONE_AT_A_TIME:
-        return compile(tree, filename, mode)
+        return compile(tree, filename, mode, dont_inherit=True)

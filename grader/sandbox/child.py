@@ -67,7 +67,7 @@ def _import(path: Path) -> Any:
     from grader.probes.preempt.runner import exec_quietly
 
     source = path.read_text(encoding="utf-8-sig")
-    exec_quietly(compile(source, str(path), "exec"), module.__dict__, str(path), source)
+    exec_quietly(compile(source, str(path), "exec", dont_inherit=True), module.__dict__, str(path), source)
     return module
 
 
