@@ -37,6 +37,7 @@ def late_reads(source: str) -> list[LateRead]:
         return []
     found: list[LateRead] = []
     for node in ast.walk(tree):
+        body: list[ast.AST]
         if isinstance(node, (ast.For, ast.AsyncFor)):
             names, body = _bound(node.target), list(node.body)
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
@@ -96,7 +97,8 @@ def _free_loads(function: ast.Lambda | ast.FunctionDef) -> set[str]:
     params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
     params |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
     body = [function.body] if isinstance(function, ast.Lambda) else function.body
-    loads, stores = set(), set()
+    loads: set[str] = set()
+    stores: set[str] = set()
     for part in body:
         for n in ast.walk(part):
             if isinstance(n, ast.Name):

@@ -20,7 +20,7 @@ import contextlib
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, ContextManager, Iterable, Iterator
+from typing import Any, Callable, ContextManager, Iterable, Iterator, TypeVar
 
 from grader.probes.preempt.active import mark_plain
 from grader.results import Status
@@ -142,15 +142,16 @@ def check(name: str, *, probe: str, style: str = "contract") -> Callable[[Judge]
 
 
 ImportSetting = Callable[[], ContextManager[None]]
+_Setting = TypeVar("_Setting", bound=ImportSetting)  # keeps the setting's own parameters
 AT_IMPORT: dict[str, ImportSetting] = {}  # family -> what its submissions' import runs in
 
 
-def at_import(family: str) -> Callable[[ImportSetting], ImportSetting]:
+def at_import(family: str) -> Callable[[_Setting], _Setting]:
     """Register what a contract submission of `family` is imported in (its top level, run by
     the child before any probe): a context manager entered around the import, in the child. It
     gives what the module's own code meets there, and keeps what it saw for the family's probes
     to report; the judges decide what it means (grader.checks.downloader.at_import)."""
-    def register(fn: ImportSetting) -> ImportSetting:
+    def register(fn: _Setting) -> _Setting:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", family) or family in AT_IMPORT:
             raise RuntimeError(f"import setting {family!r} is not a family name or is registered twice")
         AT_IMPORT[family] = fn

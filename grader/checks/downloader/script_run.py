@@ -191,26 +191,12 @@ def run_script(ctx: ProbeContext, failing: bool) -> dict[str, Any]:
         """The script's threads have ended (the grader's own do not count) and none is held."""
         return not [t for t in left_running if not t.name.startswith("grader-")] and not server.held
 
-    def hung() -> bool:
-        """The script's main thread waits for good, and so does every other thread of the
-        script, with no request in flight (`harness.idle`): a join on workers that wait for
-        work that never comes (one None for three workers) can never return. The script is
-        then judged as one whose main thread ended with such workers left (`never_end`)."""
-        if "main_native" not in box or not stuck.waits_for_good(box["main_native"]) \
-                or not idle(server):
-            return False
-        box["main_hung_at"] = box["ended_at"] = server.now()
-        box["in_flight"] = server.in_flight
-        left = [t.name for t in threading.enumerate() if t not in before and not t.daemon
-                and not t.name.startswith("grader-") and t.is_alive()]
-        box["never_end"] = ["the main thread"] + left
-        return True
-
     # Not a daemon: the script's threads inherit daemon=False from it, as from a real main thread.
     run = run_against(ctx, server, main, name="grader-script", daemon=False,
                       wait=SCRIPT_DEADLINE + 1.0,
                       finished=lambda runner: "main_ended_at" in box or "main_hung_at" in box,
-                      linger=LINGER, settled=settled, argv=[str(ctx.path)], hung=hung)
+                      linger=LINGER, settled=settled, argv=[str(ctx.path)],
+                      hung=lambda: hung(box, server, before))
     return {"finished": run.finished, "error": box.get("error"), "ended_at": box.get("ended_at"),
             "main_ended_at": box.get("main_ended_at"), "never_end": box.get("never_end") or [],
             "main_hung": "main_hung_at" in box,
@@ -218,6 +204,22 @@ def run_script(ctx: ProbeContext, failing: bool) -> dict[str, Any]:
             "own_urls": urls, "routes": {u: r.describe() for u, r in routes.items()},
             "server": run.server, "lines": run.lines, "thread_errors": run.thread_errors,
             "network": run.network, "clients": other_clients(ctx.source)}
+
+
+def hung(box: dict[str, Any], server: SequencedServer, before: set[threading.Thread]) -> bool:
+    """The script's main thread waits for good, and so does every other thread of the script,
+    with no request in flight (`harness.idle`): a join on workers that wait for work that never
+    comes (one None for three workers) can never return. The script is then judged as one whose
+    main thread ended with such workers left (`never_end`); `box` gets what the judges read."""
+    if "main_native" not in box or not stuck.waits_for_good(box["main_native"]) \
+            or not idle(server):
+        return False
+    box["main_hung_at"] = box["ended_at"] = server.now()
+    box["in_flight"] = server.in_flight
+    left = [t.name for t in threading.enumerate() if t not in before and not t.daemon
+            and not t.name.startswith("grader-") and t.is_alive()]
+    box["never_end"] = ["the main thread"] + left
+    return True
 
 
 def interpreter_exit(before: set[threading.Thread], server: Any, deadline: float) -> list[str]:
