@@ -294,6 +294,34 @@ def test_a_wait_whose_predicate_is_checked_under_the_lock_passes_in_every_order(
     assert "final balance 40" in checks["script_runs"].message
 
 
+# -- a funds check made once, before a wait ------------------------------------------------------
+def test_a_withdrawal_checking_the_funds_with_if_before_its_wait_overdraws_when_two_are_woken(rubric):
+    """`if funds < amount: cond.wait()` then the withdrawal: a notify_all wakes every waiter and
+    each takes the money. The program's own run ends at 0, so only the fresh-account trial shows
+    it: two waiters, a deposit enough for one."""
+    name = "wallet_wait_if_notify_all.py"
+    report, checks = graded(rubric, PROGRAMS / name)
+    assert not_passed(report).keys() == {"api", "script_refuses_overdraft"}, not_passed(report)
+    refuses = checks["script_refuses_overdraft"]
+    assert f"{name}:16 (`if self.funds < amount:`)" in refuses.message
+    assert f"{name}:18 (`self.funds -= amount`)" in refuses.message
+    assert "both went through: the balance became -1050" in refuses.message
+    assert "`while` instead of `if` at line 16 (`while self.funds < amount:`)" in refuses.message
+    assert "wait_for" in refuses.message
+    assert "put(50)" in refuses.details and "take(1050)" in refuses.details
+    assert report.score == report.max_score - 2
+
+
+@pytest.mark.parametrize("name", ["wallet_wait_while_notify_all.py", "wallet_wait_if_notify_one.py",
+                                  "wallet_wait_if_then_refuse.py"])
+def test_a_wait_that_checks_again_or_wakes_one_waiter_keeps_every_point(rubric, name):
+    """Its `while` twin, an `if` whose deposit wakes one waiter, an `if` checked again after a
+    timed wait: none lets a woken withdrawal overdraw."""
+    report, checks = graded(rubric, PROGRAMS / name)
+    assert set(not_passed(report)) == {"api"}, not_passed(report)
+    assert "funds at the end" in checks["script_runs"].message
+
+
 # -- threads that outlive a call (a module's actor, an account's worker) -------------------------
 CONTRACT = Path(__file__).resolve().parent / "programs" / "bank_contract"
 

@@ -148,6 +148,59 @@ def funds_check(tree: ast.Module, lines: list[str], first_line: int, attribute: 
     return FundsCheck(first.lineno, text[:100])
 
 
+@dataclass(frozen=True)
+class WaitOnce:
+    """A funds check made once around a wait: `if balance < amount: cond.wait()`, then the
+    withdrawal. Woken by a notify, the method takes the money without checking again."""
+
+    line: int  # the `if`
+    text: str
+    take_line: int  # the withdrawal after it
+    take_text: str
+
+
+def _waits(body: list[ast.stmt]) -> bool:
+    """`body` calls a `.wait(...)` (a Condition's or an Event's), not `.wait_for` (which
+    re-checks its predicate itself)."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "wait"
+               for n in _own_nodes(body))
+
+
+def _in_predicate_loop(fn: ast.FunctionDef | ast.AsyncFunctionDef, node: ast.stmt) -> bool:
+    """`node` is inside a `while` of the method (any loop but `for` may check again)."""
+    return any(isinstance(loop, ast.While) and any(n is node for n in _own_nodes(loop.body))
+               for loop in _own_nodes(fn.body))
+
+
+def wait_once(tree: ast.Module, lines: list[str], first_line: int, attribute: str,
+              class_name: str, amount: str) -> WaitOnce | None:
+    """The method's `if` comparing the balance with the amount whose body waits (and neither
+    takes the money nor leaves), outside any `while`, followed by a statement that takes the
+    money: where a wait ends, the funds are not checked again. Only the lines to name; whether
+    it overdraws is for a run to show."""
+    fn = method_node(tree, first_line)
+    if fn is None:
+        return None
+    roles = _Roles(fn, attribute, class_name, amount)
+    for node in _own_nodes(fn.body):
+        if not (isinstance(node, ast.If) and roles.compares_funds(node.test) and _waits(node.body)
+                and not roles.takes_money(node.body) and not _leaves(node.body)
+                and not _in_predicate_loop(fn, node)):
+            continue
+        end = node.end_lineno or node.lineno
+        takes = [n for n in _own_nodes(fn.body) if isinstance(n, (ast.AugAssign, ast.Assign))
+                 and n.lineno > end and roles.takes_money([n])]
+        if not takes:
+            continue
+        take = min(takes, key=lambda n: (n.lineno, n.col_offset))
+
+        def text(number: int) -> str:
+            return lines[number - 1].strip()[:100] if number <= len(lines) else ""
+
+        return WaitOnce(node.lineno, text(node.lineno), take.lineno, text(take.lineno))
+    return None
+
+
 def definitions(source: str) -> list[tuple[int, int]]:
     """The line spans (first, last) of the top-level statements that define, rather than do:
     imports, functions, classes, and assignments whose calls all go to imported names

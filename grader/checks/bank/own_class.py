@@ -20,6 +20,13 @@ finds the program's own account classes by behaviour, not by name, and asks them
   check at all is a design without overdraft refusal (a credit account, a counter demo): not
   judged. A class that cannot be made, or that does not fit, is left alone: the check passes
   and says what it tried.
+* A wait in place of a refusal: a withdraw-like method that checks the funds once with an `if`
+  whose body waits (`if self.balance < amount: self.cond.wait()`), then takes the money
+  (funds.wait_once), is tried with two waiters: on a fresh instance two threads each withdraw
+  SMALL more than the balance, and once both wait a deposit of SMALL covers one of them. Fails
+  only when both then withdrew and the balance went below zero (a notify_all woke both and
+  neither checked again); a deposit that wakes one waiter, or a second check after the wait,
+  passes.
 """
 from __future__ import annotations
 
@@ -29,12 +36,14 @@ import contextlib
 import inspect
 import io
 import math
+import threading
+import time
 import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from grader.checks import observations as shapes
-from grader.checks.bank.funds import definitions, funds_check, futures, method_node, only
+from grader.checks.bank.funds import definitions, funds_check, futures, method_node, only, wait_once
 from grader.probes.preempt.access import student_globals
 from grader.probes.preempt.engine import tampering
 from grader.probes.preempt.instrument import instrument
@@ -203,6 +212,53 @@ class _Account:
         return result
 
 
+    def waiters(self, method: str, deposit: str, attr: str, fund: str | None) -> dict[str, Any]:
+        """Two withdrawals that must wait, and one deposit that covers only one of them: on a
+        fresh instance (given FUND through `fund` first), two threads each call `method(A)`, A
+        being SMALL more than the balance; once both wait, `deposit(SMALL)`. What is left then
+        (`left`), and how many of the two had withdrawn (`done`). Afterwards a deposit of A lets
+        a waiter that checked again finish too. `waited`: both threads were still waiting, the
+        balance untouched, before the deposit (else the trial says nothing)."""
+        seen: dict[str, Any] = {"start": None, "amount": None, "waited": False, "left": None,
+                                "done": None}
+        taken: list[bool] = [False, False]
+
+        def body() -> None:
+            account = self.cls(*self.args)
+            if fund is not None:
+                getattr(account, fund)(FUND)
+            start = _numbers(account).get(attr)
+            if start is None or start < 0:
+                return
+            amount = math.ceil(start) + SMALL
+            seen["start"], seen["amount"] = start, amount
+
+            def customer(index: int) -> None:
+                getattr(account, method)(amount)
+                taken[index] = True
+
+            threads = [threading.Thread(target=customer, args=(i,), daemon=True) for i in range(2)]
+            for thread in threads:
+                thread.start()
+            time.sleep(1.0)  # virtual: every thread runs until it blocks
+            seen["waited"] = (_numbers(account).get(attr) == start and not any(taken)
+                              and all(thread.is_alive() for thread in threads))
+            if not seen["waited"]:
+                return
+            getattr(account, deposit)(SMALL)
+            time.sleep(1.0)
+            seen["left"], seen["done"] = _numbers(account).get(attr), sum(taken)
+            getattr(account, deposit)(amount)
+            time.sleep(1.0)
+            for thread in threads:
+                thread.join(1.0)
+
+        done = self.program.call(body)
+        seen["stuck"] = done.stuck
+        seen["raised"] = None if done.error is None else type(done.error).__name__[:100]
+        return seen
+
+
 def _make(program: _Program, cls: type) -> tuple[Any, ...] | None:
     """The constructor's arguments that work: one number, or none."""
     for args in ((START,), ()):
@@ -254,6 +310,12 @@ def _study(program: _Program, cls: type, node: ast.ClassDef) -> dict[str, Any]:
             found = funds_check(program.tree, lines, method.first_line, attr, name, method.amount)
             if found is not None:
                 record["check"] = {"line": found.line, "text": found.text}
+            once = wait_once(program.tree, lines, method.first_line, attr, name, method.amount)
+            if once is not None and deposits[attr]:
+                record["wait_once"] = {"line": once.line, "text": once.text,
+                                       "take_line": once.take_line, "take_text": once.take_text,
+                                       "deposit": deposits[attr][0],
+                                       **account.waiters(method.name, deposits[attr][0], attr, fund)}
             if isinstance(record["left"], (int, float)) and record["left"] < 0 and found is not None:
                 huge = account.trial(method.name, HUGE, fund)
                 record["huge_left"] = None if huge.stuck or huge.after is None else huge.after.get(attr)
@@ -306,10 +368,47 @@ def _overdraft(cls: dict[str, Any], w: dict[str, Any], filename: str) -> str | N
             "refuse a withdrawal larger than the balance")
 
 
+def _woken_overdraft(cls: dict[str, Any], w: dict[str, Any], filename: str) -> tuple[str, str] | None:
+    """The failure (message, details) when this withdraw-like method checks the funds once
+    around a wait (`if ...: cond.wait()`) and, on a fresh account, two waiters both withdrew
+    after a deposit that covered one of them; else None."""
+    once = w.get("wait_once")
+    if not (isinstance(once, dict) and once.get("waited") is True and once.get("done") == 2
+            and _number(once.get("left")) and once["left"] < 0 and _number(once.get("start"))
+            and _number(once.get("amount")) and _number(once.get("line"))
+            and _number(once.get("take_line"))):
+        return None
+    what = f"{cls.get('name')}.{w.get('method')}"
+    text = str(once.get("text") or "")
+    test = text.split("#")[0].strip()
+    loop = f" (`while {test[3:]}`)" if test.startswith("if ") and test.endswith(":") else ""
+    amount, start = _shown(once["amount"]), _shown(once["start"])
+    message = (f"{what} checks the funds once, at {filename}:{once['line']} (`{test or text}`), and "
+               f"then waits; a thread woken from that wait withdraws at {filename}:"
+               f"{once['take_line']} (`{once.get('take_text', '')}`) without checking again, so "
+               f"one deposit woke two withdrawals of {amount} and both went through: the balance "
+               f"became {_shown(once['left'])}. Check again after every wait: `while` instead of "
+               f"`if` at line {once['line']}{loop}, or wait with wait_for(...)")
+    made = cls.get("made") or cls.get("name")
+    how = (f"a fresh {made}, given {FUND} with {w['funded_with']}({FUND}) first"
+           if w.get("funded_with") else f"a fresh {made}")
+    details = (f"The grader made {how} ({w.get('attr')} = {start}) and started two threads, each "
+               f"calling {w.get('method')}({amount}); both waited. It then called "
+               f"{once.get('deposit')}({SMALL}), enough for one of them ({w.get('attr')} = "
+               f"{_shown(once['start'] + SMALL)}): both withdrew, and {w.get('attr')} became "
+               f"{_shown(once['left'])}. A notify_all wakes every waiter, and another thread may "
+               "take the money before a woken one runs: check the funds again when a wait ends.")
+    return message, details
+
+
 @check("bank.script_refuses_overdraft", probe="bank.own_class", style="program")
 def script_refuses_overdraft(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     classes = [c for c in obs.get("classes") or [] if isinstance(c, dict)]
     withdrawals = [(c, w) for c in classes for w in c.get("withdrawals") or [] if isinstance(w, dict)]
+    for cls, w in withdrawals:
+        woken = _woken_overdraft(cls, w, ctx.filename)
+        if woken is not None:
+            return failed(*woken)
     for cls, w in withdrawals:
         message = _overdraft(cls, w, ctx.filename)
         if message is not None:
@@ -335,6 +434,16 @@ def script_refuses_overdraft(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         if w.get("stuck"):
             return passed(f"{what} waited instead of {asked} ({where}): it never overdraws")
         return passed(f"{what} refused {asked} ({where})")
+    waited = [(c, w) for c, w in withdrawals
+              if isinstance(w.get("wait_once"), dict) and w["wait_once"].get("waited") is True
+              and w["wait_once"].get("done") in (0, 1)]
+    if waited:
+        cls, w = waited[0]
+        once = w["wait_once"]
+        return passed(f"{cls.get('name')}.{w.get('method')} checks the funds once, before its wait "
+                      f"({ctx.filename}:{once.get('line')}), but a deposit covering one of two "
+                      f"waiting withdrawals let only {once.get('done')} of them through: it did "
+                      "not overdraw")
     if withdrawals:
         cls, w = withdrawals[0]
         return passed(f"{cls.get('name')}.{w.get('method')} has no funds check of its own: a "
