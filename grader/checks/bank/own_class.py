@@ -389,16 +389,21 @@ def _woken_overdraft(cls: dict[str, Any], w: dict[str, Any], filename: str) -> t
                f"one deposit woke two withdrawals of {amount} and both went through: the balance "
                f"became {_shown(once['left'])}. Check again after every wait: `while` instead of "
                f"`if` at line {once['line']}{loop}, or wait with wait_for(...)")
-    made = cls.get("made") or cls.get("name")
-    how = (f"a fresh {made}, given {FUND} with {w['funded_with']}({FUND}) first"
-           if w.get("funded_with") else f"a fresh {made}")
-    details = (f"The grader made {how} ({w.get('attr')} = {start}) and started two threads, each "
+    details = (f"The grader made {_fresh(cls, w)} ({w.get('attr')} = {start}) and started two "
+               "threads, each "
                f"calling {w.get('method')}({amount}); both waited. It then called "
                f"{once.get('deposit')}({SMALL}), enough for one of them ({w.get('attr')} = "
                f"{_shown(once['start'] + SMALL)}): both withdrew, and {w.get('attr')} became "
                f"{_shown(once['left'])}. A notify_all wakes every waiter, and another thread may "
                "take the money before a woken one runs: check the funds again when a wait ends.")
     return message, details
+
+
+def _fresh(cls: dict[str, Any], w: dict[str, Any]) -> str:
+    """How the grader made the account it tried (a fresh Konto, funded first with its deposit)."""
+    made = cls.get("made") or cls.get("name")
+    return (f"a fresh {made}, given {FUND} with {w['funded_with']}({FUND}) first"
+            if w.get("funded_with") else f"a fresh {made}")
 
 
 @check("bank.script_refuses_overdraft", probe="bank.own_class", style="program")
@@ -412,10 +417,8 @@ def script_refuses_overdraft(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
     for cls, w in withdrawals:
         message = _overdraft(cls, w, ctx.filename)
         if message is not None:
-            made = cls.get("made") or cls.get("name")
-            how = (f"a fresh {made}, given {FUND} with {w['funded_with']}({FUND}) first"
-                   if w.get("funded_with") else f"a fresh {made}")
-            details = (f"The grader made {how} ({w.get('attr')} = {_shown(w['start'])}) and called "
+            details = (f"The grader made {_fresh(cls, w)} ({w.get('attr')} = "
+                       f"{_shown(w['start'])}) and called "
                        f"{w.get('method')}({_shown(w['amount'])}): {w.get('attr')} became "
                        f"{_shown(w['left'])}. A withdrawal of {HUGE} from a fresh account went "
                        f"through too ({w.get('attr')} = {_shown(w['huge_left'])}), so no limit "
