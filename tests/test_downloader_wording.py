@@ -224,3 +224,18 @@ def test_the_server_takes_the_answered_threads_own_report_as_its_reaction(
     assert test(record) is reacted
     # The judge is told which line a thread that made no request reacted with.
     assert record.reported_by == ((0.2, 3) if thread == 3 and "://" not in text else None)
+
+
+def test_the_answer_still_awaited_when_the_run_ends_gets_one_last_look() -> None:
+    """The program's last line can come just as its run ends, before the conductor looks: the
+    harness looks once more before the snapshot, so the reaction is kept (a main thread's line
+    naming no URL is attributed only through it)."""
+    from grader.checks.downloader.mock import SequencedServer, status
+
+    server = SequencedServer(lambda url: status(200, 0.0), lambda url: 0.0, first_target=2)
+    record = _answered(3, "https://a.example.com/")
+    server._awaiting = record
+    server.reported = wording.reaction_test(server, _Lines([{**line("Docs: 404", t=0.2), "thread": 7}]))
+    server.records.extend([record, _answered(4, "https://b.example.com/")])
+    server.last_look()
+    assert record.reported_by == (0.2, 7)

@@ -137,6 +137,8 @@ def run_against(ctx: ProbeContext, server: MockServer, body: Callable[[], None],
             if done:
                 _linger(linger, lambda: settled(new_threads(before, runner)), server)
         lines = recorder.finish()
+        if isinstance(server, SequencedServer):
+            server.last_look()
         snapshot = server.snapshot()
     return Recording(done, started, lines[:2000], snapshot, errors,
                      list(netguard.ATTEMPTS[network_before:network_before + 20]))

@@ -65,6 +65,7 @@ class SequencedServer(MockServer):
         # first, as it would with any real network (daemon threads killed mid-download).
         self.main_waits: Callable[[], bool] | None = None
         self._answers = 0
+        self._awaiting: Record | None = None  # the answer whose reaction the conductor awaits
         self._conductor = threading.Thread(target=self._conduct, name="grader-conductor",
                                            daemon=True)
 
@@ -184,6 +185,13 @@ class SequencedServer(MockServer):
         process is idle is looked at only once LOOK s went by without any: a look sleeps (the
         two readings of `stuck.idle`), and a program that reacts does so without one. Idle is
         for good until the server acts, so looking later concludes what looking sooner would."""
+        self._awaiting = record
+        try:
+            self._await(record)
+        finally:
+            self._awaiting = None
+
+    def _await(self, record: Record) -> None:  # with self._cond held
         deadline = self.clock() + self.settle
         while not self.closed and not self._reacted(record):
             left = deadline - self.clock()
@@ -195,6 +203,14 @@ class SequencedServer(MockServer):
             if self._idle() and not self._reacted(record):
                 self.unanswered += 1
                 return
+
+    def last_look(self) -> None:
+        """Once the run is over, before the snapshot: whether the program reacted to the answer
+        the conductor is still waiting on (its last line may have come just as the run ended,
+        before the conductor looked), so that the reaction it would have seen is kept."""
+        with self._cond:
+            if self._awaiting is not None:
+                self._reacted(self._awaiting)
 
     def _reacted(self, record: Record) -> bool:  # with self._cond held
         if record.end is None:
