@@ -35,7 +35,8 @@ def explain(report: GradeReport) -> str:
 
 @pytest.mark.parametrize("name", ["main_thread_per_url.py", "fetcher_class_main.py",
                                   "one_url_bare_codes.py", "http_then_https.py",
-                                  "numbered_requests.py", "named_sites_as_completed.py"])
+                                  "numbered_requests.py", "named_sites_as_completed.py",
+                                  "coloured_codes.py"])
 def test_a_correct_program_of_any_shape_gets_full_marks(rubric: Rubric, name: str) -> None:
     report, checks = graded(rubric, name)
     assert report.style == "program"

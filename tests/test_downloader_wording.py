@@ -239,3 +239,13 @@ def test_the_answer_still_awaited_when_the_run_ends_gets_one_last_look() -> None
     server.records.extend([record, _answered(4, "https://b.example.com/")])
     server.last_look()
     assert record.reported_by == (0.2, 7)
+
+
+@pytest.mark.parametrize("text", ["\x1b[33m404\x1b[0m https://a.example.com/",
+                                  "\\x1b[33m404\\x1b[0m https://a.example.com/"])
+def test_a_code_in_colour_is_read_as_the_terminal_shows_it(text: str) -> None:
+    """In the child the escape is the character; the parent gets it written out (\\x1b)."""
+    parts, _ = wording.site_names(["https://a.example.com/", "https://b.example.com/"])
+    hit = wording.line_url(text, parts)
+    assert hit is not None and hit[0] == "https://a.example.com"
+    assert wording.reports_outcome(hit[1], "404")

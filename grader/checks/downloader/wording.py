@@ -37,6 +37,18 @@ FAILURE_MARK = re.compile(r"error|fail|exception|time[ds]?[ _-]?out|refused|unre
                           r"\bcould\s*(?:not|n't)\b|\bcannot\b|\bcan't\b|\bunable\b",
                           re.IGNORECASE)
 MIN_PART = 4  # a shorter part of a URL ("a", "api") is too easily found by chance
+# Terminal escape sequences (colours: `\x1b[33m404\x1b[0m`, cursor moves, titles): a line is
+# read as the terminal shows it, so a coloured code is a code of its own. In the child the
+# escape is the character itself; the parent receives it written out (`\\x1b`, as
+# grader.sandbox.untrusted makes every control character visible), so both introduce one.
+_ESC = r"(?:\x1b|\\x1b)"
+_BEL = r"(?:\x07|\\x07)"
+ESCAPES = re.compile(rf"{_ESC}\[[0-?]*[ -/]*[@-~]|{_ESC}\].*?(?:{_BEL}|{_ESC}\\\\|$)|{_ESC}[@-Z_]")
+
+
+def plain(text: str) -> str:
+    """`text` without terminal escape sequences, as a terminal shows it."""
+    return ESCAPES.sub("", text) if "x1b" in text or "\x1b" in text else text
 
 
 def _parts(url: str) -> list[str]:
@@ -163,7 +175,7 @@ def status_lines(lines: list[dict[str, Any]], parts: dict[str, list[str]],
         hit = line_url(line["text"], parts)
         if hit is None and owner is not None and thread_report(line["text"]):
             url = owner(line)
-            hit = None if url is None or url not in out else (url, line["text"])
+            hit = None if url is None or url not in out else (url, plain(line["text"]))
         if hit is not None and looks_like_status(hit[1]):
             out[hit[0]].append({**line, "rest": hit[1]})
     return out
@@ -173,6 +185,7 @@ def thread_report(text: str) -> bool:
     """A line naming no URL that says how one download went: exactly one status code, or no
     code and a failure mark. Printed by a thread that made a request, after its answer, it
     reports that request (see the module's docstring); a summary of codes reports nothing."""
+    text = plain(text)
     if URL_IN_TEXT.search(text):
         return False
     codes = CODE.findall(text)
@@ -199,7 +212,9 @@ def last_answered(requests: Iterable[dict[str, Any]], site_of: dict[str, str]
 
 
 def line_url(text: str, parts: dict[str, list[str]]) -> tuple[str, str] | None:
-    """`named_url`, and for a program that fetches a single URL, a line with a bare code."""
+    """`named_url`, and for a program that fetches a single URL, a line with a bare code (the
+    line read as a terminal shows it, `plain`)."""
+    text = plain(text)
     hit = named_url(text, parts)
     if hit is None and len(parts) == 1 and bare_code(text):
         return next(iter(parts)), text
