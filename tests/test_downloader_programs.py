@@ -147,7 +147,7 @@ def test_a_thread_target_reading_the_loop_variable_late_fails_shared_state(rubri
     report, checks = graded(rubric, "lambda_reads_loop_url.py")
     message = checks["script_shared_state"].message
     assert checks["script_shared_state"].status == "failed"
-    assert message.startswith("a thread reads the loop variable `url` when it runs"), message
+    assert message.startswith("a thread reads `url`, which its loop sets, when it runs"), message
     assert "`lambda: fetch(url)` (lambda_reads_loop_url.py line 21)" in message
 
 

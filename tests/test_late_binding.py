@@ -23,6 +23,10 @@ def found(source: str) -> list[tuple[int, str, str]]:
      "    Thread(target=work).start()\n", [(4, "i", "work")]),
     ("for url in urls:\n    threading.Timer(1, lambda: get(url)).start()\n",
      [(2, "url", "lambda: get(url)")]),
+    # at the top level the loop's names are globals, which the module's functions read late
+    ("def fetch():\n    get(current)\nfor url in urls:\n    current = url\n"
+     "    threads.append(Thread(target=fetch))\n", [(5, "current", "fetch")]),
+    ("def fetch():\n    get(url)\nfor url in urls:\n    pool.submit(fetch)\n", [(4, "url", "fetch")]),
 ])
 def test_a_function_reading_the_loop_variable_late_is_found(source: str, expected: list) -> None:
     assert found(source) == expected
@@ -38,6 +42,9 @@ def test_a_function_reading_the_loop_variable_late_is_found(source: str, expecte
     "for url in urls:\n    def work(url):\n        get(url)\n    Thread(target=work, args=(url,)).start()\n",
     "for url in urls:\n    results.append(sorted(xs, key=lambda x: x[url]))\n",  # run at once
     "this is not Python (",
+    # a function's own loop: its names are its locals, which a module function cannot read
+    "def fetch():\n    get(url)\ndef main():\n    for url in urls:\n        Thread(target=fetch).start()\n",
+    "def fetch(url):\n    get(url)\nfor url in urls:\n    Thread(target=fetch, args=(url,)).start()\n",
 ])
 def test_a_function_that_binds_the_variable_or_runs_at_once_is_not(source: str) -> None:
     assert found(source) == []

@@ -8,6 +8,10 @@ it does not take as a parameter (`lambda url=url: ...` and `args=(url,)` bind it
 
 A loop that waits for each thread or future inside the same iteration (`.join()`,
 `.result()`) runs the function before the variable moves on, and is not reported.
+
+At a module's top level the loop's names are globals: a function defined in the module that
+reads a global the loop binds (`current = url` in the loop, `url = current` in the function)
+reads it late in the same way.
 """
 from __future__ import annotations
 
@@ -36,6 +40,10 @@ def late_reads(source: str) -> list[LateRead]:
     except (SyntaxError, ValueError):
         return []
     found: list[LateRead] = []
+    top = _top_level_loops(tree)
+    module_defs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {
+        n.name: n for n in getattr(tree, "body", [])
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     for node in ast.walk(tree):
         body: list[ast.AST]
         if isinstance(node, (ast.For, ast.AsyncFor)):
@@ -44,9 +52,13 @@ def late_reads(source: str) -> list[LateRead]:
             names, body = {n for g in node.generators for n in _bound(g.target)}, [node.elt]
         else:
             continue
+        outer: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        if node in top:  # its names are globals: the module's functions read them too
+            names |= _stored(body)
+            outer = module_defs
         if not names or _waits_in_the_loop(body):
             continue
-        for line, function in _handed_over(body):
+        for line, function in _handed_over(body, outer):
             read = sorted(_free_loads(function) & names)
             if read:
                 code = ast.unparse(function) if isinstance(function, ast.Lambda) else function.name
@@ -64,11 +76,41 @@ def _waits_in_the_loop(body: list[ast.AST]) -> bool:
                and n.func.attr in WAITING_METHODS for part in body for n in ast.walk(part))
 
 
-def _handed_over(body: list[ast.AST]) -> list[tuple[int, ast.Lambda | ast.FunctionDef]]:
-    """(line, function) for each lambda, or function defined in `body`, given as a Thread's or
-    Timer's target or as the function an executor (or _thread) runs."""
-    defined = {n.name: n for part in body for n in ast.walk(part)
-               if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+def _top_level_loops(tree: ast.AST) -> set[ast.AST]:
+    """The `for` loops of the module's own code (not inside a function or a class)."""
+    loops: set[ast.AST] = set()
+    pending = list(getattr(tree, "body", []))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            loops.add(node)
+        pending.extend(ast.iter_child_nodes(node))
+    return loops
+
+
+def _stored(body: list[ast.AST]) -> set[str]:
+    """The names `body` binds itself (not inside a function it defines)."""
+    names: set[str] = set()
+    pending = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        pending.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _handed_over(body: list[ast.AST],
+                 outer: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | None = None
+                 ) -> list[tuple[int, ast.Lambda | ast.FunctionDef]]:
+    """(line, function) for each lambda, or function defined in `body` (or among `outer`),
+    given as a Thread's or Timer's target or as the function an executor (or _thread) runs."""
+    defined = {**(outer or {}), **{n.name: n for part in body for n in ast.walk(part)
+                                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}}
     out: list[tuple[int, ast.Lambda | ast.FunctionDef]] = []
     for part in body:
         for call in ast.walk(part):

@@ -148,8 +148,8 @@ def _judge(obs: dict[str, Any], task: str, filename: str) -> Verdict:
     late = obs.get("late_reads") or []
     if late:
         first = late[0]
-        return failed(f"a thread reads the loop variable `{first['name']}` when it runs, not when "
-                      f"it was made: `{first['code']}` ({filename} line {first['line']}) is handed "
+        return failed(f"a thread reads `{first['name']}`, which its loop sets, when it runs, not "
+                      f"when it was made: `{first['code']}` ({filename} line {first['line']}) is handed "
                       "to a thread while the loop goes on, so by the time it runs the loop has "
                       f"moved `{first['name']}` on and threads download the same page while others "
                       f"are never fetched; pass it in: args=({first['name']},), or "
