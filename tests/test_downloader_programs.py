@@ -151,6 +151,14 @@ def test_a_thread_target_reading_the_loop_variable_late_fails_shared_state(rubri
     assert "`lambda: fetch(url)` (lambda_reads_loop_url.py line 21)" in message
 
 
+def test_a_failure_that_leaves_its_work_undone_costs_the_error_handling_credit(rubric: Rubric) -> None:
+    report, checks = graded(rubric, "task_done_skipped_on_error.py")
+    assert lost(report) == set(), explain(report)  # every URL answering, it ends and is right
+    errors = checks["script_errors"]
+    assert errors.status == "failed" and errors.bonus
+    assert errors.message.startswith("with failing URLs the script never ended"), errors.message
+
+
 def test_a_worker_printing_two_hosts_after_the_second_is_late(rubric: Rubric) -> None:
     report, checks = graded(rubric, "two_hosts_per_worker_at_end.py")
     assert lost(report) == {"script_completion_order"}, explain(report)

@@ -301,6 +301,11 @@ def script_errors(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         return failed(f"a failing URL killed its thread ({exc_text(first)}, thread "
                       f"{first['thread']!r}): catch requests.RequestException in the thread and "
                       "print a line saying the URL failed")
+    if obs.get("main_hung") or obs.get("never_end") or not obs["finished"]:
+        return failed("with failing URLs the script never ended: the work of a failed download "
+                      "must still be marked done (q.task_done() in a `finally`, a result or a "
+                      "None for the URL), or whatever waits for it waits forever",
+                      _timeline(obs, _prints(obs)))
     if unreported:
         return failed(f"{unreported[0]} failed ({failing[unreported[0]]}) but no line reports it: "
                       "print the URL with `error`, `failed` or the exception's name")
