@@ -64,8 +64,15 @@ class _Scope:
     globals_: set[str] = field(default_factory=set)
 
 
+def _untouched(tree: ast.AST) -> dict[int, tuple[ast.AST, ast.AST]]:
+    """id of each node of `tree` -> (the node, its copy taken now): what `_Rewriter._label`
+    shows once the tree has been changed. The node is kept too, so that no id is reused."""
+    return {id(a): (a, b) for a, b in zip(ast.walk(tree), ast.walk(copy.deepcopy(tree)))}
+
+
 class _Rewriter(ast.NodeTransformer):
-    def __init__(self, state_attrs: set[str], shared_names: set[str], module_level_points: bool) -> None:
+    def __init__(self, state_attrs: set[str], shared_names: set[str], module_level_points: bool,
+                 written: dict[int, tuple[ast.AST, ast.AST]] | None = None) -> None:
         self.state_attrs = state_attrs
         self.shared_names = shared_names
         self.module_level_points = module_level_points
@@ -74,13 +81,7 @@ class _Rewriter(ast.NodeTransformer):
         self.testing = 0  # > 0 inside a condition: a read there is a check the code then acts on
         self.spinning = 0  # > 0 inside a `while` condition: a thread waiting for another's write
         self.len_shadowed = False  # the module binds its own `len`: its calls are left alone
-        self.written: dict[int, ast.AST] = {}  # id of a node of the tree -> its untouched copy
-        self._pinned: list[ast.AST] = []  # the tree's nodes, kept alive so that no id is reused
-
-    def remember(self, tree: ast.AST) -> None:
-        """Keep an untouched copy of `tree` for the labels (before any change to it)."""
-        self._pinned = list(ast.walk(tree))
-        self.written = {id(a): b for a, b in zip(self._pinned, ast.walk(copy.deepcopy(tree)))}
+        self.written = written or {}  # the tree as the student wrote it (`_untouched`)
 
     # -- helpers ---------------------------------------------------------------------------
     def _call(self, name: str, *args: ast.expr) -> ast.Call:
@@ -102,7 +103,7 @@ class _Rewriter(ast.NodeTransformer):
         (the rewrite replaces a node's parts, `self.a.b`'s `self.a`, before it labels the
         node, and renames private attributes)."""
         try:
-            return ast.unparse(self.written.get(id(node), node))
+            return ast.unparse(self.written.get(id(node), (node, node))[1])
         except Exception:  # pragma: no cover - unparse handles every expression node
             return "?"
 
@@ -599,14 +600,12 @@ def instrument(source: str, filename: str, *, module_level_points: bool = False,
     attributes of the submission's other files; `mode="eval"` for an `eval` string."""
     tree = syntax.parse(source, filename=filename, mode=mode)
     INSTRUMENTED.add(filename)
-    labels = _Rewriter(set(), set(), False)
-    labels.remember(tree)
+    written = _untouched(tree)
     mangle_private_names(tree)
     state = _state_attrs(tree) | (attrs or set())
     STATE_ATTRS.update(state)
     rewriter = _Rewriter(state | (STATE_ATTRS if filename.startswith("<") else set()),
-                         _shared_names(tree), module_level_points)
-    rewriter.written, rewriter._pinned = labels.written, labels._pinned
+                         _shared_names(tree), module_level_points, written)
     rewriter.len_shadowed = _binds(tree, "len")
     tree = rewriter.visit(tree)
     ast.fix_missing_locations(tree)
