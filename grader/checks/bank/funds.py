@@ -144,8 +144,12 @@ def funds_check(tree: ast.Module, lines: list[str], first_line: int, attribute: 
     if not found:
         return None
     first = min(found, key=lambda n: (n.lineno, n.col_offset))
-    text = lines[first.lineno - 1].strip() if first.lineno <= len(lines) else ""
-    return FundsCheck(first.lineno, text[:100])
+    return FundsCheck(first.lineno, _line_text(lines, first.lineno))
+
+
+def _line_text(lines: list[str], number: int) -> str:
+    """Line `number` of the source as the feedback quotes it (stripped, 100 characters)."""
+    return lines[number - 1].strip()[:100] if number <= len(lines) else ""
 
 
 @dataclass(frozen=True)
@@ -193,11 +197,8 @@ def wait_once(tree: ast.Module, lines: list[str], first_line: int, attribute: st
         if not takes:
             continue
         take = min(takes, key=lambda n: (n.lineno, n.col_offset))
-
-        def text(number: int) -> str:
-            return lines[number - 1].strip()[:100] if number <= len(lines) else ""
-
-        return WaitOnce(node.lineno, text(node.lineno), take.lineno, text(take.lineno))
+        return WaitOnce(node.lineno, _line_text(lines, node.lineno), take.lineno,
+                        _line_text(lines, take.lineno))
     return None
 
 

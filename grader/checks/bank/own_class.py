@@ -211,7 +211,6 @@ class _Account:
         result.stuck = done.stuck
         return result
 
-
     def waiters(self, method: str, deposit: str, attr: str, fund: str | None) -> dict[str, Any]:
         """Two withdrawals that must wait, and one deposit that covers only one of them: on a
         fresh instance (given FUND through `fund` first), two threads each call `method(A)`, A
@@ -390,8 +389,7 @@ def _woken_overdraft(cls: dict[str, Any], w: dict[str, Any], filename: str) -> t
                f"became {_shown(once['left'])}. Check again after every wait: `while` instead of "
                f"`if` at line {once['line']}{loop}, or wait with wait_for(...)")
     details = (f"The grader made {_fresh(cls, w)} ({w.get('attr')} = {start}) and started two "
-               "threads, each "
-               f"calling {w.get('method')}({amount}); both waited. It then called "
+               f"threads, each calling {w.get('method')}({amount}); both waited. It then called "
                f"{once.get('deposit')}({SMALL}), enough for one of them ({w.get('attr')} = "
                f"{_shown(once['start'] + SMALL)}): both withdrew, and {w.get('attr')} became "
                f"{_shown(once['left'])}. A notify_all wakes every waiter, and another thread may "
@@ -418,8 +416,8 @@ def script_refuses_overdraft(obs: dict[str, Any], ctx: JudgeContext) -> Verdict:
         message = _overdraft(cls, w, ctx.filename)
         if message is not None:
             details = (f"The grader made {_fresh(cls, w)} ({w.get('attr')} = "
-                       f"{_shown(w['start'])}) and called "
-                       f"{w.get('method')}({_shown(w['amount'])}): {w.get('attr')} became "
+                       f"{_shown(w['start'])}) and called {w.get('method')}"
+                       f"({_shown(w['amount'])}): {w.get('attr')} became "
                        f"{_shown(w['left'])}. A withdrawal of {HUGE} from a fresh account went "
                        f"through too ({w.get('attr')} = {_shown(w['huge_left'])}), so no limit "
                        "stops it.")

@@ -4,7 +4,6 @@ made and why each verdict follows from them: see `script_run`."""
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from grader.checks.downloader import wording

@@ -168,8 +168,8 @@ def status_lines(lines: list[dict[str, Any]], parts: dict[str, list[str]],
                  owner: Callable[[dict[str, Any]], str | None] | None = None,
                  ) -> dict[str, list[dict[str, Any]]]:
     """For each URL, the printed lines that report something about it, in printed order
-    (with a single URL, the lines holding one bare status code too; with `owner`, which
-    gives the URL whose answer the line's thread had last, a thread's report naming none)."""
+    (with a single URL, the lines holding one bare status code too; with `owner`, which says
+    whose report a line naming no URL is (`last_answered`), those reports)."""
     out: dict[str, list[dict[str, Any]]] = {url: [] for url in parts}
     for line in lines:
         hit = line_url(line["text"], parts)
@@ -183,8 +183,8 @@ def status_lines(lines: list[dict[str, Any]], parts: dict[str, list[str]],
 
 def thread_report(text: str) -> bool:
     """A line naming no URL that says how one download went: exactly one status code, or no
-    code and a failure mark. Printed by a thread that made a request, after its answer, it
-    reports that request (see the module's docstring); a summary of codes reports nothing."""
+    code and a failure mark. Which download it reports depends on who printed it and when (see
+    the module's docstring); a summary of codes reports nothing."""
     text = plain(text)
     if URL_IN_TEXT.search(text):
         return False

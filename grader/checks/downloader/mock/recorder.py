@@ -57,7 +57,8 @@ class StdoutRecorder(_TextSink):
         if len(self.lines) >= self.MAX_LINES:
             self.dropped += 1
             return
-        thread = self._threads.setdefault(ident, len(self._threads) + 1)  # numbered by `write`
+        # numbered by `write` already when the server numbers threads (`number`)
+        thread = self._threads.setdefault(ident, len(self._threads) + 1)
         self.lines.append({"t": round(t, 4), "text": text[: self.MAX_CHARS], "thread": thread,
                            "stream": stream})
 
