@@ -197,14 +197,17 @@ def last_answered(requests: Iterable[dict[str, Any]], site_of: dict[str, str]
     """For `status_lines`' owner: the site of the request the line reports (see the module's
     docstring): its thread's last answered one before the line, or for a thread that made no
     request, the one the server took the line as the reaction to (None when neither)."""
-    ended = [r for r in requests if r.get("end") is not None]
+    ended: dict[int, list[dict[str, Any]]] = {}  # each thread's answered requests
+    for r in requests:
+        if r.get("end") is not None:
+            ended.setdefault(r["thread"], []).append(r)
     taken = {tuple(r["reported_by"]): r for r in requests if r.get("reported_by")}
 
     def owner(line: dict[str, Any]) -> str | None:
         thread = line.get("thread", -1)
         if (line["t"], thread) in taken:
             return site_of.get(normalize(taken[(line["t"], thread)]["url"]))
-        before = [r for r in ended if r["end"] <= line["t"] and r["thread"] == thread]
+        before = [r for r in ended.get(thread, []) if r["end"] <= line["t"]]
         if not before:
             return None
         return site_of.get(normalize(max(before, key=lambda r: (r["end"], r["id"]))["url"]))
